@@ -1,0 +1,34 @@
+// Bundles each entry point to one CommonJS file in dist/. The CLI, the
+// language server and the extension share the grammar/model/validation code
+// by bundling, not by a runtime package.
+import * as esbuild from 'esbuild';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const entries = [
+  { in: 'server/src/cli/main.ts', out: 'dist/vmsec.js', banner: '#!/usr/bin/env node' },
+];
+
+const contexts = await Promise.all(entries.map((e) => esbuild.context({
+  entryPoints: [e.in],
+  outfile: e.out,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  external: ['vscode'],
+  banner: e.banner ? { js: e.banner } : undefined,
+  logLevel: 'warning',
+})));
+
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  // The sources are ESM (Chevrotain 11 ships ESM only); the bundles are CommonJS.
+  mkdirSync('dist', { recursive: true });
+  writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
+  await Promise.all(contexts.map((c) => c.dispose()));
+  chmodSync('dist/vmsec.js', 0o755);
+}

@@ -1,0 +1,117 @@
+// Text → Document: lex, map keywords, parse with recovery, and gather every
+// problem with its span. Never throws: any input gives a Document.
+import { IToken, Lexer, tokenMatcher } from 'chevrotain';
+import type { Comment, Decl, Document, Span, SyntaxProblem } from './ast';
+import { Identifier, KEYWORDS, KW, lexingTokens, LCurly, LParen, LSquare, RCurly, RParen, RSquare, DECL_KEYWORDS } from './tokens';
+import { VmsecParser } from './parser';
+
+/** Deeper nesting than this is cut off (and reported) so recursion stays bounded. */
+export const MAX_NESTING = 64;
+/** At most this many problems are reported per file; the rest are summarised. */
+export const MAX_PROBLEMS = 200;
+
+const lexer = new Lexer(lexingTokens, { ensureOptimizations: true, positionTracking: 'full' });
+let parser: VmsecParser | undefined;
+const keywordTypes = new Map(KEYWORDS.map((k) => [k, KW[k]]));
+const declTypes = DECL_KEYWORDS.map((k) => KW[k]);
+
+/** Lexes text and re-types keyword words; exported for the editor's tokens. */
+export function lex(text: string): { tokens: IToken[]; comments: Comment[]; problems: SyntaxProblem[] } {
+  const result = lexer.tokenize(text);
+  for (const t of result.tokens) {
+    if (t.tokenType === Identifier) {
+      const kw = keywordTypes.get(t.image as (typeof KEYWORDS)[number]);
+      if (kw) { t.tokenType = kw; t.tokenTypeIdx = kw.tokenTypeIdx; }
+    }
+  }
+  const comments: Comment[] = (result.groups.comments ?? []).map((c) => ({
+    text: c.image, span: { start: c.startOffset, end: (c.endOffset ?? c.startOffset) + 1 }, block: c.image.startsWith('/*'),
+  }));
+  const problems = result.errors.map((e) => {
+    const ch = text.charAt(e.offset);
+    const what = ch === '"' ? 'unterminated string' : `unexpected character ${JSON.stringify(ch)}`;
+    return { message: what, span: { start: e.offset, end: e.offset + Math.max(1, e.length) } };
+  });
+  return { tokens: result.tokens, comments, problems };
+}
+
+/** Drops tokens nested deeper than MAX_NESTING, reporting the first place. */
+function limitNesting(tokens: IToken[], problems: SyntaxProblem[]): IToken[] {
+  let depth = 0;
+  let dropping = 0;
+  let out: IToken[] | undefined;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const opens = t.tokenType === LParen || t.tokenType === LCurly || t.tokenType === LSquare;
+    const closes = t.tokenType === RParen || t.tokenType === RCurly || t.tokenType === RSquare;
+    if (dropping > 0) {
+      if (opens) dropping++;
+      else if (closes) dropping--;
+      continue;
+    }
+    if (opens && depth >= MAX_NESTING) {
+      if (!out) {
+        out = tokens.slice(0, i);
+        problems.push({ message: `nesting deeper than ${MAX_NESTING} levels is not supported; the inner part is skipped`, span: { start: t.startOffset, end: t.endOffset! + 1 } });
+      }
+      dropping = 1;
+      continue;
+    }
+    if (opens) depth++;
+    else if (closes && depth > 0) depth--;
+    out?.push(t);
+  }
+  return out ?? tokens;
+}
+
+export function parse(text: string): Document {
+  const lexed = lex(text);
+  const problems: SyntaxProblem[] = [...lexed.problems];
+  let tokens = limitNesting(lexed.tokens, problems);
+  parser ??= new VmsecParser();
+  parser.startDocument();
+  let decls: Decl[] = [];
+  const endOf = (t: IToken): Span => (Number.isNaN(t.startOffset)
+    ? { start: text.length, end: text.length }
+    : { start: t.startOffset, end: t.endOffset! + 1 });
+  try {
+    // Top-level garbage stops the parser; report it, skip to the next
+    // declaration keyword and go on.
+    for (;;) {
+      decls = parser.parseTokens(tokens);
+      let rest: IToken | undefined;
+      for (const e of parser.errors) {
+        if (e.name === 'NotAllInputParsedException') rest = e.token;
+        else problems.push({ message: e.message, span: endOf(e.token) });
+      }
+      if (!rest) break;
+      problems.push({ message: parser.errors.find((e) => e.token === rest)!.message, span: endOf(rest) });
+      let i = tokens.indexOf(rest) + 1;
+      while (i < tokens.length && !declTypes.some((d) => tokenMatcher(tokens[i], d))) i++;
+      if (i >= tokens.length) break;
+      tokens = tokens.slice(i);
+    }
+  } catch (err) {
+    // Chevrotain recovery should make this unreachable; keep the text usable regardless.
+    problems.push({ message: `the parser stopped: ${(err as Error).message}`, span: { start: 0, end: 0 } });
+  }
+  fixUnfinished(decls, parser.unfinished(), text.length);
+  for (const p of parser.problems) problems.push(p);
+  problems.sort((a, b) => a.span.start - b.span.start);
+  if (problems.length > MAX_PROBLEMS) {
+    const extra = problems.length - MAX_PROBLEMS;
+    problems.length = MAX_PROBLEMS;
+    problems.push({ message: `${extra} more syntax problems not shown`, span: problems[MAX_PROBLEMS - 1].span });
+  }
+  return { decls, comments: lexed.comments, problems };
+}
+
+/** A declaration whose `}` never came extends up to the next declaration. */
+function fixUnfinished(decls: Decl[], open: ReadonlySet<Decl>, textEnd: number): void {
+  if (open.size === 0) return;
+  decls.forEach((d, i) => {
+    if (!open.has(d)) return;
+    const next = decls[i + 1];
+    d.span = { start: d.span.start, end: Math.max(d.span.end, next ? next.span.start : textEnd) };
+  });
+}

@@ -1,0 +1,851 @@
+// The Chevrotain parser for LANGUAGE.md §2. It builds the typed AST directly
+// (embedded actions). Each declaration registers itself before its body is
+// parsed, so a declaration broken half-way still reaches the model with what
+// was read. Inside a block, an unknown property word is reported with a
+// did-you-mean and skipped up to the next known property, so one typo does
+// not hide the rest of the file.
+//
+// Enumerated values (`tpm rsa-2048`, `memory lazy`, `ipc follow` …) are parsed
+// as names and checked by the validator (VMS003): the message is then located
+// on the value and recovery never has to guess.
+import { EmbeddedActionsParser, IToken, TokenType, tokenMatcher, EOF } from 'chevrotain';
+import type * as A from './ast';
+import {
+  allTokens, Arrow, BiArrow, Cidr, Cmp, Comma, Digest, DECL_KEYWORDS, Identifier, Ipv4, KW, LCurly, LParen,
+  LSquare, Quantity, RCurly, RParen, RSquare, StringLit,
+} from './tokens';
+import { parseAddr, parseQuantity, unescapeString } from './literals';
+import { errorMessageProvider } from './messages';
+import { closest } from './suggest';
+
+const DECL_TYPES = DECL_KEYWORDS.map((k) => KW[k]);
+
+/** Property words of each block, for did-you-mean and for recovery. */
+export const BLOCK_WORDS = {
+  boot: ['pcr'],
+  host: ['cpus', 'memory', 'hypervisor', 'tpm', 'boot', 'tenant'],
+  link: ['bandwidth', 'latency'],
+  network: ['hosts', 'bandwidth', 'latency'],
+  vm: ['vcpus', 'memory', 'disk', 'virtualization', 'vtpm', 'tenant', 'subnet', 'workingset', 'process', 'ipc'],
+  process: ['memory', 'confidential', 'file'],
+  fork: ['children', 'on', 'memory', 'disk', 'multicast', 'attest', 'integrity', 'encrypt', 'transient', 'isolate'],
+  monitor: ['mode', 'buffer', 'default', 'rule', 'escalate'],
+  checkpoint: ['exclude', 'ipc', 'disk', 'to'],
+  authority: ['key'],
+  attacker: ['tenant', 'tap', 'tamper', 'drop', 'replay', 'vm', 'steal'],
+  scenario: ['seed', 'at', 'expect'],
+} as const;
+export type BlockKind = keyof typeof BLOCK_WORDS;
+const BLOCK_SETS = Object.fromEntries(
+  Object.entries(BLOCK_WORDS).map(([k, v]) => [k, new Set<string>(v)]),
+) as Record<BlockKind, Set<string>>;
+
+export class VmsecParser extends EmbeddedActionsParser {
+  private decls: A.Decl[] = [];
+  private open = new Set<A.Decl>();
+  problems: A.SyntaxProblem[] = [];
+
+  constructor() {
+    super(allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider });
+    this.performSelfAnalysis();
+  }
+
+  /** Parses a token vector; call `startDocument` first. Returns the declarations read. */
+  parseTokens(tokens: IToken[]): A.Decl[] {
+    this.input = tokens;
+    this.file();
+    return this.decls;
+  }
+
+  startDocument(): void {
+    this.decls = [];
+    this.open.clear();
+    this.problems = [];
+  }
+
+  /** Declarations whose closing `}` was never read (their span is fixed up by the caller). */
+  unfinished(): ReadonlySet<A.Decl> { return this.open; }
+
+  // ---- leaf helpers (only called inside ACTION) ----
+  private here(): A.Span {
+    const prev = this.LA(0);
+    const at = prev && prev.endOffset !== undefined && !Number.isNaN(prev.endOffset) && prev.tokenType !== EOF ? prev.endOffset + 1 : 0;
+    return { start: at, end: at };
+  }
+  private span(t: IToken): A.Span {
+    if (t.isInsertedInRecovery || Number.isNaN(t.startOffset)) return this.here();
+    return { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
+  }
+  private from(start: A.Span): A.Span { return { start: start.start, end: Math.max(start.end, this.here().end) }; }
+  private ident(t: IToken): A.Ident { return { text: t.image, span: this.span(t) }; }
+  private begin<D extends A.Decl>(d: D): D { this.decls.push(d); this.open.add(d); return d; }
+  private finish(d: A.Decl | undefined): void {
+    if (!d) return;
+    d.span = this.from(d.span);
+    this.open.delete(d);
+  }
+  private kw(t: IToken): { keySpan: A.Span; span: A.Span } { const s = this.span(t); return { keySpan: s, span: { ...s } }; }
+
+  private startsDecl(t: IToken): boolean { return DECL_TYPES.some((d) => tokenMatcher(t, d)); }
+
+  /** Whether a block's property loop should go on at the next token. */
+  private continuesBlock(words: Set<string>): boolean {
+    const t = this.LA(1);
+    if (!tokenMatcher(t, Identifier)) return false;
+    if (this.startsDecl(t)) {
+      // A declaration keyword at the start of a line (no indentation) after a
+      // missing `}` begins the next declaration, even where it is also a property word.
+      const prev = this.LA(0);
+      if (t.startColumn === 1 && prev && prev.endLine !== undefined && prev.endLine < (t.startLine ?? 0)) return false;
+      return words.has(t.image);
+    }
+    return true;
+  }
+
+  /** Reports an unknown property word and skips to the next property, `}` or declaration. */
+  private unknownProperty(t: IToken, kind: BlockKind): void {
+    const words = BLOCK_WORDS[kind];
+    const guess = closest(t.image, words);
+    this.problems.push({
+      span: this.span(t),
+      message: `unknown ${kind} property '${t.image}'${guess ? ` — did you mean '${guess}'?` : ''}; expected one of: ${words.join(', ')}`,
+    });
+    const set = BLOCK_SETS[kind];
+    for (;;) {
+      const next = this.LA(1);
+      if (next.tokenType === EOF || tokenMatcher(next, RCurly)) return;
+      if (tokenMatcher(next, Identifier) && (set.has(next.image) || (this.startsDecl(next) && next.startColumn === 1))) return;
+      if (tokenMatcher(next, LCurly)) { this.skipBalanced(); continue; }
+      this.SKIP_TOKEN();
+    }
+  }
+  private skipBalanced(): void {
+    let depth = 0;
+    for (;;) {
+      const next = this.LA(1);
+      if (next.tokenType === EOF) return;
+      if (tokenMatcher(next, LCurly)) depth++;
+      if (tokenMatcher(next, RCurly)) depth--;
+      this.SKIP_TOKEN();
+      if (depth === 0) return;
+    }
+  }
+
+  // ---- leaves ----
+  private name = this.RULE('name', () => {
+    const t = this.CONSUME(Identifier);
+    return this.ACTION(() => this.ident(t));
+  }, { recoveryValueFunc: () => ({ text: '', span: this.here() }) });
+
+  private names = this.RULE('names', () => {
+    const out: A.Ident[] = [];
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => { const n = this.SUBRULE(this.name); this.ACTION(() => out.push(n)); } });
+    return out;
+  }, { recoveryValueFunc: () => [] });
+
+  private qty = this.RULE('qty', () => {
+    const t = this.CONSUME(Quantity);
+    return this.ACTION(() => parseQuantity(t.image, this.span(t)));
+  }, { recoveryValueFunc: () => parseQuantity('', this.here()) });
+
+  private str = this.RULE('str', () => {
+    const t = this.CONSUME(StringLit);
+    return this.ACTION((): A.Str => ({ value: t.image ? unescapeString(t.image) : '', span: this.span(t) }));
+  }, { recoveryValueFunc: () => ({ value: '', span: this.here() }) });
+
+  private addr = this.RULE('addr', () => {
+    const t = this.OR([{ ALT: () => this.CONSUME(Ipv4) }, { ALT: () => this.CONSUME(Cidr) }]);
+    return this.ACTION(() => parseAddr(t.image, this.span(t)));
+  });
+
+  private vmRef = this.RULE('vmRef', () => {
+    const name = this.SUBRULE(this.name);
+    let index: A.Quantity | undefined;
+    this.OPTION(() => {
+      this.CONSUME(LSquare);
+      index = this.SUBRULE(this.qty);
+      this.CONSUME(RSquare);
+    });
+    return this.ACTION((): A.VmRef => ({ name, index, span: this.from(name.span) }));
+  });
+
+  private target = this.RULE('target', () => {
+    const a = this.SUBRULE(this.name);
+    let b: A.Ident | undefined;
+    this.OPTION(() => { this.CONSUME(BiArrow); b = this.SUBRULE1(this.name); });
+    return this.ACTION((): A.Target => ({ a, b, span: this.from(a.span) }));
+  });
+
+  // ---- file and declarations ----
+  private file = this.RULE('file', () => {
+    this.MANY(() => this.SUBRULE(this.decl));
+  });
+
+  private decl = this.RULE('decl', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.importDecl) },
+      { ALT: () => this.SUBRULE(this.bootDecl) },
+      { ALT: () => this.SUBRULE(this.hostDecl) },
+      { ALT: () => this.SUBRULE(this.linkDecl) },
+      { ALT: () => this.SUBRULE(this.networkDecl) },
+      { ALT: () => this.SUBRULE(this.vmDecl) },
+      { ALT: () => this.SUBRULE(this.forkDecl) },
+      { ALT: () => this.SUBRULE(this.monitorDecl) },
+      { ALT: () => this.SUBRULE(this.checkpointDecl) },
+      { ALT: () => this.SUBRULE(this.authorityDecl) },
+      { ALT: () => this.SUBRULE(this.certificateDecl) },
+      { ALT: () => this.SUBRULE(this.shareDecl) },
+      { ALT: () => this.SUBRULE(this.attackerDecl) },
+      { ALT: () => this.SUBRULE(this.scenarioDecl) },
+    ]);
+  });
+
+  /**
+   * `{ prop* }` with unknown-property recovery. Used once per rule, so the
+   * DSL occurrence indices inside stay unique.
+   */
+  private block(kind: BlockKind, prop: () => void): void {
+    const words = BLOCK_SETS[kind];
+    this.CONSUME(LCurly);
+    this.MANY({
+      GATE: () => this.continuesBlock(words),
+      DEF: () => this.OR9({
+        // One token decides: a property keyword enters its rule even when its
+        // value is missing, so the error lands on the value, not the keyword.
+        MAX_LOOKAHEAD: 1,
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          { ALT: prop },
+          {
+            GATE: () => !words.has(this.LA(1).image),
+            ALT: () => { const t = this.CONSUME9(Identifier); this.ACTION(() => this.unknownProperty(t, kind)); },
+          },
+        ],
+      }),
+    });
+    this.CONSUME(RCurly);
+  }
+
+  private importDecl = this.RULE('importDecl', () => {
+    const kw = this.CONSUME(KW.import);
+    const path = this.SUBRULE(this.str);
+    this.ACTION(() => this.finish(this.begin<A.ImportDecl>({ kind: 'import', path, keywordSpan: this.span(kw), span: this.span(kw) })));
+  });
+
+  private bootDecl = this.RULE('bootDecl', () => {
+    const kw = this.CONSUME(KW.boot);
+    const name = this.SUBRULE(this.name);
+    const d = this.ACTION(() => this.begin<A.BootDecl>({ kind: 'boot', name, pcrs: [], keywordSpan: this.span(kw), span: this.span(kw) }));
+    this.block('boot', () => {
+      const k = this.CONSUME(KW.pcr);
+      const index = this.SUBRULE(this.qty);
+      const ms: (A.Str | A.DigestLit)[] = [];
+      this.AT_LEAST_ONE(() => this.OR([
+        { ALT: () => { const s = this.SUBRULE(this.str); this.ACTION(() => ms.push(s)); } },
+        { ALT: () => { const t = this.CONSUME(Digest); this.ACTION(() => ms.push({ hex: t.image.slice(7).toLowerCase(), span: this.span(t) })); } },
+      ]));
+      this.ACTION(() => { const p = this.kw(k); d.pcrs.push({ key: 'pcr', ...p, span: this.from(p.span), index, measurements: ms }); });
+    });
+    this.ACTION(() => this.finish(d));
+  });
+
+  private hostDecl = this.RULE('hostDecl', () => {
+    const kw = this.CONSUME(KW.host);
+    const name = this.SUBRULE(this.name);
+    const d = this.ACTION(() => this.begin<A.HostDecl>({ kind: 'host', name, props: [], keywordSpan: this.span(kw), span: this.span(kw) }));
+    this.block('host', () => { const p = this.SUBRULE(this.hostProp); this.ACTION(() => p && d.props.push(p)); });
+    this.ACTION(() => this.finish(d));
+  });
+
+  private hostProp = this.RULE('hostProp', (): A.HostProp => this.OR([
+    { ALT: () => this.qtyProp(this.CONSUME(KW.cpus), this.SUBRULE1(this.qty)) },
+    { ALT: () => this.qtyProp(this.CONSUME(KW.memory), this.SUBRULE2(this.qty)) },
+    { ALT: () => this.nameProp(this.CONSUME(KW.hypervisor), this.SUBRULE1(this.name)) },
+    { ALT: () => this.nameProp(this.CONSUME(KW.tpm), this.SUBRULE2(this.name)) },
+    { ALT: () => this.nameProp(this.CONSUME(KW.boot), this.SUBRULE3(this.name)) },
+    { ALT: () => this.nameProp(this.CONSUME(KW.tenant), this.SUBRULE4(this.name)) },
+  ]) as A.HostProp);
+
+  /** Builds `{key, value}` for a property with one value (inside ACTION). */
+  private qtyProp<K extends string>(k: IToken, value: A.Quantity): A.ValueProp<K, A.Quantity> {
+    return this.ACTION(() => { const p = this.kw(k); return { key: k.image as K, ...p, span: this.from(p.span), value }; });
+  }
+  private nameProp<K extends string, V>(k: IToken, value: V): A.ValueProp<K, V> {
+    return this.ACTION(() => { const p = this.kw(k); return { key: k.image as K, ...p, span: this.from(p.span), value }; });
+  }
+  private flag<K extends string>(k: IToken, key?: K): A.FlagProp<K> {
+    return this.ACTION(() => { const p = this.kw(k); return { key: (key ?? k.image) as K, ...p }; });
+  }
+
+  private linkProp = this.RULE('linkProp', (): A.LinkProp => this.OR([
+    { ALT: () => this.qtyProp(this.CONSUME(KW.bandwidth), this.SUBRULE1(this.qty)) },
+    { ALT: () => this.qtyProp(this.CONSUME(KW.latency), this.SUBRULE2(this.qty)) },
+  ]) as A.LinkProp);
+
+  private linkDecl = this.RULE('linkDecl', () => {
+    const kw = this.CONSUME(KW.link);
+    const a = this.SUBRULE(this.name);
+    this.CONSUME(BiArrow);
+    const b = this.SUBRULE1(this.name);
+    const d = this.ACTION(() => this.begin<A.LinkDecl>({ kind: 'link', a, b, props: [], keywordSpan: this.span(kw), span: this.span(kw) }));
+    this.block('link', () => { const p = this.SUBRULE(this.linkProp); this.ACTION(() => p && d.props.push(p)); });
+    this.ACTION(() => this.finish(d));
+  });
+
+  private networkDecl = this.RULE('networkDecl', () => {
+    const kw = this.CONSUME(KW.network);
+    const name = this.SUBRULE(this.name);
+    const d = this.ACTION(() => this.begin<A.NetworkDecl>({ kind: 'network', name, hosts: [], props: [], keywordSpan: this.span(kw), span: this.span(kw) }));
+    this.block('network', () => this.OR([
+      {
+        ALT: () => {
+          const k = this.CONSUME(KW.hosts);
+          const hs = this.SUBRULE(this.names);
+          this.ACTION(() => { d.hosts.push(...hs); d.hostsSpan = this.from(this.span(k)); });
+        },
+      },
+      { ALT: () => { const p = this.SUBRULE(this.linkProp); this.ACTION(() => p && d.props.push(p)); } },
+    ]));
+    this.ACTION(() => this.finish(d));
+  });
+
+  private vmDecl = this.RULE('vmDecl', () => {
+    const kw = this.CONSUME(KW.vm);
+    const name = this.SUBRULE(this.name);
+    this.CONSUME(KW.on);
+    const host = this.SUBRULE1(this.name);
+    const d = this.ACTION(() => this.begin<A.VmDecl>({ kind: 'vm', name, host, props: [], keywordSpan: this.span(kw), span: this.span(kw) }));
+    this.block('vm', () => { const p = this.SUBRULE(this.vmProp); this.ACTION(() => p && d.props.push(p)); });
+    this.ACTION(() => this.finish(d));
+  });
+
+  private vmProp = this.RULE('vmProp', (): A.VmProp => this.OR([
+    { ALT: () => this.qtyProp(this.CONSUME(KW.vcpus), this.SUBRULE1(this.qty)) },
+    { ALT: () => this.qtyProp(this.CONSUME(KW.memory), this.SUBRULE2(this.qty)) },
+    { ALT: () => this.qtyProp(this.CONSUME(KW.disk), this.SUBRULE3(this.qty)) },
+    { ALT: () => this.nameProp(this.CONSUME(KW.virtualization), this.SUBRULE1(this.name)) },
+    { ALT: () => this.flag(this.CONSUME(KW.vtpm)) },
+    { ALT: () => this.nameProp(this.CONSUME(KW.tenant), this.SUBRULE2(this.name)) },
+    { ALT: () => this.nameProp(this.CONSUME(KW.subnet), this.SUBRULE(this.addr)) },
+    { ALT: () => this.qtyProp(this.CONSUME(KW.workingset), this.SUBRULE4(this.qty)) },
+    { ALT: () => this.SUBRULE(this.processDecl) },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.ipc);
+        const from = this.SUBRULE3(this.name);
+        this.CONSUME(Arrow);
+        const to = this.SUBRULE4(this.name);
+        const channel = this.SUBRULE5(this.name);
+        return this.ACTION((): A.IpcDecl => { const p = this.kw(k); return { key: 'ipc', ...p, span: this.from(p.span), from, to, channel }; });
+      },
+    },
+  ]) as A.VmProp);
+
+  private processDecl = this.RULE('processDecl', (): A.ProcessDecl => {
+    const k = this.CONSUME(KW.process);
+    const name = this.SUBRULE(this.name);
+    const d = this.ACTION((): A.ProcessDecl => ({ key: 'process', ...this.kw(k), name, props: [] }));
+    this.block('process', () => this.OR([
+      { ALT: () => { const p = this.qtyProp<'memory'>(this.CONSUME(KW.memory), this.SUBRULE(this.qty)); this.ACTION(() => d.props.push(p)); } },
+      { ALT: () => { const p = this.flag<'confidential'>(this.CONSUME(KW.confidential)); this.ACTION(() => d.props.push(p)); } },
+      { ALT: () => { const p = this.nameProp<'file', A.Str>(this.CONSUME(KW.file), this.SUBRULE(this.str)); this.ACTION(() => d.props.push(p)); } },
+    ]));
+    return this.ACTION(() => { d.span = this.from(d.span); return d; });
+  });
+
+  private forkDecl = this.RULE('forkDecl', () => {
+    const kw = this.CONSUME(KW.fork);
+    const name = this.SUBRULE(this.name);
+    this.CONSUME(KW.of);
+    const parent = this.SUBRULE1(this.name);
+    const d = this.ACTION(() => this.begin<A.ForkDecl>({ kind: 'fork', name, parent, props: [], keywordSpan: this.span(kw), span: this.span(kw) }));
+    this.block('fork', () => { const p = this.SUBRULE(this.forkProp); this.ACTION(() => p && d.props.push(p)); });
+    this.ACTION(() => this.finish(d));
+  });
+
+  private forkProp = this.RULE('forkProp', (): A.ForkProp => this.OR([
+    { ALT: () => this.qtyProp(this.CONSUME(KW.children), this.SUBRULE1(this.qty)) },
+    { ALT: () => this.nameProp(this.CONSUME(KW.on), this.SUBRULE1(this.names)) },
+    { ALT: () => this.nameProp(this.CONSUME(KW.memory), this.SUBRULE1(this.name)) },
+    { ALT: () => this.nameProp(this.CONSUME(KW.disk), this.SUBRULE2(this.name)) },
+    { ALT: () => this.flag(this.CONSUME(KW.multicast)) },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.attest);
+        return this.OR1([
+          { ALT: () => { this.CONSUME(KW.hosts); this.CONSUME(KW.against); return this.nameProp(k, this.SUBRULE2(this.names)); } },
+          { ALT: () => { this.CONSUME(KW.vtpm); return this.flag(k, 'attest vtpm'); } },
+        ]);
+      },
+    },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.integrity);
+        const mode = this.SUBRULE3(this.name);
+        let batch: A.Quantity | undefined;
+        this.OPTION(() => { batch = this.SUBRULE2(this.qty); });
+        return this.ACTION((): A.ForkProp => { const p = this.kw(k); return { key: 'integrity', ...p, span: this.from(p.span), mode, batch }; });
+      },
+    },
+    { ALT: () => this.flag(this.CONSUME(KW.encrypt)) },
+    { ALT: () => this.flag(this.CONSUME(KW.transient)) },
+    { ALT: () => this.flag(this.CONSUME(KW.isolate)) },
+  ]) as A.ForkProp, { recoveryValueFunc: () => undefined as unknown as A.ForkProp });
+
+  private monitorDecl = this.RULE('monitorDecl', () => {
+    const kw = this.CONSUME(KW.monitor);
+    const name = this.SUBRULE(this.name);
+    this.CONSUME(KW.for);
+    const vms = this.SUBRULE(this.names);
+    const d = this.ACTION(() => this.begin<A.MonitorDecl>({ kind: 'monitor', name, vms, props: [], keywordSpan: this.span(kw), span: this.span(kw) }));
+    this.block('monitor', () => { const p = this.SUBRULE(this.monProp); this.ACTION(() => p && d.props.push(p)); });
+    this.ACTION(() => this.finish(d));
+  });
+
+  private monProp = this.RULE('monProp', (): A.MonProp => this.OR([
+    { ALT: () => this.nameProp(this.CONSUME(KW.mode), this.SUBRULE1(this.name)) },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.buffer);
+        const size = this.SUBRULE(this.qty);
+        let policy: A.Ident | undefined;
+        this.OPTION(() => {
+          const t = this.OR1([{ ALT: () => this.CONSUME(KW.drop) }, { ALT: () => this.CONSUME(KW.block) }]);
+          policy = this.ACTION(() => this.ident(t));
+        });
+        return this.ACTION((): A.MonProp => { const p = this.kw(k); return { key: 'buffer', ...p, span: this.from(p.span), size, policy }; });
+      },
+    },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.default);
+        const action = this.SUBRULE1(this.action);
+        return this.ACTION((): A.MonProp => { const p = this.kw(k); return { key: 'default', ...p, span: this.from(p.span), action }; });
+      },
+    },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.rule);
+        const name = this.SUBRULE2(this.name);
+        this.CONSUME(KW.on);
+        const calls = this.SUBRULE(this.names);
+        let when: A.Cond | undefined;
+        this.OPTION1(() => { this.CONSUME(KW.when); when = this.SUBRULE(this.cond); });
+        this.CONSUME(KW.then);
+        const actions: A.Action[] = [];
+        this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => { const a = this.SUBRULE2(this.action); this.ACTION(() => a && actions.push(a)); } });
+        return this.ACTION((): A.RuleDecl => { const p = this.kw(k); return { key: 'rule', ...p, span: this.from(p.span), name, calls, when, actions }; });
+      },
+    },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.escalate);
+        const count = this.SUBRULE1(this.qty);
+        this.CONSUME(KW.violations);
+        this.CONSUME(KW.within);
+        const window = this.SUBRULE2(this.qty);
+        this.CONSUME1(KW.then);
+        const action = this.SUBRULE3(this.action);
+        return this.ACTION((): A.MonProp => { const p = this.kw(k); return { key: 'escalate', ...p, span: this.from(p.span), count, window, action }; });
+      },
+    },
+  ]) as A.MonProp, { recoveryValueFunc: () => undefined as unknown as A.MonProp });
+
+  private action = this.RULE('action', (): A.Action => this.OR([
+    { ALT: () => this.simpleAction(this.CONSUME(KW.allow)) },
+    { ALT: () => this.simpleAction(this.CONSUME(KW.killProc)) },
+    { ALT: () => this.simpleAction(this.CONSUME(KW.pause)) },
+    { ALT: () => this.simpleAction(this.CONSUME(KW.terminate)) },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.deny);
+        this.CONSUME(LParen);
+        const code = this.SUBRULE(this.qty);
+        this.CONSUME(RParen);
+        return this.ACTION((): A.Action => ({ kind: 'deny', code, span: this.from(this.span(k)) }));
+      },
+    },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.policyChange);
+        this.CONSUME1(LParen);
+        const monitor = this.SUBRULE(this.name);
+        this.CONSUME1(RParen);
+        return this.ACTION((): A.Action => ({ kind: 'policyChange', monitor, span: this.from(this.span(k)) }));
+      },
+    },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.migrate);
+        let to: A.Ident | undefined;
+        this.OPTION(() => { this.CONSUME(KW.to); to = this.SUBRULE1(this.name); });
+        return this.ACTION((): A.Action => ({ kind: 'migrate', to, span: this.from(this.span(k)) }));
+      },
+    },
+  ]) as A.Action, { recoveryValueFunc: () => undefined as unknown as A.Action });
+
+  private simpleAction(k: IToken): A.Action {
+    return this.ACTION(() => ({ kind: k.image as 'allow', span: this.span(k) }));
+  }
+
+  // cond = term { or term } ; term = factor { and factor } ; factor = [not] ( "(" cond ")" | predicate )
+  private cond = this.RULE('cond', (): A.Cond => {
+    const ops: A.Cond[] = [this.SUBRULE(this.term)];
+    this.MANY(() => { this.CONSUME(KW.or); const t = this.SUBRULE1(this.term); this.ACTION(() => ops.push(t)); });
+    return this.ACTION(() => (ops.length === 1 ? ops[0] : { kind: 'or', operands: ops, span: { start: ops[0].span.start, end: ops[ops.length - 1].span.end } }));
+  });
+
+  private term = this.RULE('term', (): A.Cond => {
+    const ops: A.Cond[] = [this.SUBRULE(this.factor)];
+    this.MANY(() => { this.CONSUME(KW.and); const f = this.SUBRULE1(this.factor); this.ACTION(() => ops.push(f)); });
+    return this.ACTION(() => (ops.length === 1 ? ops[0] : { kind: 'and', operands: ops, span: { start: ops[0].span.start, end: ops[ops.length - 1].span.end } }));
+  });
+
+  private factor = this.RULE('factor', (): A.Cond => {
+    let not: IToken | undefined;
+    this.OPTION(() => { not = this.CONSUME(KW.not); });
+    const inner = this.OR([
+      {
+        ALT: () => {
+          const open = this.CONSUME(LParen);
+          const c = this.SUBRULE(this.cond);
+          this.CONSUME(RParen);
+          return this.ACTION(() => ({ ...c, span: this.from(this.span(open)) }) as A.Cond);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.predicate) },
+    ]);
+    return this.ACTION(() => (not ? { kind: 'not', operand: inner, span: this.from(this.span(not)) } : inner));
+  });
+
+  private predicate = this.RULE('predicate', (): A.Cond => this.OR([
+    {
+      ALT: () => {
+        const k = this.OR1([{ ALT: () => this.CONSUME(KW.fileEq) }, { ALT: () => this.CONSUME(KW.filePrefix) }]);
+        this.CONSUME(LParen);
+        const index = this.SUBRULE(this.qty);
+        this.CONSUME(Comma);
+        const value = this.SUBRULE(this.str);
+        this.CONSUME(RParen);
+        return this.ACTION((): A.Cond => ({ kind: k.image as 'fileEq', index, value, span: this.from(this.span(k)) }));
+      },
+    },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.ip);
+        this.CONSUME1(LParen);
+        const addr = this.SUBRULE(this.addr);
+        this.CONSUME1(RParen);
+        return this.ACTION((): A.Cond => ({ kind: 'ip', addr, span: this.from(this.span(k)) }));
+      },
+    },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.port);
+        this.CONSUME2(LParen);
+        const port = this.SUBRULE1(this.qty);
+        this.CONSUME2(RParen);
+        return this.ACTION((): A.Cond => ({ kind: 'port', port, span: this.from(this.span(k)) }));
+      },
+    },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.process);
+        this.CONSUME3(LParen);
+        const name = this.SUBRULE(this.name);
+        this.CONSUME3(RParen);
+        return this.ACTION((): A.Cond => ({ kind: 'process', name, span: this.from(this.span(k)) }));
+      },
+    },
+  ]));
+
+  private checkpointDecl = this.RULE('checkpointDecl', () => {
+    const kw = this.CONSUME(KW.checkpoint);
+    const name = this.SUBRULE(this.name);
+    this.CONSUME(KW.of);
+    const vm = this.SUBRULE1(this.name);
+    const d = this.ACTION(() => this.begin<A.CheckpointDecl>({ kind: 'checkpoint', name, vm, props: [], keywordSpan: this.span(kw), span: this.span(kw) }));
+    this.block('checkpoint', () => {
+      const p = this.OR([
+        { ALT: () => this.nameProp<'exclude', A.Ident[]>(this.CONSUME(KW.exclude), this.SUBRULE(this.names)) },
+        { ALT: () => this.nameProp<'ipc', A.Ident>(this.CONSUME(KW.ipc), this.SUBRULE2(this.name)) },
+        { ALT: () => this.nameProp<'disk', A.Ident>(this.CONSUME(KW.disk), this.SUBRULE3(this.name)) },
+        { ALT: () => this.nameProp<'to', A.Str>(this.CONSUME(KW.to), this.SUBRULE(this.str)) },
+      ]) as A.CkProp;
+      this.ACTION(() => p && d.props.push(p));
+    });
+    this.ACTION(() => this.finish(d));
+  });
+
+  private authorityDecl = this.RULE('authorityDecl', () => {
+    const kw = this.CONSUME(KW.authority);
+    const name = this.SUBRULE(this.name);
+    const d = this.ACTION(() => this.begin<A.AuthorityDecl>({ kind: 'authority', name, props: [], keywordSpan: this.span(kw), span: this.span(kw) }));
+    this.block('authority', () => {
+      const p = this.nameProp<'key', A.Ident>(this.CONSUME(KW.key), this.SUBRULE1(this.name));
+      this.ACTION(() => d.props.push(p));
+    });
+    this.ACTION(() => this.finish(d));
+  });
+
+  private certificateDecl = this.RULE('certificateDecl', () => {
+    const kw = this.CONSUME(KW.certificate);
+    const name = this.SUBRULE(this.name);
+    const d = this.ACTION(() => this.begin<A.CertificateDecl>({
+      kind: 'certificate', name, subject: { text: '', span: this.here() }, authority: { text: '', span: this.here() },
+      valid: parseQuantity('', this.here()), keywordSpan: this.span(kw), span: this.span(kw),
+    }));
+    this.CONSUME(KW.for);
+    const subject = this.SUBRULE1(this.name);
+    this.ACTION(() => { d.subject = subject; });
+    this.CONSUME(KW.by);
+    const authority = this.SUBRULE2(this.name);
+    this.ACTION(() => { d.authority = authority; });
+    this.CONSUME(KW.valid);
+    const valid = this.SUBRULE(this.qty);
+    this.ACTION(() => { d.valid = valid; this.finish(d); });
+  });
+
+  private shareDecl = this.RULE('shareDecl', () => {
+    const kw = this.CONSUME(KW.share);
+    const path = this.SUBRULE(this.str);
+    const d = this.ACTION(() => this.begin<A.ShareDecl>({ kind: 'share', path, vms: [], requireCertificate: false, keywordSpan: this.span(kw), span: this.span(kw) }));
+    this.CONSUME(KW.between);
+    const vms = this.SUBRULE(this.names);
+    this.ACTION(() => { d.vms = vms; });
+    this.OPTION(() => {
+      this.CONSUME(KW.require);
+      this.CONSUME(KW.certificate);
+      this.ACTION(() => { d.requireCertificate = true; });
+    });
+    this.ACTION(() => this.finish(d));
+  });
+
+  private attackerDecl = this.RULE('attackerDecl', () => {
+    const kw = this.CONSUME(KW.attacker);
+    const name = this.SUBRULE(this.name);
+    const d = this.ACTION(() => this.begin<A.AttackerDecl>({ kind: 'attacker', name, props: [], keywordSpan: this.span(kw), span: this.span(kw) }));
+    this.block('attacker', () => { const p = this.SUBRULE(this.atkProp); this.ACTION(() => p && d.props.push(p)); });
+    this.ACTION(() => this.finish(d));
+  });
+
+  private atkProp = this.RULE('atkProp', (): A.AtkProp => this.OR([
+    { ALT: () => this.nameProp(this.CONSUME(KW.tenant), this.SUBRULE1(this.name)) },
+    { ALT: () => this.nameProp(this.CONSUME(KW.tap), this.SUBRULE1(this.target)) },
+    {
+      ALT: () => {
+        const k = this.OR1([
+          { ALT: () => this.CONSUME(KW.tamper) }, { ALT: () => this.CONSUME(KW.drop) }, { ALT: () => this.CONSUME(KW.replay) },
+        ]);
+        const target = this.SUBRULE2(this.target);
+        const share = this.SUBRULE(this.qty);
+        return this.ACTION((): A.AtkProp => { const p = this.kw(k); return { key: k.image as 'tamper', ...p, span: this.from(p.span), target, share }; });
+      },
+    },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.vm);
+        const name = this.SUBRULE2(this.name);
+        this.CONSUME(KW.on);
+        const host = this.SUBRULE3(this.name);
+        return this.ACTION((): A.AtkProp => { const p = this.kw(k); return { key: 'vm', ...p, span: this.from(p.span), name, host }; });
+      },
+    },
+    { ALT: () => this.nameProp(this.CONSUME(KW.steal), this.SUBRULE4(this.name)) },
+  ]) as A.AtkProp, { recoveryValueFunc: () => undefined as unknown as A.AtkProp });
+
+  private scenarioDecl = this.RULE('scenarioDecl', () => {
+    const kw = this.CONSUME(KW.scenario);
+    const title = this.SUBRULE(this.str);
+    const d = this.ACTION(() => this.begin<A.ScenarioDecl>({ kind: 'scenario', title, items: [], keywordSpan: this.span(kw), span: this.span(kw) }));
+    this.block('scenario', () => { const p = this.SUBRULE(this.scenarioItem); this.ACTION(() => p && d.items.push(p)); });
+    this.ACTION(() => this.finish(d));
+  });
+
+  private scenarioItem = this.RULE('scenarioItem', (): A.ScenarioItem => this.OR([
+    { ALT: () => this.qtyProp(this.CONSUME(KW.seed), this.SUBRULE(this.qty)) as A.ScenarioItem },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.at);
+        const at = this.SUBRULE1(this.qty);
+        const body = this.SUBRULE(this.stepBody);
+        return this.ACTION((): A.ScenarioItem => { const p = this.kw(k); return { key: 'step', ...p, span: this.from(p.span), at, body }; });
+      },
+    },
+    {
+      ALT: () => {
+        const k = this.CONSUME(KW.expect);
+        const body = this.SUBRULE(this.expectBody);
+        return this.ACTION((): A.ScenarioItem => { const p = this.kw(k); return { key: 'expect', ...p, span: this.from(p.span), body }; });
+      },
+    },
+  ]), { recoveryValueFunc: () => undefined as unknown as A.ScenarioItem });
+
+  private stepBody = this.RULE('stepBody', (): A.StepBody => this.OR([
+    { ALT: () => { this.CONSUME(KW.fork); const fork = this.SUBRULE1(this.name); return this.ACTION(() => ({ kind: 'fork', fork })); } },
+    {
+      ALT: () => {
+        this.CONSUME(KW.syscall);
+        const vm = this.SUBRULE1(this.vmRef);
+        const process = this.SUBRULE2(this.name);
+        const call = this.SUBRULE3(this.name);
+        this.CONSUME(LParen);
+        const args: A.Arg[] = [];
+        this.MANY_SEP({ SEP: Comma, DEF: () => { const a = this.SUBRULE(this.arg); this.ACTION(() => a && args.push(a)); } });
+        this.CONSUME(RParen);
+        return this.ACTION((): A.StepBody => ({ kind: 'syscall', vm, process, call, args }));
+      },
+    },
+    { ALT: () => { this.CONSUME(KW.checkpoint); const checkpoint = this.SUBRULE4(this.name); return this.ACTION(() => ({ kind: 'checkpoint', checkpoint })); } },
+    {
+      ALT: () => {
+        this.CONSUME(KW.restore);
+        const checkpoint = this.SUBRULE5(this.name);
+        this.CONSUME(KW.as);
+        const as = this.SUBRULE6(this.name);
+        this.CONSUME(KW.on);
+        const host = this.SUBRULE7(this.name);
+        return this.ACTION((): A.StepBody => ({ kind: 'restore', checkpoint, as, host }));
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(KW.write);
+        const vm = this.SUBRULE2(this.vmRef);
+        const path = this.SUBRULE1(this.str);
+        return this.ACTION((): A.StepBody => ({ kind: 'write', vm, path }));
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(KW.migrate);
+        const vm = this.SUBRULE3(this.vmRef);
+        this.CONSUME(KW.to);
+        const host = this.SUBRULE8(this.name);
+        return this.ACTION((): A.StepBody => ({ kind: 'migrate', vm, host }));
+      },
+    },
+    { ALT: () => { this.CONSUME(KW.rotate); const certificate = this.SUBRULE9(this.name); return this.ACTION(() => ({ kind: 'rotate', certificate })); } },
+    {
+      ALT: () => {
+        this.CONSUME(KW.present);
+        const certificate = this.SUBRULE(this.name);
+        this.CONSUME(KW.for);
+        const path = this.SUBRULE2(this.str);
+        return this.ACTION((): A.StepBody => ({ kind: 'present', certificate, path }));
+      },
+    },
+  ]) as A.StepBody);
+
+  private arg = this.RULE('arg', (): A.Arg => this.OR([
+    { ALT: () => this.SUBRULE(this.str) },
+    { ALT: () => this.SUBRULE(this.qty) },
+    { ALT: () => this.SUBRULE(this.addr) },
+  ]) as A.Arg);
+
+  private expectBody = this.RULE('expectBody', (): A.ExpectBody => this.OR({
+    MAX_LOOKAHEAD: 1,
+    IGNORE_AMBIGUITIES: true,
+    DEF: [
+      {
+        GATE: () => tokenMatcher(this.LA(2), KW.of),
+        ALT: () => {
+          this.CONSUME(KW.attestation);
+          this.CONSUME(KW.of);
+          const host = this.SUBRULE(this.name);
+          return this.OR1([
+            { ALT: () => { this.CONSUME(KW.passes); return this.ACTION((): A.ExpectBody => ({ kind: 'attestation', host, passes: true })); } },
+            {
+              ALT: () => {
+                this.CONSUME(KW.fails);
+                let pcr: A.Quantity | undefined;
+                this.OPTION(() => { this.CONSUME(KW.at); this.CONSUME(KW.pcr); pcr = this.SUBRULE(this.qty); });
+                return this.ACTION((): A.ExpectBody => ({ kind: 'attestation', host, passes: false, pcr }));
+              },
+            },
+          ]);
+        },
+      },
+      {
+        GATE: () => tokenMatcher(this.LA(2), KW.tampered),
+        ALT: () => {
+          this.CONSUME(KW.no); this.CONSUME(KW.tampered); this.CONSUME(KW.page); this.CONSUME(KW.accepted);
+          return { kind: 'no-tampered' } as A.ExpectBody;
+        },
+      },
+      {
+        GATE: () => tokenMatcher(this.LA(3), StringLit) || tokenMatcher(this.LA(3), LSquare),
+        ALT: () => {
+          this.CONSUME(KW.write);
+          const vm = this.SUBRULE(this.vmRef);
+          const path = this.SUBRULE(this.str);
+          const allowed = this.OR2([{ ALT: () => { this.CONSUME(KW.allowed); return true; } }, { ALT: () => { this.CONSUME(KW.denied); return false; } }]);
+          return this.ACTION((): A.ExpectBody => ({ kind: 'write', vm, path, allowed }));
+        },
+      },
+      { ALT: () => this.SUBRULE(this.subjectExpect) },
+    ],
+  }));
+
+  /** Expectations that begin with the name of what they are about. */
+  private subjectExpect = this.RULE('subjectExpect', (): A.ExpectBody => {
+    const ref = this.SUBRULE(this.vmRef);
+    return this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(KW.ready); this.CONSUME(KW.within);
+          const within = this.SUBRULE(this.qty);
+          return this.ACTION((): A.ExpectBody => ({ kind: 'ready', fork: ref.name, within }));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.pages);
+          const which = this.OR1([
+            { ALT: () => this.CONSUME(KW.rejected) }, { ALT: () => this.CONSUME(KW.verified) }, { ALT: () => this.CONSUME(KW.fetched) },
+          ]);
+          let host: A.Ident | undefined;
+          this.OPTION(() => { this.CONSUME(KW.on); host = this.SUBRULE(this.name); });
+          const cmp = this.CONSUME(Cmp);
+          const count = this.SUBRULE1(this.qty);
+          return this.ACTION((): A.ExpectBody => ({ kind: 'pages', fork: ref.name, which: which.image as 'rejected', host, cmp: cmp.image as A.Comparison, count }));
+        },
+      },
+      {
+        ALT: () => {
+          const which = this.OR2([
+            { ALT: () => this.CONSUME(KW.denies) }, { ALT: () => this.CONSUME(KW.kills) }, { ALT: () => this.CONSUME(KW.allows) },
+          ]);
+          const cmp = this.CONSUME1(Cmp);
+          const count = this.SUBRULE2(this.qty);
+          return this.ACTION((): A.ExpectBody => ({ kind: 'verdicts', monitor: ref.name, which: which.image as 'denies', cmp: cmp.image as A.Comparison, count }));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.is);
+          const state = this.OR3([
+            { ALT: () => this.CONSUME(KW.running) }, { ALT: () => this.CONSUME(KW.paused) },
+            { ALT: () => this.CONSUME(KW.terminated) }, { ALT: () => this.CONSUME(KW.migrated) },
+          ]);
+          return this.ACTION((): A.ExpectBody => ({ kind: 'state', vm: ref, state: state.image as 'running' }));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.excludes);
+          const processes = this.SUBRULE(this.names);
+          return this.ACTION((): A.ExpectBody => ({ kind: 'excludes', checkpoint: ref.name, processes }));
+        },
+      },
+      {
+        ALT: () => {
+          let never = false;
+          this.OPTION1(() => { this.CONSUME(KW.never); never = true; });
+          this.CONSUME(KW.sees); this.CONSUME(KW.confidential); this.CONSUME(KW.data);
+          return this.ACTION((): A.ExpectBody => ({ kind: 'sees', attacker: ref.name, never }));
+        },
+      },
+    ]);
+  });
+}

@@ -1,0 +1,77 @@
+// Tokens of the vmsec language (LANGUAGE.md §1).
+//
+// Words are lexed once as `Identifier` and then re-typed to a keyword token by
+// a map lookup (see `lex.ts`). Keywords carry the `Identifier` category, so a
+// keyword is still accepted wherever the grammar expects a name: keywords are
+// reserved only where the grammar expects them.
+import { createToken, Lexer, TokenType } from 'chevrotain';
+
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true });
+export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: 'comments' });
+export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: 'comments', line_breaks: true });
+
+export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n\r]|\\.)*"/ });
+export const Digest = createToken({ name: 'Digest', pattern: /sha256:[0-9a-fA-F]{64}(?![0-9A-Za-z_])/, start_chars_hint: ['s'] });
+export const Cidr = createToken({ name: 'Cidr', pattern: /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}(?![0-9])/, start_chars_hint: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
+export const Ipv4 = createToken({ name: 'Ipv4', pattern: /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![0-9.])/, start_chars_hint: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
+// A number with its unit glued on (same line): `4 KiB`, `250 us`, `15%`,
+// `10 MiB/s`. One token keeps the parser unit-agnostic; the validator checks
+// that the unit's kind is the one due (VMS003).
+export const Quantity = createToken({
+  name: 'Quantity',
+  pattern: /\d[\d_]*(?:\.\d[\d_]*)?(?:[ \t]*(?:%|(?:KiB|MiB|GiB|TiB|KB|MB|GB|TB|B)\/s|KiB|MiB|GiB|TiB|KB|MB|GB|TB|Gbps|Mbps|Kbps|bps|min|ms|us|ns|s|h|B)(?![A-Za-z0-9_]))?/,
+  start_chars_hint: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  line_breaks: false,
+});
+
+export const BiArrow = createToken({ name: 'BiArrow', pattern: '<->' });
+export const Arrow = createToken({ name: 'Arrow', pattern: '->' });
+export const Cmp = createToken({ name: 'Cmp', pattern: /==|!=|<=|>=|<|>/, start_chars_hint: ['=', '!', '<', '>'] });
+export const LCurly = createToken({ name: 'LCurly', pattern: '{' });
+export const RCurly = createToken({ name: 'RCurly', pattern: '}' });
+export const LParen = createToken({ name: 'LParen', pattern: '(' });
+export const RParen = createToken({ name: 'RParen', pattern: ')' });
+export const LSquare = createToken({ name: 'LSquare', pattern: '[' });
+export const RSquare = createToken({ name: 'RSquare', pattern: ']' });
+export const Comma = createToken({ name: 'Comma', pattern: ',' });
+// A hyphen may sit inside a name but not before `>`, so `a->b` is an IPC edge.
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_](?:[A-Za-z0-9_]|-(?!>))*/ });
+
+/** Every word the grammar uses as a keyword. */
+export const KEYWORDS = [
+  'import', 'boot', 'pcr', 'host', 'cpus', 'memory', 'hypervisor', 'tpm', 'ecdsa-p256', 'rsa-2048', 'tenant',
+  'link', 'network', 'hosts', 'bandwidth', 'latency', 'vm', 'on', 'vcpus', 'disk', 'virtualization', 'full',
+  'para', 'emulation', 'os-level', 'vtpm', 'subnet', 'workingset', 'process', 'ipc', 'pipe', 'socket', 'shm',
+  'tty', 'confidential', 'file', 'fork', 'of', 'children', 'lazy', 'eager', 'multicast', 'attest', 'against',
+  'integrity', 'per-page', 'batched', 'none', 'encrypt', 'transient', 'isolate', 'monitor', 'for', 'mode',
+  'concurrent', 'serial', 'buffer', 'drop', 'block', 'default', 'allow', 'deny', 'rule', 'when', 'then',
+  'escalate', 'violations', 'within', 'or', 'and', 'not', 'fileEq', 'filePrefix', 'ip', 'port', 'killProc',
+  'policyChange', 'pause', 'terminate', 'migrate', 'to', 'checkpoint', 'exclude', 'follow', 'warn', 'ignore',
+  'include', 'authority', 'key', 'certificate', 'by', 'valid', 'share', 'between', 'require', 'attacker', 'tap',
+  'tamper', 'replay', 'steal', 'scenario', 'seed', 'at', 'syscall', 'restore', 'as', 'write', 'rotate',
+  'present', 'expect', 'attestation', 'passes', 'fails', 'ready', 'pages', 'rejected', 'verified', 'fetched',
+  'no', 'tampered', 'page', 'accepted', 'denies', 'kills', 'allows', 'is', 'running', 'paused', 'terminated',
+  'migrated', 'excludes', 'sees', 'never', 'data', 'allowed', 'denied',
+] as const;
+export type Keyword = (typeof KEYWORDS)[number];
+
+/** Keyword token types by word; never produced by the lexer directly. */
+export const KW: Record<Keyword, TokenType> = Object.create(null);
+for (const word of KEYWORDS) {
+  KW[word] = createToken({ name: `KW_${word}`, pattern: Lexer.NA, categories: [Identifier], label: `'${word}'` });
+}
+
+/** Tokens the lexer tries, in priority order. */
+export const lexingTokens: TokenType[] = [
+  WhiteSpace, LineComment, BlockComment, StringLit, Digest, Cidr, Ipv4, Quantity,
+  BiArrow, Arrow, Cmp, LCurly, RCurly, LParen, RParen, LSquare, RSquare, Comma, Identifier,
+];
+
+/** The parser's whole vocabulary. */
+export const allTokens: TokenType[] = [...lexingTokens, ...Object.values(KW)];
+
+/** Words that begin a top-level declaration (used for recovery and completion). */
+export const DECL_KEYWORDS: readonly Keyword[] = [
+  'import', 'boot', 'host', 'link', 'network', 'vm', 'fork', 'monitor', 'checkpoint', 'authority',
+  'certificate', 'share', 'attacker', 'scenario',
+];
