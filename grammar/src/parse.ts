@@ -21,7 +21,7 @@ export function lex(text: string): { tokens: IToken[]; comments: Comment[]; prob
   for (const t of result.tokens) {
     if (t.tokenType === Identifier) {
       const kw = keywordTypes.get(t.image as (typeof KEYWORDS)[number]);
-      if (kw) { t.tokenType = kw; t.tokenTypeIdx = kw.tokenTypeIdx; }
+      if (kw) { t.tokenType = kw; t.tokenTypeIdx = kw.tokenTypeIdx!; }
     }
   }
   const comments: Comment[] = (result.groups.comments ?? []).map((c) => ({
