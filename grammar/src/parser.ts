@@ -270,8 +270,8 @@ export class VmsecParser extends EmbeddedActionsParser {
   private qtyProp<K extends string>(k: IToken, value: A.Quantity): A.ValueProp<K, A.Quantity> {
     return this.ACTION(() => { const p = this.kw(k); return { key: k.image as K, ...p, span: this.from(p.span), value }; });
   }
-  private nameProp<K extends string, V>(k: IToken, value: V): A.ValueProp<K, V> {
-    return this.ACTION(() => { const p = this.kw(k); return { key: k.image as K, ...p, span: this.from(p.span), value }; });
+  private nameProp<K extends string, V>(k: IToken, value: V, key?: K): A.ValueProp<K, V> {
+    return this.ACTION(() => { const p = this.kw(k); return { key: (key ?? k.image) as K, ...p, span: this.from(p.span), value }; });
   }
   private flag<K extends string>(k: IToken, key?: K): A.FlagProp<K> {
     return this.ACTION(() => { const p = this.kw(k); return { key: (key ?? k.image) as K, ...p }; });
@@ -373,7 +373,7 @@ export class VmsecParser extends EmbeddedActionsParser {
       ALT: () => {
         const k = this.CONSUME(KW.attest);
         return this.OR1([
-          { ALT: () => { this.CONSUME(KW.hosts); this.CONSUME(KW.against); return this.nameProp(k, this.SUBRULE2(this.names)); } },
+          { ALT: () => { this.CONSUME(KW.hosts); this.CONSUME(KW.against); return this.nameProp(k, this.SUBRULE2(this.names), 'attest hosts'); } },
           { ALT: () => { this.CONSUME(KW.vtpm); return this.flag(k, 'attest vtpm'); } },
         ]);
       },

@@ -1,0 +1,73 @@
+// The `vmsec` command line. Exit codes: check 0/1 (errors found); 2 for misuse.
+import * as nodePath from 'node:path';
+import pkg from '../../../package.json';
+import { checkFiles } from './check';
+import { collectVmsecFiles } from './files';
+import { formatJson, formatSarif, formatText, locate } from './format-check';
+
+const USAGE = `usage:
+  vmsec check PATH... [--format text|json|sarif] [--root DIR]
+  vmsec --version
+
+check   parse and validate .vmsec files (folders are searched); exit 1 if any error`;
+
+class UsageError extends Error {}
+
+interface Parsed { command: string; positional: string[]; flags: Map<string, string> }
+
+function parseArgs(argv: string[]): Parsed {
+  const [command = '', ...rest] = argv;
+  const positional: string[] = [];
+  const flags = new Map<string, string>();
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
+      else {
+        const v = rest[i + 1];
+        if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
+        flags.set(a.slice(2), v);
+        i++;
+      }
+    } else positional.push(a);
+  }
+  return { command, positional, flags };
+}
+
+function runCheck(p: Parsed): number {
+  const format = p.flags.get('format') ?? 'text';
+  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format '${format}' for check (text, json or sarif)`);
+  for (const f of p.flags.keys()) if (f !== 'format' && f !== 'root') throw new UsageError(`unknown option --${f}`);
+  if (p.positional.length === 0) throw new UsageError('check needs at least one file or folder');
+  const { files: paths, missing } = collectVmsecFiles(p.positional);
+  if (missing.length) throw new UsageError(`no such file or folder: ${missing.join(', ')}`);
+  const root = p.flags.get('root');
+  const { files, diagnostics } = checkFiles(paths, root ? nodePath.resolve(root) : undefined);
+  const items = locate(files, diagnostics);
+  const out = format === 'json' ? formatJson(items) : format === 'sarif' ? formatSarif(items, pkg.version) : formatText(items);
+  if (out) process.stdout.write(out + '\n');
+  if (format === 'text') {
+    const errors = diagnostics.filter((d) => d.severity === 'error').length;
+    const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
+    process.stderr.write(`${files.length} file${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+  }
+  return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
+export function main(argv: string[]): number {
+  try {
+    const p = parseArgs(argv);
+    switch (p.command) {
+      case 'check': return runCheck(p);
+      case '--version': case 'version': process.stdout.write(`${pkg.version}\n`); return 0;
+      case '--help': case 'help': case '-h': process.stdout.write(USAGE + '\n'); return 0;
+      default: throw new UsageError(p.command ? `unknown command '${p.command}'` : 'no command given');
+    }
+  } catch (e) {
+    if (e instanceof UsageError) { process.stderr.write(`vmsec: ${e.message}\n${USAGE}\n`); return 2; }
+    throw e;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

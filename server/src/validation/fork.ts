@@ -1,0 +1,105 @@
+// The fork plan against the topology and the attackers: attestation needs
+// TPMs (VMS010), remote targets should be attested (VMS011), pages need
+// integrity where attackers modify traffic (VMS012) and confidential memory
+// needs encryption where they listen (VMS013); children must fit (VMS014)
+// and be reachable (VMS015).
+import type * as A from '../../../grammar/src/ast';
+import { formatBytes } from '../../../grammar/src/literals';
+import { AttackKind, ForkModel, HostModel, LinkModel, linksBetween, placement } from '../model/semantic';
+import type { ValidationContext } from './context';
+
+/** The name written in `on` for a host (or the fork's name when `on` is left out). */
+function hostSpan(f: ForkModel, host: HostModel): A.Span {
+  const d = f.decl as A.ForkDecl;
+  const on = d.props.find((p) => p.key === 'on') as A.ValueProp<'on', A.Ident[]> | undefined;
+  return on?.value.find((i) => i.text === host.name)?.span ?? d.name.span;
+}
+
+function attackersOn(ctx: ValidationContext, links: LinkModel[], kinds: AttackKind[]): { attacker: string; kind: AttackKind; link: LinkModel }[] {
+  const out: { attacker: string; kind: AttackKind; link: LinkModel }[] = [];
+  for (const a of ctx.model.attackers.values()) {
+    for (const atk of a.attacks) {
+      if (!kinds.includes(atk.kind) || (atk.kind !== 'tap' && atk.percent <= 0)) continue;
+      for (const l of atk.links) if (links.includes(l)) out.push({ attacker: a.name, kind: atk.kind, link: l });
+    }
+  }
+  return out;
+}
+
+export function checkForks(ctx: ValidationContext): void {
+  for (const f of ctx.model.forks.values()) {
+    if (f.path !== ctx.file.path) continue;
+    const d = f.decl as A.ForkDecl;
+    const source = f.parent.host;
+    const placed = placement(f);
+    const targets = [...new Set(placed)];
+    const remote = targets.filter((h) => h !== source);
+    const attestProp = d.props.find((p) => p.key === 'attest hosts');
+    const vtpmProp = d.props.find((p) => p.key === 'attest vtpm');
+
+    // VMS010
+    if (attestProp && remote.length) {
+      for (const h of [source, ...remote]) {
+        if (h.tpm) continue;
+        const span = h === source ? attestProp.keySpan : hostSpan(f, h);
+        ctx.report(span, 'VMS010', `fork '${f.name}' attests host '${h.name}'${h === source ? ' (its source)' : ''}, which has no TPM; add \`tpm ecdsa-p256\` to host '${h.name}'`);
+      }
+    }
+    if (vtpmProp && !f.parent.vtpm) {
+      ctx.report(vtpmProp.keySpan, 'VMS010', `\`attest vtpm\` needs a vTPM in vm '${f.parent.name}'; add \`vtpm\` to it`);
+    }
+
+    const paths = new Map<HostModel, LinkModel[]>();
+    for (const h of remote) {
+      const links = linksBetween(ctx.model, source, h);
+      paths.set(h, links);
+      // VMS015
+      if (links.length === 0) {
+        ctx.report(hostSpan(f, h), 'VMS015', `no link or network joins '${source.name}' (where vm '${f.parent.name}' runs) and '${h.name}'; declare \`link ${source.name} <-> ${h.name} { }\` or add both to a network`);
+      }
+      // VMS011
+      if (!attestProp) {
+        ctx.report(hostSpan(f, h), 'VMS011', `fork '${f.name}' sends memory to host '${h.name}' without attesting it; add \`attest hosts against ${source.boot?.name ?? '<boot chain>'}\``,
+          { data: { fork: f.name, boot: source.boot?.name } });
+      }
+    }
+    const used = [...new Set([...paths.values()].flat())];
+
+    // VMS012
+    if (f.integrity.mode === 'none' && used.length) {
+      const hits = attackersOn(ctx, used, ['tamper', 'drop', 'replay']);
+      if (hits.length) {
+        const integ = d.props.find((p) => p.key === 'integrity');
+        const h = hits[0];
+        ctx.report(integ?.keySpan ?? d.name.span, 'VMS012',
+          `pages of fork '${f.name}' cross ${h.link.isNetwork ? 'network' : 'link'} '${h.link.name}', where attacker '${h.attacker}' can ${h.kind} them, with no integrity check; set \`integrity per-page\` (or \`batched N\`)`,
+          { data: { fork: f.name } });
+      }
+    }
+    // VMS013
+    const secret = f.parent.processes.filter((p) => p.confidential);
+    if (secret.length && !f.encrypt && used.length) {
+      const hits = attackersOn(ctx, used, ['tap']);
+      if (hits.length) {
+        ctx.report(d.name.span, 'VMS013',
+          `vm '${f.parent.name}' holds confidential process '${secret[0].name}' and fork '${f.name}' sends its memory in clear over '${hits[0].link.name}', which attacker '${hits[0].attacker}' taps; add \`encrypt\``,
+          { data: { fork: f.name } });
+      }
+    }
+    // VMS014
+    const perHost = new Map<HostModel, number>();
+    for (const h of placed) perHost.set(h, (perHost.get(h) ?? 0) + 1);
+    for (const [h, n] of perHost) {
+      const need = n * f.parent.memory;
+      if (need > h.memory) {
+        ctx.report(hostSpan(f, h), 'VMS014', `${n} ${n === 1 ? 'child' : 'children'} of ${formatBytes(f.parent.memory)} on host '${h.name}' need ${formatBytes(need)}, but it has ${formatBytes(h.memory)}; add hosts to \`on\` or lower \`children\``);
+      }
+    }
+    // Children take addresses subnet + vmid + 1; they must fit in the subnet.
+    const room = 2 ** (32 - f.parent.subnet.prefix) - 2;
+    const children = d.props.find((p) => p.key === 'children') as A.ValueProp<'children', A.Quantity> | undefined;
+    if (f.children + 1 > room) {
+      ctx.report(children?.value.span ?? d.name.span, 'VMS003', `${f.children} children do not fit in the /${f.parent.subnet.prefix} subnet of vm '${f.parent.name}' (room for ${Math.max(0, room - 1)}); use a larger subnet`);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+// VMS001 (undeclared), VMS016 (wrong kind) and VMS002 (declared twice).
+import type * as A from '../../../grammar/src/ast';
+import { closest } from '../../../grammar/src/suggest';
+import { KIND_WORDS, Sym } from '../model/symbols';
+import type { ValidationContext } from './context';
+
+function article(word: string): string { return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`; }
+
+export function checkReferences(ctx: ValidationContext): void {
+  for (const r of ctx.refs) {
+    if (r.target) continue;
+    const wanted = r.expected.map((k) => KIND_WORDS[k]).join(' or ');
+    if (r.needsIndex && r.wrongKind) {
+      ctx.report(r.ident.span, 'VMS016', `'${r.ident.text}' is a fork; name one of its children, e.g. ${r.ident.text}[1]`);
+      continue;
+    }
+    if (r.wrongKind) {
+      ctx.report(r.ident.span, 'VMS016', `'${r.ident.text}' is ${article(KIND_WORDS[r.wrongKind.kind])} (${ctx.where(r.wrongKind.path, r.wrongKind.span)}), but ${article(wanted)} is expected here`);
+      continue;
+    }
+    if (r.expected.includes('process')) {
+      if (!r.owner) continue;
+      const candidates = [...(ctx.ns.processesOf(r.owner.name)?.keys() ?? [])];
+      const guess = closest(r.ident.text, candidates);
+      ctx.report(r.ident.span, 'VMS001',
+        `vm '${r.owner.name}' has no process '${r.ident.text}'${guess ? ` — did you mean '${guess}'?` : candidates.length ? `; its processes are ${candidates.join(', ')}` : ''}`,
+        { data: { name: r.ident.text, kinds: r.expected, suggestion: guess } });
+      continue;
+    }
+    const candidates = [...ctx.ns.byName.values()].filter((s) => r.expected.includes(s.kind)).map((s) => s.name);
+    const guess = closest(r.ident.text, candidates);
+    ctx.report(r.ident.span, 'VMS001',
+      `${wanted} '${r.ident.text}' is not declared${guess ? ` — did you mean '${guess}'?` : `; declare it with \`${r.expected[0] === 'attacker-vm' ? 'vm' : r.expected[0]} ${r.ident.text} …\``}`,
+      { data: { name: r.ident.text, kinds: r.expected, suggestion: guess } });
+  }
+}
+
+export function checkDuplicateNames(ctx: ValidationContext): void {
+  const root = ctx.file.path;
+  const dup = (first: Sym, second: Sym, scope: string) => {
+    const [here, other] = second.path === root ? [second, first] : first.path === root ? [first, second] : [undefined, undefined];
+    if (!here || !other) {
+      // Both declarations come from imported files: report on the import that brings in the second.
+      const imp = ctx.file.doc.decls.find((d): d is A.ImportDecl => d.kind === 'import' && ctx.set.files.some((f) => f.path === second.path));
+      if (imp) ctx.report(imp.path.span, 'VMS002', `'${second.name}' is declared in two imported files (${ctx.where(first.path, first.span)} and ${ctx.where(second.path, second.span)}); rename one`);
+      return;
+    }
+    ctx.report(here.span, 'VMS002', `'${here.name}' is already declared${scope} as ${article(KIND_WORDS[other.kind])} (${ctx.where(other.path, other.span)}); names must be unique — rename one`,
+      { related: [{ path: other.path, span: other.span, message: 'the other declaration' }] });
+  };
+  for (const { first, second } of ctx.ns.duplicates) dup(first, second, '');
+  for (const { first, second } of ctx.ns.processDuplicates) dup(first, second, ` in vm '${first.parent?.name}'`);
+
+  const titles = new Map<string, A.Str>();
+  for (const d of ctx.file.doc.decls) {
+    if (d.kind === 'scenario') {
+      const prev = titles.get(d.title.value);
+      if (prev) ctx.report(d.title.span, 'VMS002', `a scenario titled "${d.title.value}" already exists (${ctx.where(ctx.file.path, prev.span)}); scenario titles are unique per file`);
+      else titles.set(d.title.value, d.title);
+      // A VM created by `restore … as NAME` must not shadow a declared name.
+      for (const it of d.items) {
+        if (it.key === 'step' && it.body.kind === 'restore' && it.body.as.text) {
+          const clash = ctx.ns.get(it.body.as.text);
+          if (clash) ctx.report(it.body.as.span, 'VMS002', `'${it.body.as.text}' is already declared as ${article(KIND_WORDS[clash.kind])} (${ctx.where(clash.path, clash.span)}); restore under a new name`);
+        }
+      }
+    }
+    if (d.kind === 'monitor') {
+      const rules = new Map<string, A.Ident>();
+      for (const p of d.props) {
+        if (p.key !== 'rule' || !p.name.text) continue;
+        const prev = rules.get(p.name.text);
+        if (prev) ctx.report(p.name.span, 'VMS002', `monitor '${d.name.text}' already has a rule '${p.name.text}' (${ctx.where(ctx.file.path, prev.span)})`);
+        else rules.set(p.name.text, p.name);
+      }
+    }
+  }
+}
