@@ -1,0 +1,29 @@
+// Test helpers: validate in-memory files through the same Workspace and
+// validator the CLI and the server use.
+import * as nodePath from 'node:path';
+import { Workspace } from '../server/src/model/workspace';
+import { validateFileSet } from '../server/src/validation/validate';
+import type { Diagnostic } from '../server/src/model/diagnostics';
+
+export const ROOT = '/virtual/ws';
+
+export function memoryWorkspace(files: Record<string, string>): Workspace {
+  const byPath = new Map(Object.entries(files).map(([k, v]) => [nodePath.resolve(ROOT, k), v]));
+  return new Workspace({ read: (p) => byPath.get(p) });
+}
+
+export interface Found { code: string; severity: string; message: string; text: string; line: number; col: number }
+
+/** Validates `main.vmsec` (plus any other given files) and returns its diagnostics with the text they cover. */
+export function check(main: string, others: Record<string, string> = {}): Found[] {
+  const ws = memoryWorkspace({ 'main.vmsec': main, ...others });
+  const set = ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!;
+  return validateFileSet(set, { workspaceRoot: ROOT }).map((d: Diagnostic) => {
+    const pos = set.root.lines.position(d.span.start);
+    return { code: d.code, severity: d.severity, message: d.message, text: main.slice(d.span.start, d.span.end), line: pos.line + 1, col: pos.character + 1 };
+  });
+}
+
+export function codes(main: string, others: Record<string, string> = {}): string[] {
+  return check(main, others).map((d) => d.code);
+}

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lex } from '../../grammar/src/parse';
+import { parseQuantity } from '../../grammar/src/literals';
+
+const kinds = (text: string) => lex(text).tokens.map((t) => `${t.tokenType.name}:${t.image}`);
+
+test('quantities carry their unit and canonical value', () => {
+  const q = (t: string) => parseQuantity(t, { start: 0, end: t.length });
+  assert.deepEqual([q('4 KiB').kind, q('4 KiB').value], ['size', 4096]);
+  assert.equal(q('2 GiB').value, 2 * 1024 ** 3);
+  assert.equal(q('1 GB').value, 1e9);
+  assert.deepEqual([q('1 Gbps').kind, q('1 Gbps').value], ['rate', 1e9]);
+  assert.deepEqual([q('10 MiB/s').kind, q('10 MiB/s').value], ['rate', 8 * 10 * 1024 ** 2]);
+  assert.deepEqual([q('250 us').kind, q('250 us').value], ['duration', 250]);
+  assert.equal(q('5 ms').value, 5000);
+  assert.equal(q('2 s').value, 2e6);
+  assert.equal(q('1 min').value, 60e6);
+  assert.equal(q('1 h').value, 3600e6);
+  assert.deepEqual([q('15%').kind, q('15%').value], ['percent', 15]);
+  assert.equal(q('1_000_000').value, 1e6);
+  assert.equal(q('0.5').value, 0.5);
+});
+
+test('a number and its unit form one token only on one line', () => {
+  assert.deepEqual(kinds('memory 4 KiB'), ['KW_memory:memory', 'Quantity:4 KiB']);
+  assert.deepEqual(kinds('children 6\n s'), ['KW_children:children', 'Quantity:6', 'Identifier:s']);
+  assert.deepEqual(kinds('4 KiBs'), ['Quantity:4', 'Identifier:KiBs']);
+});
+
+test('addresses, CIDRs and digests', () => {
+  const hex = 'ab'.repeat(32);
+  assert.deepEqual(kinds(`ip(203.0.113.9) 10.0.0.0/24 sha256:${hex}`), [
+    'KW_ip:ip', 'LParen:(', 'Ipv4:203.0.113.9', 'RParen:)', 'Cidr:10.0.0.0/24', `Digest:sha256:${hex}`,
+  ]);
+  // A digest of the wrong length is not a digest.
+  assert.equal(kinds('sha256:abcd')[0], 'Identifier:sha256');
+});
+
+test('identifiers may contain hyphens but not dots; -> still splits', () => {
+  assert.deepEqual(kinds('xen-stack tmp-exec'), ['Identifier:xen-stack', 'Identifier:tmp-exec']);
+  assert.deepEqual(kinds('ecdsa-p256 os-level'), ['KW_ecdsa-p256:ecdsa-p256', 'KW_os-level:os-level']);
+  assert.deepEqual(kinds('a->b'), ['Identifier:a', 'Arrow:->', 'Identifier:b']);
+  assert.deepEqual(kinds('a<->b'), ['Identifier:a', 'BiArrow:<->', 'Identifier:b']);
+  // A dot ends an identifier: `xen-4.17` is not one name.
+  assert.equal(kinds('xen-4.17')[0], 'Identifier:xen-4');
+  assert.ok(lex('xen-4.17').problems.length > 0 || kinds('xen-4.17').length > 1);
+});
+
+test('comments are kept aside, strings unescape, comparisons lex', () => {
+  const r = lex('// line\nhost /* block */ a "q\\"x" >= != <');
+  assert.deepEqual(r.comments.map((c) => c.block), [false, true]);
+  assert.deepEqual(r.tokens.map((t) => t.tokenType.name), ['KW_host', 'Identifier', 'StringLit', 'Cmp', 'Cmp', 'Cmp']);
+});
+
+test('bad characters are located problems, not crashes', () => {
+  const r = lex('host a { @ }');
+  assert.equal(r.problems.length, 1);
+  assert.equal(r.problems[0].span.start, 9);
+  assert.match(r.problems[0].message, /unexpected character "@"/);
+});

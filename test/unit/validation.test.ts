@@ -1,0 +1,198 @@
+// One failing and one passing case per diagnostic code, asserting the code,
+// its severity and the exact text it is reported on.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { check, codes } from '../helpers';
+
+const BASE = `
+boot good { pcr 0 "fw" pcr 8 "xen" }
+host a { memory 64 GiB tpm ecdsa-p256 boot good }
+host b { memory 64 GiB tpm ecdsa-p256 boot good }
+network net { hosts a, b }
+vm web on a { memory 1 GiB vtpm process app { memory 64 MiB } process db { memory 64 MiB confidential } ipc db -> app socket }
+`;
+
+function only(text: string, code: string) {
+  const found = check(text).filter((d) => d.code === code);
+  assert.ok(found.length > 0, `expected ${code}, got ${JSON.stringify(check(text))}`);
+  return found;
+}
+function none(text: string, code: string) {
+  assert.deepEqual(check(text).filter((d) => d.code === code), []);
+}
+
+describe('VMS000 syntax', () => {
+  test('fails', () => { const [d] = only('host a { cpus }', 'VMS000'); assert.equal(d.text, '}'); assert.equal(d.severity, 'error'); });
+  test('passes', () => none('host a { cpus 1 }', 'VMS000'));
+});
+
+describe('VMS001 undeclared name', () => {
+  test('fails with did-you-mean at the name', () => {
+    const [d] = only(`${BASE} vm x on bb { }`, 'VMS001');
+    assert.equal(d.text, 'bb');
+    assert.match(d.message, /host 'bb' is not declared — did you mean 'b'\?/);
+  });
+  test('unknown process of a vm', () => {
+    const [d] = only(`${BASE} checkpoint c of web { exclude dbb }`, 'VMS001');
+    assert.equal(d.text, 'dbb');
+    assert.match(d.message, /vm 'web' has no process 'dbb' — did you mean 'db'/);
+  });
+  test('passes', () => none(`${BASE} vm x on b { }`, 'VMS001'));
+  test('references may point forward', () => none('vm x on later { }\nhost later { }', 'VMS001'));
+});
+
+describe('VMS016 wrong kind', () => {
+  test('fails', () => { const [d] = only(`${BASE} vm x on web { }`, 'VMS016'); assert.equal(d.text, 'web'); assert.match(d.message, /'web' is a vm .* but a host is expected/); });
+  test('a fork named where one vm is due', () => {
+    const [d] = only(`${BASE} fork f of web { } scenario "s" { at 0 ms syscall f app open("/x") }`, 'VMS016');
+    assert.match(d.message, /name one of its children, e.g. f\[1\]/);
+  });
+  test('passes', () => none(`${BASE} fork f of web { } scenario "s" { at 0 ms syscall f[1] app open("/x") }`, 'VMS016'));
+});
+
+describe('VMS002 declared twice', () => {
+  test('a name', () => { const ds = only(`${BASE} host a { }`, 'VMS002'); assert.equal(ds[0].text, 'a'); assert.equal(ds[0].line, 7); });
+  test('a name across kinds', () => void only(`${BASE} monitor a for web { }`, 'VMS002'));
+  test('a property', () => { const [d] = only('host h { cpus 1 cpus 2 }', 'VMS002'); assert.equal(d.text, 'cpus'); assert.equal(d.col, 17); });
+  test('repeatable properties are fine', () => none(`${BASE} checkpoint c of web { exclude app exclude db ipc follow }`, 'VMS002'));
+  test('a process in one vm, a rule in one monitor, a scenario title', () => {
+    only('host h { } vm v on h { process p { } process p { } }', 'VMS002');
+    only('host h { } vm v on h { } monitor m for v { rule r on open then allow rule r on read then allow }', 'VMS002');
+    only('scenario "x" { } scenario "x" { }', 'VMS002');
+  });
+  test('a name declared in an imported file', () => {
+    const found = check('import "lib.vmsec"\nhost a { }', { 'lib.vmsec': 'host a { }' }).filter((d) => d.code === 'VMS002');
+    assert.equal(found.length, 1);
+    assert.match(found[0].message, /lib\.vmsec:1/);
+  });
+  test('passes', () => none(BASE, 'VMS002'));
+});
+
+describe('VMS003 values and units', () => {
+  const cases: [string, string, RegExp][] = [
+    ['boot b { pcr 24 "x" }', '24', /PCR index must be between 0 and 23/],
+    ['host h { memory 5 s }', '5 s', /needs a size .* is a duration/],
+    ['host h { memory 5000 B }', '5000 B', /multiple of 4 KiB/],
+    ['host h { tpm sha1 }', 'sha1', /ecdsa-p256 or rsa-2048/],
+    ['host h { cpus 1.5 }', '1.5', /whole number/],
+    ['host h { } vm v on h { workingset 150% }', '150%', /between 0% and 100%/],
+    ['host h { } vm v on h { subnet 10.0.0.1 }', '10.0.0.1', /needs a CIDR/],
+    ['host h { } vm v on h { subnet 10.0.0.0/33 }', '10.0.0.0/33', /at most \/32/],
+    ['host h { } vm v on h { virtualization hyper }', 'hyper', /one of full, para, emulation, os-level/],
+    ['link x <-> y { latency 2 GiB } host x { } host y { }', '2 GiB', /needs a duration/],
+    ['host h { } vm v on h { } fork f of v { memory lazzy }', 'lazzy', /did you mean 'lazy'/],
+    ['host h { } vm v on h { } fork f of v { integrity batched }', 'batched', /needs a batch size/],
+    ['host h { } vm v on h { } monitor m for v { default killProc }', 'killProc', /allow or deny/],
+    ['attacker e { tamper n 101% } network n { }', '101%', /between 0% and 100%/],
+    ['host h { } vm v on h { } fork f of v { children 2 } scenario "s" { at 0 ms syscall f[3] p open() }', '3', /has 2 children; f\[3\] does not exist/],
+    ['scenario "s" { at 5 GiB fork f }', '5 GiB', /step time needs a duration/],
+    ['host h { } vm v on h { memory 1 GiB process p { memory 2 GiB } }', 'v', /need 2 GiB but the vm has 1 GiB/],
+    ['host h { } vm v on h { process p { } } checkpoint c of v { to "../../x.ckpt" }', '"../../x.ckpt"', /outside the workspace/],
+  ];
+  for (const [text, at, msg] of cases) {
+    test(`fails: ${at}`, () => {
+      const found = only(text, 'VMS003').find((d) => d.text === at);
+      assert.ok(found, `no VMS003 on '${at}': ${JSON.stringify(check(text))}`);
+      assert.match(found.message, msg);
+    });
+  }
+  test('passes', () => {
+    none(`${BASE} link a <-> b { bandwidth 10 MiB/s latency 0 } scenario "s" { seed 7 at 0 fork f expect f ready within 1 s } fork f of web { children 2 on b attest hosts against good integrity batched 64 }`, 'VMS003');
+  });
+});
+
+describe('VMS004 imports', () => {
+  test('unreadable', () => { const [d] = only('import "nope.vmsec"', 'VMS004'); assert.equal(d.text, '"nope.vmsec"'); });
+  test('a cycle, on the import line', () => {
+    const found = check('import "b.vmsec"\nhost x { }', { 'b.vmsec': 'import "main.vmsec"' }).filter((d) => d.code === 'VMS004');
+    assert.equal(found.length, 1);
+    assert.equal(found[0].line, 1);
+    assert.match(found[0].message, /cycle: main\.vmsec → b\.vmsec → main\.vmsec/);
+  });
+  test('a self import', () => void only('import "main.vmsec"', 'VMS004'));
+  test('passes, transitively, relative to the importing file', () => {
+    const found = check('import "lib/a.vmsec"\nvm v on h { }', { 'lib/a.vmsec': 'import "deeper/b.vmsec"', 'lib/deeper/b.vmsec': 'host h { }' });
+    assert.deepEqual(found.map((d) => d.code), []);
+  });
+});
+
+describe('VMS010 attestation without TPM or vTPM', () => {
+  test('a target without TPM', () => {
+    const [d] = only(`${BASE} host c { } network n2 { hosts a, c } fork f of web { on c attest hosts against good }`, 'VMS010');
+    assert.equal(d.text, 'c');
+  });
+  test('attest vtpm without vtpm', () => {
+    const [d] = only('host h { } vm v on h { } fork f of v { attest vtpm }', 'VMS010');
+    assert.equal(d.text, 'attest');
+  });
+  test('passes', () => none(`${BASE} fork f of web { on b attest hosts against good attest vtpm }`, 'VMS010'));
+});
+
+describe('VMS011 unattested target', () => {
+  test('fails', () => { const [d] = only(`${BASE} fork f of web { on b }`, 'VMS011'); assert.equal(d.text, 'b'); assert.equal(d.severity, 'warning'); assert.match(d.message, /attest hosts against good/); });
+  test('local clones are not sent anywhere', () => none(`${BASE} fork f of web { children 2 }`, 'VMS011'));
+  test('passes', () => none(`${BASE} fork f of web { on b attest hosts against good }`, 'VMS011'));
+});
+
+describe('VMS012 no integrity under tampering', () => {
+  const atk = 'attacker e { tamper net 1% }';
+  test('fails', () => { const [d] = only(`${BASE} ${atk} fork f of web { on b attest hosts against good }`, 'VMS012'); assert.equal(d.text, 'f'); });
+  test('replay and drop count too', () => void only(`${BASE} attacker e { replay a <-> b 1% } fork f of web { on b integrity none }`, 'VMS012'));
+  test('passes', () => none(`${BASE} ${atk} fork f of web { on b integrity per-page }`, 'VMS012'));
+});
+
+describe('VMS013 confidential memory in clear over a tap', () => {
+  test('fails', () => void only(`${BASE} attacker e { tap net } fork f of web { on b }`, 'VMS013'));
+  test('passes with encrypt', () => none(`${BASE} attacker e { tap net } fork f of web { on b encrypt }`, 'VMS013'));
+});
+
+describe('VMS014 children exceed host memory', () => {
+  test('fails', () => {
+    const [d] = only('host a { } host b { memory 4 GiB } link a <-> b { } vm v on a { memory 2 GiB } fork f of v { children 6 on b, a }', 'VMS014');
+    assert.equal(d.text, 'b');
+    assert.match(d.message, /3 children of 2 GiB on host 'b' need 6 GiB, but it has 4 GiB/);
+  });
+  test('passes', () => none('host a { } host b { memory 4 GiB } link a <-> b { } vm v on a { memory 2 GiB } fork f of v { children 4 on b, a }', 'VMS014'));
+});
+
+describe('VMS015 unreachable target', () => {
+  test('fails', () => { const [d] = only('host a { } host c { } vm v on a { } fork f of v { on c }', 'VMS015'); assert.equal(d.text, 'c'); });
+  test('passes', () => none('host a { } host c { } link c <-> a { } vm v on a { } fork f of v { on c }', 'VMS015'));
+});
+
+describe('VMS020 shadowed rule', () => {
+  test('fails', () => {
+    const [d] = only('host h { } vm v on h { } monitor m for v { rule any on open, read then allow rule sh on open when fileEq(0, "/etc/shadow") then deny(13) }', 'VMS020');
+    assert.equal(d.text, 'sh');
+  });
+  test('a prefix covers an exact file', () => void only('host h { } vm v on h { } monitor m for v { rule t on execve when filePrefix(0, "/tmp/") then killProc rule u on execve when fileEq(0, "/tmp/x") then deny(1) }', 'VMS020'));
+  test('passes', () => none('host h { } vm v on h { } monitor m for v { rule sh on open when fileEq(0, "/etc/shadow") then deny(13) rule any on open then allow }', 'VMS020'));
+});
+
+describe('VMS030 confidential process kept', () => {
+  test('fails', () => { const [d] = only(`${BASE} checkpoint c of web { }`, 'VMS030'); assert.equal(d.text, 'c'); });
+  test('passes', () => none(`${BASE} checkpoint c of web { exclude db ipc follow }`, 'VMS030'));
+});
+
+describe('VMS031 IPC with an excluded process', () => {
+  test('fails', () => { const [d] = only(`${BASE} checkpoint c of web { exclude db }`, 'VMS031'); assert.equal(d.text, 'db'); assert.match(d.message, /socket IPC with kept process 'app'/); });
+  test('passes with ipc follow', () => none(`${BASE} checkpoint c of web { exclude db ipc follow }`, 'VMS031'));
+});
+
+describe('VMS040 os-level rules', () => {
+  test('vtpm on os-level', () => { const [d] = only('host h { } vm v on h { virtualization os-level vtpm }', 'VMS040'); assert.equal(d.text, 'vtpm'); });
+  test('share across hosts', () => void only('host h { } host g { } vm v on h { virtualization os-level } vm w on g { virtualization os-level } share "/x" between v, w', 'VMS040'));
+  test('share with a full vm', () => void only('host h { } vm v on h { virtualization os-level } vm w on h { } share "/x" between v, w', 'VMS040'));
+  test('passes', () => none('host h { } vm v on h { virtualization os-level } vm w on h { virtualization os-level } share "/x" between v, w require certificate', 'VMS040'));
+});
+
+describe('VMS050 co-residency', () => {
+  test('fails', () => { const [d] = only(`${BASE} attacker e { vm spy on a }`, 'VMS050'); assert.equal(d.text, 'a'); assert.equal(d.line, 6); });
+  test('passes', () => none(`${BASE} attacker e { vm spy on b }`, 'VMS050'));
+});
+
+test('the flagship sample has no diagnostics at all', async () => {
+  const { readFileSync } = await import('node:fs');
+  const text = readFileSync(new URL('../../samples/trusted-fork.vmsec', import.meta.url), 'utf8');
+  assert.deepEqual(codes(text), []);
+});
