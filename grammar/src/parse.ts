@@ -10,7 +10,8 @@ export const MAX_NESTING = 64;
 /** At most this many problems are reported per file; the rest are summarised. */
 export const MAX_PROBLEMS = 200;
 
-const lexer = new Lexer(lexingTokens, { ensureOptimizations: true, positionTracking: 'full' });
+// Offsets only: line/column come from the LineIndex when (rarely) needed.
+const lexer = new Lexer(lexingTokens, { ensureOptimizations: true, positionTracking: 'onlyOffset' });
 let parser: VmsecParser | undefined;
 const keywordTypes = new Map(KEYWORDS.map((k) => [k, KW[k]]));
 const declTypes = DECL_KEYWORDS.map((k) => KW[k]);
@@ -69,7 +70,7 @@ export function parse(text: string): Document {
   const problems: SyntaxProblem[] = [...lexed.problems];
   let tokens = limitNesting(lexed.tokens, problems);
   parser ??= new VmsecParser();
-  parser.startDocument();
+  parser.startDocument(text);
   let decls: Decl[] = [];
   const endOf = (t: IToken): Span => (Number.isNaN(t.startOffset)
     ? { start: text.length, end: text.length }

@@ -18,7 +18,7 @@ import { parseAddr, parseQuantity, unescapeString } from './literals';
 import { errorMessageProvider } from './messages';
 import { closest } from './suggest';
 
-const DECL_TYPES = DECL_KEYWORDS.map((k) => KW[k]);
+const DECL_TYPE_IDX = new Set(DECL_KEYWORDS.map((k) => KW[k].tokenTypeIdx));
 
 /** Property words of each block, for did-you-mean and for recovery. */
 export const BLOCK_WORDS = {
@@ -43,6 +43,7 @@ const BLOCK_SETS = Object.fromEntries(
 export class VmsecParser extends EmbeddedActionsParser {
   private decls: A.Decl[] = [];
   private open = new Set<A.Decl>();
+  private text = '';
   problems: A.SyntaxProblem[] = [];
 
   constructor() {
@@ -57,7 +58,8 @@ export class VmsecParser extends EmbeddedActionsParser {
     return this.decls;
   }
 
-  startDocument(): void {
+  startDocument(text: string): void {
+    this.text = text;
     this.decls = [];
     this.open.clear();
     this.problems = [];
@@ -86,7 +88,7 @@ export class VmsecParser extends EmbeddedActionsParser {
   }
   private kw(t: IToken): { keySpan: A.Span; span: A.Span } { const s = this.span(t); return { keySpan: s, span: { ...s } }; }
 
-  private startsDecl(t: IToken): boolean { return DECL_TYPES.some((d) => tokenMatcher(t, d)); }
+  private startsDecl(t: IToken): boolean { return DECL_TYPE_IDX.has(t.tokenTypeIdx); }
 
   /** Whether a block's property loop should go on at the next token. */
   private continuesBlock(words: Set<string>): boolean {
@@ -95,11 +97,15 @@ export class VmsecParser extends EmbeddedActionsParser {
     if (this.startsDecl(t)) {
       // A declaration keyword at the start of a line (no indentation) after a
       // missing `}` begins the next declaration, even where it is also a property word.
-      const prev = this.LA(0);
-      if (t.startColumn === 1 && prev && prev.endLine !== undefined && prev.endLine < (t.startLine ?? 0)) return false;
+      if (this.atLineStart(t)) return false;
       return words.has(t.image);
     }
     return true;
+  }
+
+  private atLineStart(t: IToken): boolean {
+    const c = this.text.charCodeAt(t.startOffset - 1);
+    return t.startOffset === 0 || c === 10 || c === 13;
   }
 
   /** Reports an unknown property word and skips to the next property, `}` or declaration. */
@@ -114,7 +120,7 @@ export class VmsecParser extends EmbeddedActionsParser {
     for (;;) {
       const next = this.LA(1);
       if (next.tokenType === EOF || tokenMatcher(next, RCurly)) return;
-      if (tokenMatcher(next, Identifier) && (set.has(next.image) || (this.startsDecl(next) && next.startColumn === 1))) return;
+      if (tokenMatcher(next, Identifier) && (set.has(next.image) || (this.startsDecl(next) && this.atLineStart(next)))) return;
       if (tokenMatcher(next, LCurly)) { this.skipBalanced(); continue; }
       this.SKIP_TOKEN();
     }

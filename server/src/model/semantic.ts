@@ -44,6 +44,10 @@ export interface SemanticModel {
   vms: Map<string, VmModel>;
   forks: Map<string, ForkModel>;
   attackers: Map<string, AttackerModel>;
+  /** Indexes, so topology questions cost no scan of the whole file set. */
+  linksByHost: Map<HostModel, LinkModel[]>;
+  vmsByHost: Map<HostModel, VmModel[]>;
+  attacksByLink: Map<LinkModel, { attacker: AttackerModel; attack: AttackModel }[]>;
 }
 
 function first<P extends { key: string }, K extends P['key']>(props: readonly P[], key: K): Extract<P, { key: K }> | undefined {
@@ -56,7 +60,11 @@ function num(q: A.Quantity | undefined, kind: A.QuantityKind): number | undefine
 }
 
 export function buildModel(files: readonly SourceFile[], ns: Namespace): SemanticModel {
-  const m: SemanticModel = { boots: new Map(), hosts: new Map(), links: [], vms: new Map(), forks: new Map(), attackers: new Map() };
+  const m: SemanticModel = {
+    boots: new Map(), hosts: new Map(), links: [], vms: new Map(), forks: new Map(), attackers: new Map(),
+    linksByHost: new Map(), vmsByHost: new Map(), attacksByLink: new Map(),
+  };
+  const networks = new Map<string, LinkModel>();
   const owned = <D extends A.Decl>(d: D & { name: A.Ident }) => ns.get(d.name.text)?.decl === d;
   const decls = files.flatMap((f) => f.doc.decls.map((decl) => ({ path: f.path, decl })));
 
@@ -84,13 +92,16 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
     if (d.kind !== 'link' && d.kind !== 'network') continue;
     if (d.kind === 'network' && !owned(d)) continue;
     const names = d.kind === 'link' ? [d.a, d.b] : d.hosts;
-    m.links.push({
+    const link: LinkModel = {
       path, decl: d, isNetwork: d.kind === 'network',
       name: d.kind === 'link' ? `${d.a.text}<->${d.b.text}` : d.name.text,
-      hosts: names.map((n) => m.hosts.get(n.text)).filter((h): h is HostModel => !!h),
+      hosts: [...new Set(names.map((n) => m.hosts.get(n.text)).filter((h): h is HostModel => !!h))],
       bandwidth: num(first(d.props, 'bandwidth')?.value, 'rate') ?? 1e9,
       latencyUs: num(first(d.props, 'latency')?.value, 'duration') ?? 100,
-    });
+    };
+    m.links.push(link);
+    if (link.isNetwork) networks.set(link.name, link);
+    for (const h of link.hosts) push(m.linksByHost, h, link);
   }
   for (const { path, decl: d } of decls) {
     if (d.kind !== 'vm' || !owned(d)) continue;
@@ -98,7 +109,7 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
     if (!host) continue;
     const virt = first(d.props, 'virtualization')?.value.text;
     const subnet = first(d.props, 'subnet')?.value;
-    m.vms.set(d.name.text, {
+    const vm: VmModel = {
       path, decl: d, name: d.name.text, host,
       vcpus: num(first(d.props, 'vcpus')?.value, 'number') ?? 1,
       memory: num(first(d.props, 'memory')?.value, 'size') ?? GiB,
@@ -115,7 +126,9 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
         files: p.props.flatMap((x) => (x.key === 'file' ? [x.value.value] : [])),
       })),
       ipc: d.props.filter((p): p is A.IpcDecl => p.key === 'ipc').map((p) => ({ from: p.from.text, to: p.to.text, channel: p.channel.text, decl: p })),
-    });
+    };
+    m.vms.set(vm.name, vm);
+    push(m.vmsByHost, host, vm);
   }
   for (const { path, decl: d } of decls) {
     if (d.kind !== 'fork' || !owned(d)) continue;
@@ -147,22 +160,28 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
     if (d.kind !== 'attacker' || !owned(d)) continue;
     const a: AttackerModel = { path, decl: d, name: d.name.text, tenant: first(d.props, 'tenant')?.value.text, attacks: [], vms: [], steals: [] };
     for (const p of d.props) {
-      if (p.key === 'tap') a.attacks.push({ kind: 'tap', links: targetLinks(m, p.value), percent: 100, prop: p });
+      if (p.key === 'tap') a.attacks.push({ kind: 'tap', links: targetLinks(m, networks, p.value), percent: 100, prop: p });
       else if (p.key === 'tamper' || p.key === 'drop' || p.key === 'replay') {
-        a.attacks.push({ kind: p.key, links: targetLinks(m, p.target), percent: num(p.share, 'percent') ?? 0, prop: p });
+        a.attacks.push({ kind: p.key, links: targetLinks(m, networks, p.target), percent: num(p.share, 'percent') ?? 0, prop: p });
       } else if (p.key === 'vm') {
         const host = m.hosts.get(p.host.text);
         if (host) a.vms.push({ name: p.name.text, host, prop: p });
       } else if (p.key === 'steal') a.steals.push(p.value.text);
     }
     m.attackers.set(a.name, a);
+    for (const attack of a.attacks) for (const l of attack.links) push(m.attacksByLink, l, { attacker: a, attack });
   }
   return m;
 }
 
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value); else map.set(key, [value]);
+}
+
 /** What an attacker's target names: a network, or whatever joins two hosts. */
-function targetLinks(m: SemanticModel, t: A.Target): LinkModel[] {
-  if (!t.b) return m.links.filter((l) => l.isNetwork && l.name === t.a.text);
+function targetLinks(m: SemanticModel, networks: Map<string, LinkModel>, t: A.Target): LinkModel[] {
+  if (!t.b) { const n = networks.get(t.a.text); return n ? [n] : []; }
   const a = m.hosts.get(t.a.text);
   const b = m.hosts.get(t.b.text);
   return a && b ? linksBetween(m, a, b) : [];
@@ -177,7 +196,7 @@ export function placement(f: ForkModel): HostModel[] {
 
 /** The links and networks joining two hosts. */
 export function linksBetween(m: SemanticModel, a: HostModel, b: HostModel): LinkModel[] {
-  return m.links.filter((l) => l.hosts.includes(a) && l.hosts.includes(b));
+  return (m.linksByHost.get(a) ?? []).filter((l) => l.hosts.includes(b));
 }
 
 export { first as firstProp };

@@ -17,10 +17,10 @@ function hostSpan(f: ForkModel, host: HostModel): A.Span {
 
 function attackersOn(ctx: ValidationContext, links: LinkModel[], kinds: AttackKind[]): { attacker: string; kind: AttackKind; link: LinkModel }[] {
   const out: { attacker: string; kind: AttackKind; link: LinkModel }[] = [];
-  for (const a of ctx.model.attackers.values()) {
-    for (const atk of a.attacks) {
-      if (!kinds.includes(atk.kind) || (atk.kind !== 'tap' && atk.percent <= 0)) continue;
-      for (const l of atk.links) if (links.includes(l)) out.push({ attacker: a.name, kind: atk.kind, link: l });
+  for (const link of links) {
+    for (const { attacker, attack } of ctx.model.attacksByLink.get(link) ?? []) {
+      if (!kinds.includes(attack.kind) || (attack.kind !== 'tap' && attack.percent <= 0)) continue;
+      out.push({ attacker: attacker.name, kind: attack.kind, link });
     }
   }
   return out;

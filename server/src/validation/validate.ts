@@ -2,9 +2,7 @@
 // in turn. The result is the file's diagnostics, sorted by position.
 import type { Diagnostic } from '../model/diagnostics';
 import type { FileSet } from '../model/workspace';
-import { buildNamespace } from '../model/symbols';
-import { collectReferences } from '../model/references';
-import { buildModel } from '../model/semantic';
+import { resolveFileSet, Resolved } from '../model/resolve';
 import * as nodePath from 'node:path';
 import { createContext } from './context';
 import { checkSyntax } from './syntax';
@@ -18,11 +16,9 @@ import { checkCoResidency } from './coresidency';
 
 export interface ValidateOptions { workspaceRoot?: string }
 
-export function validateFileSet(set: FileSet, options: ValidateOptions = {}): Diagnostic[] {
+export function validateFileSet(set: FileSet, options: ValidateOptions = {}, resolved: Resolved = resolveFileSet(set)): Diagnostic[] {
   const out: Diagnostic[] = [...set.diagnostics];
-  const ns = buildNamespace(set.files);
-  const refs = collectReferences(set.root, ns);
-  const model = buildModel(set.files, ns);
+  const { ns, refs, model } = resolved;
   const ctx = createContext(set, ns, refs, model, options.workspaceRoot ?? nodePath.dirname(set.root.path), out);
   checkSyntax(ctx);
   checkReferences(ctx);

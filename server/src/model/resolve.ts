@@ -1,0 +1,13 @@
+// Linking a file set: namespace, the root's references, the semantic model.
+// Kept separate from validation so the server can reuse it for navigation.
+import type { FileSet } from './workspace';
+import { buildNamespace, Namespace } from './symbols';
+import { collectReferences, Reference } from './references';
+import { buildModel, SemanticModel } from './semantic';
+
+export interface Resolved { ns: Namespace; refs: Reference[]; model: SemanticModel }
+
+export function resolveFileSet(set: FileSet): Resolved {
+  const ns = buildNamespace(set.files);
+  return { ns, refs: collectReferences(set.root, ns), model: buildModel(set.files, ns) };
+}
