@@ -26,7 +26,7 @@ export function lex(text: string): { tokens: IToken[]; comments: Comment[]; prob
     }
   }
   const comments: Comment[] = (result.groups.comments ?? []).map((c) => ({
-    text: c.image, span: { start: c.startOffset, end: (c.endOffset ?? c.startOffset) + 1 }, block: c.image.startsWith('/*'),
+    text: c.image, span: { start: c.startOffset, end: c.startOffset + c.image.length }, block: c.image.startsWith('/*'),
   }));
   const problems = result.errors.map((e) => {
     const ch = text.charAt(e.offset);
@@ -53,7 +53,7 @@ function limitNesting(tokens: IToken[], problems: SyntaxProblem[]): IToken[] {
     if (opens && depth >= MAX_NESTING) {
       if (!out) {
         out = tokens.slice(0, i);
-        problems.push({ message: `nesting deeper than ${MAX_NESTING} levels is not supported; the inner part is skipped`, span: { start: t.startOffset, end: t.endOffset! + 1 } });
+        problems.push({ message: `nesting deeper than ${MAX_NESTING} levels is not supported; the inner part is skipped`, span: { start: t.startOffset, end: t.startOffset + t.image.length } });
       }
       dropping = 1;
       continue;
@@ -74,7 +74,7 @@ export function parse(text: string): Document {
   let decls: Decl[] = [];
   const endOf = (t: IToken): Span => (Number.isNaN(t.startOffset)
     ? { start: text.length, end: text.length }
-    : { start: t.startOffset, end: t.endOffset! + 1 });
+    : { start: t.startOffset, end: t.startOffset + t.image.length });
   try {
     // Top-level garbage stops the parser; report it, skip to the next
     // declaration keyword and go on.

@@ -71,12 +71,13 @@ export class VmsecParser extends EmbeddedActionsParser {
   // ---- leaf helpers (only called inside ACTION) ----
   private here(): A.Span {
     const prev = this.LA(0);
-    const at = prev && prev.endOffset !== undefined && !Number.isNaN(prev.endOffset) && prev.tokenType !== EOF ? prev.endOffset + 1 : 0;
+    // Offsets-only lexing leaves endOffset unset: the end is start + length.
+    const at = prev && !Number.isNaN(prev.startOffset) && prev.tokenType !== EOF ? prev.startOffset + prev.image.length : 0;
     return { start: at, end: at };
   }
   private span(t: IToken): A.Span {
     if (t.isInsertedInRecovery || Number.isNaN(t.startOffset)) return this.here();
-    return { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
+    return { start: t.startOffset, end: t.startOffset + t.image.length };
   }
   private from(start: A.Span): A.Span { return { start: start.start, end: Math.max(start.end, this.here().end) }; }
   private ident(t: IToken): A.Ident { return { text: t.image, span: this.span(t) }; }
