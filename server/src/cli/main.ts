@@ -4,12 +4,20 @@ import pkg from '../../../package.json';
 import { checkFiles } from './check';
 import { collectVmsecFiles } from './files';
 import { formatJson, formatSarif, formatText, locate } from './format-check';
+import { diskReader } from './files';
+import { Workspace } from '../model/workspace';
+import { runFileSet } from '../sim/run';
+import { formatRunJson, formatRunJunit, formatRunText } from './format-run';
+import { exportQuotes } from './export-quotes';
 
 const USAGE = `usage:
   vmsec check PATH... [--format text|json|sarif] [--root DIR]
+  vmsec run FILE [--scenario NAME] [--format text|json|junit] [--export-quotes DIR] [--checkpoint-dir DIR]
   vmsec --version
 
-check   parse and validate .vmsec files (folders are searched); exit 1 if any error`;
+check   parse and validate .vmsec files (folders are searched); exit 1 if any error
+run     run the scenarios of a file; exit 0 if every expectation passes, 1 if one
+        fails, 2 if the file has errors or the command is misused`;
 
 class UsageError extends Error {}
 
@@ -55,11 +63,42 @@ function runCheck(p: Parsed): number {
   return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }
 
+function runRun(p: Parsed): number {
+  const format = p.flags.get('format') ?? 'text';
+  if (!['text', 'json', 'junit'].includes(format)) throw new UsageError(`unknown format '${format}' for run (text, json or junit)`);
+  for (const f of p.flags.keys()) if (!['format', 'scenario', 'export-quotes', 'checkpoint-dir', 'root'].includes(f)) throw new UsageError(`unknown option --${f}`);
+  if (p.positional.length !== 1) throw new UsageError('run needs exactly one file');
+  const file = nodePath.resolve(p.positional[0]);
+  const set = new Workspace(diskReader).fileSet(file);
+  if (!set) throw new UsageError(`cannot read ${p.positional[0]}`);
+  const quotesDir = p.flags.get('export-quotes');
+  const root = p.flags.get('root');
+  const outcome = runFileSet(set, {
+    scenario: p.flags.get('scenario'),
+    workspaceRoot: root ? nodePath.resolve(root) : undefined,
+    checkpointDir: p.flags.get('checkpoint-dir') ? nodePath.resolve(p.flags.get('checkpoint-dir')!) : undefined,
+    onWorld: quotesDir ? (name, world) => { exportQuotes(nodePath.resolve(quotesDir), name, world); } : undefined,
+  });
+  if (outcome.kind === 'invalid') {
+    const files = new Workspace(diskReader).fileSet(file)!.files;
+    process.stderr.write(formatText(locate(files, outcome.diagnostics.filter((d) => d.severity === 'error'))) + '\nvmsec: the file has errors; fix them before running\n');
+    return 2;
+  }
+  if (outcome.kind === 'no-scenario') {
+    process.stderr.write(`vmsec: no scenario "${p.flags.get('scenario')}"; the file has: ${outcome.names.map((n) => `"${n}"`).join(', ') || 'none'}\n`);
+    return 2;
+  }
+  const r = outcome.result;
+  process.stdout.write((format === 'json' ? formatRunJson(r) : format === 'junit' ? formatRunJunit(r) : formatRunText(r)) + '\n');
+  return r.scenarios.every((s) => s.passed) ? 0 : 1;
+}
+
 export function main(argv: string[]): number {
   try {
     const p = parseArgs(argv);
     switch (p.command) {
       case 'check': return runCheck(p);
+      case 'run': return runRun(p);
       case '--version': case 'version': process.stdout.write(`${pkg.version}\n`); return 0;
       case '--help': case 'help': case '-h': process.stdout.write(USAGE + '\n'); return 0;
       default: throw new UsageError(p.command ? `unknown command '${p.command}'` : 'no command given');

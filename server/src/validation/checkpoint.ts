@@ -3,25 +3,8 @@
 // excluded process sent (VMS031). Output paths stay inside the workspace.
 import * as nodePath from 'node:path';
 import type * as A from '../../../grammar/src/ast';
-import type { VmModel } from '../model/semantic';
+import { excludedProcesses, ipcMode } from '../model/checkpoint-plan';
 import type { ValidationContext } from './context';
-
-/** The processes a checkpoint leaves out: `exclude`, spread along IPC when `ipc follow`. */
-export function excludedProcesses(vm: VmModel, d: A.CheckpointDecl): Set<string> {
-  const out = new Set<string>();
-  for (const p of d.props) if (p.key === 'exclude') for (const n of p.value) out.add(n.text);
-  const mode = d.props.find((p) => p.key === 'ipc') as A.ValueProp<'ipc', A.Ident> | undefined;
-  if (mode?.value.text === 'follow') {
-    let grew = true;
-    while (grew) {
-      grew = false;
-      for (const e of vm.ipc) {
-        if (out.has(e.from) !== out.has(e.to)) { out.add(e.from); out.add(e.to); grew = true; }
-      }
-    }
-  }
-  return out;
-}
 
 export function checkCheckpoints(ctx: ValidationContext): void {
   for (const d of ctx.file.doc.decls) {
@@ -37,7 +20,7 @@ export function checkCheckpoints(ctx: ValidationContext): void {
     const vm = ctx.model.vms.get(d.vm.text);
     if (!vm) continue;
     const excluded = excludedProcesses(vm, d);
-    const mode = (d.props.find((p) => p.key === 'ipc') as A.ValueProp<'ipc', A.Ident> | undefined)?.value.text ?? 'warn';
+    const mode = ipcMode(d);
     for (const p of vm.processes) {
       if (p.confidential && !excluded.has(p.name)) {
         ctx.report(d.name.span, 'VMS030', `checkpoint '${d.name.text}' keeps confidential process '${p.name}' of vm '${vm.name}' in clear; add \`exclude ${p.name}\``,

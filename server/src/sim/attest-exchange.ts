@@ -1,0 +1,81 @@
+// One attestation over the network: the verifier sends a fresh nonce, the
+// attested TPM answers with a quote, the verifier checks it. A failure caused
+// on the way (a tampered, replayed or lost message: bad signature, wrong
+// nonce, digest mismatch, timeout) is retried with a new nonce, up to three
+// attempts; a PCR that matches no accepted boot chain is final.
+import type { HostModel, LinkModel } from '../model/semantic';
+import { Failure, Policy, verifyQuote } from './attestation';
+import { verifyCost } from './costs';
+import { derive } from './rng';
+import type { Quote, Tpm } from './tpm';
+import type { World } from './world';
+import type { AttestationResult } from './results';
+
+export const MAX_ATTEMPTS = 3;
+
+export interface Exchange {
+  verifier: string; target: string; kind: 'host' | 'vtpm'; fork: string; round: number; line: number;
+  verifierHost: HostModel; targetHost: HostModel; link?: LinkModel;
+  tpm: Tpm; quoteCost: number; selection: number[]; policy: Policy;
+}
+
+interface QuoteMeta { attestLen: number; sigLen: number; pcrs: number[] }
+
+function packQuote(q: Quote): Buffer { return Buffer.concat([q.attest, q.signature, ...q.values]); }
+function unpackQuote(b: Buffer, m: QuoteMeta): Quote {
+  const attest = b.subarray(0, m.attestLen);
+  const signature = b.subarray(m.attestLen, m.attestLen + m.sigLen);
+  const values: Buffer[] = [];
+  for (let o = m.attestLen + m.sigLen; o + 32 <= b.length; o += 32) values.push(b.subarray(o, o + 32));
+  return { attest, signature, pcrs: m.pcrs, values };
+}
+
+/** Runs the exchange and calls `done` with its result (also recorded in the world). */
+export function attest(world: World, x: Exchange, done: (r: AttestationResult) => void): void {
+  const { engine, network, costs } = world;
+  const tpmFree = { at: 0 };
+  const attempt = (n: number) => {
+    const nonce = derive(world.seed, 'nonce', x.fork, x.round, x.verifier, x.target, n);
+    let answered = false;
+    const finish = (failures: Failure[]) => {
+      if (answered) return;
+      answered = true;
+      const transport = failures.length > 0 && !failures[0].id.startsWith('invalid_pcr_');
+      if (transport && n < MAX_ATTEMPTS) { attempt(n + 1); return; }
+      const r: AttestationResult = {
+        verifier: x.verifier, target: x.target, kind: x.kind, passed: failures.length === 0, failures,
+        attempts: n, fork: x.fork, line: x.line, at_ms: world.nowMs,
+      };
+      world.result.attestations.push(r);
+      done(r);
+    };
+    // A lost message shows as silence: give up on this attempt after a timeout.
+    engine.after(costs.requestTimeout + x.quoteCost * 2, () => finish([{ id: 'timeout' }]));
+
+    const onQuote = (payload: Buffer | undefined, meta: QuoteMeta) => {
+      if (answered || !payload) return;
+      const q = unpackQuote(payload, meta);
+      const ak = x.tpm.ak;
+      const failures = verifyQuote(q, ak.publicKey, nonce, x.policy);
+      world.work.verifications++;
+      world.quotes.push({ verifier: x.verifier, target: x.target, kind: x.kind, attempt: n, passed: failures.length === 0, nonce, quote: q, akPem: ak.publicPem });
+      engine.after(verifyCost(costs, ak.alg), () => finish(failures));
+    };
+    const makeQuote = (receivedNonce: Buffer) => {
+      // The TPM answers one quote at a time.
+      const start = Math.max(engine.now, tpmFree.at);
+      tpmFree.at = start + x.quoteCost;
+      engine.at(tpmFree.at, () => {
+        const q = x.tpm.quote(receivedNonce, x.selection, world.nowMs);
+        world.work.signatures++;
+        const meta: QuoteMeta = { attestLen: q.attest.length, sigLen: q.signature.length, pcrs: q.pcrs };
+        const payload = packQuote(q);
+        if (!x.link) { onQuote(payload, meta); return; }
+        network.send(x.targetHost, x.link, 1, { kind: 'quote', bytes: payload.length + 64, payload, meta }, (m) => onQuote(m.payload, m.meta));
+      });
+    };
+    if (!x.link) { makeQuote(nonce); return; }
+    network.send(x.verifierHost, x.link, 1, { kind: 'nonce', bytes: nonce.length + 64, payload: nonce, meta: null }, (m) => makeQuote(m.payload ?? nonce));
+  };
+  attempt(1);
+}

@@ -1,0 +1,92 @@
+// Evaluating a scenario's expectations against what the run reported.
+import type * as A from '../../../grammar/src/ast';
+import type { ExpectationResult, ScenarioResult } from './results';
+import type { World } from './world';
+
+export function compare(actual: number, cmp: A.Comparison, expected: number): boolean {
+  switch (cmp) {
+    case '==': return actual === expected;
+    case '!=': return actual !== expected;
+    case '<': return actual < expected;
+    case '<=': return actual <= expected;
+    case '>': return actual > expected;
+    case '>=': return actual >= expected;
+  }
+}
+
+export function vmRefName(r: A.VmRef): string { return r.index ? `${r.name.text}[${r.index.value}]` : r.name.text; }
+
+export interface ExpectContext {
+  world: World;
+  result: ScenarioResult;
+  /** Whether an attacker saw confidential data, and why. */
+  sees(attacker: string): { seen: boolean; why: string };
+  /** Whether a write to a shared file was allowed, if one happened. */
+  writeVerdict(vm: string, path: string): boolean | undefined;
+  /** The processes a checkpoint left out, if it was taken. */
+  excluded(checkpoint: string): string[] | undefined;
+  /** Monitor verdict counts. */
+  verdicts(monitor: string, action: 'deny' | 'kill' | 'allow'): number;
+}
+
+export function evaluate(body: A.ExpectBody, line: number, text: string, x: ExpectContext): ExpectationResult {
+  const r = (passed: boolean, actual: string | number | boolean): ExpectationResult => ({ line, text, passed, actual });
+  const { result, world } = x;
+  switch (body.kind) {
+    case 'attestation': {
+      const mine = result.attestations.filter((a) => a.kind === 'host' && a.target === body.host.text);
+      if (mine.length === 0) return r(false, 'not attested');
+      const failed = mine.filter((a) => !a.passed);
+      if (body.passes) return r(failed.length === 0, failed.length ? `failed: ${failed[0].failures.map((f) => f.id).join(', ')}` : 'passed');
+      if (failed.length === 0) return r(false, 'passed');
+      const ids = failed.flatMap((a) => a.failures.map((f) => f.id));
+      if (!body.pcr) return r(true, `failed: ${ids.join(', ')}`);
+      const first = failed[0].failures[0];
+      return r(first?.pcr === body.pcr.value, `failed: ${ids.join(', ')}`);
+    }
+    case 'ready': {
+      const kids = result.transfers.filter((t) => t.fork === body.fork.text && t.created);
+      if (kids.length === 0) return r(false, 'no child created');
+      const notReady = kids.filter((t) => t.ready_ms === null);
+      const worst = Math.max(...kids.map((t) => t.ready_ms ?? Infinity));
+      if (notReady.length) return r(false, `${notReady.length} of ${kids.length} children never ready`);
+      return r(worst * 1000 <= body.within.value, `${worst} ms`);
+    }
+    case 'pages': {
+      const kids = result.transfers.filter((t) => t.fork === body.fork.text && (!body.host || t.host === body.host.text));
+      const n = kids.reduce((s, t) => s + t.pages[body.which] + t.blocks[body.which], 0);
+      return r(compare(n, body.cmp, body.count.value), n);
+    }
+    case 'no-tampered': {
+      const n = result.transfers.reduce((s, t) => s + t.corrupted_accepted, 0);
+      return r(n === 0, n === 0 ? 'none accepted' : `${n} tampered pages accepted`);
+    }
+    case 'verdicts': {
+      const action = body.which === 'denies' ? 'deny' : body.which === 'kills' ? 'kill' : 'allow';
+      const n = x.verdicts(body.monitor.text, action);
+      return r(compare(n, body.cmp, body.count.value), n);
+    }
+    case 'state': {
+      const name = vmRefName(body.vm);
+      const vm = world.vms.get(name);
+      if (!vm) return r(false, 'no such vm in this run');
+      const state = vm.state === 'failed' ? (vm.fork ? 'not created or failed' : 'failed') : vm.state;
+      return r(state === body.state, state);
+    }
+    case 'excludes': {
+      const ex = x.excluded(body.checkpoint.text);
+      if (!ex) return r(false, 'checkpoint not taken');
+      const missing = body.processes.filter((p) => !ex.includes(p.text)).map((p) => p.text);
+      return r(missing.length === 0, `excluded: ${ex.join(', ') || 'none'}`);
+    }
+    case 'sees': {
+      const s = x.sees(body.attacker.text);
+      return r(body.never ? !s.seen : s.seen, s.why);
+    }
+    case 'write': {
+      const v = x.writeVerdict(vmRefName(body.vm), body.path.value);
+      if (v === undefined) return r(false, 'no such write in this run');
+      return r(v === body.allowed, v ? 'allowed' : 'denied');
+    }
+  }
+}

@@ -1,0 +1,36 @@
+// Running a file: every scenario (or the one asked for) on the file set's
+// model. Files with errors are not run: their meaning is not settled.
+import type { FileSet } from '../model/workspace';
+import { resolveFileSet } from '../model/resolve';
+import { validateFileSet } from '../validation/validate';
+import type { Diagnostic } from '../model/diagnostics';
+import type * as A from '../../../grammar/src/ast';
+import { runScenario, RunOptions } from './scenario';
+import type { RunResult } from './results';
+
+export interface RunFileOptions extends Omit<RunOptions, 'lineOf' | 'textOf'> {
+  scenario?: string;
+  workspaceRoot?: string;
+}
+
+export type RunOutcome =
+  | { kind: 'invalid'; diagnostics: Diagnostic[] }
+  | { kind: 'no-scenario'; names: string[] }
+  | { kind: 'ran'; result: RunResult; diagnostics: Diagnostic[] };
+
+export function runFileSet(set: FileSet, options: RunFileOptions = {}): RunOutcome {
+  const resolved = resolveFileSet(set);
+  const diagnostics = validateFileSet(set, { workspaceRoot: options.workspaceRoot }, resolved);
+  if (diagnostics.some((d) => d.severity === 'error')) return { kind: 'invalid', diagnostics };
+  const all = set.root.doc.decls.filter((d): d is A.ScenarioDecl => d.kind === 'scenario');
+  const chosen = options.scenario === undefined ? all : all.filter((s) => s.title.value === options.scenario);
+  if (chosen.length === 0 && options.scenario !== undefined) return { kind: 'no-scenario', names: all.map((s) => s.title.value) };
+  const lines = set.root.lines;
+  const text = set.root.text;
+  const runOptions: RunOptions = {
+    ...options,
+    lineOf: (span) => lines.position(span.start).line + 1,
+    textOf: (span) => text.slice(span.start, span.end).replace(/\s+/g, ' ').trim(),
+  };
+  return { kind: 'ran', diagnostics, result: { file: set.root.path, scenarios: chosen.map((s) => runScenario(s, set, resolved, runOptions)) } };
+}

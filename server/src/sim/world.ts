@@ -1,0 +1,69 @@
+// The state of one scenario run: the clock, the network, every TPM and VM,
+// and what has been reported so far.
+import type { SemanticModel, VmModel, HostModel } from '../model/semantic';
+import { Engine } from './engine';
+import { Network } from './network';
+import { Costs } from './costs';
+import { Tpm } from './tpm';
+import { initialPcrs } from './pcr';
+import type { ScenarioResult } from './results';
+import type { Quote } from './tpm';
+
+export type VmState = 'running' | 'paused' | 'terminated' | 'migrated' | 'failed';
+
+export interface VmRuntime {
+  name: string;
+  model: VmModel;           // for a child: its parent's model
+  host: HostModel;
+  state: VmState;
+  vtpm?: Tpm;
+  /** Set for fork children. */
+  fork?: string;
+  index?: number;
+}
+
+export interface ExportedQuote {
+  verifier: string; target: string; kind: 'host' | 'vtpm'; attempt: number; passed: boolean;
+  nonce: Buffer; quote: Quote; akPem: string;
+}
+
+export class World {
+  readonly engine = new Engine();
+  readonly network: Network;
+  readonly vms = new Map<string, VmRuntime>();
+  readonly quotes: ExportedQuote[] = [];
+  private readonly hostTpms = new Map<string, Tpm>();
+  private readonly rounds = new Map<string, number>();
+  /** Crypto work done, for statistics. */
+  readonly work = { signatures: 0, verifications: 0, hashes: 0 };
+
+  constructor(readonly model: SemanticModel, readonly seed: number, readonly costs: Costs, readonly result: ScenarioResult) {
+    this.network = new Network(this.engine, model, seed);
+    for (const vm of model.vms.values()) {
+      this.vms.set(vm.name, { name: vm.name, model: vm, host: vm.host, state: 'running', vtpm: vm.vtpm ? this.newVtpm(vm.name, vm.host) : undefined });
+    }
+  }
+
+  hostTpm(h: HostModel): Tpm | undefined {
+    if (!h.tpm) return undefined;
+    let t = this.hostTpms.get(h.name);
+    if (!t) { t = Tpm.forHost(h.name, h.tpm, h.boot, this.seed); this.hostTpms.set(h.name, t); }
+    return t;
+  }
+
+  /** A new vTPM: initial PCRs, then PCR 1-7 copied from its host's TPM. */
+  newVtpm(owner: string, host: HostModel): Tpm {
+    const pcrs = initialPcrs();
+    const ht = this.hostTpm(host);
+    if (ht) for (let i = 1; i <= 7; i++) pcrs[i] = Buffer.from(ht.pcrs[i]);
+    return new Tpm(owner, 'ecdsa-p256', pcrs, this.seed);
+  }
+
+  nextRound(fork: string): number {
+    const r = (this.rounds.get(fork) ?? 0) + 1;
+    this.rounds.set(fork, r);
+    return r;
+  }
+
+  get nowMs(): number { return this.engine.now / 1000; }
+}
