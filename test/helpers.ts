@@ -27,3 +27,17 @@ export function check(main: string, others: Record<string, string> = {}): Found[
 export function codes(main: string, others: Record<string, string> = {}): string[] {
   return check(main, others).map((d) => d.code);
 }
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { runFileSet } from '../server/src/sim/run';
+import type { ScenarioResult } from '../server/src/sim/results';
+
+/** Runs the scenarios of an in-memory file; checkpoint files go to a temporary folder. */
+export function run(main: string, others: Record<string, string> = {}): ScenarioResult[] {
+  const ws = memoryWorkspace({ 'main.vmsec': main, ...others });
+  const set = ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!;
+  const out = runFileSet(set, { workspaceRoot: ROOT, checkpointDir: mkdtempSync(nodePath.join(tmpdir(), 'vmsec-ck-')) });
+  if (out.kind !== 'ran') throw new Error(`not run: ${JSON.stringify(out)}`);
+  return out.result.scenarios;
+}

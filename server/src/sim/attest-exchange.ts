@@ -7,6 +7,7 @@ import type { HostModel, LinkModel } from '../model/semantic';
 import { Failure, Policy, verifyQuote } from './attestation';
 import { verifyCost } from './costs';
 import { derive } from './rng';
+import { signatureSlot } from './keys';
 import type { Quote, Tpm } from './tpm';
 import type { World } from './world';
 import type { AttestationResult } from './results';
@@ -19,14 +20,19 @@ export interface Exchange {
   tpm: Tpm; quoteCost: number; selection: number[]; policy: Policy;
 }
 
-interface QuoteMeta { attestLen: number; sigLen: number; pcrs: number[] }
+interface QuoteMeta { attestLen: number; sigLen: number; slot: number; pcrs: number[] }
 
-function packQuote(q: Quote): Buffer { return Buffer.concat([q.attest, q.signature, ...q.values]); }
+/** attest || signature padded to its fixed slot || PCR values: the same size on every run. */
+function packQuote(q: Quote, slot: number): Buffer {
+  const sig = Buffer.alloc(slot);
+  q.signature.copy(sig);
+  return Buffer.concat([q.attest, sig, ...q.values]);
+}
 function unpackQuote(b: Buffer, m: QuoteMeta): Quote {
   const attest = b.subarray(0, m.attestLen);
   const signature = b.subarray(m.attestLen, m.attestLen + m.sigLen);
   const values: Buffer[] = [];
-  for (let o = m.attestLen + m.sigLen; o + 32 <= b.length; o += 32) values.push(b.subarray(o, o + 32));
+  for (let o = m.attestLen + m.slot; o + 32 <= b.length; o += 32) values.push(b.subarray(o, o + 32));
   return { attest, signature, pcrs: m.pcrs, values };
 }
 
@@ -68,8 +74,9 @@ export function attest(world: World, x: Exchange, done: (r: AttestationResult) =
       engine.at(tpmFree.at, () => {
         const q = x.tpm.quote(receivedNonce, x.selection, world.nowMs);
         world.work.signatures++;
-        const meta: QuoteMeta = { attestLen: q.attest.length, sigLen: q.signature.length, pcrs: q.pcrs };
-        const payload = packQuote(q);
+        const slot = signatureSlot(x.tpm.ak.alg);
+        const meta: QuoteMeta = { attestLen: q.attest.length, sigLen: q.signature.length, slot, pcrs: q.pcrs };
+        const payload = packQuote(q, slot);
         if (!x.link) { onQuote(payload, meta); return; }
         network.send(x.targetHost, x.link, 1, { kind: 'quote', bytes: payload.length + 64, payload, meta }, (m) => onQuote(m.payload, m.meta));
       });

@@ -12,7 +12,7 @@ import { placement } from '../model/semantic';
 import { formatIp } from '../../../grammar/src/literals';
 import { attest, Exchange } from './attest-exchange';
 import { signCost, verifyCost } from './costs';
-import { keyFor } from './keys';
+import { keyFor, signatureSlot } from './keys';
 import { bootPcrs, measuredIndexes } from './pcr';
 import { diskLayout, memoryLayout, PAGE, PageSource, Region } from './pages';
 import { Proof, Signer, Space, Verifier, proofBytes } from './integrity';
@@ -154,7 +154,7 @@ export class ForkRun {
     const zero = { sent: 0, verified: 0, rejected: 0, fetched: 0 };
     const stats: TransferResult = {
       fork: this.fork.name, child: name, host: host.name, created: false, ready_ms: null, state: 'pending',
-      ip: formatIp((vm.subnet.ip + index + 1) >>> 0), pages: { ...zero }, blocks: { ...zero }, bytes: 0, corrupted_accepted: 0, dropped: 0,
+      ip: formatIp((vm.subnet.ip + index + 1) >>> 0), pages: { ...zero }, blocks: { ...zero }, descriptor: { ...zero }, bytes: 0, corrupted_accepted: 0, dropped: 0,
     };
     this.world.result.transfers.push(stats);
     return {
@@ -280,7 +280,7 @@ export class ForkRun {
     }
     const cost = hashed * costs.sha256Page + signed * signCost(costs, this.signAlg) + (fork.encrypt ? costs.aesPage * indexes.length : 0);
     this.signerFree = Math.max(world.engine.now, this.signerFree) + cost;
-    const overhead = proofs.reduce((n, p) => n + proofBytes(p), 0);
+    const overhead = proofs.reduce((n, p) => n + proofBytes(p, signatureSlot(this.signAlg)), 0);
     const msg: Message<DataMeta> = {
       kind: `data-${space}`, bytes: payload.length + 64 + 8 * indexes.length + overhead, payload,
       proof: fork.integrity.mode === 'none' ? undefined : proofs, meta: { space, indexes, iv },
@@ -314,7 +314,7 @@ export class ForkRun {
     const { world, fork } = this;
     const costs = world.costs;
     const { space, indexes } = m.meta;
-    const counts = space === 'disk' ? c.stats.blocks : c.stats.pages;
+    const counts = space === 'disk' ? c.stats.blocks : space === 'desc' ? c.stats.descriptor : c.stats.pages;
     let plain: Buffer | undefined = m.payload;
     if (fork.encrypt && m.payload) {
       const perPayload = this.decrypted.get(m.payload);
@@ -379,6 +379,8 @@ export class ForkRun {
       sent.add(key);
     }
     const group = fork.multicast && !force ? this.children.filter((k) => k.link === link && k.created && !k.failed) : [c];
+    // `fetched`: pages this child asked the source for (once each, retries aside).
+    if (!c.requested.has(key)) { c.requested.add(key); (space === 'disk' ? c.stats.blocks : c.stats.pages).fetched++; }
     world.network.send(c.host, link, 1, { kind: 'request', bytes: 64, meta: null }, () => this.sendData(space, [index], group, link));
     this.watchForLoss(c, space, index);
   }
@@ -475,7 +477,6 @@ export class ForkRun {
         const resume = () => world.engine.after(world.costs.faultHandling, stream);
         if (w) { w.push(resume); return; }
         c.waiting.set(key, [resume]);
-        if (!c.requested.has(key)) { c.requested.add(key); (space === 'disk' ? c.stats.blocks : c.stats.pages).fetched++; }
         this.request(c, space, index, false);
         return;
       }

@@ -93,10 +93,10 @@ export class Signer {
   }
 }
 
-/** Overhead in bytes a proof adds to a message. */
-export function proofBytes(p: Proof | undefined): number {
+/** Overhead in bytes a proof adds to a message (signatures in their fixed slot). */
+export function proofBytes(p: Proof | undefined, signatureBytes: number): number {
   if (!p) return 0;
-  return 32 + (p.signature?.length ?? 0) + (p.root ? 32 : 0) + (p.path?.length ?? 0) * 32;
+  return 32 + (p.signature ? signatureBytes : 0) + (p.root ? 32 : 0) + (p.path?.length ?? 0) * 32;
 }
 
 /** The receiver's side, with the verification cache shared by all receivers of one fork. */

@@ -44,6 +44,13 @@ export function keyFor(seed: number, owner: string, alg: KeyAlg): KeyPair {
   return k;
 }
 
+/**
+ * Bytes a signature takes on the wire. ECDSA signatures are randomised and
+ * their DER length varies (70-72 bytes); sizes on the wire use this fixed
+ * slot so simulated timing never depends on the random k.
+ */
+export function signatureSlot(alg: KeyAlg): number { return alg === 'rsa-2048' ? 256 : 72; }
+
 /** Signs SHA-256 of the message: DER ECDSA or PKCS#1 v1.5 RSA. */
 export function sign(key: KeyPair, message: Buffer): Buffer { return cryptoSign('sha256', message, key.privateKey); }
 

@@ -37,6 +37,8 @@ export class Network {
   readonly taps = new Map<string, TapRecord>();
   /** Counts per attack kind, for the report. */
   readonly attackCounts = { tampered: 0, dropped: 0, replayed: 0 };
+  /** Bytes put on the wire (a multicast frame counts once). */
+  bytesSent = 0;
 
   constructor(private readonly engine: Engine, private readonly model: SemanticModel, seed: number) {
     for (const a of model.attackers.values()) {
@@ -78,6 +80,7 @@ export class Network {
     const key = `${link.name}/${from.name}`;
     const start = Math.max(this.engine.now, this.egress.get(key) ?? 0);
     const done = start + this.transmitUs(link, msg.bytes);
+    this.bytesSent += msg.bytes;
     this.egress.set(key, done);
     const arrived = this.attack(link, msg);
     if (!arrived) return;

@@ -10,7 +10,7 @@ export interface AttestationResult {
 export interface PageCounts { sent: number; verified: number; rejected: number; fetched: number }
 export interface TransferResult {
   fork: string; child: string; host: string; created: boolean; ready_ms: number | null; state: string;
-  ip: string; pages: PageCounts; blocks: PageCounts; bytes: number; corrupted_accepted: number; dropped: number;
+  ip: string; pages: PageCounts; blocks: PageCounts; descriptor: PageCounts; bytes: number; corrupted_accepted: number; dropped: number;
   failed?: string;
 }
 export interface MonitorResult { monitor: string; vm: string; process: string; call: string; rule: string; action: string; delay_us: number; line: number }
@@ -30,7 +30,7 @@ export interface ScenarioResult {
   taps: TapResult[];
   attacks: { tampered: number; dropped: number; replayed: number };
   errors: { line: number; message: string }[];
-  stats: { events: number; sim_ms: number; wall_ms: number; signatures: number; verifications: number; hashes: number };
+  stats: { events: number; sim_ms: number; wall_ms: number; signatures: number; verifications: number; hashes: number; bytes_sent: number };
 }
 
 export interface RunResult { file: string; scenarios: ScenarioResult[] }

@@ -37,7 +37,7 @@ export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved,
   const result: ScenarioResult = {
     name: d.title.value, seed, passed: false, line: options.lineOf(d.title.span), steps: [], expectations: [], attestations: [],
     transfers: [], monitor: [], checkpoints: [], taps: [], attacks: { tampered: 0, dropped: 0, replayed: 0 }, errors: [],
-    stats: { events: 0, sim_ms: 0, wall_ms: 0, signatures: 0, verifications: 0, hashes: 0 },
+    stats: { events: 0, sim_ms: 0, wall_ms: 0, signatures: 0, verifications: 0, hashes: 0, bytes_sent: 0 },
   };
   const { ns, model } = resolved;
   const world = new World(model, seed, { ...DEFAULT_COSTS, ...options.costs }, result);
@@ -181,6 +181,7 @@ export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved,
   for (const t of world.network.taps.values()) result.taps.push({ ...t });
   Object.assign(result.attacks, world.network.attackCounts);
   result.stats.events = world.engine.processed;
+  result.stats.bytes_sent = world.network.bytesSent;
   Object.assign(result.stats, world.work);
 
   const sees = (attacker: string) => {
