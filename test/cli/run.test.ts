@@ -112,3 +112,21 @@ test('exported quotes verify with tpm2_checkquote, and a tampered one does not',
   writeFileSync(join(bad, 'quote.msg'), msg);
   assert.notEqual(check(bad), 0);
 });
+
+test('vmsec ckpt reads a checkpoint back and finds confidential data left in clear', () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'c.vmsec'), `host h { } vm v on h { memory 16 MiB process s { memory 4 MiB confidential } process t { memory 4 MiB } }
+checkpoint safe of v { exclude s to "out/safe.ckpt" }
+checkpoint leaky of v { exclude t to "out/leaky.ckpt" }
+scenario "x" { at 0 ms checkpoint safe at 1 ms checkpoint leaky }
+`);
+  assert.equal(vmsec(['run', 'c.vmsec'], dir).code, 0);
+  const safe = JSON.parse(vmsec(['ckpt', 'out/safe.ckpt', '--format', 'json'], dir).out);
+  assert.deepEqual(safe.manifest.excluded, ['s']);
+  assert.equal(safe.manifest.sanitized.pages, 1024);
+  assert.deepEqual(safe.confidential_in_clear, []);
+  const leaky = vmsec(['ckpt', 'out/leaky.ckpt'], dir);
+  assert.equal(leaky.code, 0);
+  assert.match(leaky.out, /confidential data in clear: v\/s/);
+  assert.equal(vmsec(['ckpt', 'c.vmsec'], dir).code, 1);
+});

@@ -9,15 +9,18 @@ import { Workspace } from '../model/workspace';
 import { runFileSet } from '../sim/run';
 import { formatRunJson, formatRunJunit, formatRunText } from './format-run';
 import { exportQuotes } from './export-quotes';
+import { formatCheckpoint, inspectCheckpoint } from './ckpt';
 
 const USAGE = `usage:
   vmsec check PATH... [--format text|json|sarif] [--root DIR]
   vmsec run FILE [--scenario NAME] [--format text|json|junit] [--export-quotes DIR] [--checkpoint-dir DIR]
+  vmsec ckpt FILE [--format text|json]
   vmsec --version
 
 check   parse and validate .vmsec files (folders are searched); exit 1 if any error
 run     run the scenarios of a file; exit 0 if every expectation passes, 1 if one
-        fails, 2 if the file has errors or the command is misused`;
+        fails, 2 if the file has errors or the command is misused
+ckpt    read a checkpoint file, check it, and scan it for confidential data in clear`;
 
 class UsageError extends Error {}
 
@@ -93,12 +96,23 @@ function runRun(p: Parsed): number {
   return r.scenarios.every((s) => s.passed) ? 0 : 1;
 }
 
+function runCkpt(p: Parsed): number {
+  const format = p.flags.get('format') ?? 'text';
+  if (!['text', 'json'].includes(format)) throw new UsageError(`unknown format '${format}' for ckpt (text or json)`);
+  if (p.positional.length !== 1) throw new UsageError('ckpt needs exactly one file');
+  let report;
+  try { report = inspectCheckpoint(p.positional[0]); } catch (e) { process.stderr.write(`vmsec: ${(e as Error).message}\n`); return 1; }
+  process.stdout.write((format === 'json' ? JSON.stringify(report, null, 2) : formatCheckpoint(report)) + '\n');
+  return 0;
+}
+
 export function main(argv: string[]): number {
   try {
     const p = parseArgs(argv);
     switch (p.command) {
       case 'check': return runCheck(p);
       case 'run': return runRun(p);
+      case 'ckpt': return runCkpt(p);
       case '--version': case 'version': process.stdout.write(`${pkg.version}\n`); return 0;
       case '--help': case 'help': case '-h': process.stdout.write(USAGE + '\n'); return 0;
       default: throw new UsageError(p.command ? `unknown command '${p.command}'` : 'no command given');
