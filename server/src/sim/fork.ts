@@ -265,7 +265,7 @@ export class ForkRun {
     const src = this.pagesOf(space);
     const h0 = this.signer.hashes;
     const s0 = this.signer.signatures;
-    const proofs = indexes.map((i) => this.signer.proof(space, i, (j) => src.page(j), src.count));
+    const proofs = indexes.map((i) => this.signer.proof(space, i, (j) => src.page(j), src.count, (first, n) => src.span(first, n)));
     const hashed = this.signer.hashes - h0;
     const signed = this.signer.signatures - s0;
     world.work.hashes += hashed;
@@ -301,9 +301,11 @@ export class ForkRun {
     if (pristine) { const known = this.canonical.get(key); if (known) return known; }
     const bytes = plain && plain.length >= (k + 1) * PAGE ? plain.subarray(k * PAGE, (k + 1) * PAGE) : undefined;
     const proofs = m.proof as (Proof | undefined)[] | undefined;
-    const v = bytes ? this.verifier.check(space, index, bytes, proofs?.[k]) : { ok: false, hashes: 0, signatureChecks: 0 };
+    const proof = proofs?.[k];
+    const v = bytes ? this.verifier.check(space, index, bytes, proof, pristine ? proof?.hash : undefined) : { ok: false, hashes: 0, signatureChecks: 0 };
     this.world.work.verifications = this.verifier.verifications;
-    const res = { ok: v.ok, bytes: v.ok ? bytes : undefined, hashes: v.hashes };
+    // The bytes are kept only where the truth must be checked later (a replayed body).
+    const res = { ok: v.ok, bytes: v.ok && !pristine ? bytes : undefined, hashes: v.hashes };
     if (pristine) this.canonical.set(key, res);
     return res;
   }

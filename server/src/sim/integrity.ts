@@ -27,16 +27,22 @@ function statement(kind: 'page' | 'batch', fork: string, round: number, space: S
   return Buffer.concat([head, nums, digest]);
 }
 
-function merkleLevels(leaves: Buffer[]): Buffer[][] {
+/** Merkle levels, each one flat buffer of 32-byte hashes (small Buffers cost ~100 bytes each). */
+function merkleLevels(leaves: Buffer): Buffer[] {
   const levels = [leaves];
-  while (levels[levels.length - 1].length > 1) {
+  while (levels[levels.length - 1].length > 32) {
     const prev = levels[levels.length - 1];
-    const next: Buffer[] = [];
-    for (let i = 0; i < prev.length; i += 2) next.push(sha256(prev[i], prev[i + 1] ?? prev[i]));
+    const n = prev.length / 32;
+    const next = Buffer.alloc(Math.ceil(n / 2) * 32);
+    for (let i = 0; i < n; i += 2) {
+      const right = i + 1 < n ? i + 1 : i;
+      sha256(prev.subarray(i * 32, i * 32 + 32), prev.subarray(right * 32, right * 32 + 32)).copy(next, (i / 2) * 32);
+    }
     levels.push(next);
   }
   return levels;
 }
+const at = (level: Buffer, i: number) => level.subarray(i * 32, i * 32 + 32);
 
 function rootFromPath(leaf: Buffer, position: number, path: Buffer[]): Buffer {
   let h = leaf;
@@ -48,13 +54,17 @@ function rootFromPath(leaf: Buffer, position: number, path: Buffer[]): Buffer {
 /** The sender's side: proofs for pages, computed once per page or batch and reused for resends and siblings. */
 export class Signer {
   private readonly perPage = new Map<string, Proof>();
-  private readonly batches = new Map<string, { levels: Buffer[][]; root: Buffer; signature: Buffer }>();
+  private readonly batches = new Map<string, { levels: Buffer[]; root: Buffer; signature: Buffer }>();
   /** Real work done, for the simulated cost of the sender. */
   hashes = 0; signatures = 0;
 
   constructor(readonly key: KeyPair, readonly fork: string, readonly round: number, readonly mode: IntegrityMode) {}
 
-  proof(space: Space, index: number, bytes: (i: number) => Buffer, count: number): Proof | undefined {
+  /**
+   * The proof for a page; `span(first, n)` gives n consecutive pages at once
+   * (a batch is hashed from one span instead of page by page).
+   */
+  proof(space: Space, index: number, bytes: (i: number) => Buffer, count: number, span?: (first: number, n: number) => Buffer): Proof | undefined {
     if (this.mode.mode === 'none') return undefined;
     if (this.mode.mode === 'per-page') {
       const id = `${space}/${index}`;
@@ -67,16 +77,23 @@ export class Signer {
       }
       return p;
     }
+    const cached = this.perPage.get(`${space}/${index}`);
+    if (cached) return cached;
     const n = this.mode.batch;
     const b = Math.floor(index / n);
     const id = `${space}/${b}`;
     let batch = this.batches.get(id);
     if (!batch) {
-      const leaves: Buffer[] = [];
-      for (let i = b * n; i < Math.min(count, (b + 1) * n); i++) leaves.push(sha256(bytes(i)));
-      this.hashes += leaves.length;
+      const first = b * n;
+      const last = Math.min(count, (b + 1) * n);
+      const leaves = Buffer.alloc((last - first) * 32);
+      const all = span ? span(first, last - first) : undefined;
+      for (let i = 0; i < last - first; i++) {
+        sha256(all ? all.subarray(i * 4096, (i + 1) * 4096) : bytes(first + i)).copy(leaves, i * 32);
+      }
+      this.hashes += last - first;
       const levels = merkleLevels(leaves);
-      const root = levels[levels.length - 1][0];
+      const root = Buffer.from(levels[levels.length - 1]);
       this.signatures++;
       batch = { levels, root, signature: sign(this.key, statement('batch', this.fork, this.round, space, b, root)) };
       this.batches.set(id, batch);
@@ -86,10 +103,13 @@ export class Signer {
     let p = pos;
     for (let l = 0; l < batch.levels.length - 1; l++) {
       const level = batch.levels[l];
-      path.push(level[p ^ 1] ?? level[p]);
+      const sibling = (p ^ 1) < level.length / 32 ? p ^ 1 : p;
+      path.push(at(level, sibling));
       p = Math.floor(p / 2);
     }
-    return { hash: batch.levels[0][pos], signature: batch.signature, root: batch.root, path };
+    const proof = { hash: at(batch.levels[0], pos), signature: batch.signature, root: batch.root, path };
+    this.perPage.set(`${space}/${index}`, proof);
+    return proof;
   }
 }
 
@@ -112,17 +132,19 @@ export class Verifier {
    * asked for. Returns whether the page may be used and the signature checks
    * the receiver must pay for.
    */
-  check(space: Space, index: number, bytes: Buffer, proof: Proof | undefined): { ok: boolean; signatureChecks: number; hashes: number } {
+  check(space: Space, index: number, bytes: Buffer, proof: Proof | undefined, knownHash?: Buffer): { ok: boolean; signatureChecks: number; hashes: number } {
     if (this.mode.mode === 'none') return { ok: true, signatureChecks: 0, hashes: 0 };
     if (!proof || !proof.signature) return { ok: false, signatureChecks: 0, hashes: 0 };
-    const h = sha256(bytes);
+    // `knownHash`: the sender's hash of these very bytes (an unmodified copy), computed once for both ends.
+    const h = knownHash ?? sha256(bytes);
     if (this.mode.mode === 'per-page') {
       const st = statement('page', this.fork, this.round, space, index, h);
       return { ok: this.cached(st, proof.signature), signatureChecks: 1, hashes: 1 };
     }
     const n = this.mode.batch;
     const b = Math.floor(index / n);
-    const root = rootFromPath(h, index - b * n, proof.path ?? []);
+    // With the sender's own hash (an unmodified copy), the path leads to the sender's root.
+    const root = knownHash && proof.root ? proof.root : rootFromPath(h, index - b * n, proof.path ?? []);
     const st = statement('batch', this.fork, this.round, space, b, root);
     return { ok: this.cached(st, proof.signature), signatureChecks: 1, hashes: 1 + (proof.path?.length ?? 0) };
   }

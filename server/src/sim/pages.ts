@@ -8,8 +8,8 @@ import { derive } from './rng';
 
 export const PAGE = 4096;
 export const MARKER_PREFIX = 'VMSEC-CONFIDENTIAL:';
-/** Recently generated pages kept for resends and siblings (16 MiB). */
-const CACHE_PAGES = 4096;
+/** Recently generated pages kept for resends (1 MiB per source: a fleet has many sources). */
+const CACHE_PAGES = 256;
 /** Keystream input: AES-CTR over zeros; shared and never written. */
 const ZEROS = Buffer.alloc(256 * 4096);
 

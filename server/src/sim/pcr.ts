@@ -14,6 +14,7 @@ export function initialPcrs(): Buffer[] {
 export function sha256(...parts: Buffer[]): Buffer {
   // One-shot hashing is much cheaper than a Hash object for a single page.
   if (parts.length === 1) return hash('sha256', parts[0], 'buffer') as unknown as Buffer;
+  if (parts.length === 2 && parts[0].length + parts[1].length <= 128) return hash('sha256', Buffer.concat([parts[0], parts[1]]), 'buffer') as unknown as Buffer;
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
   return h.digest();

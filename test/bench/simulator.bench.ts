@@ -1,0 +1,110 @@
+// `npm run bench` (simulator): raw SHA-256 page rate on this machine, the
+// simulator's verified pages per second with per-page and batched integrity,
+// a fork of a 4 GiB VM to 32 children, and fleets of growing size.
+import { createHash, randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import * as nodePath from 'node:path';
+import { Workspace } from '../../server/src/model/workspace';
+import { runFileSet } from '../../server/src/sim/run';
+import type { ScenarioResult } from '../../server/src/sim/results';
+
+function runText(text: string): { s: ScenarioResult; wallMs: number; peakRss: number } {
+  const path = nodePath.resolve('/bench/main.vmsec');
+  const ws = new Workspace({ read: (p) => (p === path ? text : undefined) });
+  const rss0 = process.memoryUsage().rss;
+  let peak = rss0;
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+  const t0 = performance.now();
+  const out = runFileSet(ws.fileSet(path)!, { workspaceRoot: '/bench', checkpointDir: '/tmp/vmsec-bench' });
+  const wallMs = performance.now() - t0;
+  clearInterval(timer);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  if (out.kind !== 'ran') throw new Error(JSON.stringify(out).slice(0, 500));
+  const s = out.result.scenarios[0];
+  if (s.errors.length) throw new Error(JSON.stringify(s.errors));
+  return { s, wallMs, peakRss: peak };
+}
+
+function shaRate(): number {
+  const page = randomBytes(4096);
+  for (let i = 0; i < 20000; i++) createHash('sha256').update(page).digest();
+  const n = 200_000;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) createHash('sha256').update(page).digest();
+  return n / ((performance.now() - t0) / 1000);
+}
+
+function transfer(integrity: string): { pagesPerS: number; wallMs: number } {
+  // One eager child of a 512 MiB VM: every page is signed, sent and verified.
+  const { s, wallMs } = runText(`boot b { pcr 0 "fw" }
+host a { tpm ecdsa-p256 boot b } host c { tpm ecdsa-p256 boot b } link a <-> c { bandwidth 100 Gbps }
+vm v on a { memory 512 MiB vtpm }
+fork f of v { on c memory eager attest hosts against b integrity ${integrity} }
+scenario "t" { at 0 ms fork f expect f pages verified > 0 }`);
+  const verified = s.transfers.reduce((n, t) => n + t.pages.verified, 0);
+  return { pagesPerS: verified / (wallMs / 1000), wallMs };
+}
+
+function bigFork(): { wallMs: number; readyMs: number; peakRss: number } {
+  const hosts = Array.from({ length: 32 }, (_, i) => `h${i}`);
+  const { s, wallMs, peakRss } = runText(`boot b { pcr 0 "fw" pcr 8 "kvm" }
+host src { memory 256 GiB tpm ecdsa-p256 boot b }
+${hosts.map((h) => `host ${h} { tpm ecdsa-p256 boot b }`).join('\n')}
+network n { hosts src, ${hosts.join(', ')} bandwidth 10 Gbps }
+vm v on src { vcpus 4 memory 4 GiB vtpm workingset 5% }
+fork f of v { children 32 on ${hosts.join(', ')} multicast attest hosts against b integrity batched 1024 encrypt }
+scenario "t" { at 0 ms fork f }`);
+  return { wallMs, readyMs: Math.max(...s.transfers.map((t) => t.ready_ms ?? 0)), peakRss };
+}
+
+function fleet(hosts: number, vms: number, forks: number): { wallMs: number; peakRss: number; children: number } {
+  const lines: string[] = ['boot b { pcr 0 "fw" pcr 8 "kvm" }'];
+  const perRack = 50;
+  for (let h = 0; h < hosts; h++) lines.push(`host h${h} { cpus 32 memory 256 GiB tpm ecdsa-p256 boot b }`);
+  for (let r = 0; r < hosts / perRack; r++) lines.push(`network rack${r} { hosts ${Array.from({ length: perRack }, (_, i) => `h${r * perRack + i}`).join(', ')} bandwidth 10 Gbps }`);
+  for (let v = 0; v < vms; v++) lines.push(`vm v${v} on h${v % hosts} { memory 64 MiB workingset 5% process app { memory 16 MiB } }`);
+  const step = Math.floor(vms / forks);
+  for (let f = 0; f < forks; f++) {
+    const parent = f * step;
+    const home = parent % hosts;
+    const rack = Math.floor(home / perRack);
+    const targets = [1, 2].map((k) => `h${rack * perRack + ((home % perRack) + k) % perRack}`);
+    lines.push(`fork f${f} of v${parent} { children 2 on ${targets.join(', ')} multicast attest hosts against b integrity batched 256 }`);
+  }
+  lines.push(`scenario "fleet" { ${Array.from({ length: forks }, (_, f) => `at ${f} ms fork f${f}`).join(' ')} }`);
+  const { s, wallMs, peakRss } = runText(lines.join('\n'));
+  return { wallMs, peakRss, children: s.transfers.filter((t) => t.ready_ms !== null).length };
+}
+
+const mb = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
+
+// Each fleet runs in a fresh process so its peak memory is its own.
+if (process.argv[2] === '--fleet') {
+  const [h, v, f] = process.argv.slice(3).map(Number);
+  const r = fleet(h, v, f);
+  process.stdout.write(JSON.stringify(r));
+  process.exit(0);
+}
+const cores = availableParallelism();
+const sha = shaRate();
+console.log('simulator benchmark');
+console.log(`raw SHA-256 of a 4 KiB page: ${Math.round(sha).toLocaleString('en-US')} pages/s on one core (${cores} cores here)`);
+const perPage = transfer('per-page');
+const batched = transfer('batched 1024');
+console.log(`| integrity | verified pages/s | wall ms (131,072 pages) | ÷ (raw SHA-256 × cores) |`);
+console.log(`|---|---:|---:|---:|`);
+for (const [name, r] of [['per-page', perPage], ['batched 1024', batched]] as const) {
+  console.log(`| ${name} | ${Math.round(r.pagesPerS).toLocaleString('en-US')} | ${Math.round(r.wallMs)} | ${(r.pagesPerS / (sha * cores)).toFixed(2)} |`);
+}
+console.log(`batched ÷ per-page: ${(batched.pagesPerS / perPage.pagesPerS).toFixed(1)}× (target ≥ 20×); batched ÷ (SHA × cores): ${(batched.pagesPerS / (sha * cores)).toFixed(2)} (target ≥ 0.8)`);
+const big = bigFork();
+console.log(`fork of a 4 GiB VM to 32 children (lazy, multicast, batched 1024, encrypted): ${Math.round(big.wallMs)} ms wall, children ready within ${big.readyMs.toFixed(1)} ms simulated, peak RSS ${mb(big.peakRss)}`);
+console.log('| fleet | wall ms | peak RSS | children ready |');
+console.log('|---|---:|---:|---:|');
+for (const [h, v, f] of [[250, 2500, 25], [500, 5000, 50], [1000, 10000, 100]] as const) {
+  const child = spawnSync(process.execPath, [process.argv[1], '--fleet', String(h), String(v), String(f)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = JSON.parse(child.stdout) as ReturnType<typeof fleet>;
+  console.log(`| ${h} hosts, ${v} VMs, ${f} forks | ${Math.round(r.wallMs)} | ${mb(r.peakRss)} | ${r.children} |`);
+}
+console.log('targets: fleet of 1,000 hosts / 10,000 VMs / 100 forks ≤ 10 s and ≤ 1 GiB, growing linearly');
