@@ -32,12 +32,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { runFileSet } from '../server/src/sim/run';
 import type { ScenarioResult } from '../server/src/sim/results';
+import type { Costs } from '../server/src/sim/costs';
 
 /** Runs the scenarios of an in-memory file; checkpoint files go to a temporary folder. */
-export function run(main: string, others: Record<string, string> = {}): ScenarioResult[] {
+export function run(main: string, others: Record<string, string> = {}, costs?: Partial<Costs>): ScenarioResult[] {
   const ws = memoryWorkspace({ 'main.vmsec': main, ...others });
   const set = ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!;
-  const out = runFileSet(set, { workspaceRoot: ROOT, checkpointDir: mkdtempSync(nodePath.join(tmpdir(), 'vmsec-ck-')) });
+  const out = runFileSet(set, { workspaceRoot: ROOT, costs, checkpointDir: mkdtempSync(nodePath.join(tmpdir(), 'vmsec-ck-')) });
   if (out.kind !== 'ran') throw new Error(`not run: ${JSON.stringify(out)}`);
   return out.result.scenarios;
 }

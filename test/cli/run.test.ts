@@ -130,3 +130,20 @@ scenario "x" { at 0 ms checkpoint safe at 1 ms checkpoint leaky }
   assert.match(leaky.out, /confidential data in clear: v\/s/);
   assert.equal(vmsec(['ckpt', 'c.vmsec'], dir).code, 1);
 });
+
+test('--costs overrides the cost table; unknown names are a usage error', () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'slow.json'), '{"tpmQuote": 400000}');
+  writeFileSync(join(dir, 'bad.json'), '{"tpmQuot": 1}');
+  writeFileSync(join(dir, 'f.vmsec'), `boot b { pcr 0 "x" } host a { tpm ecdsa-p256 boot b } host c { tpm ecdsa-p256 boot b } link a <-> c { }
+vm v on a { memory 16 MiB } fork f of v { on c attest hosts against b }
+scenario "s" { at 0 ms fork f expect f ready within 300 ms }
+`);
+  assert.equal(vmsec(['run', 'f.vmsec'], dir).code, 0);
+  const slow = vmsec(['run', 'f.vmsec', '--costs', 'slow.json'], dir);
+  assert.equal(slow.code, 1);
+  assert.match(slow.out, /FAIL f\.vmsec:3 {2}expect f ready within 300 ms/);
+  const bad = vmsec(['run', 'f.vmsec', '--costs', 'bad.json'], dir);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /unknown cost 'tpmQuot'/);
+});

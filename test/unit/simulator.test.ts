@@ -186,3 +186,27 @@ test('SCOW: writes need a valid certificate; rotation renews it; a stolen one ex
   assert.match(outcomes[4], /denied \(expired/);
   assert.match(outcomes[6], /allowed/);
 });
+
+test('isolate keeps a child inside the parent subnet', () => {
+  const [s] = run(topo('on dst isolate', '', 'memory 32 MiB subnet 10.4.0.0/16') + `scenario "s" {
+    at 0 ms fork f at 1 s syscall f[1] web connect(10.4.9.9, 80) at 2 s syscall f[1] web connect(203.0.113.9, 443) }`);
+  assert.match(s.steps[1].outcome, /no monitor, allowed/);
+  assert.match(s.steps[2].outcome, /blocked by isolate .* ENETUNREACH/);
+});
+
+test('a write on the source disk is propagated, signed, to the children that hold the block', () => {
+  const [s] = run(`boot b { pcr 0 "fw" } host a { tpm ecdsa-p256 boot b } host c { tpm ecdsa-p256 boot b } link a <-> c { }
+vm v on a { memory 16 MiB disk 128 MiB vtpm workingset 10% process p { memory 4 MiB file "/srv/data" } }
+fork f of v { children 2 on c disk eager attest hosts against b integrity per-page }
+scenario "s" { at 0 ms fork f at 5 s write v "/srv/data/log" at 6 s write v "/nowhere" }`);
+  assert.match(s.steps[1].outcome, /block \d+ sent again to 2 f children holding it/);
+  assert.deepEqual(s.transfers.map((t) => t.writes_propagated), [1, 1]);
+  assert.equal(s.steps[2].ok, false);
+});
+
+test('the cost table can be overridden: a slower TPM quote delays readiness', () => {
+  const text = topo('on dst attest hosts against good') + 'scenario "s" { at 0 ms fork f }';
+  const normal = run(text)[0].transfers[0].ready_ms!;
+  const ws = run(text, {}, { tpmQuote: 500_000 })[0].transfers[0].ready_ms!;
+  assert.ok(ws > normal + 400, `${ws} vs ${normal}`);
+});

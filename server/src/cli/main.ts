@@ -10,10 +10,12 @@ import { runFileSet } from '../sim/run';
 import { formatRunJson, formatRunJunit, formatRunText } from './format-run';
 import { exportQuotes } from './export-quotes';
 import { formatCheckpoint, inspectCheckpoint } from './ckpt';
+import { readFileSync } from 'node:fs';
+import { Costs, DEFAULT_COSTS } from '../sim/costs';
 
 const USAGE = `usage:
   vmsec check PATH... [--format text|json|sarif] [--root DIR]
-  vmsec run FILE [--scenario NAME] [--format text|json|junit] [--export-quotes DIR] [--checkpoint-dir DIR]
+  vmsec run FILE [--scenario NAME] [--format text|json|junit] [--export-quotes DIR] [--checkpoint-dir DIR] [--costs FILE]
   vmsec ckpt FILE [--format text|json]
   vmsec --version
 
@@ -66,10 +68,23 @@ function runCheck(p: Parsed): number {
   return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }
 
+/** A JSON object overriding entries of the cost table (microseconds, see docs/simulator.md). */
+function readCosts(file: string): Partial<Costs> {
+  let raw: unknown;
+  try { raw = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new UsageError(`--costs ${file}: ${(e as Error).message}`); }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`--costs ${file}: expected a JSON object`);
+  for (const [k, v] of Object.entries(raw)) {
+    if (!(k in DEFAULT_COSTS)) throw new UsageError(`--costs ${file}: unknown cost '${k}' (known: ${Object.keys(DEFAULT_COSTS).join(', ')})`);
+    if (typeof v !== 'number' || !(v >= 0)) throw new UsageError(`--costs ${file}: '${k}' must be a number ≥ 0`);
+  }
+  return raw as Partial<Costs>;
+}
+
 function runRun(p: Parsed): number {
   const format = p.flags.get('format') ?? 'text';
   if (!['text', 'json', 'junit'].includes(format)) throw new UsageError(`unknown format '${format}' for run (text, json or junit)`);
-  for (const f of p.flags.keys()) if (!['format', 'scenario', 'export-quotes', 'checkpoint-dir', 'root'].includes(f)) throw new UsageError(`unknown option --${f}`);
+  for (const f of p.flags.keys()) if (!['format', 'scenario', 'export-quotes', 'checkpoint-dir', 'root', 'costs'].includes(f)) throw new UsageError(`unknown option --${f}`);
+  const costs = p.flags.get('costs') ? readCosts(p.flags.get('costs')!) : undefined;
   if (p.positional.length !== 1) throw new UsageError('run needs exactly one file');
   const file = nodePath.resolve(p.positional[0]);
   const set = new Workspace(diskReader).fileSet(file);
@@ -78,6 +93,7 @@ function runRun(p: Parsed): number {
   const root = p.flags.get('root');
   const outcome = runFileSet(set, {
     scenario: p.flags.get('scenario'),
+    costs,
     workspaceRoot: root ? nodePath.resolve(root) : undefined,
     checkpointDir: p.flags.get('checkpoint-dir') ? nodePath.resolve(p.flags.get('checkpoint-dir')!) : undefined,
     onWorld: quotesDir ? (name, world) => { exportQuotes(nodePath.resolve(quotesDir), name, world); } : undefined,

@@ -31,7 +31,7 @@ const MAX_TIMEOUTS = 8;
 /** Touched memory beyond this is refused as too large to simulate. */
 export const MAX_TOUCHED_BYTES = 64 * GiB;
 
-interface DataMeta { space: Space; indexes: number[]; iv?: Buffer }
+interface DataMeta { space: Space; indexes: number[]; versions?: number[]; iv?: Buffer }
 
 /** Pages per message when pushing (descriptor, eager copies); a fetch carries one. */
 const RUN = 64;
@@ -50,6 +50,8 @@ interface Child {
   timeouts: Map<string, number>;
   requested: Set<string>;
   batchesPaid: Set<string>;
+  /** Versions of rewritten pages this child holds. */
+  versions: Map<string, number>;
   cpuFree: number;
   descMissing: number;
   eagerMissing: number;
@@ -154,13 +156,13 @@ export class ForkRun {
     const zero = { sent: 0, verified: 0, rejected: 0, fetched: 0 };
     const stats: TransferResult = {
       fork: this.fork.name, child: name, host: host.name, created: false, ready_ms: null, state: 'pending',
-      ip: formatIp((vm.subnet.ip + index + 1) >>> 0), pages: { ...zero }, blocks: { ...zero }, descriptor: { ...zero }, bytes: 0, corrupted_accepted: 0, dropped: 0,
+      ip: formatIp((vm.subnet.ip + index + 1) >>> 0), pages: { ...zero }, blocks: { ...zero }, descriptor: { ...zero }, bytes: 0, corrupted_accepted: 0, dropped: 0, writes_propagated: 0,
     };
     this.world.result.transfers.push(stats);
     return {
       index, name, host, runtime, created: false,
       have: { mem: new Uint8Array(this.mem.count), disk: new Uint8Array(this.disk.count), desc: new Uint8Array(this.descCount) },
-      waiting: new Map(), rejections: new Map(), timeouts: new Map(), requested: new Set(), batchesPaid: new Set(),
+      waiting: new Map(), rejections: new Map(), timeouts: new Map(), requested: new Set(), batchesPaid: new Set(), versions: new Map(),
       cpuFree: 0, descMissing: this.descCount, eagerMissing: 0, vtpmDone: false, settled: false, stats,
     };
   }
@@ -265,7 +267,9 @@ export class ForkRun {
     const src = this.pagesOf(space);
     const h0 = this.signer.hashes;
     const s0 = this.signer.signatures;
-    const proofs = indexes.map((i) => this.signer.proof(space, i, (j) => src.page(j), src.count, (first, n) => src.span(first, n)));
+    const versions = indexes.map((i) => src.version(i));
+    const rewritten = versions.some((v) => v > 0);
+    const proofs = indexes.map((i, k) => this.signer.proof(space, i, (j) => src.page(j), src.count, (first, n) => src.span(first, n), versions[k]));
     const hashed = this.signer.hashes - h0;
     const signed = this.signer.signatures - s0;
     world.work.hashes += hashed;
@@ -283,7 +287,7 @@ export class ForkRun {
     const overhead = proofs.reduce((n, p) => n + proofBytes(p, signatureSlot(this.signAlg)), 0);
     const msg: Message<DataMeta> = {
       kind: `data-${space}`, bytes: payload.length + 64 + 8 * indexes.length + overhead, payload,
-      proof: fork.integrity.mode === 'none' ? undefined : proofs, meta: { space, indexes, iv },
+      proof: fork.integrity.mode === 'none' ? undefined : proofs, meta: { space, indexes, iv, versions: rewritten ? versions : undefined },
     };
     world.engine.at(this.signerFree, () => {
       world.network.send(this.source, link, to.length, msg, (m, r) => this.receive(to[r], m));
@@ -295,14 +299,15 @@ export class ForkRun {
   private check(m: Message<DataMeta>, k: number, plain: Buffer | undefined): { ok: boolean; bytes?: Buffer; hashes: number } {
     const { space, indexes } = m.meta;
     const index = indexes[k];
-    const key = `${space}/${index}`;
+    const version = m.meta.versions?.[k] ?? 0;
+    const key = `${space}/${index}@${version}`;
     // An unmodified copy of a page has the page's own bytes: its answer is the same for every copy.
     const pristine = !m.tampered && !m.replayed;
     if (pristine) { const known = this.canonical.get(key); if (known) return known; }
     const bytes = plain && plain.length >= (k + 1) * PAGE ? plain.subarray(k * PAGE, (k + 1) * PAGE) : undefined;
     const proofs = m.proof as (Proof | undefined)[] | undefined;
     const proof = proofs?.[k];
-    const v = bytes ? this.verifier.check(space, index, bytes, proof, pristine ? proof?.hash : undefined) : { ok: false, hashes: 0, signatureChecks: 0 };
+    const v = bytes ? this.verifier.check(space, index, bytes, proof, pristine ? proof?.hash : undefined, version) : { ok: false, hashes: 0, signatureChecks: 0 };
     this.world.work.verifications = this.verifier.verifications;
     // The bytes are kept only where the truth must be checked later (a replayed body).
     const res = { ok: v.ok, bytes: v.ok && !pristine ? bytes : undefined, hashes: v.hashes };
@@ -350,7 +355,13 @@ export class ForkRun {
           return;
         }
         if (fork.integrity.mode !== 'none') counts.verified++;
-        if (c.have[space][index]) return;
+        const version = m.meta.versions?.[k] ?? 0;
+        if (c.have[space][index]) {
+          // A propagated write replaces the older contents.
+          if (version > (c.versions.get(key) ?? 0)) { c.versions.set(key, version); c.stats.writes_propagated++; }
+          return;
+        }
+        if (version > 0) c.versions.set(key, version);
         c.have[space][index] = 1;
         // The simulator knows the truth: bytes used that are not the page's own.
         if (m.tampered || (m.replayed && result.bytes && !result.bytes.equals(this.pagesOf(space).page(index)))) c.stats.corrupted_accepted++;
@@ -508,6 +519,37 @@ export class ForkRun {
     const failed = this.children.filter((k) => k.failed && k.created).map((k) => `${k.name} failed (${k.failed})`);
     const parts = [`${ready.length}/${this.children.length} children ready${hosts.length ? ` on ${hosts.join(', ')}` : ''}${ready.length ? ` within ${worst.toFixed(1)} ms` : ''}`, ...refused, ...failed];
     this.onSettled(ready.length > 0, `fork ${this.fork.name}: ${parts.join('; ')}`);
+  }
+
+  /**
+   * A write on the parent's disk after the fork (Ma et al.: writes on the
+   * source are propagated to the clone): one block of the written file gets
+   * new contents, and children that already hold it are sent the new version.
+   * Returns undefined when the path is not a file of the parent's processes.
+   */
+  propagateWrite(path: string): { block: number; children: number } | undefined {
+    const region = diskLayout(this.fork.parent).find((r) => {
+      const file = r.name.slice(r.name.indexOf(':') + 1);
+      return r.name.includes(':') && (path === file || path.startsWith(file.endsWith('/') ? file : `${file}/`));
+    });
+    if (!region) return undefined;
+    const block = region.first + (derive(this.world.seed, 'write', path).readUInt32BE(0) % region.count);
+    this.disk.rewrite(block);
+    const holders = this.children.filter((c) => c.created && !c.failed && c.link && c.have.disk[block]);
+    const groups = this.fork.multicast ? groupBy(holders, (c) => c.link!) : holders.map((c) => [c.link!, [c]] as [LinkModel, Child[]]);
+    for (const [link, members] of groups) this.sendData('disk', [block], members, link);
+    return { block, children: holders.length };
+  }
+
+  get parentName(): string { return this.fork.parent.name; }
+  get name(): string { return this.fork.name; }
+
+  /** Whether a child may reach an address (`isolate`: only the parent's subnet). */
+  reaches(ip: number): boolean {
+    if (!this.fork.isolate) return true;
+    const { ip: net, prefix } = this.fork.parent.subnet;
+    const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+    return ((ip & mask) >>> 0) === ((net & mask) >>> 0);
   }
 
   /** At scenario end: transient children are discarded. */

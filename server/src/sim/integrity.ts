@@ -19,7 +19,8 @@ export interface Proof {
   path?: Buffer[];           // batched: sibling hashes from leaf to root
 }
 
-function statement(kind: 'page' | 'batch', fork: string, round: number, space: Space, index: number, digest: Buffer): Buffer {
+/** What is signed: it binds the fork, its round, the space (with the version of a rewritten page) and the index. */
+function statement(kind: 'page' | 'batch', fork: string, round: number, space: string, index: number, digest: Buffer): Buffer {
   const head = Buffer.from(`vmsec-${kind}\0${fork}\0${space}\0`, 'utf8');
   const nums = Buffer.alloc(8);
   nums.writeUInt32BE(round >>> 0, 0);
@@ -64,8 +65,9 @@ export class Signer {
    * The proof for a page; `span(first, n)` gives n consecutive pages at once
    * (a batch is hashed from one span instead of page by page).
    */
-  proof(space: Space, index: number, bytes: (i: number) => Buffer, count: number, span?: (first: number, n: number) => Buffer): Proof | undefined {
+  proof(space: Space, index: number, bytes: (i: number) => Buffer, count: number, span?: (first: number, n: number) => Buffer, version = 0): Proof | undefined {
     if (this.mode.mode === 'none') return undefined;
+    if (version > 0) return this.rewritten(space, index, bytes(index), version);
     if (this.mode.mode === 'per-page') {
       const id = `${space}/${index}`;
       let p = this.perPage.get(id);
@@ -111,7 +113,22 @@ export class Signer {
     this.perPage.set(`${space}/${index}`, proof);
     return proof;
   }
+
+  /** A rewritten page (a write on the source after the fork): signed alone, bound to its version. */
+  private rewritten(space: Space, index: number, bytes: Buffer, version: number): Proof {
+    const id = `${space}/${index}@${version}`;
+    let p = this.perPage.get(id);
+    if (!p) {
+      const hash = sha256(bytes);
+      this.hashes++; this.signatures++;
+      p = { hash, signature: sign(this.key, statement('page', this.fork, this.round, versioned(space, version), index, hash)) };
+      this.perPage.set(id, p);
+    }
+    return p;
+  }
 }
+
+export function versioned(space: Space, version: number): string { return version > 0 ? `${space}.v${version}` : space; }
 
 /** Overhead in bytes a proof adds to a message (signatures in their fixed slot). */
 export function proofBytes(p: Proof | undefined, signatureBytes: number): number {
@@ -132,11 +149,16 @@ export class Verifier {
    * asked for. Returns whether the page may be used and the signature checks
    * the receiver must pay for.
    */
-  check(space: Space, index: number, bytes: Buffer, proof: Proof | undefined, knownHash?: Buffer): { ok: boolean; signatureChecks: number; hashes: number } {
+  check(space: Space, index: number, bytes: Buffer, proof: Proof | undefined, knownHash?: Buffer, version = 0): { ok: boolean; signatureChecks: number; hashes: number } {
     if (this.mode.mode === 'none') return { ok: true, signatureChecks: 0, hashes: 0 };
     if (!proof || !proof.signature) return { ok: false, signatureChecks: 0, hashes: 0 };
     // `knownHash`: the sender's hash of these very bytes (an unmodified copy), computed once for both ends.
     const h = knownHash ?? sha256(bytes);
+    // A rewritten page is signed on its own, bound to its version.
+    if (version > 0) {
+      const st = statement('page', this.fork, this.round, versioned(space, version), index, h);
+      return { ok: this.cached(st, proof.signature), signatureChecks: 1, hashes: 1 };
+    }
     if (this.mode.mode === 'per-page') {
       const st = statement('page', this.fork, this.round, space, index, h);
       return { ok: this.cached(st, proof.signature), signatureChecks: 1, hashes: 1 };

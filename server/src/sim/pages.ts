@@ -34,6 +34,8 @@ export function memoryLayout(vm: VmModel): Region[] {
 export class PageSource {
   private readonly key: Buffer;
   private readonly cache = new Map<number, Buffer>();
+  /** Pages rewritten since the start (a write on the source): their version. */
+  private readonly versions = new Map<number, number>();
   private readonly regions: Region[];
 
   constructor(seed: number, readonly vm: string, readonly space: 'mem' | 'disk', regions: Region[], readonly count: number) {
@@ -51,10 +53,26 @@ export class PageSource {
     return undefined;
   }
 
+  version(index: number): number { return this.versions.get(index) ?? 0; }
+
+  /** A write: the page gets new contents (the next version). */
+  rewrite(index: number): number {
+    const v = this.version(index) + 1;
+    this.versions.set(index, v);
+    this.cache.delete(index);
+    return v;
+  }
+
   private keystream(first: number, count: number): Buffer {
-    // Page i starts at AES block i * 256 of the stream.
+    if (this.versions.size && count > 1) {
+      // A span over rewritten pages is assembled page by page.
+      return Buffer.concat(Array.from({ length: count }, (_, i) => this.keystream(first + i, 1)));
+    }
+    // Page i starts at AES block i * 256 of the stream; a rewritten page uses
+    // the version in the counter's top word.
     const block = first * (PAGE / 16);
     const iv = Buffer.alloc(16);
+    iv.writeUInt32BE(this.version(first), 0);
     iv.writeUInt32BE(Math.floor(block / 2 ** 32), 8);
     iv.writeUInt32BE(block >>> 0, 12);
     return createCipheriv('aes-128-ctr', this.key, iv).update(ZEROS.subarray(0, count * PAGE));

@@ -87,6 +87,13 @@ export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved,
         if (monitors.killed.has(`${vm.name}/${b.process.text}`) || lost.get(vm.name)?.has(b.process.text)) {
           report(false, `process ${b.process.text} of ${vm.name} is gone`); return;
         }
+        // `isolate`: a child's packets never leave the parent's subnet.
+        const run = vm.fork ? forks.find((f) => f.name === vm.fork) : undefined;
+        const dest = b.args.find((a): a is A.Addr => 'ip' in a);
+        if (run && dest && (b.call.text === 'connect' || b.call.text === 'sendto') && !run.reaches(dest.ip)) {
+          report(true, `${b.call.text} by ${vm.name}/${b.process.text} to ${dest.text}: blocked by isolate (outside the parent's subnet), ENETUNREACH`);
+          return;
+        }
         monitors.decide({ vm, process: b.process.text, call: b.call.text, args: b.args, line }, (v) => {
           const what = `${b.call.text} by ${vm.name}/${b.process.text}`;
           if (!v.monitor) report(true, `${what}: no monitor, allowed`);
@@ -134,7 +141,15 @@ export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved,
         const vm = vmNamed(b.vm);
         if (!vm) return;
         const share = shares.find((s) => s.path.value === b.path.value && s.vms.some((v) => v.text === vm.name));
-        if (!share) { report(false, `${vm.name} does not share "${b.path.value}"`); return; }
+        if (!share) {
+          // A write on a fork parent's own disk is propagated to its clones.
+          const updates = forks.filter((f) => f.parentName === vm.name).map((f) => [f.name, f.propagateWrite(b.path.value)] as const);
+          const done = updates.filter(([, u]) => u);
+          if (done.length) {
+            report(true, `write by ${vm.name} to "${b.path.value}": ${done.map(([n, u]) => `block ${u!.block} sent again to ${u!.children} ${n} ${u!.children === 1 ? 'child' : 'children'} holding it`).join('; ')}`);
+          } else report(false, `${vm.name} neither shares "${b.path.value}" nor has it as a process file of a forked vm`);
+          return;
+        }
         const verdict = share.requireCertificate ? cas.check(cas.heldBy(vm.name), vm.name, world.engine.now) : { ok: true, why: 'no certificate required' };
         writes.push({ vm: vm.name, path: b.path.value, allowed: verdict.ok, why: verdict.why });
         report(true, `write by ${vm.name} to "${b.path.value}": ${verdict.ok ? 'allowed' : 'denied'} (${verdict.why})`);
