@@ -13,6 +13,8 @@ const entries = bench
     .map((f) => ({ in: `test/bench/${f}`, out: `bench-out/${f.replace(/\.ts$/, '.cjs')}` }))
   : [
     { in: 'server/src/cli/main.ts', out: 'dist/vmsec.js', banner: '#!/usr/bin/env node' },
+    { in: 'server/src/lsp/main.ts', out: 'dist/server.js' },
+    { in: 'client/src/extension.ts', out: 'dist/extension.js' },
   ];
 
 const contexts = await Promise.all(entries.map((e) => esbuild.context({

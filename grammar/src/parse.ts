@@ -116,3 +116,12 @@ function fixUnfinished(decls: Decl[], open: ReadonlySet<Decl>, textEnd: number):
     d.span = { start: d.span.start, end: Math.max(d.span.end, next ? next.span.start : textEnd) };
   });
 }
+
+/**
+ * What may come next after these tokens, parsed from the start rule `decl`
+ * (the caller passes the tokens of the current declaration only).
+ */
+export function contentAssist(tokens: IToken[]) {
+  parser ??= new VmsecParser();
+  return parser.computeContentAssist('decl', tokens);
+}

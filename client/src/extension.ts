@@ -1,0 +1,49 @@
+// The vmsec extension: starts the language server (the same code as the CLI)
+// and shows its state. Editing features come from the server; this file wires
+// settings, the output channel, the status bar and commands.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
+import { StatusItem } from './status';
+
+let client: LanguageClient | undefined;
+
+function settings() {
+  const c = vscode.workspace.getConfiguration('vmsec');
+  return { validate: c.get<'onType' | 'onSave'>('validate', 'onType') };
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<{ client: LanguageClient }> {
+  const output = vscode.window.createOutputChannel('vmsec');
+  const status = new StatusItem();
+  context.subscriptions.push(output, status);
+
+  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: 'file', language: 'vmsec' }, { scheme: 'untitled', language: 'vmsec' }],
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.vmsec') },
+    initializationOptions: settings(),
+    outputChannel: output,
+  };
+  client = new LanguageClient('vmsec', 'vmsec language server', serverOptions, clientOptions);
+  context.subscriptions.push(client.onDidChangeState((e) => status.setState(e.newState)));
+  context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration('vmsec')) void client?.sendNotification('workspace/didChangeConfiguration', { settings: { vmsec: settings() } });
+  }));
+  context.subscriptions.push(
+    vscode.commands.registerCommand('vmsec.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('vmsec.restartServer', async () => { await client?.restart(); }),
+  );
+  status.setState(State.Starting);
+  await client.start();
+  context.subscriptions.push(client.onNotification('vmsec/status', (s: { diagnostics: number; ms: number; file: string }) => status.validated(s)));
+  return { client };
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+}

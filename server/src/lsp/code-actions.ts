@@ -1,0 +1,102 @@
+// Quick fixes for the diagnostics users meet most: a missing name (declare it,
+// or take the close match), and the security gaps the validator warns about
+// (attest, integrity, encrypt, exclude, ipc follow).
+import { CodeAction, CodeActionKind, Diagnostic as LspDiagnostic, TextEdit } from 'vscode-languageserver';
+import type * as A from '../../../grammar/src/ast';
+import type { SourceFile } from '../model/source-file';
+import type { Session } from './session';
+import { pathToUri, toRange } from './convert';
+
+const SKELETON: Record<string, (name: string) => string> = {
+  host: (n) => `host ${n} { cpus 8 memory 64 GiB tpm ecdsa-p256 }`,
+  boot: (n) => `boot ${n} {\n  pcr 0 "firmware"\n}`,
+  vm: (n) => `vm ${n} on HOST { memory 1 GiB }`,
+  network: (n) => `network ${n} {\n  hosts HOST\n}`,
+  fork: (n) => `fork ${n} of VM { children 1 }`,
+  monitor: (n) => `monitor ${n} for VM { default allow }`,
+  checkpoint: (n) => `checkpoint ${n} of VM { }`,
+  authority: (n) => `authority ${n} { key ecdsa-p256 }`,
+  certificate: (n) => `certificate ${n} for VM by AUTHORITY valid 1 h`,
+  attacker: (n) => `attacker ${n} { }`,
+};
+
+/** An edit adding a property line to a block, before its closing brace, in the block's style. */
+function addProperty(file: SourceFile, decl: A.Decl, line: string): TextEdit | undefined {
+  const close = decl.span.end - 1;
+  if (file.text[close] !== '}') return undefined;
+  const open = file.text.lastIndexOf('{', close);
+  const multiLine = file.text.slice(open, close).includes('\n');
+  if (!multiLine) {
+    const before = file.text[close - 1] === ' ' ? '' : ' ';
+    return { range: toRange(file, { start: close, end: close }), newText: `${before}${line} ` };
+  }
+  // Insert as the block's last line, with the indentation of its other lines.
+  const lineStart = file.text.lastIndexOf('\n', close - 1) + 1;
+  const indentOfClose = file.text.slice(lineStart, close).match(/^\s*/)?.[0] ?? '';
+  const inner = file.text.slice(open + 1, close).split('\n').find((l) => l.trim())?.match(/^\s*/)?.[0] ?? `${indentOfClose}  `;
+  return { range: toRange(file, { start: lineStart, end: lineStart }), newText: `${inner}${line}\n` };
+}
+
+function findDecl<K extends A.Decl['kind']>(file: SourceFile, kind: K, name: string): Extract<A.Decl, { kind: K }> | undefined {
+  return file.doc.decls.find((d) => d.kind === kind && 'name' in d && d.name.text === name) as Extract<A.Decl, { kind: K }> | undefined;
+}
+
+export function codeActions(session: Session, path: string, diagnostics: LspDiagnostic[]): CodeAction[] {
+  const file = session.file(path);
+  if (!file) return [];
+  const uri = pathToUri(path);
+  const out: CodeAction[] = [];
+  const fix = (title: string, d: LspDiagnostic, edits: (TextEdit | undefined)[], preferred = false) => {
+    const ok = edits.filter((e): e is TextEdit => !!e);
+    if (ok.length) out.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: preferred, edit: { changes: { [uri]: ok } } });
+  };
+  for (const d of diagnostics) {
+    const data = (d.data ?? {}) as Record<string, unknown>;
+    switch (d.code) {
+      case 'VMS001': {
+        const name = String(data.name ?? '');
+        if (data.suggestion) fix(`Change to '${data.suggestion}'`, d, [{ range: d.range, newText: String(data.suggestion) }], true);
+        const kind = (data.kinds as string[] | undefined)?.[0];
+        const make = kind && SKELETON[kind === 'attacker-vm' ? 'vm' : kind];
+        if (make && name) {
+          const end = file.lines.position(file.text.length);
+          fix(`Declare ${kind} '${name}'`, d, [{ range: { start: end, end }, newText: `${file.text.endsWith('\n') ? '' : '\n'}\n${make(name)}\n` }]);
+        }
+        break;
+      }
+      case 'VMS011': {
+        const f = findDecl(file, 'fork', String(data.fork ?? ''));
+        const boot = data.boot ? String(data.boot) : session.analyze(path)?.resolved.model.boots.keys().next().value;
+        if (f && boot && !f.props.some((p) => p.key === 'attest hosts')) fix(`Add 'attest hosts against ${boot}'`, d, [addProperty(file, f, `attest hosts against ${boot}`)], true);
+        break;
+      }
+      case 'VMS012': {
+        const f = findDecl(file, 'fork', String(data.fork ?? ''));
+        if (!f) break;
+        const integ = f.props.find((p) => p.key === 'integrity');
+        fix("Set 'integrity per-page'", d, [integ ? { range: toRange(file, integ.span), newText: 'integrity per-page' } : addProperty(file, f, 'integrity per-page')], true);
+        break;
+      }
+      case 'VMS013': {
+        const f = findDecl(file, 'fork', String(data.fork ?? ''));
+        if (f) fix("Add 'encrypt'", d, [addProperty(file, f, 'encrypt')], true);
+        break;
+      }
+      case 'VMS030': {
+        const c = findDecl(file, 'checkpoint', String(data.checkpoint ?? ''));
+        if (c) fix(`Exclude '${data.process}'`, d, [addProperty(file, c, `exclude ${data.process}`)], true);
+        break;
+      }
+      case 'VMS031': {
+        const c = findDecl(file, 'checkpoint', String(data.checkpoint ?? ''));
+        if (!c) break;
+        const ipc = c.props.find((p) => p.key === 'ipc');
+        fix("Set 'ipc follow'", d, [ipc ? { range: toRange(file, ipc.span), newText: 'ipc follow' } : addProperty(file, c, 'ipc follow')], true);
+        if (data.process) fix(`Exclude '${data.process}' too`, d, [addProperty(file, c, `exclude ${data.process}`)]);
+        break;
+      }
+      default: break;
+    }
+  }
+  return out;
+}

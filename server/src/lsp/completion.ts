@@ -1,0 +1,140 @@
+// Completion: keywords valid at the cursor (from the parser's own grammar),
+// names in scope of the kind expected there (only hosts after `on`, only boot
+// chains after `against`…), and units after a number.
+import { CompletionItem, CompletionItemKind } from 'vscode-languageserver';
+import type { IToken } from 'chevrotain';
+import { contentAssist, lex } from '../../../grammar/src/parse';
+import { DECL_KEYWORDS, KW, LCurly, RCurly, Quantity } from '../../../grammar/src/tokens';
+import type { SymbolKind } from '../model/symbols';
+import { KIND_WORDS } from '../model/symbols';
+import { KEYWORD_DOCS } from './hover';
+import type { Session } from './session';
+
+/** Which kinds a name may be, by the rule that asks for it and the occurrence of that call. */
+const NAME_KINDS: Record<string, SymbolKind[]> = {
+  'vmDecl/1': ['host'], 'hostProp/3': ['boot'], 'linkDecl/0': ['host'], 'linkDecl/1': ['host'], 'networkDecl/0': ['host'],
+  'forkDecl/1': ['vm'], 'forkProp/1': ['host'], 'forkProp/2': ['boot'], 'monitorDecl/0': ['vm'],
+  'action/0': ['monitor'], 'action/1': ['host'], 'predicate/0': ['process'],
+  'checkpointDecl/1': ['vm'], 'checkpointDecl/0n': ['process'], 'certificateDecl/1': ['vm'], 'certificateDecl/2': ['authority'],
+  'shareDecl/0': ['vm'], 'target/0': ['network', 'host'], 'target/1': ['host'], 'atkProp/3': ['host'], 'atkProp/4': ['certificate'],
+  'stepBody/1': ['fork'], 'stepBody/2': ['process'], 'stepBody/4': ['checkpoint'], 'stepBody/5': ['checkpoint'],
+  'stepBody/7': ['host'], 'stepBody/8': ['host'], 'stepBody/9': ['certificate'], 'stepBody/0': ['certificate'],
+  'stepBody/1v': ['vm', 'fork', 'attacker-vm'], 'stepBody/2v': ['vm', 'fork', 'attacker-vm'], 'stepBody/3v': ['vm', 'fork', 'attacker-vm'],
+  'expectBody/0': ['host'], 'expectBody/0v': ['vm', 'fork'], 'subjectExpect/0v': ['fork', 'monitor', 'vm', 'checkpoint', 'attacker'],
+};
+
+/** The allowed words of enumerated properties, by the rule and occurrence of the `name` call. */
+const ENUM_VALUES: Record<string, string[]> = {
+  'hostProp/2': ['ecdsa-p256', 'rsa-2048'], 'authorityDecl/1': ['ecdsa-p256', 'rsa-2048'],
+  'vmProp/1': ['full', 'para', 'emulation', 'os-level'], 'vmProp/5': ['pipe', 'socket', 'shm', 'tty'],
+  'forkProp/1': ['lazy', 'eager'], 'forkProp/2': ['lazy', 'eager'], 'forkProp/3': ['per-page', 'batched', 'none'],
+  'monProp/1': ['concurrent', 'serial'], 'checkpointDecl/2': ['follow', 'warn', 'ignore'], 'checkpointDecl/3': ['include', 'exclude'],
+};
+
+const UNITS: Record<string, string[]> = {
+  size: ['KiB', 'MiB', 'GiB', 'TiB', 'B', 'KB', 'MB', 'GB'],
+  duration: ['us', 'ms', 's', 'min', 'h'],
+  rate: ['Gbps', 'Mbps', 'MiB/s', 'GiB/s'],
+  percent: ['%'],
+};
+const UNIT_BY_KEYWORD: Record<string, keyof typeof UNITS> = {
+  memory: 'size', disk: 'size', bandwidth: 'rate', latency: 'duration', at: 'duration', within: 'duration', valid: 'duration',
+  workingset: 'percent', tamper: 'percent', drop: 'percent', replay: 'percent',
+};
+
+const DECL_TYPES = new Set(DECL_KEYWORDS.map((k) => KW[k]));
+
+function kindsFor(ruleStack: string[], occurrences: number[]): SymbolKind[] | undefined {
+  const n = ruleStack.length;
+  const leaf = ruleStack[n - 1];
+  if (leaf !== 'name') return undefined;
+  let parent = ruleStack[n - 2];
+  let occ = occurrences[n - 1];
+  let suffix = '';
+  if (parent === 'names') { parent = ruleStack[n - 3]; occ = occurrences[n - 2]; suffix = parent === 'checkpointDecl' ? 'n' : ''; }
+  else if (parent === 'vmRef') { parent = ruleStack[n - 3]; occ = occurrences[n - 2]; suffix = 'v'; }
+  return NAME_KINDS[`${parent}/${occ}${suffix}`];
+}
+
+function enumFor(ruleStack: string[], occurrences: number[]): string[] | undefined {
+  const n = ruleStack.length;
+  return ruleStack[n - 1] === 'name' ? ENUM_VALUES[`${ruleStack[n - 2]}/${occurrences[n - 1]}`] : undefined;
+}
+
+/** The tokens of the declaration the cursor is in (from its keyword at brace depth 0). */
+function currentDecl(tokens: IToken[]): IToken[] | undefined {
+  let depth = 0;
+  let start = -1;
+  tokens.forEach((t, i) => {
+    if (t.tokenType === LCurly) depth++;
+    else if (t.tokenType === RCurly) depth = Math.max(0, depth - 1);
+    else if (depth === 0 && DECL_TYPES.has(t.tokenType)) start = i;
+  });
+  return start >= 0 ? tokens.slice(start) : undefined;
+}
+
+export function completion(session: Session, path: string, offset: number): CompletionItem[] {
+  const file = session.file(path);
+  const a = session.analyze(path);
+  if (!file || !a) return [];
+  const prefixText = file.text.slice(0, offset);
+  const { tokens } = lex(prefixText);
+  // The word being typed is not part of the context.
+  const last = tokens[tokens.length - 1];
+  const typing = last && last.startOffset + last.image.length === offset && /^[A-Za-z_]/.test(last.image) ? last : undefined;
+  const context = typing ? tokens.slice(0, -1) : tokens;
+  const items = new Map<string, CompletionItem>();
+  const keyword = (w: string) => items.set(`k:${w}`, { label: w, kind: CompletionItemKind.Keyword, documentation: KEYWORD_DOCS[w] ? { kind: 'markdown', value: KEYWORD_DOCS[w] } : undefined });
+
+  // Units right after a number on the same line.
+  const prev = context[context.length - 1];
+  if (prev && prev.tokenType === Quantity && /^[\d_.]+$/.test(prev.image) && !/\n/.test(file.text.slice(prev.startOffset, offset))) {
+    const before = context[context.length - 2]?.image ?? '';
+    const kind = UNIT_BY_KEYWORD[before];
+    if (kind) for (const u of UNITS[kind]) items.set(`u:${u}`, { label: u, kind: CompletionItemKind.Unit, detail: kind });
+  }
+
+  const decl = currentDecl(context);
+  if (!decl) {
+    for (const k of DECL_KEYWORDS) keyword(k);
+    return [...items.values()];
+  }
+  let paths: ReturnType<typeof contentAssist> = [];
+  try { paths = contentAssist(decl); } catch { paths = []; }
+  const ns = a.resolved.ns;
+  // Where a name of a known kind or an enumerated value is due, offer only
+  // those: a keyword there would be read as an unknown property word.
+  const named = paths.filter((p) => p.nextTokenType.name === 'Identifier' && (kindsFor(p.ruleStack, p.occurrenceStack) || enumFor(p.ruleStack, p.occurrenceStack)));
+  if (named.length) { items.clear(); paths = named; }
+  for (const p of paths) {
+    const t = p.nextTokenType;
+    if (t.name.startsWith('KW_')) { keyword(t.name.slice(3)); continue; }
+    if (t.name !== 'Identifier') continue;
+    const values = enumFor(p.ruleStack, p.occurrenceStack);
+    if (values) { for (const v of values) items.set(`e:${v}`, { label: v, kind: CompletionItemKind.EnumMember, documentation: KEYWORD_DOCS[v] }); continue; }
+    const kinds = kindsFor(p.ruleStack, p.occurrenceStack);
+    if (!kinds) continue;
+    if (kinds.includes('process')) {
+      for (const procs of ns.processes.values()) for (const proc of procs.values()) {
+        items.set(`n:${proc.name}`, { label: proc.name, kind: CompletionItemKind.Field, detail: `process of vm ${proc.parent?.name}` });
+      }
+    }
+    for (const s of ns.byName.values()) {
+      if (kinds.includes(s.kind)) items.set(`n:${s.name}`, { label: s.name, kind: symbolKindItem(s.kind), detail: KIND_WORDS[s.kind] });
+    }
+  }
+  // At the end of a declaration, new declarations may start.
+  if (decl[decl.length - 1]?.tokenType === RCurly) for (const k of DECL_KEYWORDS) keyword(k);
+  return [...items.values()];
+}
+
+function symbolKindItem(k: SymbolKind): CompletionItemKind {
+  switch (k) {
+    case 'host': return CompletionItemKind.Class;
+    case 'vm': case 'attacker-vm': case 'restored-vm': return CompletionItemKind.Variable;
+    case 'fork': return CompletionItemKind.Function;
+    case 'boot': case 'network': return CompletionItemKind.Struct;
+    case 'monitor': return CompletionItemKind.Event;
+    default: return CompletionItemKind.Reference;
+  }
+}

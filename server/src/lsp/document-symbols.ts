@@ -1,0 +1,38 @@
+// The outline: every declaration, with processes, rules and scenario steps inside.
+import { DocumentSymbol, SymbolKind as LspKind } from 'vscode-languageserver';
+import type * as A from '../../../grammar/src/ast';
+import type { SourceFile } from '../model/source-file';
+import { toRange } from './convert';
+
+export const LSP_KIND: Record<A.Decl['kind'], LspKind> = {
+  import: LspKind.File, boot: LspKind.Struct, host: LspKind.Class, link: LspKind.Interface, network: LspKind.Interface,
+  vm: LspKind.Variable, fork: LspKind.Function, monitor: LspKind.Event, checkpoint: LspKind.Object, authority: LspKind.Key,
+  certificate: LspKind.Key, share: LspKind.File, attacker: LspKind.Constant, scenario: LspKind.Method,
+};
+
+export function declLabel(d: A.Decl): { name: string; nameSpan: A.Span } {
+  switch (d.kind) {
+    case 'import': return { name: d.path.value || 'import', nameSpan: d.path.span };
+    case 'link': return { name: `${d.a.text} <-> ${d.b.text}`, nameSpan: d.a.span };
+    case 'share': return { name: d.path.value || 'share', nameSpan: d.path.span };
+    case 'scenario': return { name: d.title.value || 'scenario', nameSpan: d.title.span };
+    default: return { name: d.name.text || d.kind, nameSpan: d.name.span };
+  }
+}
+
+export function documentSymbols(file: SourceFile): DocumentSymbol[] {
+  const sym = (name: string, kind: LspKind, span: A.Span, nameSpan: A.Span, detail?: string, children?: DocumentSymbol[]): DocumentSymbol => {
+    const range = toRange(file, span);
+    const sel = toRange(file, nameSpan);
+    // The selection must lie inside the range.
+    return { name: name || '?', kind, detail, range, selectionRange: nameSpan.start >= span.start && nameSpan.end <= span.end ? sel : range, children };
+  };
+  return file.doc.decls.map((d) => {
+    const { name, nameSpan } = declLabel(d);
+    let children: DocumentSymbol[] | undefined;
+    if (d.kind === 'vm') children = d.props.filter((p): p is A.ProcessDecl => p.key === 'process').map((p) => sym(p.name.text, LspKind.Field, p.span, p.name.span, 'process'));
+    if (d.kind === 'monitor') children = d.props.filter((p): p is A.RuleDecl => p.key === 'rule').map((p) => sym(p.name.text, LspKind.Method, p.span, p.name.span, `rule on ${p.calls.map((c) => c.text).join(', ')}`));
+    if (d.kind === 'scenario') children = d.items.filter((i) => i.key !== 'seed').map((i) => sym(file.text.slice(i.span.start, i.span.end).replace(/\s+/g, ' ').slice(0, 60), i.key === 'expect' ? LspKind.Boolean : LspKind.Event, i.span, i.keySpan));
+    return sym(name, LSP_KIND[d.kind], d.span, nameSpan, d.kind, children);
+  });
+}

@@ -1,0 +1,18 @@
+// Folding: multi-line declarations, processes, scenario blocks and block comments.
+import { FoldingRange, FoldingRangeKind } from 'vscode-languageserver';
+import type { SourceFile } from '../model/source-file';
+
+export function foldingRanges(file: SourceFile): FoldingRange[] {
+  const out: FoldingRange[] = [];
+  const add = (start: number, end: number, kind?: FoldingRangeKind) => {
+    const s = file.lines.position(start).line;
+    const e = file.lines.position(Math.max(start, end - 1)).line;
+    if (e > s) out.push({ startLine: s, endLine: e, kind });
+  };
+  for (const d of file.doc.decls) {
+    add(d.span.start, d.span.end);
+    if (d.kind === 'vm') for (const p of d.props) if (p.key === 'process') add(p.span.start, p.span.end);
+  }
+  for (const c of file.doc.comments) if (c.block) add(c.span.start, c.span.end, FoldingRangeKind.Comment);
+  return out;
+}

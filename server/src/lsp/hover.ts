@@ -1,0 +1,146 @@
+// Hover: what a name is and its key facts (a host's PCR values computed from
+// its boot chain, a VM's page count, a fork's placement), and for keywords
+// what they mean, citing the paper idea behind them.
+import type { Hover } from 'vscode-languageserver';
+import type * as A from '../../../grammar/src/ast';
+import { formatBytes, formatIp } from '../../../grammar/src/literals';
+import { bootPcrs, initialPcrs, measuredIndexes } from '../sim/pcr';
+import { excludedProcesses, outputPath } from '../model/checkpoint-plan';
+import { placement, SemanticModel } from '../model/semantic';
+import { KIND_WORDS, Sym } from '../model/symbols';
+import type { Session } from './session';
+import { symbolAt } from './navigation';
+import { toRange } from './convert';
+
+export const KEYWORD_DOCS: Record<string, string> = {
+  fork: 'A **fork plan** (SnowFlock, Lagar-Cavilla et al., EuroSys 2009): one call makes N stateful children of a VM on several hosts; memory is fetched lazily on first touch.',
+  multicast: 'A page sent to one child is delivered to every sibling on the same network (SnowFlock\'s multicast distribution).',
+  attest: '`attest hosts against B…`: before anything is sent, source and target attest each other with TPM quotes over their boot PCRs (Ma et al., 2013). `attest vtpm`: each child\'s new vTPM PCR 1-7 are checked against the parent\'s.',
+  integrity: 'How pages are protected on the wire: `per-page` sends `Sign_AK(H(page)) || H(page) || page` (Ma et al.); `batched N` signs a Merkle root per N pages; `none` is plain SnowFlock.',
+  encrypt: 'Payloads travel encrypted (AES-GCM): a tap sees no page contents, and a modified message fails its tag.',
+  transient: 'Children are discarded when the scenario ends (SnowFlock clones are transient).',
+  isolate: 'Children can only reach addresses in the parent\'s subnet.',
+  lazy: 'Pages (or disk blocks) are fetched on first touch, after the child resumes.',
+  eager: 'Every page (or allocated disk block) is copied before the child resumes.',
+  monitor: 'A **monitor** (Indumathy, "Monitoring virtual machines in cloud"): an in-VM event recorder and an out-of-VM analyzer check system calls against rules.',
+  concurrent: 'deny/allow rules are enforced in the VM at once; the rest are analysed out of the VM in parallel, after the buffer delay.',
+  serial: 'Every call waits for the out-of-VM analyzer\'s verdict.',
+  escalate: 'After N violations (deny, killProc, VM actions) within a window, apply a VM action: pause, terminate or migrate.',
+  killProc: 'End the calling process.',
+  policyChange: 'Make another monitor the active one for this VM.',
+  checkpoint: 'A **privacy-aware checkpoint** (SPARC, Gofman et al., 2011): chosen processes\' memory, IPC buffers and files are sanitised out.',
+  exclude: 'Processes whose pages and files are sanitised (zero-filled, never written in clear).',
+  ipc: 'In a vm: an inter-process channel. In a checkpoint: `follow` spreads exclusion along IPC edges both ways; `warn` lets the validator warn (VMS031); `ignore` keeps peers.',
+  share: 'Copy-on-write sharing of a file between OS-level VMs on one host (SCOW, Ansu et al., 2017); `require certificate` allows writes only with a valid certificate.',
+  certificate: 'A SCOW certificate `E(PR_auth, [T || ID || PU])`: issued by an authority at time T (or its last `rotate`), valid for the given duration.',
+  authority: 'A certificate authority that signs SCOW certificates.',
+  attacker: 'Someone who taps, tampers with, drops or replays traffic on a network or link, runs co-resident VMs (Ristenpart et al., 2009) or steals certificate keys.',
+  tap: 'Eavesdrop: record what crosses, and see confidential data sent in clear.',
+  tamper: 'Modify that share of messages (real bytes are flipped).',
+  replay: 'Send an earlier message again in place of that share of messages.',
+  vtpm: 'A virtual TPM; a fork child gets its own, with PCR 1-7 copied from its new host\'s TPM.',
+  tpm: 'A TPM 2.0 with an attestation key (`ecdsa-p256` or `rsa-2048`) and a SHA-256 PCR bank.',
+  pcr: '`pcr N "text"` extends PCR N with SHA-256(text): `PCR := SHA-256(PCR || digest)`.',
+  workingset: 'The share of the VM\'s pages a child touches after a fork.',
+  confidential: 'The process\'s pages begin with a marker, so taps and checkpoint files can be scanned for it.',
+  scenario: 'A run from time 0 with its own seed: steps at given times, then expectations that must hold.',
+  expect: 'Something that must be true after the scenario ran (pass/fail with the value seen).',
+  'os-level': 'OS-level virtualization (containers): VMs share the host kernel; no vTPM of their own; can share files copy-on-write.',
+};
+
+function pcrTable(values: Buffer[], indexes: number[]): string {
+  return indexes.map((i) => `| ${i} | \`${values[i].toString('hex')}\` |`).join('\n');
+}
+
+function facts(sym: Sym, model: SemanticModel, session: Session): string {
+  const title = `**${KIND_WORDS[sym.kind]}** \`${sym.name}\``;
+  switch (sym.kind) {
+    case 'host': {
+      const h = model.hosts.get(sym.name);
+      if (!h) return title;
+      const lines = [`${title} — ${h.cpus} cpus, ${formatBytes(h.memory)}${h.hypervisor ? `, ${h.hypervisor}` : ''}, ${h.tpm ? `TPM ${h.tpm}` : 'no TPM'}${h.tenant ? `, tenant ${h.tenant}` : ''}`];
+      const vms = model.vmsByHost.get(h)?.map((v) => v.name) ?? [];
+      if (vms.length) lines.push(`vms: ${vms.join(', ')}`);
+      if (h.boot) {
+        const pcrs = bootPcrs(h.boot);
+        const init = initialPcrs();
+        const changed = pcrs.map((_, i) => i).filter((i) => !pcrs[i].equals(init[i]));
+        lines.push(`PCR values after booting \`${h.boot.name}\`:\n\n| PCR | SHA-256 |\n|---|---|\n${pcrTable(pcrs, changed)}`);
+      }
+      return lines.join('\n\n');
+    }
+    case 'boot': {
+      const b = model.boots.get(sym.name);
+      if (!b) return title;
+      const pcrs = bootPcrs(b);
+      return `${title} — measures PCR ${measuredIndexes(b).join(', ')}\n\n| PCR | SHA-256 |\n|---|---|\n${pcrTable(pcrs, measuredIndexes(b))}`;
+    }
+    case 'vm': {
+      const v = model.vms.get(sym.name);
+      if (!v) return title;
+      const pages = Math.floor(v.memory / 4096);
+      return [
+        `${title} on host \`${v.host.name}\` — ${v.vcpus} vcpus, ${formatBytes(v.memory)} (${pages.toLocaleString('en-US')} pages)${v.disk ? `, disk ${formatBytes(v.disk)}` : ''}, ${v.virtualization}${v.vtpm ? ', vTPM' : ''}`,
+        `subnet ${formatIp(v.subnet.ip)}/${v.subnet.prefix}, working set ${v.workingset}% (${Math.round((pages * v.workingset) / 100).toLocaleString('en-US')} pages)`,
+        v.processes.length ? `processes: ${v.processes.map((p) => `${p.name} (${formatBytes(p.memory)}${p.confidential ? ', confidential' : ''})`).join(', ')}` : '',
+      ].filter(Boolean).join('\n\n');
+    }
+    case 'fork': {
+      const f = model.forks.get(sym.name);
+      if (!f) return title;
+      const placed = placement(f).map((h, i) => `${f.name}[${i + 1}] on ${h.name} (${formatIp((f.parent.subnet.ip + i + 2) >>> 0)})`);
+      const shown = placed.length > 8 ? [...placed.slice(0, 8), `… ${placed.length - 8} more`] : placed;
+      return [
+        `${title} of \`${f.parent.name}\` — ${f.children} ${f.children === 1 ? 'child' : 'children'}, memory ${f.memory}, disk ${f.disk}, integrity ${f.integrity.mode}${f.integrity.mode === 'batched' ? ` ${f.integrity.batch}` : ''}`,
+        `attestation: ${f.attestHosts ? `hosts against ${f.attestHosts.map((b) => b.name).join(', ')}` : 'none'}${f.attestVtpm ? ', vTPM' : ''}; ${[f.multicast && 'multicast', f.encrypt && 'encrypted', f.transient && 'transient', f.isolate && 'isolated'].filter(Boolean).join(', ') || 'unicast, in clear'}`,
+        shown.join('  \n'),
+      ].join('\n\n');
+    }
+    case 'network': {
+      const l = model.links.find((x) => x.isNetwork && x.name === sym.name);
+      return l ? `${title} — ${l.hosts.map((h) => h.name).join(', ')}; ${l.bandwidth / 1e9} Gbps, ${l.latencyUs} us` : title;
+    }
+    case 'process': {
+      const v = sym.parent && model.vms.get(sym.parent.name);
+      const p = v?.processes.find((x) => x.name === sym.name);
+      return p ? `${title} of vm \`${v!.name}\` — ${formatBytes(p.memory)} (${Math.ceil(p.memory / 4096)} pages)${p.confidential ? ', **confidential**' : ''}${p.files.length ? `; files ${p.files.join(', ')}` : ''}` : title;
+    }
+    case 'checkpoint': {
+      const d = sym.decl as A.CheckpointDecl;
+      const v = model.vms.get(d.vm.text);
+      const ex = v ? [...excludedProcesses(v, d)] : [];
+      return `${title} of vm \`${d.vm.text}\` → \`${outputPath(d)}\`; leaves out: ${ex.join(', ') || 'nothing'}`;
+    }
+    case 'attacker': {
+      const a = model.attackers.get(sym.name);
+      return a ? `${title}${a.tenant ? ` (tenant ${a.tenant})` : ''} — ${a.attacks.map((x) => `${x.kind} ${x.links.map((l) => l.name).join('/')}${x.kind === 'tap' ? '' : ` ${x.percent}%`}`).concat(a.vms.map((v) => `vm ${v.name} on ${v.host.name}`), a.steals.map((c) => `steals ${c}`)).join('; ')}` : title;
+    }
+    default:
+      void session;
+      return title;
+  }
+}
+
+function wordAt(text: string, offset: number): { word: string; start: number; end: number } | undefined {
+  const isWord = (c: string) => /[A-Za-z0-9_-]/.test(c);
+  let s = offset;
+  let e = offset;
+  while (s > 0 && isWord(text[s - 1])) s--;
+  while (e < text.length && isWord(text[e])) e++;
+  return s < e ? { word: text.slice(s, e), start: s, end: e } : undefined;
+}
+
+export function hover(session: Session, path: string, offset: number): Hover | undefined {
+  const a = session.analyze(path);
+  if (!a) return undefined;
+  const hit = symbolAt(session, path, offset);
+  const file = a.set.root;
+  if (hit) {
+    const span = hit.ref ? hit.ref.ident.span : hit.sym.span;
+    const model = session.analyze(hit.sym.path)?.resolved.model ?? a.resolved.model;
+    return { contents: { kind: 'markdown', value: facts(hit.sym, model, session) }, range: toRange(file, span) };
+  }
+  const w = wordAt(file.text, offset);
+  const doc = w && KEYWORD_DOCS[w.word];
+  return doc ? { contents: { kind: 'markdown', value: doc }, range: toRange(file, w) } : undefined;
+}
