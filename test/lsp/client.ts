@@ -1,0 +1,76 @@
+// A minimal LSP client for protocol tests: spawns the bundled server over
+// stdio and waits for notifications with a deadline, never a fixed sleep.
+import { spawn, ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+
+export const SERVER = join(import.meta.dirname, '..', '..', 'dist', 'server.js');
+
+export class TestClient {
+  readonly proc: ChildProcess;
+  readonly conn: MessageConnection;
+  readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
+  private waiters: (() => void)[] = [];
+  private versions = new Map<string, number>();
+  readonly stderr: string[] = [];
+
+  constructor() {
+    this.proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc.stderr!.on('data', (d) => this.stderr.push(String(d)));
+    this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
+    this.conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => { this.diagnostics.set(p.uri, p); this.wake(); });
+    this.conn.onNotification('vmsec/status', () => this.wake());
+    this.conn.onNotification('window/logMessage', () => undefined);
+    this.conn.onRequest('workspace/configuration', () => [{ validate: 'onType' }]);
+    this.conn.onRequest('client/registerCapability', () => null);
+    this.conn.listen();
+  }
+
+  private wake(): void { const w = this.waiters; this.waiters = []; w.forEach((f) => f()); }
+
+  async initialize(rootPath: string, init: Record<string, unknown> = {}): Promise<unknown> {
+    const r = await this.conn.sendRequest('initialize', {
+      processId: process.pid, rootUri: pathToFileURL(rootPath).toString(), initializationOptions: init,
+      workspaceFolders: [{ uri: pathToFileURL(rootPath).toString(), name: 'ws' }],
+      capabilities: { workspace: { configuration: true }, textDocument: { publishDiagnostics: { relatedInformation: true } } },
+    });
+    await this.conn.sendNotification('initialized', {});
+    return r;
+  }
+
+  open(path: string, text: string): string {
+    const uri = pathToFileURL(path).toString();
+    this.versions.set(uri, 1);
+    void this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'vmsec', version: 1, text } });
+    return uri;
+  }
+
+  change(uri: string, text: string): number {
+    const v = (this.versions.get(uri) ?? 1) + 1;
+    this.versions.set(uri, v);
+    void this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ text }] });
+    return v;
+  }
+
+  /** Waits until the diagnostics of `uri` satisfy `ok`, or fails after `ms`. */
+  async waitDiagnostics(uri: string, ok: (d: Diagnostic[], p: PublishDiagnosticsParams) => boolean, ms = 10_000): Promise<Diagnostic[]> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const p = this.diagnostics.get(uri);
+      if (p && ok(p.diagnostics, p)) return p.diagnostics;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching diagnostics for ${uri} within ${ms} ms; last: ${JSON.stringify(p?.diagnostics?.map((d) => d.code))}`);
+      await new Promise<void>((res) => { const t = setTimeout(res, left); this.waiters.push(() => { clearTimeout(t); res(); }); });
+    }
+  }
+
+  request<R>(method: string, params: unknown): Promise<R> { return this.conn.sendRequest(method, params) as Promise<R>; }
+
+  async close(): Promise<void> {
+    try { await this.conn.sendRequest('shutdown'); await this.conn.sendNotification('exit'); } catch { /* already gone */ }
+    this.conn.dispose();
+    this.proc.kill();
+  }
+}

@@ -1,0 +1,234 @@
+// The language server over stdio, as an editor drives it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, Location, SemanticTokens, TextEdit, WorkspaceEdit, FoldingRange, SymbolInformation, DocumentHighlight } from 'vscode-languageserver-protocol';
+import { TestClient } from './client';
+
+const dir = mkdtempSync(join(tmpdir(), 'vmsec-lsp-'));
+let c: TestClient;
+
+const BASE = `boot xen-stack { pcr 0 "firmware-2.1" pcr 8 "xen-4.17" }
+host alpha { cpus 32 memory 128 GiB tpm ecdsa-p256 boot xen-stack }
+host beta { cpus 32 memory 128 GiB tpm ecdsa-p256 boot xen-stack }
+network campus { hosts alpha, beta }
+vm web on alpha {
+  memory 1 GiB
+  vtpm
+  process payments { memory 64 MiB confidential }
+  process mysql { memory 128 MiB }
+  ipc payments -> mysql socket
+}
+`;
+
+function pos(text: string, needle: string, delta = 0) {
+  const o = text.indexOf(needle) + delta;
+  assert.ok(o >= delta, `'${needle}' not in text`);
+  const before = text.slice(0, o);
+  return { line: before.split('\n').length - 1, character: o - before.lastIndexOf('\n') - 1 };
+}
+function applyEdits(text: string, edits: TextEdit[]): string {
+  const lines = text.split('\n');
+  const off = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  return [...edits].sort((a, b) => off(b.range.start) - off(a.range.start)).reduce((t, e) => t.slice(0, off(e.range.start)) + e.newText + t.slice(off(e.range.end)), text);
+}
+const codes = (ds: Diagnostic[]) => ds.map((d) => d.code);
+let n = 0;
+const file = (text: string, name = `f${++n}.vmsec`) => { const p = join(dir, name); writeFileSync(p, text); return { path: p, uri: c.open(p, text), text }; };
+
+before(async () => {
+  c = new TestClient();
+  const init = await c.initialize(dir) as { capabilities: Record<string, unknown> };
+  assert.ok(init.capabilities.completionProvider);
+});
+after(async () => { await c.close(); });
+
+test('diagnostics on open carry the VMS code and a link to its documentation; a fix clears them', async () => {
+  const f = file(`${BASE}vm box on betta { }\n`);
+  const ds = await c.waitDiagnostics(f.uri, (d) => d.length > 0);
+  assert.deepEqual(codes(ds), ['VMS001']);
+  assert.equal(ds[0].source, 'vmsec');
+  assert.match(ds[0].message, /did you mean 'beta'/);
+  assert.match(ds[0].codeDescription!.href, /language\.md#vms001$/);
+  assert.deepEqual(ds[0].range.start, pos(f.text, 'betta'));
+  c.change(f.uri, f.text.replace('betta', 'beta'));
+  await c.waitDiagnostics(f.uri, (d) => d.length === 0);
+});
+
+test('diagnostics of an importing file are refreshed when the imported file changes', async () => {
+  const lib = file('host h1 { tpm ecdsa-p256 }\n', 'lib-a.vmsec');
+  const main = file('import "lib-a.vmsec"\nvm v on h1 { }\n', 'main-a.vmsec');
+  await c.waitDiagnostics(main.uri, (d, p) => p.version !== undefined && d.length === 0);
+  c.change(lib.uri, 'host h2 { }\n');
+  const ds = await c.waitDiagnostics(main.uri, (d) => d.length > 0);
+  assert.deepEqual(codes(ds), ['VMS001']);
+});
+
+test('200 rapid edits: the final diagnostics match the final text', async () => {
+  const f = file(BASE);
+  let last = 0;
+  let text = BASE;
+  for (let i = 0; i < 200; i++) {
+    text = `${BASE}vm v${i} on ${i % 3 === 0 ? 'nowhere' : 'beta'} { memory ${i % 5 === 0 ? '3 s' : '1 GiB'} }\n`;
+    last = c.change(f.uri, text);
+  }
+  // i = 199: beta, 1 GiB → clean.
+  const ds = await c.waitDiagnostics(f.uri, (_, p) => p.version === last);
+  assert.deepEqual(ds, []);
+  const t2 = `${BASE}vm late on nowhere { }\n`;
+  const v2 = c.change(f.uri, t2);
+  const ds2 = await c.waitDiagnostics(f.uri, (_, p) => p.version === v2);
+  assert.deepEqual(codes(ds2), ['VMS001']);
+});
+
+test('completion: only hosts after `on`, only boot chains after `against`, units after numbers, keywords in blocks', async () => {
+  const text = `${BASE}vm v2 on  { memory 4  }\nfork f of web { on beta attest hosts against  }\n`;
+  const f = file(text);
+  const labels = async (p: { line: number; character: number }) => (await c.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri: f.uri }, position: p })).map((i) => i.label);
+  assert.deepEqual((await labels(pos(text, 'vm v2 on ', 9))).sort(), ['alpha', 'beta']);
+  assert.deepEqual(await labels(pos(text, 'against ', 8)), ['xen-stack']);
+  assert.ok((await labels(pos(text, 'memory 4 ', 9))).includes('GiB'));
+  const inFork = await labels(pos(text, 'fork f of web { ', 16));
+  for (const k of ['children', 'multicast', 'integrity', 'encrypt']) assert.ok(inFork.includes(k), k);
+  assert.ok(!inFork.includes('alpha'));
+});
+
+test('hover: a host shows the PCR values of its boot chain, a vm its pages, a keyword its meaning', async () => {
+  const f = file(`${BASE}fork f of web { children 2 on beta integrity per-page }\n`);
+  const h = async (needle: string, delta = 0) => (await c.request<Hover>('textDocument/hover', { textDocument: { uri: f.uri }, position: pos(f.text, needle, delta) })).contents as { value: string };
+  const host = await h('alpha {', 1);
+  assert.match(host.value, /\*\*host\*\* `alpha` — 32 cpus, 128 GiB/);
+  assert.match(host.value, /\| 0 \| `5de5155a948ed582a998be74edef84524667aa358697cf0f663fa5e9cd660bd6` \|/);
+  const vm = await h('vm web', 4);
+  assert.match(vm.value, /262,144 pages/);
+  const fork = await h('fork f', 5);
+  assert.match(fork.value, /f\[2\] on beta \(10\.0\.0\.3\)/);
+  const kw = await h('integrity per-page', 2);
+  assert.match(kw.value, /Sign_AK\(H\(page\)\)/);
+});
+
+test('definition, references and highlights, across files', async () => {
+  const lib = file('host shared { }\n', 'lib-b.vmsec');
+  const main = file('import "lib-b.vmsec"\nvm v1 on shared { }\nvm v2 on shared { }\n', 'main-b.vmsec');
+  await c.waitDiagnostics(main.uri, (d, p) => p.version !== undefined && d.length === 0);
+  const def = await c.request<Location>('textDocument/definition', { textDocument: { uri: main.uri }, position: pos(main.text, 'shared', 2) });
+  assert.equal(def.uri, lib.uri);
+  assert.deepEqual(def.range.start, { line: 0, character: 5 });
+  const refs = await c.request<Location[]>('textDocument/references', { textDocument: { uri: lib.uri }, position: { line: 0, character: 6 }, context: { includeDeclaration: true } });
+  assert.deepEqual(refs.map((r) => [r.uri === lib.uri ? 'lib' : 'main', r.range.start.line]).sort(), [['lib', 0], ['main', 1], ['main', 2]]);
+  const hl = await c.request<DocumentHighlight[]>('textDocument/documentHighlight', { textDocument: { uri: main.uri }, position: pos(main.text, 'shared', 1) });
+  assert.equal(hl.length, 2);
+});
+
+test('rename across files; an invalid or taken name is refused', async () => {
+  const lib = file('host old-name { }\nhost other { }\n', 'lib-c.vmsec');
+  const main = file('import "lib-c.vmsec"\nvm v on old-name { }\n', 'main-c.vmsec');
+  await c.waitDiagnostics(main.uri, (d, p) => p.version !== undefined && d.length === 0);
+  const prep = await c.request<{ placeholder: string }>('textDocument/prepareRename', { textDocument: { uri: main.uri }, position: pos(main.text, 'old-name', 1) });
+  assert.equal(prep.placeholder, 'old-name');
+  const edit = await c.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri: main.uri }, position: pos(main.text, 'old-name', 1), newName: 'new-name' });
+  assert.equal(applyEdits(lib.text, edit.changes![lib.uri]), 'host new-name { }\nhost other { }\n');
+  assert.equal(applyEdits(main.text, edit.changes![main.uri]), 'import "lib-c.vmsec"\nvm v on new-name { }\n');
+  await assert.rejects(c.request('textDocument/rename', { textDocument: { uri: main.uri }, position: pos(main.text, 'old-name', 1), newName: 'bad.name' }), /not a valid name/);
+  await assert.rejects(c.request('textDocument/rename', { textDocument: { uri: main.uri }, position: pos(main.text, 'old-name', 1), newName: 'other' }), /already declared as a host/);
+});
+
+test('document symbols (outline) and workspace symbols', async () => {
+  const f = file(`${BASE}monitor m for web { rule r1 on open then allow }\n`, 'outline.vmsec');
+  const syms = await c.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: f.uri } });
+  assert.deepEqual(syms.map((s) => s.name), ['xen-stack', 'alpha', 'beta', 'campus', 'web', 'm']);
+  assert.deepEqual(syms[4].children!.map((s) => s.name), ['payments', 'mysql']);
+  assert.deepEqual(syms[5].children!.map((s) => s.name), ['r1']);
+  const ws = await c.request<SymbolInformation[]>('workspace/symbol', { query: 'alph' });
+  assert.ok(ws.some((s) => s.name === 'alpha' && s.location.uri === f.uri));
+});
+
+test('semantic tokens, folding ranges and formatting', async () => {
+  const text = 'host memory {\ncpus 1\n   // a note\n}\n\n\n\nvm v on memory { }\n';
+  const f = file(text);
+  const st = await c.request<SemanticTokens>('textDocument/semanticTokens/full', { textDocument: { uri: f.uri } });
+  // First token: `host` as keyword (0); second: `memory` used as a name → class (1) with the declaration modifier.
+  assert.deepEqual(st.data.slice(0, 10), [0, 0, 4, 0, 0, 0, 5, 6, 1, 1]);
+  const folds = await c.request<FoldingRange[]>('textDocument/foldingRange', { textDocument: { uri: f.uri } });
+  assert.deepEqual(folds.map((r) => [r.startLine, r.endLine]), [[0, 3]]);
+  const edits = await c.request<TextEdit[]>('textDocument/formatting', { textDocument: { uri: f.uri }, options: { tabSize: 2, insertSpaces: true } });
+  const formatted = applyEdits(text, edits);
+  assert.equal(formatted, 'host memory {\n  cpus 1\n  // a note\n}\n\nvm v on memory { }\n');
+  c.change(f.uri, formatted);
+  const again = await c.request<TextEdit[]>('textDocument/formatting', { textDocument: { uri: f.uri }, options: { tabSize: 2, insertSpaces: true } });
+  assert.deepEqual(again, [], 'formatting is idempotent');
+});
+
+/** Applies the quick fix titled `title` for `code` and returns the new diagnostics' codes. */
+async function quickFix(text: string, code: string, title: RegExp): Promise<{ after: string; codes: unknown[] }> {
+  const f = file(text);
+  const ds = await c.waitDiagnostics(f.uri, (d) => d.some((x) => x.code === code));
+  const d = ds.find((x) => x.code === code)!;
+  const actions = await c.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: f.uri }, range: d.range, context: { diagnostics: [d] } });
+  const a = actions.find((x) => title.test(x.title));
+  assert.ok(a, `no action ${title} among ${actions.map((x) => x.title)}`);
+  const after = applyEdits(text, a.edit!.changes![f.uri]);
+  const v = c.change(f.uri, after);
+  const next = await c.waitDiagnostics(f.uri, (_, p) => p.version === v);
+  return { after, codes: codes(next) };
+}
+
+test('quick fix VMS001: did you mean, and declare the missing name', async () => {
+  const r = await quickFix(`${BASE}vm box on betta { }\n`, 'VMS001', /Change to 'beta'/);
+  assert.deepEqual(r.codes, []);
+  const r2 = await quickFix(`${BASE}vm box on gamma { }\n`, 'VMS001', /Declare host 'gamma'/);
+  assert.match(r2.after, /\nhost gamma \{ cpus 8 memory 64 GiB tpm ecdsa-p256 \}\n$/);
+  assert.deepEqual(r2.codes, []);
+});
+
+test('quick fixes VMS011, VMS012, VMS013: attest, integrity, encrypt', async () => {
+  const base = `${BASE}attacker eve { tamper campus 2% tap campus }\nfork f of web {\n  on beta\n}\n`;
+  const a = await quickFix(base, 'VMS011', /attest hosts against xen-stack/);
+  assert.match(a.after, /fork f of web \{\n  on beta\n  attest hosts against xen-stack\n\}/);
+  assert.ok(!a.codes.includes('VMS011'));
+  const b = await quickFix(a.after, 'VMS012', /integrity per-page/);
+  assert.ok(!b.codes.includes('VMS012'));
+  const e = await quickFix(b.after, 'VMS013', /Add 'encrypt'/);
+  assert.deepEqual(e.codes, []);
+});
+
+test('quick fixes VMS030 and VMS031: exclude the confidential process, ipc follow', async () => {
+  const r = await quickFix(`${BASE}checkpoint c of web { }\n`, 'VMS030', /Exclude 'payments'/);
+  assert.match(r.after, /checkpoint c of web \{ exclude payments \}/);
+  assert.deepEqual(r.codes, ['VMS031']);
+  const r2 = await quickFix(r.after, 'VMS031', /ipc follow/);
+  assert.deepEqual(r2.codes, []);
+});
+
+test('bad input never stops the server: binary, huge nesting, then it still answers', async () => {
+  const f = file(Array.from({ length: 3000 }, (_, i) => String.fromCharCode((i * 7919) % 256)).join(''));
+  await c.waitDiagnostics(f.uri, (d) => d.length > 0);
+  c.change(f.uri, `monitor m for v { rule r on open when ${'('.repeat(10000)} then allow }`);
+  await c.waitDiagnostics(f.uri, (d) => d.some((x) => /nesting deeper/.test(x.message)));
+  const h = await c.request<Hover | null>('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 0, character: 1 } });
+  assert.ok(h === null || typeof h === 'object');
+  c.change(f.uri, 'host ok { }\n');
+  await c.waitDiagnostics(f.uri, (d) => d.length === 0);
+});
+
+test('with vmsec.validate = onSave, typing does not validate; saving does', async () => {
+  const c2 = new TestClient();
+  try {
+    await c2.initialize(dir, { validate: 'onSave' });
+    c2.conn.onRequest('workspace/configuration', () => [{ validate: 'onSave' }]);
+    const p = join(dir, 'save.vmsec');
+    const uri = c2.open(p, 'host a { }\n');
+    await c2.waitDiagnostics(uri, (d) => d.length === 0);
+    const v = c2.change(uri, 'vm v on nowhere { }\n');
+    // A later validation of another file proves the server went on working meanwhile.
+    const other = c2.open(join(dir, 'other.vmsec'), 'host b { }\n');
+    await c2.waitDiagnostics(other, () => true);
+    assert.notEqual(c2.diagnostics.get(uri)?.version, v);
+    void c2.conn.sendNotification('textDocument/didSave', { textDocument: { uri } });
+    const ds = await c2.waitDiagnostics(uri, (d) => d.length > 0);
+    assert.deepEqual(codes(ds), ['VMS001']);
+  } finally { await c2.close(); }
+});
+
