@@ -8,7 +8,11 @@ const watch = process.argv.includes('--watch');
 // Benchmarks run bundled, like the shipped code (tsx's keepNames wrappers
 // would otherwise cost a third of the parse time).
 const bench = process.argv.includes('--bench');
-const entries = bench
+// In-editor tests: loaded by the extension host, so vscode and mocha stay external.
+const e2e = process.argv.includes('--e2e');
+const entries = e2e
+  ? [{ in: 'test/e2e/suite/index.ts', out: 'out/e2e/index.js' }, { in: 'test/e2e/suite/editor.test.ts', out: 'out/e2e/editor.test.js' }]
+  : bench
   ? readdirSync('test/bench').filter((f) => f.endsWith('.bench.ts'))
     .map((f) => ({ in: `test/bench/${f}`, out: `bench-out/${f.replace(/\.ts$/, '.cjs')}` }))
   : [
@@ -25,7 +29,7 @@ const contexts = await Promise.all(entries.map((e) => esbuild.context({
   format: 'cjs',
   target: 'node20',
   sourcemap: true,
-  external: ['vscode'],
+  external: e2e ? ['vscode', 'mocha'] : ['vscode'],
   banner: e.banner ? { js: e.banner } : undefined,
   logLevel: 'warning',
 })));
@@ -35,7 +39,8 @@ if (watch) {
 } else {
   await Promise.all(contexts.map((c) => c.rebuild()));
   // The sources are ESM (Chevrotain 11 ships ESM only); the bundles are CommonJS.
-  if (!bench) {
+  if (e2e) writeFileSync('out/package.json', '{ "type": "commonjs" }\n');
+  if (!bench && !e2e) {
     mkdirSync('dist', { recursive: true });
     writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
     chmodSync('dist/vmsec.js', 0o755);

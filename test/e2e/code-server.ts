@@ -1,0 +1,100 @@
+// Runs the in-editor tests offline: VS Code 1.100.3 (code-server) in Debian's
+// Chromium, driven by playwright-core, with this repository as the extension
+// under development and out/e2e/index.js as the tests (the same module
+// @vscode/test-electron loads). Prints each test and a summary line, saves a
+// screenshot of the editor, and exits non-zero on failure.
+import { spawn, execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const shotArg = process.argv.indexOf('--screenshot');
+const screenshot = shotArg > 0 ? resolve(process.argv[shotArg + 1]) : join(root, 'test', '.tmp', 'editor.png');
+
+async function freePort(): Promise<number> {
+  return new Promise((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => res(p)); }); });
+}
+async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+const listening = (port: number) => new Promise<boolean>((res) => {
+  const s = connect(port, '127.0.0.1', () => { s.end(); res(true); });
+  s.on('error', () => res(false));
+});
+
+async function main(): Promise<number> {
+  if (!existsSync(CHROMIUM)) {
+    if (process.env.CI) { console.error('in-editor tests: chromium is missing (.ci/run installs it)'); return 1; }
+    console.log('in-editor tests skipped: no Chromium here (apt-get install chromium; CI installs it)');
+    return 0;
+  }
+  const vs = execFileSync('bash', [join(root, 'test', 'e2e', 'setup-code-server.sh')], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const tmp = mkdtempSync(join(tmpdir(), 'vmsec-e2e-'));
+  const workspace = join(tmp, 'workspace');
+  cpSync(join(root, 'test', 'e2e', 'workspace'), workspace, { recursive: true });
+  const results = join(tmp, 'results.json');
+  const port = await freePort();
+  const server = spawn(process.execPath, [join(vs, 'out', 'server-main.js'), '--host', '127.0.0.1', '--port', String(port),
+    '--without-connection-token', '--accept-server-license-terms', '--user-data-dir', join(tmp, 'user'), '--server-data-dir', join(tmp, 'server')],
+  { env: { ...process.env, VMSEC_E2E_RESULTS: results }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log: string[] = [];
+  server.stdout!.on('data', (d) => log.push(String(d)));
+  server.stderr!.on('data', (d) => log.push(String(d)));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  try {
+    await until('code-server to listen', 60_000, async () => ((await listening(port)) ? true : undefined));
+    const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
+    const payload = [['extensionDevelopmentPath', remote(root)], ['extensionTestsPath', remote(join(root, 'out', 'e2e', 'index.js'))]];
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    // The tests run in Restricted Mode on purpose (validation must work
+    // untrusted); a trust dialog in the way of the screenshot is declined.
+    const decline = page.getByRole('button', { name: "No, I don't trust the authors" });
+    await until('the editor tests to reach the screenshot', 300_000, () => (existsSync(`${results}.shoot`) || existsSync(results) ? true : undefined));
+    let statusOk = false;
+    if (existsSync(`${results}.shoot`)) {
+      if (await decline.isVisible().catch(() => false)) await decline.click();
+      await until('the hover to show', 15_000, async () => ((await page.locator('.monaco-hover:visible').count()) > 0 ? true : undefined)).catch(() => undefined);
+      const statusbar = await until('the vmsec status bar item', 15_000, async () => {
+        const t = (await page.locator('.statusbar').innerText().catch(() => '')).replace(/\s+/g, ' ');
+        return /vmsec: (no problems|\d+ problems?|ready)/.test(t) ? t : undefined;
+      }).catch(() => undefined);
+      statusOk = !!statusbar;
+      console.log(`status bar: ${statusbar ?? 'no vmsec item'}`);
+      mkdirSync(join(screenshot, '..'), { recursive: true });
+      await page.screenshot({ path: screenshot });
+      writeFileSync(`${results}.shot`, '');
+    }
+    await until('the test results', 120_000, () => (existsSync(results) ? true : undefined));
+    const r = JSON.parse(readFileSync(results, 'utf8')) as { failures: number; results: { title: string; state: string; error?: string }[] };
+    r.results.push({ title: 'vmsec in VS Code the status bar shows the server state', state: statusOk ? 'passed' : 'failed', error: statusOk ? undefined : 'no "vmsec: …" item in the status bar' });
+    for (const t of r.results) console.log(`${t.state === 'passed' ? '✔' : '✖'} ${t.title}${t.error ? `\n    ${t.error.split('\n').slice(0, 4).join('\n    ')}` : ''}`);
+    const passed = r.results.filter((t) => t.state === 'passed').length;
+    console.log(`screenshot: ${screenshot}`);
+    console.log(`in-editor: ${passed} passed, ${r.results.length - passed} failed`);
+    return passed === r.results.length && r.results.length > 1 ? 0 : 1;
+  } catch (e) {
+    console.error(String(e));
+    console.error(log.join('').split('\n').slice(-30).join('\n'));
+    return 1;
+  } finally {
+    await browser.close().catch(() => undefined);
+    server.kill();
+    if (process.env.VMSEC_E2E_DEBUG) console.log(`kept ${tmp}`); else rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();
