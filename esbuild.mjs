@@ -32,6 +32,8 @@ const contexts = await Promise.all(entries.map((e) => esbuild.context({
   external: e2e ? ['vscode', 'mocha'] : ['vscode'],
   banner: e.banner ? { js: e.banner } : undefined,
   logLevel: 'warning',
+  // The benchmarks pass the server path explicitly; import.meta is unused there.
+  logOverride: bench ? { 'empty-import-meta': 'silent' } : undefined,
 })));
 
 if (watch) {

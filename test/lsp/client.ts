@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 
-export const SERVER = join(import.meta.dirname, '..', '..', 'dist', 'server.js');
+export const SERVER = join(import.meta.dirname ?? '', '..', '..', 'dist', 'server.js');
 
 export class TestClient {
   readonly proc: ChildProcess;
@@ -16,8 +16,8 @@ export class TestClient {
   private versions = new Map<string, number>();
   readonly stderr: string[] = [];
 
-  constructor() {
-    this.proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(server = SERVER) {
+    this.proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stderr!.on('data', (d) => this.stderr.push(String(d)));
     this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => { this.diagnostics.set(p.uri, p); this.wake(); });

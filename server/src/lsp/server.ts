@@ -27,7 +27,7 @@ import { codeActions } from './code-actions';
 export interface Settings { validate: 'onType' | 'onSave' }
 const DEFAULTS: Settings = { validate: 'onType' };
 /** How long typing must pause before validation runs (a new edit re-arms it). */
-const COALESCE_MS = 40;
+const COALESCE_MS = 20;
 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
   const session = new Session();

@@ -1,0 +1,87 @@
+// `npm run bench` (language server): over stdio on a generated 10k-line file,
+// didChange → publishDiagnostics, completion and hover latencies (p50/p95) and
+// the server's memory. Ratios are against baselines measured in the same run:
+// the in-process full check of the same text, and a trivial request's round trip.
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { TestClient } from '../lsp/client';
+import { generate } from './generate';
+import { percentile, time } from './timing';
+import { parseSource } from '../../server/src/model/source-file';
+import { validateFileSet } from '../../server/src/validation/validate';
+
+async function main(): Promise<void> {
+  const server = resolve('dist/server.js');
+  const dir = mkdtempSync(join(tmpdir(), 'vmsec-lsp-bench-'));
+  const text = generate(10_000);
+  const path = join(dir, 'big.vmsec');
+  writeFileSync(path, text);
+
+  const inProcess = time(() => {
+    const f = parseSource(path, text);
+    validateFileSet({ root: f, files: [f], diagnostics: [] }, { workspaceRoot: dir });
+  }, 15);
+
+  const c = new TestClient(server);
+  await c.initialize(dir);
+  const uri = c.open(path, text);
+  await c.waitDiagnostics(uri, (_, p) => p.version === 1, 60_000);
+
+  const lines = text.split('\n');
+  const posOf = (line: number, needle: string) => ({ line, character: Math.max(0, lines[line].indexOf(needle)) + 1 });
+
+  // Baseline round trip: a request on a one-line document.
+  const tiny = c.open(join(dir, 'tiny.vmsec'), 'host a { }\n');
+  await c.waitDiagnostics(tiny, () => true);
+  const rtt: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const t0 = performance.now();
+    await c.request('textDocument/hover', { textDocument: { uri: tiny }, position: { line: 0, character: 6 } });
+    rtt.push(performance.now() - t0);
+  }
+
+  // Edits: append a comment to the last line, wait for the diagnostics of that version.
+  const diag: number[] = [];
+  let current = text;
+  for (let i = 0; i < 30; i++) {
+    current = `${current}// edit ${i}\n`;
+    const t0 = performance.now();
+    const v = c.change(uri, current);
+    await c.waitDiagnostics(uri, (_, p) => p.version === v, 60_000);
+    diag.push(performance.now() - t0);
+  }
+
+  const sample = (n: number) => Array.from({ length: n }, (_, i) => Math.floor(((i + 1) * 7919) % (lines.length - 60)));
+  const comp: number[] = [];
+  for (const l of sample(40)) {
+    // Completion after `on ` in a fork block: hosts of the whole file are candidates.
+    const line = lines.findIndex((x, i) => i >= l && x.startsWith('  on dst'));
+    const t0 = performance.now();
+    await c.request('textDocument/completion', { textDocument: { uri }, position: { line, character: 5 } });
+    comp.push(performance.now() - t0);
+  }
+  const hov: number[] = [];
+  for (const l of sample(40)) {
+    const line = lines.findIndex((x, i) => i >= l && x.startsWith('host src'));
+    const t0 = performance.now();
+    await c.request('textDocument/hover', { textDocument: { uri }, position: posOf(line, 'src') });
+    hov.push(performance.now() - t0);
+  }
+  const status = readFileSync(`/proc/${c.proc.pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  await c.close();
+
+  const f = (x: number) => x.toFixed(1);
+  const base = percentile(rtt, 50);
+  console.log('language server benchmark (10k-line file over stdio)');
+  console.log(`baselines: in-process full check ${f(inProcess)} ms; trivial request round trip p50 ${f(base)} ms`);
+  console.log('| measure | p50 ms | p95 ms | p95 ÷ baseline | target p95 |');
+  console.log('|---|---:|---:|---:|---:|');
+  console.log(`| didChange → publishDiagnostics | ${f(percentile(diag, 50))} | ${f(percentile(diag, 95))} | ${(percentile(diag, 95) / inProcess).toFixed(2)} × full check | ≤ 100 ms |`);
+  console.log(`| completion | ${f(percentile(comp, 50))} | ${f(percentile(comp, 95))} | ${(percentile(comp, 95) / base).toFixed(1)} × round trip | ≤ 20 ms |`);
+  console.log(`| hover | ${f(percentile(hov, 50))} | ${f(percentile(hov, 95))} | ${(percentile(hov, 95) / base).toFixed(1)} × round trip | ≤ 20 ms |`);
+  console.log(`server memory after the run: ${Math.round(rssKb / 1024)} MiB RSS`);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
