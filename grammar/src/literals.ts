@@ -48,6 +48,13 @@ export function parseAddr(text: string, span: Span): Addr {
   return prefixText === undefined ? { text, ip, span } : { text, ip, prefix: Number(prefixText), span };
 }
 
+/** Whether an IPv4 address lies in a block (an address alone is a /32). */
+export function inBlock(ip: number, block: { ip: number; prefix?: number }): boolean {
+  const prefix = block.prefix ?? 32;
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  return ((ip & mask) >>> 0) === ((block.ip & mask) >>> 0);
+}
+
 export function formatIp(ip: number): string {
   return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
 }

@@ -9,7 +9,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { ForkModel, HostModel, LinkModel } from '../model/semantic';
 import { placement } from '../model/semantic';
-import { formatIp } from '../../../grammar/src/literals';
+import { formatIp, inBlock } from '../../../grammar/src/literals';
 import { attest, Exchange } from './attest-exchange';
 import { signCost, verifyCost } from './costs';
 import { keyFor, signatureSlot } from './keys';
@@ -546,10 +546,7 @@ export class ForkRun {
 
   /** Whether a child may reach an address (`isolate`: only the parent's subnet). */
   reaches(ip: number): boolean {
-    if (!this.fork.isolate) return true;
-    const { ip: net, prefix } = this.fork.parent.subnet;
-    const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
-    return ((ip & mask) >>> 0) === ((net & mask) >>> 0);
+    return !this.fork.isolate || inBlock(ip, this.fork.parent.subnet);
   }
 
   /** At scenario end: transient children are discarded. */

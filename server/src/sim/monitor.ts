@@ -8,6 +8,7 @@
 // after N violations within a window. Fork children inherit their parent's
 // monitors.
 import type * as A from '../../../grammar/src/ast';
+import { inBlock } from '../../../grammar/src/literals';
 import type { Arg } from '../../../grammar/src/ast';
 import type { MonitorResult } from './results';
 import type { World, VmRuntime } from './world';
@@ -157,12 +158,6 @@ function vmAction(world: World, vm: VmRuntime, a: A.Action): void {
     const to = a.to ? world.model.hosts.get(a.to.text) : undefined;
     if (to) vm.host = to;
   }
-}
-
-function inBlock(ip: number, block: A.Addr): boolean {
-  const prefix = block.prefix ?? 32;
-  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
-  return ((ip & mask) >>> 0) === ((block.ip & mask) >>> 0);
 }
 
 export function matches(c: A.Cond, e: SyscallEvent): boolean {

@@ -2,6 +2,7 @@
 // first match decides, so a later rule whose every event an earlier rule
 // already matches can never fire.
 import type * as A from '../../../grammar/src/ast';
+import { inBlock } from '../../../grammar/src/literals';
 import type { ValidationContext } from './context';
 
 function same(a: A.Cond, b: A.Cond): boolean {
@@ -17,12 +18,6 @@ function same(a: A.Cond, b: A.Cond): boolean {
     case 'port': return a.port.value === (b as typeof a).port.value;
     case 'process': return a.name.text === (b as typeof a).name.text;
   }
-}
-
-function inBlock(ip: number, block: A.Addr): boolean {
-  const prefix = block.prefix ?? 32;
-  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
-  return ((ip & mask) >>> 0) === ((block.ip & mask) >>> 0);
 }
 
 /** Whether every event matching `a` also matches `b` (sound, not complete). */
