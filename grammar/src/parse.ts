@@ -16,22 +16,26 @@ let parser: VmsecParser | undefined;
 const keywordTypes = new Map(KEYWORDS.map((k) => [k, KW[k]]));
 const declTypes = DECL_KEYWORDS.map((k) => KW[k]);
 
-/** Lexes text and re-types keyword words; exported for the editor's tokens. */
-export function lex(text: string): { tokens: IToken[]; comments: Comment[]; problems: SyntaxProblem[] } {
+/**
+ * Lexes text and re-types keyword words; exported for the editor's tokens.
+ * `base` is added to every offset (lexing a slice of a larger text).
+ */
+export function lex(text: string, base = 0): { tokens: IToken[]; comments: Comment[]; problems: SyntaxProblem[] } {
   const result = lexer.tokenize(text);
   for (const t of result.tokens) {
     if (t.tokenType === Identifier) {
       const kw = keywordTypes.get(t.image as (typeof KEYWORDS)[number]);
       if (kw) { t.tokenType = kw; t.tokenTypeIdx = kw.tokenTypeIdx!; }
     }
+    if (base) t.startOffset += base;
   }
   const comments: Comment[] = (result.groups.comments ?? []).map((c) => ({
-    text: c.image, span: { start: c.startOffset, end: c.startOffset + c.image.length }, block: c.image.startsWith('/*'),
+    text: c.image, span: { start: base + c.startOffset, end: base + c.startOffset + c.image.length }, block: c.image.startsWith('/*'),
   }));
   const problems = result.errors.map((e) => {
     const ch = text.charAt(e.offset);
     const what = ch === '"' ? 'unterminated string' : `unexpected character ${JSON.stringify(ch)}`;
-    return { message: what, span: { start: e.offset, end: e.offset + Math.max(1, e.length) } };
+    return { message: what, span: { start: base + e.offset, end: base + e.offset + Math.max(1, e.length) } };
   });
   return { tokens: result.tokens, comments, problems };
 }
@@ -66,14 +70,30 @@ function limitNesting(tokens: IToken[], problems: SyntaxProblem[]): IToken[] {
 }
 
 export function parse(text: string): Document {
-  const lexed = lex(text);
+  return parseRange(text, 0, text.length).doc;
+}
+
+/**
+ * Parses `text[start, end)` with offsets into the whole text (for reparsing
+ * the declarations an edit touched). `unfinished` counts declarations whose
+ * closing brace was never read; `balanced` says the slice's braces match.
+ */
+export function parseRange(text: string, start: number, end: number): { doc: Document; unfinished: number; balanced: boolean } {
+  const lexed = lex(text.slice(start, end), start);
+  let depth = 0;
+  let balanced = true;
+  for (const t of lexed.tokens) {
+    if (t.tokenType === LCurly) depth++;
+    else if (t.tokenType === RCurly && --depth < 0) balanced = false;
+  }
+  if (depth !== 0) balanced = false;
   const problems: SyntaxProblem[] = [...lexed.problems];
   let tokens = limitNesting(lexed.tokens, problems);
   parser ??= new VmsecParser();
   parser.startDocument(text);
   let decls: Decl[] = [];
   const endOf = (t: IToken): Span => (Number.isNaN(t.startOffset)
-    ? { start: text.length, end: text.length }
+    ? { start: end, end }
     : { start: t.startOffset, end: t.startOffset + t.image.length });
   try {
     // Top-level garbage stops the parser; report it, skip to the next
@@ -96,7 +116,8 @@ export function parse(text: string): Document {
     // Chevrotain recovery should make this unreachable; keep the text usable regardless.
     problems.push({ message: `the parser stopped: ${(err as Error).message}`, span: { start: 0, end: 0 } });
   }
-  fixUnfinished(decls, parser.unfinished(), text.length);
+  const unfinished = parser.unfinished().size;
+  fixUnfinished(decls, parser.unfinished(), end);
   for (const p of parser.problems) problems.push(p);
   problems.sort((a, b) => a.span.start - b.span.start);
   if (problems.length > MAX_PROBLEMS) {
@@ -104,7 +125,7 @@ export function parse(text: string): Document {
     problems.length = MAX_PROBLEMS;
     problems.push({ message: `${extra} more syntax problems not shown`, span: problems[MAX_PROBLEMS - 1].span });
   }
-  return { decls, comments: lexed.comments, problems };
+  return { doc: { decls, comments: lexed.comments, problems }, unfinished, balanced };
 }
 
 /** A declaration whose `}` never came extends up to the next declaration. */

@@ -6,6 +6,7 @@ import * as nodePath from 'node:path';
 import type { ImportDecl } from '../../../grammar/src/ast';
 import { diag, Diagnostic } from './diagnostics';
 import { parseSource, SourceFile } from './source-file';
+import { reparse } from './incremental';
 
 /** Where file text comes from: the disk for the CLI, open editors first for the server. */
 export interface FileReader {
@@ -33,7 +34,8 @@ export class Workspace {
     if (text === undefined) { this.cache.delete(path); return undefined; }
     const cached = this.cache.get(path);
     if (cached && cached.text === text) return cached;
-    const file = parseSource(path, text);
+    // An edit of a known file reparses only the declarations it touched.
+    const file = cached ? reparse(cached, text) : parseSource(path, text);
     this.cache.set(path, file);
     return file;
   }
