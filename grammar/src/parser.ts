@@ -8,7 +8,7 @@
 // Enumerated values (`tpm rsa-2048`, `memory lazy`, `ipc follow` …) are parsed
 // as names and checked by the validator (VMS003): the message is then located
 // on the value and recovery never has to guess.
-import { EmbeddedActionsParser, IToken, TokenType, tokenMatcher, EOF } from 'chevrotain';
+import { EmbeddedActionsParser, IToken, tokenMatcher, EOF } from 'chevrotain';
 import type * as A from './ast';
 import {
   allTokens, Arrow, BiArrow, Cidr, Cmp, Comma, Digest, DECL_KEYWORDS, Identifier, Ipv4, KW, LCurly, LParen,

@@ -81,8 +81,7 @@ export function completion(session: Session, path: string, offset: number): Comp
   const decls = file.doc.decls;
   let lo = 0; let hi = decls.length - 1; let from = 0;
   while (lo <= hi) { const mid = (lo + hi) >> 1; if (decls[mid].span.start <= offset) { from = decls[mid].span.start; lo = mid + 1; } else hi = mid - 1; }
-  const { tokens } = lex(file.text.slice(from, offset));
-  for (const t of tokens) t.startOffset += from;
+  const { tokens } = lex(file.text.slice(from, offset), from);
   // The word being typed is not part of the context.
   const last = tokens[tokens.length - 1];
   const typing = last && last.startOffset + last.image.length === offset && /^[A-Za-z_]/.test(last.image) ? last : undefined;

@@ -52,7 +52,7 @@ function pcrTable(values: Buffer[], indexes: number[]): string {
   return indexes.map((i) => `| ${i} | \`${values[i].toString('hex')}\` |`).join('\n');
 }
 
-function facts(sym: Sym, model: SemanticModel, session: Session): string {
+function facts(sym: Sym, model: SemanticModel): string {
   const title = `**${KIND_WORDS[sym.kind]}** \`${sym.name}\``;
   switch (sym.kind) {
     case 'host': {
@@ -116,7 +116,6 @@ function facts(sym: Sym, model: SemanticModel, session: Session): string {
       return a ? `${title}${a.tenant ? ` (tenant ${a.tenant})` : ''} — ${a.attacks.map((x) => `${x.kind} ${x.links.map((l) => l.name).join('/')}${x.kind === 'tap' ? '' : ` ${x.percent}%`}`).concat(a.vms.map((v) => `vm ${v.name} on ${v.host.name}`), a.steals.map((c) => `steals ${c}`)).join('; ')}` : title;
     }
     default:
-      void session;
       return title;
   }
 }
@@ -138,7 +137,7 @@ export function hover(session: Session, path: string, offset: number): Hover | u
   if (hit) {
     const span = hit.ref ? hit.ref.ident.span : hit.sym.span;
     const model = session.analyze(hit.sym.path)?.resolved.model ?? a.resolved.model;
-    return { contents: { kind: 'markdown', value: facts(hit.sym, model, session) }, range: toRange(file, span) };
+    return { contents: { kind: 'markdown', value: facts(hit.sym, model) }, range: toRange(file, span) };
   }
   const w = wordAt(file.text, offset);
   const doc = w && KEYWORD_DOCS[w.word];

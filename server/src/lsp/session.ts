@@ -9,9 +9,7 @@ import type { Diagnostic } from '../model/diagnostics';
 import { Workspace, FileSet } from '../model/workspace';
 import type { SourceFile } from '../model/source-file';
 import { resolveFileSet, Resolved } from '../model/resolve';
-import type { Reference } from '../model/references';
 import { validateFileSet } from '../validation/validate';
-import { uriToPath } from './convert';
 
 export interface Analysis { set: FileSet; resolved: Resolved; diagnostics: Diagnostic[]; key: string }
 
@@ -61,8 +59,6 @@ export class Session {
     return root ?? nodePath.dirname(path);
   }
 
-  docByUri(uri: string): TextDocument | undefined { return this.open.get(uriToPath(uri)); }
-
   file(path: string): SourceFile | undefined { return this.workspace.get(path); }
 
   /** The analysis of a file as the root of its file set (cached on the texts of the set). */
@@ -82,15 +78,5 @@ export class Session {
   /** Open files whose file set contains `path` (to refresh importers' diagnostics). */
   openImporters(path: string): string[] {
     return [...this.open.keys()].filter((p) => p !== path && this.workspace.fileSet(p)?.files.some((f) => f.path === path));
-  }
-
-  /** References of every known file, each resolved in its own file set. */
-  allReferences(): Reference[] {
-    const out: Reference[] = [];
-    for (const p of this.knownFiles()) {
-      const a = this.analyze(p);
-      if (a) out.push(...a.resolved.refs);
-    }
-    return out;
   }
 }

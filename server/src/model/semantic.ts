@@ -199,4 +199,3 @@ export function linksBetween(m: SemanticModel, a: HostModel, b: HostModel): Link
   return (m.linksByHost.get(a) ?? []).filter((l) => l.hosts.includes(b));
 }
 
-export { first as firstProp };

@@ -133,16 +133,16 @@ export class ForkRun {
     // then receive the descriptor together.
     const pendingOnLink = new Map<LinkModel, number>();
     for (const [host, kids] of byHost) {
-      if (host === this.source) { world.engine.at(buildDone, () => this.beginChildren(kids, buildDone)); continue; }
+      if (host === this.source) { world.engine.at(buildDone, () => this.beginChildren(kids)); continue; }
       const link = world.network.route(this.source, host);
       if (!link) { this.refuse(host, kids, 'no link or network to the source'); continue; }
       for (const k of kids) k.link = link;
-      if (!fork.attestHosts) { world.engine.at(buildDone, () => this.beginChildren(kids, buildDone)); continue; }
+      if (!fork.attestHosts) { world.engine.at(buildDone, () => this.beginChildren(kids)); continue; }
       pendingOnLink.set(link, (pendingOnLink.get(link) ?? 0) + 1);
       this.attestHost(host, link, (ok, why) => {
         if (!ok) this.refuse(host, kids, `attestation failed, ${why}`);
         const passed = ok ? kids : [];
-        world.engine.at(Math.max(world.engine.now, buildDone), () => this.beginChildren(passed, buildDone));
+        world.engine.at(Math.max(world.engine.now, buildDone), () => this.beginChildren(passed));
       });
     }
     if (this.children.length === 0) this.onSettled(false, `fork ${fork.name}: no children`);
@@ -198,7 +198,7 @@ export class ForkRun {
   }
 
   /** Children whose host passed: create their vTPMs and send their descriptor. */
-  private beginChildren(kids: Child[], buildDone: number): void {
+  private beginChildren(kids: Child[]): void {
     const { world, fork } = this;
     for (const c of kids) {
       c.created = true;
@@ -216,7 +216,6 @@ export class ForkRun {
     const remote = kids.filter((c) => c.link);
     this.sendAll('desc', range({ first: 0, count: this.descCount }), remote);
     for (const c of kids) this.maybeReady(c);
-    void buildDone;
   }
 
   private attestVtpm(c: Child): void {

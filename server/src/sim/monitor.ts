@@ -133,11 +133,6 @@ export class Monitors {
       }
     }
   }
-
-  denied(v: Verdict): number | undefined {
-    const d = v.actions.find((a) => a.kind === 'deny');
-    return d && d.kind === 'deny' ? d.code.value : undefined;
-  }
 }
 
 export function actionText(a: A.Action): string {
