@@ -28,8 +28,7 @@ export function codes(main: string, others: Record<string, string> = {}): string
   return check(main, others).map((d) => d.code);
 }
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from './tmp';
 import { runFileSet } from '../server/src/sim/run';
 import type { ScenarioResult } from '../server/src/sim/results';
 import type { Costs } from '../server/src/sim/costs';
@@ -38,7 +37,7 @@ import type { Costs } from '../server/src/sim/costs';
 export function run(main: string, others: Record<string, string> = {}, costs?: Partial<Costs>): ScenarioResult[] {
   const ws = memoryWorkspace({ 'main.vmsec': main, ...others });
   const set = ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!;
-  const out = runFileSet(set, { workspaceRoot: ROOT, costs, checkpointDir: mkdtempSync(nodePath.join(tmpdir(), 'vmsec-ck-')) });
+  const out = runFileSet(set, { workspaceRoot: ROOT, costs, checkpointDir: tempDir('ck-') });
   if (out.kind !== 'ran') throw new Error(`not run: ${JSON.stringify(out)}`);
   return out.result.scenarios;
 }

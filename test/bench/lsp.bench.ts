@@ -2,8 +2,8 @@
 // didChange → publishDiagnostics, completion and hover latencies (p50/p95) and
 // the server's memory. Ratios are against baselines measured in the same run:
 // the in-process full check of the same text, and a trivial request's round trip.
-import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../tmp';
 import { join, resolve } from 'node:path';
 import { TestClient } from '../lsp/client';
 import { generate } from './generate';
@@ -13,7 +13,7 @@ import { validateFileSet } from '../../server/src/validation/validate';
 
 async function main(): Promise<void> {
   const server = resolve('dist/server.js');
-  const dir = mkdtempSync(join(tmpdir(), 'vmsec-lsp-bench-'));
+  const dir = tempDir('lsp-bench-');
   const text = generate(10_000);
   const path = join(dir, 'big.vmsec');
   writeFileSync(path, text);

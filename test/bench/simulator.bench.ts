@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
+import { tempDir } from '../tmp';
 import * as nodePath from 'node:path';
 import { Workspace } from '../../server/src/model/workspace';
 import { runFileSet } from '../../server/src/sim/run';
@@ -16,7 +17,7 @@ function runText(text: string): { s: ScenarioResult; wallMs: number; peakRss: nu
   let peak = rss0;
   const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
   const t0 = performance.now();
-  const out = runFileSet(ws.fileSet(path)!, { workspaceRoot: '/bench', checkpointDir: '/tmp/vmsec-bench' });
+  const out = runFileSet(ws.fileSet(path)!, { workspaceRoot: '/bench', checkpointDir: tempDir('bench-') });
   const wallMs = performance.now() - t0;
   clearInterval(timer);
   peak = Math.max(peak, process.memoryUsage().rss);

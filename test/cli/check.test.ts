@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { tempDir } from '../tmp';
 import { join } from 'node:path';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'vmsec.js');
@@ -15,7 +15,7 @@ function vmsec(args: string[], cwd?: string) {
 }
 
 function workdir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vmsec-cli-'));
+  const dir = tempDir('cli-');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
     writeFileSync(join(dir, name), text);

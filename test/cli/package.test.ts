@@ -2,14 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../tmp';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
 
 test('vsce packages the extension with everything it needs and nothing else', () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'vmsec-vsix-')), 'vmsec.vsix');
+  const out = join(tempDir('vsix-'), 'vmsec.vsix');
   const r = spawnSync(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--out', out], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr + r.stdout);
   const list = spawnSync('unzip', ['-Z1', out], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);

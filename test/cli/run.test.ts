@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readdirSync, readFileSync, mkdirSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readdirSync, readFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { tempDir } from '../tmp';
 import { join } from 'node:path';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'vmsec.js');
@@ -14,7 +14,7 @@ function vmsec(args: string[], cwd?: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
-const tmp = () => mkdtempSync(join(tmpdir(), 'vmsec-run-'));
+const tmp = () => tempDir('run-');
 
 test('the flagship sample runs green and reports what the contract asks for', () => {
   const r = vmsec(['run', join(SAMPLES, 'trusted-fork.vmsec'), '--format', 'json', '--checkpoint-dir', tmp()]);
@@ -45,8 +45,9 @@ test('every sample runs green from the CLI', () => {
 });
 
 test('the same file and seed give the same JSON, wall-clock aside', () => {
+  const determinismDir = tmp();
   const once = () => {
-    const r = vmsec(['run', join(SAMPLES, 'trusted-fork.vmsec'), '--format', 'json', '--checkpoint-dir', '/tmp/vmsec-determinism']);
+    const r = vmsec(['run', join(SAMPLES, 'trusted-fork.vmsec'), '--format', 'json', '--checkpoint-dir', determinismDir]);
     return JSON.stringify(JSON.parse(r.out), (k, v) => (k === 'wall_ms' ? 0 : v));
   };
   assert.equal(once(), once());

@@ -1,13 +1,13 @@
 // The language server over stdio, as an editor drives it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from '../tmp';
 import { join } from 'node:path';
 import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, Location, SemanticTokens, TextEdit, WorkspaceEdit, FoldingRange, SymbolInformation, DocumentHighlight } from 'vscode-languageserver-protocol';
 import { TestClient } from './client';
 
-const dir = mkdtempSync(join(tmpdir(), 'vmsec-lsp-'));
+const dir = tempDir('lsp-');
 let c: TestClient;
 
 const BASE = `boot xen-stack { pcr 0 "firmware-2.1" pcr 8 "xen-4.17" }
