@@ -92,7 +92,8 @@ test('a host whose PCR 8 matches no accepted chain gets no children; naming one 
 });
 
 test('children are numbered from 1 with addresses subnet + vmid + 1, round-robin over hosts', () => {
-  const [s] = run(topo('children 3 on dst, src', '', 'memory 64 MiB subnet 10.9.0.0/24') + 'scenario "s" { at 0 ms fork f }');
+  const [s] = run(topo('children 3 on dst, src', '', 'memory 64 MiB subnet 10.9.0.0/24') + 'scenario "s" { at 0 fork f }');
+  assert.equal(s.steps[0].step, 'fork f', 'the step is described by what follows its time');
   assert.deepEqual(s.transfers.map((t) => [t.child, t.host, t.ip]), [['f[1]', 'dst', '10.9.0.2'], ['f[2]', 'src', '10.9.0.3'], ['f[3]', 'dst', '10.9.0.4']]);
 });
 

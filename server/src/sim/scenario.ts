@@ -183,7 +183,7 @@ export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved,
 
   for (const item of d.items) {
     if (item.key !== 'step') continue;
-    world.engine.at(item.at.value, () => step(item, options.textOf(item.span).replace(/^at\s+\S+(\s+\S+)?\s+/, '')));
+    world.engine.at(item.at.value, () => step(item, options.textOf({ start: item.at.span.end, end: item.span.end })));
   }
   try {
     world.engine.run();
