@@ -39,6 +39,18 @@ for (const mode of [{ mode: 'per-page' }, { mode: 'batched', batch: 8 }] as Inte
   });
 }
 
+test('batches larger than one keystream chunk hash every page from its real bytes', () => {
+  const big = new PageSource(5, 'big', 'mem', [{ name: 's', first: 700, count: 2, confidential: true }], 4096);
+  const signer = new Signer(key, 'f', 1, { mode: 'batched', batch: 1024 });
+  const verifier = new Verifier(key.publicKey, 'f', 1, { mode: 'batched', batch: 1024 });
+  assert.deepEqual(big.span(0, 1024).subarray(300 * PAGE, 301 * PAGE), big.page(300), 'a long span equals its pages');
+  for (const i of [0, 255, 256, 700, 1023, 1500]) {
+    const p = signer.proof(space, i, (j) => big.page(j), 4096, (f, n) => big.span(f, n));
+    // No known hash: the receiver hashes the bytes it holds.
+    assert.equal(verifier.check(space, i, big.page(i), p).ok, true, `page ${i}`);
+  }
+});
+
 test('batched mode signs once per batch', () => {
   const { signer } = pair({ mode: 'batched', batch: 16 });
   for (let i = 0; i < 32; i++) signer.proof(space, i, bytes, 64);

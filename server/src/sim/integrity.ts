@@ -139,6 +139,8 @@ export function proofBytes(p: Proof | undefined, signatureBytes: number): number
 /** The receiver's side, with the verification cache shared by all receivers of one fork. */
 export class Verifier {
   private readonly seen = new Map<string, boolean>();
+  /** Batch verdicts by the sender's root buffer (unmodified copies share it). */
+  private readonly byRoot = new WeakMap<Buffer, boolean>();
   /** Real signature verifications done (the rest came from the cache). */
   verifications = 0;
 
@@ -165,8 +167,17 @@ export class Verifier {
     }
     const n = this.mode.batch;
     const b = Math.floor(index / n);
-    // With the sender's own hash (an unmodified copy), the path leads to the sender's root.
-    const root = knownHash && proof.root ? proof.root : rootFromPath(h, index - b * n, proof.path ?? []);
+    // With the sender's own hash (an unmodified copy), the path leads to the
+    // sender's root, whose signature is then checked once for the whole batch.
+    if (knownHash && proof.root) {
+      let ok = this.byRoot.get(proof.root);
+      if (ok === undefined) {
+        ok = this.cached(statement('batch', this.fork, this.round, space, b, proof.root), proof.signature);
+        this.byRoot.set(proof.root, ok);
+      }
+      return { ok, signatureChecks: 1, hashes: 1 + (proof.path?.length ?? 0) };
+    }
+    const root = rootFromPath(h, index - b * n, proof.path ?? []);
     const st = statement('batch', this.fork, this.round, space, b, root);
     return { ok: this.cached(st, proof.signature), signatureChecks: 1, hashes: 1 + (proof.path?.length ?? 0) };
   }

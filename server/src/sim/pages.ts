@@ -10,8 +10,12 @@ export const PAGE = 4096;
 export const MARKER_PREFIX = 'VMSEC-CONFIDENTIAL:';
 /** Recently generated pages kept for resends (1 MiB per source: a fleet has many sources). */
 const CACHE_PAGES = 256;
-/** Keystream input: AES-CTR over zeros; shared and never written. */
-const ZEROS = Buffer.alloc(256 * 4096);
+/** Keystream input: AES-CTR over zeros; shared, never written, grown as spans need. */
+let ZEROS = Buffer.alloc(256 * 4096);
+function zeros(bytes: number): Buffer {
+  if (ZEROS.length < bytes) ZEROS = Buffer.alloc(bytes);
+  return ZEROS.subarray(0, bytes);
+}
 
 export interface Region { name: string; first: number; count: number; confidential: boolean }
 
@@ -75,7 +79,7 @@ export class PageSource {
     iv.writeUInt32BE(this.version(first), 0);
     iv.writeUInt32BE(Math.floor(block / 2 ** 32), 8);
     iv.writeUInt32BE(block >>> 0, 12);
-    return createCipheriv('aes-128-ctr', this.key, iv).update(ZEROS.subarray(0, count * PAGE));
+    return createCipheriv('aes-128-ctr', this.key, iv).update(zeros(count * PAGE));
   }
 
   private mark(index: number, page: Buffer): Buffer {
