@@ -99,8 +99,7 @@ function runRun(p: Parsed): number {
     onWorld: quotesDir ? (name, world) => { exportQuotes(nodePath.resolve(quotesDir), name, world); } : undefined,
   });
   if (outcome.kind === 'invalid') {
-    const files = new Workspace(diskReader).fileSet(file)!.files;
-    process.stderr.write(formatText(locate(files, outcome.diagnostics.filter((d) => d.severity === 'error'))) + '\nvmsec: the file has errors; fix them before running\n');
+    process.stderr.write(formatText(locate(set.files, outcome.diagnostics.filter((d) => d.severity === 'error'))) + '\nvmsec: the file has errors; fix them before running\n');
     return 2;
   }
   if (outcome.kind === 'no-scenario') {

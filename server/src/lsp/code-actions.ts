@@ -37,6 +37,12 @@ function addProperty(file: SourceFile, decl: A.Decl, line: string): TextEdit | u
   return { range: toRange(file, { start: lineStart, end: lineStart }), newText: `${inner}${line}\n` };
 }
 
+/** An edit that sets a property: replaces its line if the block has one, else adds it. */
+function setProperty(file: SourceFile, decl: A.Decl & { props: readonly { key: string; span: A.Span }[] }, key: string, line: string): TextEdit | undefined {
+  const existing = decl.props.find((p) => p.key === key);
+  return existing ? { range: toRange(file, existing.span), newText: line } : addProperty(file, decl, line);
+}
+
 function findDecl<K extends A.Decl['kind']>(file: SourceFile, kind: K, name: string): Extract<A.Decl, { kind: K }> | undefined {
   return file.doc.decls.find((d) => d.kind === kind && 'name' in d && d.name.text === name) as Extract<A.Decl, { kind: K }> | undefined;
 }
@@ -72,9 +78,7 @@ export function codeActions(session: Session, path: string, diagnostics: LspDiag
       }
       case 'VMS012': {
         const f = findDecl(file, 'fork', String(data.fork ?? ''));
-        if (!f) break;
-        const integ = f.props.find((p) => p.key === 'integrity');
-        fix("Set 'integrity per-page'", d, [integ ? { range: toRange(file, integ.span), newText: 'integrity per-page' } : addProperty(file, f, 'integrity per-page')], true);
+        if (f) fix("Set 'integrity per-page'", d, [setProperty(file, f, 'integrity', 'integrity per-page')], true);
         break;
       }
       case 'VMS013': {
@@ -90,8 +94,7 @@ export function codeActions(session: Session, path: string, diagnostics: LspDiag
       case 'VMS031': {
         const c = findDecl(file, 'checkpoint', String(data.checkpoint ?? ''));
         if (!c) break;
-        const ipc = c.props.find((p) => p.key === 'ipc');
-        fix("Set 'ipc follow'", d, [ipc ? { range: toRange(file, ipc.span), newText: 'ipc follow' } : addProperty(file, c, 'ipc follow')], true);
+        fix("Set 'ipc follow'", d, [setProperty(file, c, 'ipc', 'ipc follow')], true);
         if (data.process) fix(`Exclude '${data.process}' too`, d, [addProperty(file, c, `exclude ${data.process}`)]);
         break;
       }
