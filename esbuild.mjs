@@ -10,15 +10,18 @@ const watch = process.argv.includes('--watch');
 const bench = process.argv.includes('--bench');
 // In-editor tests: loaded by the extension host, so vscode and mocha stay external.
 const e2e = process.argv.includes('--e2e');
+// The page-hashing worker is loaded by file name from beside the simulator's bundle.
+const worker = (dir) => ({ in: 'server/src/sim/page-hasher.worker.ts', out: `${dir}/page-hasher.worker.js` });
 const entries = e2e
   ? [{ in: 'test/e2e/suite/index.ts', out: 'out/e2e/index.js' }, { in: 'test/e2e/suite/editor.test.ts', out: 'out/e2e/editor.test.js' }]
   : bench
   ? readdirSync('test/bench').filter((f) => f.endsWith('.bench.ts'))
-    .map((f) => ({ in: `test/bench/${f}`, out: `bench-out/${f.replace(/\.ts$/, '.cjs')}` }))
+    .map((f) => ({ in: `test/bench/${f}`, out: `bench-out/${f.replace(/\.ts$/, '.cjs')}` })).concat(worker('bench-out'))
   : [
     { in: 'server/src/cli/main.ts', out: 'dist/vmsec.js', banner: '#!/usr/bin/env node' },
     { in: 'server/src/lsp/main.ts', out: 'dist/server.js' },
     { in: 'client/src/extension.ts', out: 'dist/extension.js' },
+    worker('dist'),
   ];
 
 const contexts = await Promise.all(entries.map((e) => esbuild.context({
@@ -32,8 +35,8 @@ const contexts = await Promise.all(entries.map((e) => esbuild.context({
   external: e2e ? ['vscode', 'mocha'] : ['vscode'],
   banner: e.banner ? { js: e.banner } : undefined,
   logLevel: 'warning',
-  // The benchmarks pass the server path explicitly; import.meta is unused there.
-  logOverride: bench ? { 'empty-import-meta': 'silent' } : undefined,
+  // import.meta is only read when running from the sources (tests under tsx).
+  logOverride: { 'empty-import-meta': 'silent' },
 })));
 
 if (watch) {
@@ -42,6 +45,7 @@ if (watch) {
   await Promise.all(contexts.map((c) => c.rebuild()));
   // The sources are ESM (Chevrotain 11 ships ESM only); the bundles are CommonJS.
   if (e2e) writeFileSync('out/package.json', '{ "type": "commonjs" }\n');
+  if (bench) writeFileSync('bench-out/package.json', '{ "type": "commonjs" }\n');
   if (!bench && !e2e) {
     mkdirSync('dist', { recursive: true });
     writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');

@@ -28,24 +28,24 @@ test('page bytes are deterministic, 4 KiB, and confidential pages carry the mark
 for (const mode of [{ mode: 'per-page' }, { mode: 'batched', batch: 8 }] as IntegrityMode[]) {
   test(`${mode.mode}: genuine pages verify; other bytes, indexes and rounds do not`, () => {
     const { signer, verifier } = pair(mode);
-    const p = signer.proof(space, 5, bytes, 64)!;
+    const p = signer.proof(space, 5, pages)!;
     assert.equal(verifier.check(space, 5, bytes(5), p).ok, true);
     const flipped = Buffer.from(bytes(5));
     flipped[100] ^= 0x20;
     assert.equal(verifier.check(space, 5, flipped, p).ok, false, 'tampered bytes');
     assert.equal(verifier.check(space, 6, bytes(5), p).ok, false, 'replayed as another index');
-    const old = pair(mode, 2).signer.proof(space, 5, bytes, 64);
+    const old = pair(mode, 2).signer.proof(space, 5, pages);
     assert.equal(verifier.check(space, 5, bytes(5), old).ok, false, 'a proof from another round');
   });
 }
 
-test('batches larger than one keystream chunk hash every page from its real bytes', () => {
+test('batches larger than one worker share hash every page from its real bytes', () => {
   const big = new PageSource(5, 'big', 'mem', [{ name: 's', first: 700, count: 2, confidential: true }], 4096);
   const signer = new Signer(key, 'f', 1, { mode: 'batched', batch: 1024 });
   const verifier = new Verifier(key.publicKey, 'f', 1, { mode: 'batched', batch: 1024 });
   assert.deepEqual(big.span(0, 1024).subarray(300 * PAGE, 301 * PAGE), big.page(300), 'a long span equals its pages');
   for (const i of [0, 255, 256, 700, 1023, 1500]) {
-    const p = signer.proof(space, i, (j) => big.page(j), 4096, (f, n) => big.span(f, n));
+    const p = signer.proof(space, i, big);
     // No known hash: the receiver hashes the bytes it holds.
     assert.equal(verifier.check(space, i, big.page(i), p).ok, true, `page ${i}`);
   }
@@ -53,7 +53,7 @@ test('batches larger than one keystream chunk hash every page from its real byte
 
 test('batched mode signs once per batch', () => {
   const { signer } = pair({ mode: 'batched', batch: 16 });
-  for (let i = 0; i < 32; i++) signer.proof(space, i, bytes, 64);
+  for (let i = 0; i < 32; i++) signer.proof(space, i, pages);
   assert.equal(signer.signatures, 2);
   assert.equal(signer.hashes, 32);
 });
@@ -62,7 +62,7 @@ test('property: with integrity on, no modified page is ever accepted', () => {
   for (const mode of [{ mode: 'per-page' }, { mode: 'batched', batch: 16 }] as IntegrityMode[]) {
     const { signer, verifier } = pair(mode);
     fc.assert(fc.property(fc.integer({ min: 0, max: 63 }), fc.integer({ min: 0, max: PAGE - 1 }), fc.integer({ min: 1, max: 255 }), (index, at, xor) => {
-      const p = signer.proof(space, index, bytes, 64);
+      const p = signer.proof(space, index, pages);
       const b = Buffer.from(bytes(index));
       b[at] ^= xor;
       return verifier.check(space, index, b, p).ok === false;

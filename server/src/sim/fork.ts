@@ -33,6 +33,10 @@ export const MAX_TOUCHED_BYTES = 64 * GiB;
 
 interface DataMeta { space: Space; indexes: number[]; versions?: number[]; iv?: Buffer }
 
+/** A page's key in per-child maps and sets: a number, not a string (a fork may track millions). */
+const SPACE_CODE: Record<Space, number> = { mem: 0, disk: 1, desc: 2 };
+const keyOf = (space: Space, index: number): number => index * 4 + SPACE_CODE[space];
+
 /** Pages per message when pushing (descriptor, eager copies); a fetch carries one. */
 const RUN = 64;
 
@@ -45,13 +49,13 @@ interface Child {
   created: boolean;
   failed?: string;
   have: Record<Space, Uint8Array>;
-  waiting: Map<string, (() => void)[]>;
-  rejections: Map<string, number>;
-  timeouts: Map<string, number>;
-  requested: Set<string>;
-  batchesPaid: Set<string>;
+  waiting: Map<number, (() => void)[]>;
+  rejections: Map<number, number>;
+  timeouts: Map<number, number>;
+  requested: Set<number>;
+  batchesPaid: Set<number>;
   /** Versions of rewritten pages this child holds. */
-  versions: Map<string, number>;
+  versions: Map<number, number>;
   cpuFree: number;
   descMissing: number;
   eagerMissing: number;
@@ -76,11 +80,11 @@ export class ForkRun {
   private readonly verifier: Verifier;
   private readonly signAlg: 'ecdsa-p256' | 'rsa-2048';
   private signerFree = 0;
-  private readonly groupSent = new Map<LinkModel, Set<string>>();
+  private readonly groupSent = new Map<LinkModel, Set<number>>();
   /** Plaintexts of encrypted messages, decrypted once for all receivers of the very same ciphertext. */
   private readonly decrypted = new WeakMap<Buffer, Buffer>();
-  /** Results for the canonical bytes of a page (copies nobody modified), computed once. */
-  private readonly canonical = new Map<string, { ok: boolean; bytes?: Buffer; hashes: number }>();
+  /** Results for the canonical bytes of a page (copies nobody modified, never rewritten), computed once. */
+  private readonly canonical = new Map<number, { ok: boolean; bytes?: Buffer; hashes: number }>();
   private readonly encKey: Buffer;
   private ivCounter = 0;
   private settled = 0;
@@ -245,8 +249,10 @@ export class ForkRun {
     // Run-major, so each run's bytes are made once for every receiver.
     for (let i = 0; i < indexes.length; i += RUN) {
       const run = indexes.slice(i, i + RUN);
-      const plain = groups.length > 1 ? this.plaintext(space, run) : undefined;
-      for (const [link, members] of groups) this.sendData(space, run, members, link, plain);
+      // One plaintext for every group that needs the bytes, made at most once.
+      let plain: Buffer | undefined;
+      const bytes = () => (plain ??= this.plaintext(space, run));
+      for (const [link, members] of groups) this.sendData(space, run, members, link, bytes);
     }
   }
 
@@ -260,7 +266,7 @@ export class ForkRun {
     return consecutive ? src.span(indexes[0], indexes.length) : Buffer.concat(indexes.map((i) => src.page(i)));
   }
 
-  private sendData(space: Space, indexes: number[], to: Child[], link: LinkModel, plain?: Buffer): void {
+  private sendData(space: Space, indexes: number[], to: Child[], link: LinkModel, plain = () => this.plaintext(space, indexes)): void {
     const { world, fork } = this;
     const costs = world.costs;
     const src = this.pagesOf(space);
@@ -268,14 +274,17 @@ export class ForkRun {
     const s0 = this.signer.signatures;
     const versions = indexes.map((i) => src.version(i));
     const rewritten = versions.some((v) => v > 0);
-    const proofs = indexes.map((i, k) => this.signer.proof(space, i, (j) => src.page(j), src.count, (first, n) => src.span(first, n), versions[k]));
+    const proofs = indexes.map((i, k) => this.signer.proof(space, i, src, versions[k]));
     const hashed = this.signer.hashes - h0;
     const signed = this.signer.signatures - s0;
     world.work.hashes += hashed;
     world.work.signatures += signed;
-    let payload = plain ?? this.plaintext(space, indexes);
+    // The bytes travel where something reads them: encryption, or an attacker
+    // on the link. Elsewhere the receiver gets the pages' own bytes, which the
+    // sender has hashed, so they are not copied into a message nobody reads.
+    let payload = fork.encrypt || world.network.observed(link) ? plain() : undefined;
     let iv: Buffer | undefined;
-    if (fork.encrypt) {
+    if (payload && fork.encrypt) {
       iv = Buffer.alloc(12);
       iv.writeUInt32BE(this.ivCounter++, 8);
       const c = createCipheriv('aes-256-gcm', this.encKey, iv);
@@ -285,7 +294,7 @@ export class ForkRun {
     this.signerFree = Math.max(world.engine.now, this.signerFree) + cost;
     const overhead = proofs.reduce((n, p) => n + proofBytes(p, signatureSlot(this.signAlg)), 0);
     const msg: Message<DataMeta> = {
-      kind: `data-${space}`, bytes: payload.length + 64 + 8 * indexes.length + overhead, payload,
+      kind: `data-${space}`, bytes: (payload?.length ?? indexes.length * PAGE) + 64 + 8 * indexes.length + overhead, payload,
       proof: fork.integrity.mode === 'none' ? undefined : proofs, meta: { space, indexes, iv, versions: rewritten ? versions : undefined },
     };
     world.engine.at(this.signerFree, () => {
@@ -299,18 +308,20 @@ export class ForkRun {
     const { space, indexes } = m.meta;
     const index = indexes[k];
     const version = m.meta.versions?.[k] ?? 0;
-    const key = `${space}/${index}@${version}`;
+    const key = keyOf(space, index);
     // An unmodified copy of a page has the page's own bytes: its answer is the same for every copy.
     const pristine = !m.tampered && !m.replayed;
-    if (pristine) { const known = this.canonical.get(key); if (known) return known; }
+    const reuse = pristine && version === 0;
+    if (reuse) { const known = this.canonical.get(key); if (known) return known; }
     const bytes = plain && plain.length >= (k + 1) * PAGE ? plain.subarray(k * PAGE, (k + 1) * PAGE) : undefined;
     const proofs = m.proof as (Proof | undefined)[] | undefined;
     const proof = proofs?.[k];
-    const v = bytes ? this.verifier.check(space, index, bytes, proof, pristine ? proof?.hash : undefined, version) : { ok: false, hashes: 0, signatureChecks: 0 };
+    // Without bytes, only an unmodified copy can be checked (by its sender's hash); a body that did not decrypt fails.
+    const v = bytes || (pristine && !m.payload) ? this.verifier.check(space, index, bytes, proof, pristine, version) : { ok: false, hashes: 0 };
     this.world.work.verifications = this.verifier.verifications;
     // The bytes are kept only where the truth must be checked later (a replayed body).
     const res = { ok: v.ok, bytes: v.ok && !pristine ? bytes : undefined, hashes: v.hashes };
-    if (pristine) this.canonical.set(key, res);
+    if (reuse) this.canonical.set(key, res);
     return res;
   }
 
@@ -334,7 +345,7 @@ export class ForkRun {
       cost += results[k].hashes * costs.sha256Page;
       if (fork.integrity.mode === 'per-page') cost += verifyCost(costs, this.signAlg);
       if (fork.integrity.mode === 'batched') {
-        const b = `${space}/${Math.floor(index / fork.integrity.batch)}`;
+        const b = keyOf(space, Math.floor(index / fork.integrity.batch));
         if (!c.batchesPaid.has(b)) { c.batchesPaid.add(b); cost += verifyCost(costs, this.signAlg); }
       }
     });
@@ -343,7 +354,7 @@ export class ForkRun {
       indexes.forEach((index, k) => {
         if (c.failed) return;
         const result = results[k];
-        const key = `${space}/${index}`;
+        const key = keyOf(space, index);
         counts.sent++;
         if (!result.ok) {
           counts.rejected++;
@@ -369,7 +380,7 @@ export class ForkRun {
     });
   }
 
-  private arrived(c: Child, space: Space, key: string): void {
+  private arrived(c: Child, space: Space, key: number): void {
     if (space === 'desc') { c.descMissing--; this.maybeReady(c); }
     else if (c.eagerMissing > 0 && !c.readyAt) { c.eagerMissing--; this.maybeReady(c); }
     const w = c.waiting.get(key);
@@ -379,13 +390,13 @@ export class ForkRun {
   /** The child asks the source for a page (first touch, or again after a rejection or a loss). */
   private request(c: Child, space: Space, index: number, force: boolean): void {
     const { world, fork } = this;
-    const key = `${space}/${index}`;
+    const key = keyOf(space, index);
     const link = c.link!;
     if (fork.multicast && !force) {
       // The shared bitmap: a page already on its way to the child's network is
       // not sent again (the request would be dropped by the memory server, so
       // it is not simulated as a message either).
-      const sent = this.groupSent.get(link) ?? new Set<string>();
+      const sent = this.groupSent.get(link) ?? new Set<number>();
       this.groupSent.set(link, sent);
       if (sent.has(key)) { this.watchForLoss(c, space, index); return; }
       sent.add(key);
@@ -402,7 +413,7 @@ export class ForkRun {
     const { world } = this;
     const link = c.link!;
     if (!world.network.canLose(link)) return;
-    const key = `${space}/${index}`;
+    const key = keyOf(space, index);
     const backlog = Math.max(0, this.signerFree - world.engine.now) + world.network.backlogUs(link, this.source);
     world.engine.after(backlog + 2 * (link.latencyUs + world.network.transmitUs(link, PAGE)) + world.costs.requestTimeout, () => {
       if (c.failed || c.have[space][index]) return;
@@ -484,7 +495,7 @@ export class ForkRun {
       while (next < touches.length && !c.failed) {
         const [space, index] = touches[next++];
         if (c.have[space][index]) continue;
-        const key = `${space}/${index}`;
+        const key = keyOf(space, index);
         const w = c.waiting.get(key);
         const resume = () => world.engine.after(world.costs.faultHandling, stream);
         if (w) { w.push(resume); return; }

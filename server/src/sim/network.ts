@@ -14,7 +14,10 @@ export interface Message<M = unknown> {
   kind: string;
   /** Size on the wire, in bytes. */
   bytes: number;
-  /** The data as it travels (ciphertext when encrypted): what attackers see and modify. */
+  /**
+   * The data as it travels (ciphertext when encrypted): what attackers see and
+   * modify. Page messages leave it out where nothing on the link reads it.
+   */
   payload?: Buffer;
   /** The integrity proof travelling with the payload (swapped with it on replay). */
   proof?: unknown;
@@ -61,6 +64,9 @@ export class Network {
   }
 
   transmitUs(link: LinkModel, bytes: number): number { return (bytes * 8 * 1e6) / link.bandwidth; }
+
+  /** Whether anything on a link reads or changes the bytes that cross it. */
+  observed(link: LinkModel): boolean { return this.attacks.has(link); }
 
   /** Whether messages on a link can be lost (an attacker drops them). */
   canLose(link: LinkModel): boolean { return (this.attacks.get(link) ?? []).some((a) => a.kind === 'drop' && a.percent > 0); }

@@ -1,21 +1,12 @@
-// Page and block contents: real bytes derived from the scenario seed, the VM
-// and the index (AES-128-CTR keystream), so hashes, signatures, tampering and
-// scans all work on actual data. Pages of a confidential process begin with
-// the marker `VMSEC-CONFIDENTIAL:<vm>:<process>:`.
-import { createCipheriv } from 'node:crypto';
+// Page and block contents: real bytes derived from the scenario seed, the VM,
+// the space (memory or disk) and the index (see page-bytes.ts), so hashes,
+// signatures, tampering and scans all work on actual data. Pages of a
+// confidential process begin with the marker `VMSEC-CONFIDENTIAL:<vm>:<process>:`.
 import type { VmModel } from '../model/semantic';
-import { derive } from './rng';
+import { fillPage, PAGE, pageSpec, type PageSpec } from './page-bytes';
+import { pageTree } from './page-hasher';
 
-export const PAGE = 4096;
-export const MARKER_PREFIX = 'VMSEC-CONFIDENTIAL:';
-/** Recently generated pages kept for resends (1 MiB per source: a fleet has many sources). */
-const CACHE_PAGES = 256;
-/** Keystream input: AES-CTR over zeros; shared, never written, grown as spans need. */
-let ZEROS = Buffer.alloc(256 * 4096);
-function zeros(bytes: number): Buffer {
-  if (ZEROS.length < bytes) ZEROS = Buffer.alloc(bytes);
-  return ZEROS.subarray(0, bytes);
-}
+export { PAGE, MARKER_PREFIX } from './page-bytes';
 
 export interface Region { name: string; first: number; count: number; confidential: boolean }
 
@@ -34,16 +25,15 @@ export function memoryLayout(vm: VmModel): Region[] {
   return out;
 }
 
-/** Generates the bytes of one VM's pages (or disk blocks) on demand, keeping recent chunks. */
+/** The pages (or disk blocks) of one VM, made on demand. */
 export class PageSource {
-  private readonly key: Buffer;
-  private readonly cache = new Map<number, Buffer>();
+  readonly spec: PageSpec;
   /** Pages rewritten since the start (a write on the source): their version. */
   private readonly versions = new Map<number, number>();
   private readonly regions: Region[];
 
   constructor(seed: number, readonly vm: string, readonly space: 'mem' | 'disk', regions: Region[], readonly count: number) {
-    this.key = derive(seed, 'bytes', space, vm).subarray(0, 16);
+    this.spec = pageSpec(seed, vm, space, regions);
     this.regions = regions;
   }
 
@@ -59,54 +49,40 @@ export class PageSource {
 
   version(index: number): number { return this.versions.get(index) ?? 0; }
 
+  /** Rewritten pages and their versions, for whoever makes pages elsewhere (worker threads). */
+  rewritten(first: number, count: number): [number, number][] {
+    if (this.versions.size === 0) return [];
+    return [...this.versions].filter(([i]) => i >= first && i < first + count);
+  }
+
   /** A write: the page gets new contents (the next version). */
   rewrite(index: number): number {
     const v = this.version(index) + 1;
     this.versions.set(index, v);
-    this.cache.delete(index);
     return v;
   }
 
-  private keystream(first: number, count: number): Buffer {
-    if (this.versions.size && count > 1) {
-      // A span over rewritten pages is assembled page by page.
-      return Buffer.concat(Array.from({ length: count }, (_, i) => this.keystream(first + i, 1)));
-    }
-    // Page i starts at AES block i * 256 of the stream; a rewritten page uses
-    // the version in the counter's top word.
-    const block = first * (PAGE / 16);
-    const iv = Buffer.alloc(16);
-    iv.writeUInt32BE(this.version(first), 0);
-    iv.writeUInt32BE(Math.floor(block / 2 ** 32), 8);
-    iv.writeUInt32BE(block >>> 0, 12);
-    return createCipheriv('aes-128-ctr', this.key, iv).update(zeros(count * PAGE));
-  }
-
-  private mark(index: number, page: Buffer): Buffer {
-    const r = this.regionOf(index);
-    if (r?.confidential) page.write(`${MARKER_PREFIX}${this.vm}:${r.name}:`, 0, 'latin1');
-    return page;
-  }
-
-  /** One page. The buffer is shared (cached): copy it before modifying it. */
+  /** One page, in a fresh buffer the caller may keep or modify. */
   page(index: number): Buffer {
-    let page = this.cache.get(index);
-    if (!page) {
-      page = this.mark(index, this.keystream(index, 1));
-      if (this.cache.size >= CACHE_PAGES) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(index, page);
-    }
-    return page;
+    const out = Buffer.allocUnsafe(PAGE);
+    fillPage(this.spec, index, this.version(index), out, 0);
+    return out;
   }
 
-  /** Consecutive pages as one buffer (a fresh one the caller may keep). */
+  /** Consecutive pages as one fresh buffer. */
   span(first: number, count: number): Buffer {
-    const bytes = this.keystream(first, count);
-    for (let i = 0; i < count; i++) this.mark(first + i, bytes.subarray(i * PAGE, (i + 1) * PAGE));
-    return bytes;
+    const out = Buffer.allocUnsafe(count * PAGE);
+    const versioned = this.versions.size > 0;
+    for (let i = 0; i < count; i++) fillPage(this.spec, first + i, versioned ? this.version(first + i) : 0, out, i * PAGE);
+    return out;
   }
 
-  /** Consecutive pages at once, for sequential readers (checkpoints, migration). */
+  /** The Merkle tree of consecutive pages: their SHA-256 hashes first, the root last (spread over worker threads). */
+  tree(first: number, count: number): Buffer[] {
+    return pageTree({ spec: this.spec, versions: this.rewritten(first, count), first, count });
+  }
+
+  /** Consecutive pages one at a time, for sequential readers (checkpoints, migration). */
   *run(first: number, count: number): Generator<Buffer> {
     for (let at = first; at < first + count; at += 256) {
       const n = Math.min(256, first + count - at);

@@ -1,0 +1,48 @@
+// Binary Merkle trees over 32-byte hashes, kept as flat buffers per level
+// (small Buffers cost ~100 bytes each; a fork may hold millions of hashes).
+// A level of n nodes has ceil(n/2) parents; an odd last node is paired with
+// itself.
+import { hash } from 'node:crypto';
+
+const pair = Buffer.allocUnsafe(64);
+
+/** Writes H(level[i] || level[j]) at `out[o..o+32)`. */
+export function hashPair(level: Uint8Array, i: number, j: number, out: Uint8Array, o: number): void {
+  pair.set(level.subarray(i * 32, i * 32 + 32), 0);
+  pair.set(level.subarray(j * 32, j * 32 + 32), 32);
+  out.set(hash('sha256', pair, 'buffer') as unknown as Buffer, o);
+}
+
+/** Parents [from, to) of a level of `n` nodes into `out` (at parent index × 32 from `base`). */
+export function parents(level: Uint8Array, n: number, from: number, to: number, out: Uint8Array, base = 0): void {
+  for (let p = from; p < to; p++) {
+    const l = 2 * p;
+    hashPair(level, l, l + 1 < n ? l + 1 : l, out, base + p * 32);
+  }
+}
+
+/** The levels above `level` up to the root (level itself first). */
+export function merkleLevels(level: Buffer): Buffer[] {
+  const levels = [level];
+  for (let cur = level; cur.length > 32;) {
+    const n = cur.length / 32;
+    const next = Buffer.allocUnsafe(Math.ceil(n / 2) * 32);
+    parents(cur, n, 0, Math.ceil(n / 2), next);
+    levels.push(next);
+    cur = next;
+  }
+  return levels;
+}
+
+export const nodeAt = (level: Buffer, i: number): Buffer => level.subarray(i * 32, i * 32 + 32);
+
+/** The root a leaf leads to through its sibling path. */
+export function rootFromPath(leaf: Buffer, position: number, path: Buffer[]): Buffer {
+  let h = leaf;
+  let pos = position;
+  for (const sib of path) {
+    h = hash('sha256', Buffer.concat(pos % 2 === 0 ? [h, sib] : [sib, h]), 'buffer') as unknown as Buffer;
+    pos = Math.floor(pos / 2);
+  }
+  return h;
+}

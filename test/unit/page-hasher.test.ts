@@ -1,0 +1,71 @@
+// Page bytes and their Merkle trees: the same whoever computes them (worker
+// threads or the main thread alone), distinct for every page, VM, space,
+// seed and version.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { PageSource, PAGE, MARKER_PREFIX } from '../../server/src/sim/pages';
+import { hashStats, stopHashWorkers } from '../../server/src/sim/page-hasher';
+
+// At least one worker, even on a one-core machine, so the shared path is what is tested.
+process.env.VMSEC_HASH_WORKERS ??= '1';
+after(() => stopHashWorkers());
+
+const sha = (...b: Buffer[]) => { const h = createHash('sha256'); for (const x of b) h.update(x); return h.digest(); };
+
+/** An independent Merkle tree: a level of n nodes has ceil(n/2) parents; an odd last node pairs with itself. */
+function reference(leaves: Buffer[]): Buffer[][] {
+  const levels = [leaves];
+  while (levels[levels.length - 1].length > 1) {
+    const prev = levels[levels.length - 1];
+    const next: Buffer[] = [];
+    for (let i = 0; i < prev.length; i += 2) next.push(sha(prev[i], prev[i + 1] ?? prev[i]));
+    levels.push(next);
+  }
+  return levels;
+}
+
+function checkTree(src: PageSource, first: number, count: number): Buffer[] {
+  const tree = src.tree(first, count);
+  const want = reference(Array.from({ length: count }, (_, i) => sha(src.page(first + i))));
+  assert.equal(tree.length, want.length, `depth for ${count} pages`);
+  tree.forEach((level, l) => assert.deepEqual(level, Buffer.concat(want[l]), `level ${l} of ${count} pages`));
+  return tree;
+}
+
+test('the Merkle tree of a batch has every page hash and node right, for any size', () => {
+  const src = new PageSource(7, 'web', 'mem', [{ name: 'db', first: 2000, count: 40, confidential: true }], 8192);
+  src.rewrite(2100);
+  for (const [first, count] of [[1990, 1024], [0, 1000], [5000, 65], [64, 64], [3, 1], [100, 7], [2048, 255]]) checkTree(src, first, count);
+});
+
+test('worker threads and the main thread alone build the same trees', async () => {
+  // Give the workers time to start, so the long batches are really shared.
+  await new Promise((r) => setTimeout(r, 1500));
+  const src = new PageSource(9, 'big', 'disk', [{ name: 'x', first: 10, count: 3, confidential: true }], 1 << 16);
+  const before = hashStats.byWorkers;
+  const here = checkTree(src, 0, 4096);
+  assert.ok(hashStats.byWorkers > before, 'workers hashed some of the chunks');
+  const script = `import { PageSource } from ${JSON.stringify(new URL('../../server/src/sim/pages.ts', import.meta.url).href)};
+    const t = new PageSource(9, 'big', 'disk', [{ name: 'x', first: 10, count: 3, confidential: true }], 1 << 16).tree(0, 4096);
+    process.stdout.write(t[t.length - 1].toString('hex'));`;
+  const alone = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, VMSEC_HASH_WORKERS: '0' }, encoding: 'utf8' });
+  assert.equal(alone.stdout, here[here.length - 1].toString('hex'), alone.stderr);
+});
+
+test('every page is distinct: by index, version, VM, space and seed', () => {
+  const src = new PageSource(7, 'web', 'mem', [{ name: 'db', first: 0, count: 4096, confidential: true }], 16384);
+  const leaves = src.tree(0, 16384)[0];
+  const seen = new Set<string>();
+  for (let i = 0; i < 16384; i++) seen.add(leaves.subarray(i * 32, i * 32 + 32).toString('hex'));
+  assert.equal(seen.size, 16384, 'no two pages of a VM alike, confidential or not');
+  const p = src.page(5000);
+  assert.notDeepEqual(new PageSource(7, 'db', 'mem', [], 16384).page(5000), p, 'another VM');
+  assert.notDeepEqual(new PageSource(7, 'web', 'disk', [], 16384).page(5000), p, 'the disk');
+  assert.notDeepEqual(new PageSource(8, 'web', 'mem', [], 16384).page(5000), p, 'another seed');
+  src.rewrite(5000);
+  assert.notDeepEqual(src.page(5000), p, 'a rewritten page');
+  assert.equal(src.page(10).subarray(0, MARKER_PREFIX.length + 7).toString('latin1'), `${MARKER_PREFIX}web:db:`);
+  assert.equal(src.span(4095, 2).subarray(PAGE).includes(Buffer.from(MARKER_PREFIX)), false);
+});
