@@ -9,6 +9,7 @@ import * as nodePath from 'node:path';
 import { Workspace } from '../../server/src/model/workspace';
 import { runFileSet } from '../../server/src/sim/run';
 import type { ScenarioResult } from '../../server/src/sim/results';
+import { hashStats } from '../../server/src/sim/page-hasher';
 
 function runText(text: string): { s: ScenarioResult; wallMs: number; peakRss: number } {
   const path = nodePath.resolve('/bench/main.vmsec');
@@ -59,7 +60,13 @@ scenario "t" { at 0 ms fork f }`);
   return { wallMs, readyMs: Math.max(...s.transfers.map((t) => t.ready_ms ?? 0)), peakRss };
 }
 
-function fleet(hosts: number, vms: number, forks: number): { wallMs: number; peakRss: number; children: number } {
+/** The share of page chunks that worker threads hashed since `before`. */
+function workerShare(before: typeof hashStats): number {
+  const chunks = hashStats.chunks - before.chunks;
+  return chunks ? (hashStats.byWorkers - before.byWorkers) / chunks : 0;
+}
+
+function fleet(hosts: number, vms: number, forks: number): { wallMs: number; peakRss: number; children: number; workers: number } {
   const lines: string[] = ['boot b { pcr 0 "fw" pcr 8 "kvm" }'];
   const perRack = 50;
   for (let h = 0; h < hosts; h++) lines.push(`host h${h} { cpus 32 memory 256 GiB tpm ecdsa-p256 boot b }`);
@@ -74,8 +81,9 @@ function fleet(hosts: number, vms: number, forks: number): { wallMs: number; pea
     lines.push(`fork f${f} of v${parent} { children 2 on ${targets.join(', ')} multicast attest hosts against b integrity batched 256 }`);
   }
   lines.push(`scenario "fleet" { ${Array.from({ length: forks }, (_, f) => `at ${f} ms fork f${f}`).join(' ')} }`);
+  const before = { ...hashStats };
   const { s, wallMs, peakRss } = runText(lines.join('\n'));
-  return { wallMs, peakRss, children: s.transfers.filter((t) => t.ready_ms !== null).length };
+  return { wallMs, peakRss, children: s.transfers.filter((t) => t.ready_ms !== null).length, workers: workerShare(before) };
 }
 
 const mb = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;

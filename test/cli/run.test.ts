@@ -10,8 +10,8 @@ import { join } from 'node:path';
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'vmsec.js');
 const SAMPLES = join(import.meta.dirname, '..', '..', 'samples');
 
-function vmsec(args: string[], cwd?: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+function vmsec(args: string[], cwd?: string, env?: Record<string, string>) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const tmp = () => tempDir('run-');
@@ -44,13 +44,17 @@ test('every sample runs green from the CLI', () => {
   }
 });
 
-test('the same file and seed give the same JSON, wall-clock aside', () => {
+test('the same file and seed give the same JSON, wall-clock aside, with or without hashing threads', () => {
   const determinismDir = tmp();
-  const once = () => {
-    const r = vmsec(['run', join(SAMPLES, 'trusted-fork.vmsec'), '--format', 'json', '--checkpoint-dir', determinismDir]);
+  const once = (file: string, env?: Record<string, string>) => {
+    const r = vmsec(['run', join(SAMPLES, file), '--format', 'json', '--checkpoint-dir', determinismDir], undefined, env);
     return JSON.stringify(JSON.parse(r.out), (k, v) => (k === 'wall_ms' ? 0 : v));
   };
-  assert.equal(once(), once());
+  const flagship = once('trusted-fork.vmsec');
+  assert.equal(once('trusted-fork.vmsec'), flagship);
+  assert.equal(once('trusted-fork.vmsec', { VMSEC_HASH_WORKERS: '0' }), flagship, 'main thread only');
+  const lazy = once('lazy-vs-eager.vmsec', { VMSEC_HASH_WORKERS: '0' });
+  assert.equal(once('lazy-vs-eager.vmsec', { VMSEC_HASH_WORKERS: '3' }), lazy, 'three workers');
 });
 
 test('a failing expectation exits 1 and says what was seen; text, junit and --scenario work', () => {

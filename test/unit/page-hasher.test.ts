@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { PageSource, PAGE, MARKER_PREFIX } from '../../server/src/sim/pages';
-import { hashStats, stopHashWorkers } from '../../server/src/sim/page-hasher';
+import { hashStats, hashWorkersReady, stopHashWorkers } from '../../server/src/sim/page-hasher';
 
 // At least one worker, even on a one-core machine, so the shared path is what is tested.
 process.env.VMSEC_HASH_WORKERS ??= '1';
@@ -41,8 +41,8 @@ test('the Merkle tree of a batch has every page hash and node right, for any siz
 });
 
 test('worker threads and the main thread alone build the same trees', async () => {
-  // Give the workers time to start, so the long batches are really shared.
-  await new Promise((r) => setTimeout(r, 1500));
+  // Once a worker runs, long batches are really shared.
+  assert.ok(await hashWorkersReady() > 0, 'a worker started');
   const src = new PageSource(9, 'big', 'disk', [{ name: 'x', first: 10, count: 3, confidential: true }], 1 << 16);
   const before = hashStats.byWorkers;
   const here = checkTree(src, 0, 4096);
@@ -68,4 +68,28 @@ test('every page is distinct: by index, version, VM, space and seed', () => {
   assert.notDeepEqual(src.page(5000), p, 'a rewritten page');
   assert.equal(src.page(10).subarray(0, MARKER_PREFIX.length + 7).toString('latin1'), `${MARKER_PREFIX}web:db:`);
   assert.equal(src.span(4095, 2).subarray(PAGE).includes(Buffer.from(MARKER_PREFIX)), false);
+});
+
+test('trees built ahead (readahead from a plan) equal trees built on demand, and a write in between is not missed', async () => {
+  const { Signer } = await import('../../server/src/sim/integrity');
+  const { keyFor } = await import('../../server/src/sim/keys');
+  const key = keyFor(3, 'parent', 'ecdsa-p256');
+  const mode = { mode: 'batched', batch: 256 } as const;
+  const src = new PageSource(11, 'vm', 'mem', [], 4096);
+  const ahead = new Signer(key, 'f', 1, mode);
+  ahead.plan('mem', src, [0, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2304]);
+  assert.ok(await hashWorkersReady() > 0, 'a worker started');
+  ahead.proof('mem', 0, src); // starts the readahead
+  await new Promise((r) => setTimeout(r, 300));
+  src.rewrite(600); // batch 2, perhaps already built ahead: that tree is stale now
+  const before = hashStats.byWorkers;
+  const fresh = new Signer(key, 'f', 1, mode);
+  for (let i = 0; i < 2560; i += 97) {
+    const a = ahead.proof('mem', i, src)!;
+    const b = fresh.proof('mem', i, src)!;
+    assert.deepEqual(a.batch!.root, b.batch!.root, `root of the batch of page ${i}`);
+  }
+  assert.ok(hashStats.byWorkers > before, 'some trees came from the readahead');
+  const tree = checkTree(src, 512, 256);
+  assert.deepEqual(ahead.proof('mem', 600, src)!.batch!.root, tree[tree.length - 1], 'the rewritten page is in its batch');
 });

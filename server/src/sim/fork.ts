@@ -123,6 +123,7 @@ export class ForkRun {
       this.onSettled(false, `fork ${fork.name}: more than 64 GiB of pages would be touched; too large to simulate`);
       return;
     }
+    this.planIntegrity();
     // The parent pauses while its descriptor (page tables) is built.
     this.parent.state = 'paused';
     const buildDone = world.engine.now + costs.descriptorPerGiB * (fork.parent.memory / GiB);
@@ -150,6 +151,40 @@ export class ForkRun {
       });
     }
     if (this.children.length === 0) this.onSettled(false, `fork ${fork.name}: no children`);
+  }
+
+  /** Pages the children will touch first (lazy), the same in every child: computed once. */
+  private touches?: { mem: number[]; disk: number[] };
+  private lazyTouches(): { mem: number[]; disk: number[] } {
+    const { world, fork } = this;
+    const vm = fork.parent;
+    this.touches ??= {
+      mem: fork.memory === 'lazy' ? workingSet(world.seed, vm.name, this.mem.count, vm.workingset) : [],
+      disk: fork.disk === 'lazy' ? diskTouches(this.diskBlocks, vm.workingset, world.seed, vm.name) : [],
+    };
+    return this.touches;
+  }
+
+  /** Tells the signer which batches the fork will need, so worker threads can hash them ahead. */
+  private planIntegrity(): void {
+    const { fork } = this;
+    if (fork.integrity.mode !== 'batched') return;
+    const n = fork.integrity.batch;
+    const every = (count: number) => (function* () { for (let i = 0; i < count; i += n) yield i; })();
+    this.signer.plan('desc', this.desc, every(this.descCount));
+    if (fork.memory === 'eager') this.signer.plan('mem', this.mem, every(this.mem.count));
+    if (fork.disk === 'eager') this.signer.plan('disk', this.disk, this.diskBlocks);
+    // Lazily, in the order the first child will touch them.
+    for (const [space, index] of this.touchOrder(`${fork.name}[1]`)) this.signer.plan(space, this.pagesOf(space), [index]);
+  }
+
+  /** The order a child touches the working set in: its own shuffle. */
+  private touchOrder(child: string): [Space, number][] {
+    const touches: [Space, number][] = [];
+    const lazy = this.lazyTouches();
+    for (const i of lazy.mem) touches.push(['mem', i]);
+    for (const i of lazy.disk) touches.push(['disk', i]);
+    return new Rng(this.world.seed, 'order', child).shuffle(touches);
   }
 
   private newChild(index: number, host: HostModel): Child {
@@ -486,10 +521,7 @@ export class ForkRun {
   private runWorkload(c: Child): void {
     const { world, fork } = this;
     const vm = fork.parent;
-    const touches: [Space, number][] = [];
-    if (fork.memory === 'lazy') for (const i of workingSet(world.seed, vm.name, this.mem.count, vm.workingset)) touches.push(['mem', i]);
-    if (fork.disk === 'lazy') for (const i of diskTouches(this.diskBlocks, vm.workingset, world.seed, vm.name)) touches.push(['disk', i]);
-    new Rng(world.seed, 'order', c.name).shuffle(touches);
+    const touches = this.touchOrder(c.name);
     let next = 0;
     const stream = () => {
       while (next < touches.length && !c.failed) {

@@ -60,17 +60,57 @@ function statement(kind: 'page' | 'batch', fork: string, round: number, space: s
 export interface PageSet {
   readonly count: number;
   page(index: number): Buffer;
-  tree(first: number, count: number): Buffer[];
+  /** `early`: what `prefetch` gave for the same range. */
+  tree(first: number, count: number, early?: unknown): Buffer[];
+  /** Starts building a tree ahead of need elsewhere (worker threads); undefined when it cannot now. */
+  prefetch?(first: number, count: number): unknown;
 }
+
+/** Trees asked for ahead and not used yet, at most, per signer. */
+const MAX_EARLY = 32;
 
 /** The sender's side: proofs for pages, computed once per page or batch and reused for resends and siblings. */
 export class Signer {
   private readonly perPage = new Map<string, Proof>();
   private readonly batches: Record<Space, Map<number, Batch>> = { mem: new Map(), disk: new Map(), desc: new Map() };
+  /** Batches the run will need, in about the order it will need them (for readahead). */
+  private readonly planned: { space: Space; pages: PageSet; batch: number }[] = [];
+  private planAt = 0;
+  /** Trees asked for ahead, by space and batch. */
+  private readonly early: Record<Space, Map<number, unknown>> = { mem: new Map(), disk: new Map(), desc: new Map() };
+  private earlyCount = 0;
+  private readonly plannedSet: Partial<Record<Space, Set<number>>> = {};
   /** Real work done, for the simulated cost of the sender. */
   hashes = 0; signatures = 0;
 
   constructor(readonly key: KeyPair, readonly fork: string, readonly round: number, readonly mode: IntegrityMode) {}
+
+  /** Announces the batches a run will need, so their trees can be built ahead (batched mode only). */
+  plan(space: Space, pages: PageSet, indexes: Iterable<number>): void {
+    if (this.mode.mode !== 'batched' || !pages.prefetch) return;
+    const n = this.mode.batch;
+    const seen = (this.plannedSet[space] ??= new Set());
+    for (const i of indexes) {
+      const b = Math.floor(i / n);
+      if (!seen.has(b)) { seen.add(b); this.planned.push({ space, pages, batch: b }); }
+    }
+  }
+
+  /** Asks for the next planned trees not built yet, as far as the workers take them. */
+  private readahead(): void {
+    const n = (this.mode as { batch: number }).batch;
+    while (this.planAt < this.planned.length && this.earlyCount < MAX_EARLY) {
+      const { space, pages, batch } = this.planned[this.planAt];
+      if (!this.batches[space].has(batch)) {
+        const first = batch * n;
+        const handle = pages.prefetch!(first, Math.min(pages.count, first + n) - first);
+        if (!handle) return;
+        this.early[space].set(batch, handle);
+        this.earlyCount++;
+      }
+      this.planAt++;
+    }
+  }
 
   /** The proof for a page (a batch's pages are hashed together, once). */
   proof(space: Space, index: number, pages: PageSet, version = 0): Proof | undefined {
@@ -80,9 +120,13 @@ export class Signer {
     const b = Math.floor(index / n);
     let batch = this.batches[space].get(b);
     if (!batch) {
+      // The workers start on what comes next while this batch is made.
+      this.readahead();
       const first = b * n;
       const last = Math.min(pages.count, (b + 1) * n);
-      const levels = pages.tree(first, last - first);
+      const early = this.early[space].get(b);
+      if (early) { this.early[space].delete(b); this.earlyCount--; }
+      const levels = pages.tree(first, last - first, early);
       this.hashes += last - first;
       const root = Buffer.from(levels[levels.length - 1]);
       this.signatures++;

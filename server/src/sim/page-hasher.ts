@@ -122,11 +122,25 @@ export async function stopHashWorkers(): Promise<void> {
   await Promise.all(hs.map((h) => h.worker.terminate()));
 }
 
-/** The Merkle levels of pages [first, first + count): their hashes first, the root last. */
-export function pageTree(job: HashJob): Buffer[] {
+/** A tree being built: its job, layout, shared buffers (also a handle for trees asked for ahead). */
+export interface TreeJob { job: HashJob; lay: Layout; tree: Uint8Array; counters: Int32Array }
+
+/** Trees asked for ahead that the workers may not have finished; more would only queue. */
+const inFlight = new Set<TreeJob>();
+const MAX_IN_FLIGHT = 8;
+
+function ready(): Helper[] { return workers().filter((h) => Atomics.load(h.ctl, 1) === 1); }
+
+/** Starts the workers if need be and resolves with how many are ready, waiting up to `ms` for at least one. */
+export async function hashWorkersReady(ms = 20_000): Promise<number> {
+  const until = Date.now() + ms;
+  while (ready().length === 0 && workers().length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  return ready().length;
+}
+
+/** Allocates a job's tree and counters, in shared memory when workers take part, and posts it to them. */
+function post(job: HashJob, hs: Helper[]): TreeJob {
   const lay = layout(job.count);
-  // Only workers that have started take part: a run never waits for one to boot.
-  const hs = lay.chunks > 1 ? workers().filter((h) => Atomics.load(h.ctl, 1) === 1) : [];
   const shared = hs.length > 0;
   const tree = new Uint8Array(shared ? new SharedArrayBuffer(lay.bytes) : new ArrayBuffer(lay.bytes));
   // next chunk to claim, chunks done, then a done flag per chunk.
@@ -141,8 +155,39 @@ export function pageTree(job: HashJob): Buffer[] {
       Atomics.notify(h.ctl, 0);
     }
   }
+  return { job, lay, tree, counters };
+}
+
+/**
+ * Asks the workers to build a tree that will be needed soon (a readahead)
+ * while the main thread goes on simulating; pass the handle to `pageTree`
+ * later. Undefined when there is no worker or enough is in flight: nothing
+ * depends on the answer but speed.
+ */
+export function prefetchTree(job: HashJob): TreeJob | undefined {
+  if (job.versions.length) return undefined;
+  for (const j of inFlight) if (Atomics.load(j.counters, 1) >= j.lay.chunks) inFlight.delete(j);
+  if (inFlight.size >= MAX_IN_FLIGHT) return undefined;
+  const hs = ready();
+  if (hs.length === 0) return undefined;
+  const j = post(job, hs);
+  inFlight.add(j);
+  return j;
+}
+
+/**
+ * The Merkle levels of pages [first, first + count): their hashes first, the
+ * root last. `early`: the same tree asked for ahead, which this joins.
+ */
+export function pageTree(job: HashJob, early?: TreeJob): Buffer[] {
+  // A page rewritten since the readahead makes it stale.
+  let j = early && job.versions.length === 0 && early.job.first === job.first && early.job.count === job.count ? early : undefined;
+  if (j) inFlight.delete(j);
+  // Only workers that have started take part: a run never waits for one to boot.
+  j ??= post(job, layout(job.count).chunks > 1 ? ready() : []);
+  const { lay, tree, counters } = j;
   let here = work(job, lay, tree, counters, mainScratch);
-  if (shared) here += awaitChunks(job, lay, tree, counters);
+  if (tree.buffer instanceof SharedArrayBuffer) here += awaitChunks(job, lay, tree, counters);
   hashStats.chunks += lay.chunks;
   hashStats.byWorkers += lay.chunks - here;
   const levels = lay.sizes.map((n, l) => Buffer.from(tree.buffer, lay.offsets[l], n * 32));

@@ -4,7 +4,7 @@
 // confidential process begin with the marker `VMSEC-CONFIDENTIAL:<vm>:<process>:`.
 import type { VmModel } from '../model/semantic';
 import { fillPage, PAGE, pageSpec, type PageSpec } from './page-bytes';
-import { pageTree } from './page-hasher';
+import { pageTree, prefetchTree, type TreeJob } from './page-hasher';
 
 export { PAGE, MARKER_PREFIX } from './page-bytes';
 
@@ -78,8 +78,13 @@ export class PageSource {
   }
 
   /** The Merkle tree of consecutive pages: their SHA-256 hashes first, the root last (spread over worker threads). */
-  tree(first: number, count: number): Buffer[] {
-    return pageTree({ spec: this.spec, versions: this.rewritten(first, count), first, count });
+  tree(first: number, count: number, early?: TreeJob): Buffer[] {
+    return pageTree({ spec: this.spec, versions: this.rewritten(first, count), first, count }, early);
+  }
+
+  /** Asks worker threads to build that tree ahead of need: a handle for `tree`, or undefined when none can now. */
+  prefetch(first: number, count: number): TreeJob | undefined {
+    return prefetchTree({ spec: this.spec, versions: this.rewritten(first, count), first, count });
   }
 
   /** Consecutive pages one at a time, for sequential readers (checkpoints, migration). */
