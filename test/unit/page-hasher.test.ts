@@ -93,3 +93,19 @@ test('trees built ahead (readahead from a plan) equal trees built on demand, and
   const tree = checkTree(src, 512, 256);
   assert.deepEqual(ahead.proof('mem', 600, src)!.batch!.root, tree[tree.length - 1], 'the rewritten page is in its batch');
 });
+
+test('the Merkle node hash (SHA-256 of 64 bytes, in JavaScript) equals node:crypto on any input', async () => {
+  const fc = (await import('fast-check')).default;
+  const { sha256Pair } = await import('../../server/src/sim/sha256-pair');
+  fc.assert(fc.property(fc.uint8Array({ minLength: 96, maxLength: 96 }), fc.nat(32), fc.nat(32), (bytes, l, r) => {
+    const src = Buffer.from(bytes);
+    const out = Buffer.alloc(40);
+    sha256Pair(src, l, r, out, 8);
+    return out.subarray(8).equals(sha(src.subarray(l, l + 32), src.subarray(r, r + 32)));
+  }), { numRuns: 2000 });
+  // The FIPS 180-4 style check: 64 zero bytes.
+  const zero = Buffer.alloc(64);
+  const out = Buffer.alloc(32);
+  sha256Pair(zero, 0, 32, out, 0);
+  assert.equal(out.toString('hex'), 'f5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b');
+});

@@ -3,14 +3,11 @@
 // A level of n nodes has ceil(n/2) parents; an odd last node is paired with
 // itself.
 import { hash } from 'node:crypto';
-
-const pair = Buffer.allocUnsafe(64);
+import { sha256Pair } from './sha256-pair';
 
 /** Writes H(level[i] || level[j]) at `out[o..o+32)`. */
 export function hashPair(level: Uint8Array, i: number, j: number, out: Uint8Array, o: number): void {
-  pair.set(level.subarray(i * 32, i * 32 + 32), 0);
-  pair.set(level.subarray(j * 32, j * 32 + 32), 32);
-  out.set(hash('sha256', pair, 'buffer') as unknown as Buffer, o);
+  sha256Pair(level, i * 32, j * 32, out, o);
 }
 
 /** Parents [from, to) of a level of `n` nodes into `out` (at parent index × 32 from `base`). */
