@@ -63,10 +63,11 @@ function hashChunk(job: HashJob, lay: Layout, j: number, tree: Uint8Array, scrat
 /** Chunks hashed in this process so far, and how many of them by workers (for benchmarks and tests). */
 export const hashStats = { chunks: 0, byWorkers: 0 };
 
-/** Claims and hashes chunks until none is left; returns how many it did. */
-function work(job: HashJob, lay: Layout, tree: Uint8Array, counters: Int32Array, scratch: Buffer): number {
+/** Claims and hashes chunks (at most `max`) until none is left; returns how many it did. */
+function work(job: HashJob, lay: Layout, tree: Uint8Array, counters: Int32Array, scratch: Buffer, max = Infinity): number {
   const versions = job.versions.length ? new Map(job.versions) : undefined;
   for (let done = 0; ; done++) {
+    if (done >= max) return done;
     const j = Atomics.add(counters, 0, 1);
     if (j >= lay.chunks) return done;
     hashChunk(job, lay, j, tree, scratch, versions);
@@ -123,7 +124,7 @@ export async function stopHashWorkers(): Promise<void> {
 }
 
 /** A tree being built: its job, layout, shared buffers (also a handle for trees asked for ahead). */
-export interface TreeJob { job: HashJob; lay: Layout; tree: Uint8Array; counters: Int32Array }
+export interface TreeJob { job: HashJob; lay: Layout; tree: Uint8Array; counters: Int32Array; byMain: number }
 
 /** Trees asked for ahead that the workers may not have finished; more would only queue. */
 const inFlight = new Set<TreeJob>();
@@ -155,7 +156,7 @@ function post(job: HashJob, hs: Helper[]): TreeJob {
       Atomics.notify(h.ctl, 0);
     }
   }
-  return { job, lay, tree, counters };
+  return { job, lay, tree, counters, byMain: 0 };
 }
 
 /**
@@ -185,21 +186,28 @@ export function pageTree(job: HashJob, early?: TreeJob): Buffer[] {
   if (j) inFlight.delete(j);
   // Only workers that have started take part: a run never waits for one to boot.
   j ??= post(job, layout(job.count).chunks > 1 ? ready() : []);
-  const { lay, tree, counters } = j;
-  let here = work(job, lay, tree, counters, mainScratch);
-  if (tree.buffer instanceof SharedArrayBuffer) here += awaitChunks(job, lay, tree, counters);
+  const { lay, tree } = j;
+  j.byMain += work(job, lay, tree, j.counters, mainScratch);
+  if (tree.buffer instanceof SharedArrayBuffer) awaitChunks(j);
   hashStats.chunks += lay.chunks;
-  hashStats.byWorkers += lay.chunks - here;
+  hashStats.byWorkers += lay.chunks - j.byMain;
   const levels = lay.sizes.map((n, l) => Buffer.from(tree.buffer, lay.offsets[l], n * 32));
   return [...levels.slice(0, -1), ...merkleLevels(levels[levels.length - 1])];
 }
 
-/** Waits for the chunks workers claimed; after the timeout, hashes what is still missing here (and says how many). */
-function awaitChunks(job: HashJob, lay: Layout, tree: Uint8Array, counters: Int32Array): number {
+/**
+ * Waits for the chunks workers claimed, meanwhile hashing chunks of trees
+ * asked for ahead (work that is due anyway); after the timeout, hashes what
+ * is still missing here.
+ */
+function awaitChunks(t: TreeJob): void {
+  const { job, lay, tree, counters } = t;
   const deadline = Date.now() + WORKER_TIMEOUT_MS;
   for (;;) {
     const done = Atomics.load(counters, 1);
-    if (done >= lay.chunks) return 0;
+    if (done >= lay.chunks) return;
+    const other = [...inFlight].find((o) => Atomics.load(o.counters, 0) < o.lay.chunks);
+    if (other) { other.byMain += work(other.job, other.lay, other.tree, other.counters, mainScratch, 1); continue; }
     const left = deadline - Date.now();
     if (left <= 0) break;
     Atomics.wait(counters, 1, done, left);
@@ -207,9 +215,7 @@ function awaitChunks(job: HashJob, lay: Layout, tree: Uint8Array, counters: Int3
   // A worker stalled or died: its chunks are made here (the same bytes it would have written).
   for (const h of helpers ?? []) { drop(h); void h.worker.terminate(); }
   const versions = job.versions.length ? new Map(job.versions) : undefined;
-  let here = 0;
-  for (let j = 0; j < lay.chunks; j++) if (Atomics.load(counters, 2 + j) === 0) { hashChunk(job, lay, j, tree, mainScratch, versions); here++; }
-  return here;
+  for (let j = 0; j < lay.chunks; j++) if (Atomics.load(counters, 2 + j) === 0) { hashChunk(job, lay, j, tree, mainScratch, versions); t.byMain++; }
 }
 
 /** The worker's side: wait for jobs, take each, hash chunks until none is left. */
