@@ -94,6 +94,7 @@ export class Signer {
       const b = Math.floor(i / n);
       if (!seen.has(b)) { seen.add(b); this.planned.push({ space, pages, batch: b }); }
     }
+    this.readahead();
   }
 
   /** Asks for the next planned trees not built yet, as far as the workers take them. */

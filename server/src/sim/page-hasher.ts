@@ -132,6 +132,9 @@ const MAX_IN_FLIGHT = 8;
 
 function ready(): Helper[] { return workers().filter((h) => Atomics.load(h.ctl, 1) === 1); }
 
+/** Starts the workers now (they take ~40 ms to boot), for a run that will hash batches. */
+export function startHashWorkers(): void { workers(); }
+
 /** Starts the workers if need be and resolves with how many are ready, waiting up to `ms` for at least one. */
 export async function hashWorkersReady(ms = 20_000): Promise<number> {
   const until = Date.now() + ms;

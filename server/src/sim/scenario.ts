@@ -9,6 +9,7 @@ import { excludedProcesses, includesDisk, outputPath } from '../model/checkpoint
 import type { HostModel, VmModel } from '../model/semantic';
 import { DEFAULT_COSTS, Costs } from './costs';
 import { ForkRun } from './fork';
+import { startHashWorkers } from './page-hasher';
 import { Monitors, actionText } from './monitor';
 import { fileChunks, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { CertificateAuthority } from './certificates';
@@ -41,6 +42,8 @@ export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved,
   };
   const { ns, model } = resolved;
   const world = new World(model, seed, { ...DEFAULT_COSTS, ...options.costs }, result);
+  // Hashing threads boot while the world is set up, if any fork will hash batches.
+  if ([...model.forks.values()].some((f) => f.integrity.mode === 'batched')) startHashWorkers();
   const decls = [...ns.byName.values()].map((s) => s.decl);
   const monitors = new Monitors(world, decls.filter((x): x is A.MonitorDecl => (x as A.Decl).kind === 'monitor'));
   const cas = new CertificateAuthority(seed,
