@@ -109,3 +109,13 @@ test('the Merkle node hash (SHA-256 of 64 bytes, in JavaScript) equals node:cryp
   sha256Pair(zero, 0, 32, out, 0);
   assert.equal(out.toString('hex'), 'f5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b');
 });
+
+test('a confidential page of a process with an absurdly long name stays within its page', () => {
+  const name = 'p'.repeat(5000);
+  const src = new PageSource(1, 'v', 'mem', [{ name, first: 1, count: 1, confidential: true }], 3);
+  const span = src.span(1, 2);
+  assert.deepEqual(span.subarray(PAGE), src.page(2), 'the page after is untouched');
+  assert.deepEqual(span.subarray(0, PAGE), src.page(1), 'the page alone is made the same');
+  assert.equal(src.page(1).subarray(0, MARKER_PREFIX.length).toString('latin1'), MARKER_PREFIX);
+  assert.notDeepEqual(src.page(1), new PageSource(1, 'v', 'mem', [{ name, first: 0, count: 2, confidential: true }], 3).page(0), 'still distinct by index');
+});

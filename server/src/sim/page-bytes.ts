@@ -69,7 +69,8 @@ export function fillPage(spec: PageSpec, index: number, version: number, out: Ui
   const marker = spec.marks.length ? markerAt(spec, index) : undefined;
   // The identity follows the marker, so confidential pages stay distinct too.
   let h = at;
-  if (marker) for (let i = 0; i < marker.length; i++) out[h++] = marker.charCodeAt(i) & 0xff;
+  // A marker longer than the page (absurdly long names) is cut so the identity still fits.
+  if (marker) for (let i = 0; i < Math.min(marker.length, PAGE - 16); i++) out[h++] = marker.charCodeAt(i) & 0xff;
   out.set(t, h);
   h += 8;
   out[h++] = index >>> 24; out[h++] = (index >>> 16) & 0xff; out[h++] = (index >>> 8) & 0xff; out[h++] = index & 0xff;
