@@ -76,10 +76,10 @@ export class Signer {
   /** Batches the run will need, in about the order it will need them (for readahead). */
   private readonly planned: { space: Space; pages: PageSet; batch: number }[] = [];
   private planAt = 0;
-  /** Trees asked for ahead, by space and batch. */
-  private readonly early: Record<Space, Map<number, unknown>> = { mem: new Map(), disk: new Map(), desc: new Map() };
-  private earlyCount = 0;
+  /** Batches already in the plan, by space. */
   private readonly plannedSet: Partial<Record<Space, Set<number>>> = {};
+  /** Trees asked for ahead and not used yet, by space and batch. */
+  private readonly early: Record<Space, Map<number, unknown>> = { mem: new Map(), disk: new Map(), desc: new Map() };
   /** Real work done, for the simulated cost of the sender. */
   hashes = 0; signatures = 0;
 
@@ -100,14 +100,14 @@ export class Signer {
   /** Asks for the next planned trees not built yet, as far as the workers take them. */
   private readahead(): void {
     const n = (this.mode as { batch: number }).batch;
-    while (this.planAt < this.planned.length && this.earlyCount < MAX_EARLY) {
+    const { mem, disk, desc } = this.early;
+    while (this.planAt < this.planned.length && mem.size + disk.size + desc.size < MAX_EARLY) {
       const { space, pages, batch } = this.planned[this.planAt];
       if (!this.batches[space].has(batch)) {
         const first = batch * n;
         const handle = pages.prefetch!(first, Math.min(pages.count, first + n) - first);
         if (!handle) return;
         this.early[space].set(batch, handle);
-        this.earlyCount++;
       }
       this.planAt++;
     }
@@ -126,7 +126,7 @@ export class Signer {
       const first = b * n;
       const last = Math.min(pages.count, (b + 1) * n);
       const early = this.early[space].get(b);
-      if (early) { this.early[space].delete(b); this.earlyCount--; }
+      this.early[space].delete(b);
       const levels = pages.tree(first, last - first, early);
       this.hashes += last - first;
       const root = Buffer.from(levels[levels.length - 1]);

@@ -2,19 +2,13 @@
 // (small Buffers cost ~100 bytes each; a fork may hold millions of hashes).
 // A level of n nodes has ceil(n/2) parents; an odd last node is paired with
 // itself.
-import { hash } from 'node:crypto';
 import { sha256Pair } from './sha256-pair';
-
-/** Writes H(level[i] || level[j]) at `out[o..o+32)`. */
-export function hashPair(level: Uint8Array, i: number, j: number, out: Uint8Array, o: number): void {
-  sha256Pair(level, i * 32, j * 32, out, o);
-}
 
 /** Parents [from, to) of a level of `n` nodes into `out` (at parent index × 32 from `base`). */
 export function parents(level: Uint8Array, n: number, from: number, to: number, out: Uint8Array, base = 0): void {
   for (let p = from; p < to; p++) {
     const l = 2 * p;
-    hashPair(level, l, l + 1 < n ? l + 1 : l, out, base + p * 32);
+    sha256Pair(level, l * 32, (l + 1 < n ? l + 1 : l) * 32, out, base + p * 32);
   }
 }
 
@@ -35,11 +29,16 @@ export const nodeAt = (level: Buffer, i: number): Buffer => level.subarray(i * 3
 
 /** The root a leaf leads to through its sibling path. */
 export function rootFromPath(leaf: Buffer, position: number, path: Buffer[]): Buffer {
-  let h = leaf;
+  // Left and right children side by side; the parent replaces the node being carried up.
+  const pair = Buffer.alloc(64);
   let pos = position;
+  leaf.copy(pair, 0);
   for (const sib of path) {
-    h = hash('sha256', Buffer.concat(pos % 2 === 0 ? [h, sib] : [sib, h]), 'buffer') as unknown as Buffer;
+    const mine = pos % 2 === 0 ? 0 : 32;
+    if (mine === 32) pair.copyWithin(32, 0, 32);
+    sib.copy(pair, 32 - mine);
+    sha256Pair(pair, 0, 32, pair, 0);
     pos = Math.floor(pos / 2);
   }
-  return h;
+  return pair.subarray(0, 32);
 }

@@ -60,12 +60,15 @@ function hashChunk(job: HashJob, lay: Layout, j: number, tree: Uint8Array, scrat
   }
 }
 
+/** Rewritten pages of a job by index, when there are any. */
+const versionMap = (job: HashJob) => (job.versions.length ? new Map(job.versions) : undefined);
+
 /** Chunks hashed in this process so far, and how many of them by workers (for benchmarks and tests). */
 export const hashStats = { chunks: 0, byWorkers: 0 };
 
 /** Claims and hashes chunks (at most `max`) until none is left; returns how many it did. */
 function work(job: HashJob, lay: Layout, tree: Uint8Array, counters: Int32Array, scratch: Buffer, max = Infinity): number {
-  const versions = job.versions.length ? new Map(job.versions) : undefined;
+  const versions = versionMap(job);
   for (let done = 0; ; done++) {
     if (done >= max) return done;
     const j = Atomics.add(counters, 0, 1);
@@ -217,7 +220,7 @@ function awaitChunks(t: TreeJob): void {
   }
   // A worker stalled or died: its chunks are made here (the same bytes it would have written).
   for (const h of helpers ?? []) { drop(h); void h.worker.terminate(); }
-  const versions = job.versions.length ? new Map(job.versions) : undefined;
+  const versions = versionMap(job);
   for (let j = 0; j < lay.chunks; j++) if (Atomics.load(counters, 2 + j) === 0) { hashChunk(job, lay, j, tree, mainScratch, versions); t.byMain++; }
 }
 
