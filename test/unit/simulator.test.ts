@@ -211,3 +211,14 @@ test('the cost table can be overridden: a slower TPM quote delays readiness', ()
   const ws = run(text, {}, { tpmQuote: 500_000 })[0].transfers[0].ready_ms!;
   assert.ok(ws > normal + 400, `${ws} vs ${normal}`);
 });
+
+test('a live migration crosses the network in the clear: a tap sees the confidential pages; the wire size is the same untapped', () => {
+  const scenario = 'scenario "s" { at 0 ms migrate app to dst expect app is migrated }';
+  const [tapped] = run(topo('on dst', 'attacker e { tap net }') + scenario);
+  assert.equal(tapped.passed, true, JSON.stringify(tapped));
+  assert.equal(tapped.taps[0].confidential_seen, true);
+  assert.equal(tapped.taps[0].bytes, 64 * 2 ** 20, 'all 64 MiB of memory crossed');
+  const [quiet] = run(topo('on dst') + scenario);
+  assert.equal(quiet.passed, true);
+  assert.equal(quiet.stats.bytes_sent, tapped.stats.bytes_sent);
+});

@@ -30,21 +30,9 @@ export class PageSource {
   readonly spec: PageSpec;
   /** Pages rewritten since the start (a write on the source): their version. */
   private readonly versions = new Map<number, number>();
-  private readonly regions: Region[];
 
   constructor(seed: number, readonly vm: string, readonly space: 'mem' | 'disk', regions: Region[], readonly count: number) {
     this.spec = pageSpec(seed, vm, space, regions);
-    this.regions = regions;
-  }
-
-  regionOf(index: number): Region | undefined {
-    let lo = 0; let hi = this.regions.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const r = this.regions[mid];
-      if (index < r.first) hi = mid - 1; else if (index >= r.first + r.count) lo = mid + 1; else return r;
-    }
-    return undefined;
   }
 
   version(index: number): number { return this.versions.get(index) ?? 0; }

@@ -251,9 +251,12 @@ function migrate(world: World, vm: VmRuntime, to: HostModel): string | undefined
   const src = new PageSource(world.seed, model.name, 'mem', memoryLayout(model), pages);
   const from = vm.host;
   vm.state = 'paused';
+  // As for fork pages: the bytes are made only where something on the link reads them.
+  const observed = world.network.observed(link);
   for (let i = 0; i < pages; i += 256) {
-    const payload = Buffer.concat([...src.run(i, Math.min(256, pages - i))]);
-    world.network.send(from, link, 1, { kind: 'migrate', bytes: payload.length, payload, meta: null }, () => undefined);
+    const n = Math.min(256, pages - i);
+    const payload = observed ? src.span(i, n) : undefined;
+    world.network.send(from, link, 1, { kind: 'migrate', bytes: n * PAGE, payload, meta: null }, () => undefined);
   }
   const done = world.engine.now + world.network.transmitUs(link, model.memory) + link.latencyUs;
   world.engine.at(done, () => { vm.host = to; if (vm.state === 'paused') vm.state = 'migrated'; });
