@@ -1,33 +1,47 @@
-// `vmsec ckpt FILE`: read a checkpoint file back, check it is whole, and scan
-// it for the confidential marker (which processes' memory is in clear).
-import { readCheckpoint, fileChunks, CheckpointManifest } from '../sim/checkpoint';
+// `vmsec ckpt FILE`: read a checkpoint file back, verify it (schema and
+// digests: damage is reported, never accepted), and scan its records for the
+// confidential marker (which processes' memory is in clear). Every text that
+// comes from the file is printed with control characters escaped.
+import { verifyCheckpoint, CheckpointError, type CheckpointManifest } from '../sim/checkpoint';
 import { MARKER_PREFIX } from '../sim/pages';
+import { escapeControl } from '../model/escape-text';
 
 export interface CheckpointReport { manifest: CheckpointManifest; confidential_in_clear: string[] }
 
+/** Verifies the file and scans it; throws CheckpointError (a user-facing message) for a missing, foreign or damaged file. */
 export function inspectCheckpoint(file: string): CheckpointReport {
-  const manifest = readCheckpoint(file);
   const found = new Set<string>();
   const marker = Buffer.from(MARKER_PREFIX, 'latin1');
   let carry = Buffer.alloc(0);
-  for (const chunk of fileChunks(file)) {
+  const manifest = verifyCheckpoint(file, (chunk) => {
     // Keep a tail so a marker split across chunks is still found.
     const buf = Buffer.concat([carry, chunk]);
     for (let at = buf.indexOf(marker); at >= 0; at = buf.indexOf(marker, at + 1)) {
-      const end = buf.indexOf(0x3a, buf.indexOf(0x3a, at + marker.length) + 1);
-      if (end > 0) found.add(buf.subarray(at + marker.length, end).toString('latin1'));
+      const vmEnd = buf.indexOf(0x3a, at + marker.length);
+      const end = vmEnd < 0 ? -1 : buf.indexOf(0x3a, vmEnd + 1);
+      // A marker is cut at a page's end; names longer than that are not reported whole.
+      if (end > 0 && end - at < 4096) found.add(buf.subarray(at + marker.length, end).toString('latin1'));
     }
-    carry = buf.subarray(Math.max(0, buf.length - 256));
-  }
+    carry = buf.subarray(Math.max(0, buf.length - 4096));
+  });
   return { manifest, confidential_in_clear: [...found].sort() };
+}
+
+/** For the CLI: a report, or the error to print (exit 2: the input is missing, foreign or damaged). */
+export function checkpointReport(file: string): { ok: true; report: CheckpointReport } | { ok: false; error: string } {
+  try { return { ok: true, report: inspectCheckpoint(file) }; } catch (e) {
+    if (e instanceof CheckpointError) return { ok: false, error: e.message };
+    return { ok: false, error: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
 }
 
 export function formatCheckpoint(r: CheckpointReport): string {
   const m = r.manifest;
+  const t = escapeControl;
   return [
-    `${m.format}: checkpoint ${m.checkpoint} of vm ${m.vm}, taken at ${m.taken_at_ms} ms (seed ${m.seed})`,
-    `  memory: ${m.memory_pages} pages, ${m.sanitized.pages} sanitised; disk: ${m.disk_included ? `${m.disk_blocks} blocks, ${m.sanitized.blocks} sanitised` : 'not included'}`,
-    `  excluded: ${m.excluded.join(', ') || 'none'}; ${m.records} records`,
-    `  confidential data in clear: ${r.confidential_in_clear.map((x) => x.replace(':', '/')).join(', ') || 'none'}`,
+    `${m.format}: checkpoint ${t(m.checkpoint)} of vm ${t(m.vm)}, taken at ${m.taken_at_ms} ms (seed ${m.seed})`,
+    `  memory: ${m.memory_pages} pages, ${m.sanitized.pages} sanitised, ${m.zero.pages} zero (not stored); disk: ${m.disk_included ? `${m.disk_blocks} blocks, ${m.sanitized.blocks} sanitised, ${m.zero.blocks} unwritten (not stored)` : 'not included'}`,
+    `  excluded: ${m.excluded.map(t).join(', ') || 'none'}; ${m.records} records stored`,
+    `  confidential data in clear: ${r.confidential_in_clear.map((x) => t(x.replace(':', '/'))).join(', ') || 'none'}`,
   ].join('\n');
 }

@@ -25,6 +25,8 @@ export interface PageSpec {
   tag: Uint8Array;
   /** Confidential regions and their markers, by first index. */
   marks: { first: number; count: number; marker: string }[];
+  /** Free memory: its pages are all-zero bytes until written (version 0). */
+  zeros?: { first: number; count: number }[];
 }
 
 const pools = new Map<number, { pool: Uint8Array; shared: Uint8Array }>();
@@ -42,10 +44,11 @@ function poolFor(seed: number): { pool: Uint8Array; shared: Uint8Array } {
   return p;
 }
 
-export function pageSpec(seed: number, vm: string, space: string, regions: { name: string; first: number; count: number; confidential: boolean }[]): PageSpec {
+export function pageSpec(seed: number, vm: string, space: string, regions: { name: string; first: number; count: number; confidential: boolean; zero?: boolean }[]): PageSpec {
   const tag = derive(seed, 'bytes', space, vm).subarray(0, 8);
   const marks = regions.filter((r) => r.confidential).map((r) => ({ first: r.first, count: r.count, marker: `${MARKER_PREFIX}${vm}:${r.name}:` }));
-  return { ...poolFor(seed), tag: new Uint8Array(tag), marks };
+  const zeros = regions.filter((r) => r.zero).map((r) => ({ first: r.first, count: r.count }));
+  return { ...poolFor(seed), tag: new Uint8Array(tag), marks, ...(zeros.length ? { zeros } : {}) };
 }
 
 /** murmur3's finaliser: spreads consecutive indexes over the pool. */
@@ -62,6 +65,9 @@ function markerAt(spec: PageSpec, index: number): string | undefined {
 
 /** Writes page `index` (at `version`) into `out` at `at`. Pure: the same arguments give the same bytes anywhere. */
 export function fillPage(spec: PageSpec, index: number, version: number, out: Uint8Array, at: number): void {
+  if (version === 0 && spec.zeros) {
+    for (const z of spec.zeros) if (index >= z.first && index < z.first + z.count) { out.fill(0, at, at + PAGE); return; }
+  }
   const t = spec.tag;
   const id = (t[0] | (t[1] << 8) | (t[2] << 16) | (t[3] << 24)) ^ Math.imul(index, 0x9e3779b1) ^ Math.imul(version + 1, 0x27d4eb2f);
   const off = (mix(id) % OFFSETS) * 16;

@@ -8,9 +8,17 @@ import { pageTree, prefetchTree, type TreeJob } from './page-hasher';
 
 export { PAGE, MARKER_PREFIX } from './page-bytes';
 
-export interface Region { name: string; first: number; count: number; confidential: boolean }
+/** `zero`: free memory, whose pages are all-zero bytes (a checkpoint records them in its page map only). */
+export interface Region { name: string; first: number; count: number; confidential: boolean; zero?: boolean }
 
-/** Where each process's pages lie: in declaration order from page 0; the rest is kernel and free memory. */
+/** Kernel memory (code, page tables, caches) after the processes: real data, at most this much. */
+export const KERNEL_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Where each process's pages lie: in declaration order from page 0, then the
+ * kernel (at most 4 MiB), then free memory, which is zero (as in a real
+ * guest, where free pages are zeroed), so a checkpoint's size follows the data.
+ */
 export function memoryLayout(vm: VmModel): Region[] {
   const out: Region[] = [];
   let at = 0;
@@ -21,7 +29,9 @@ export function memoryLayout(vm: VmModel): Region[] {
     out.push({ name: p.name, first: at, count, confidential: p.confidential });
     at += count;
   }
-  if (at < total) out.push({ name: '', first: at, count: total - at, confidential: false });
+  const kernel = Math.min(total - at, KERNEL_BYTES / PAGE);
+  if (kernel > 0) { out.push({ name: '', first: at, count: kernel, confidential: false }); at += kernel; }
+  if (at < total) out.push({ name: '', first: at, count: total - at, confidential: false, zero: true });
   return out;
 }
 
