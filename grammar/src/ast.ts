@@ -6,7 +6,8 @@
 export interface Span { start: number; end: number }
 
 export interface Ident { text: string; span: Span }
-export interface Str { value: string; span: Span }
+/** A string; `escapes` lists escapes other than `\"` `\\` `\n` `\t`, which stand for the character itself (VMS005). */
+export interface Str { value: string; span: Span; escapes?: { text: string; span: Span }[] }
 export interface DigestLit { hex: string; span: Span }
 /** An IPv4 address or CIDR block. */
 export interface Addr { text: string; ip: number; prefix?: number; span: Span }

@@ -32,6 +32,23 @@ export function parseQuantity(text: string, span: Span): Quantity {
   return { text, number, unit, kind, value, span };
 }
 
+/** Escapes a string may hold; any other `\x` stands for `x` itself (VMS005 warns). */
+export const KNOWN_ESCAPES = new Set(['"', '\\', 'n', 't']);
+
+/** The escapes of a string literal (token text, quotes included) that are not known, with their spans. */
+export function unknownEscapes(literal: string, start: number): { text: string; span: Span }[] {
+  const out: { text: string; span: Span }[] = [];
+  for (let i = 1; i < literal.length - 1; i++) {
+    if (literal.charCodeAt(i) !== 92) continue;
+    const cp = literal.codePointAt(i + 1);
+    if (cp === undefined) break;
+    const c = String.fromCodePoint(cp);
+    if (!KNOWN_ESCAPES.has(c)) out.push({ text: `\\${c}`, span: { start: start + i, end: start + i + 1 + c.length } });
+    i += c.length;
+  }
+  return out;
+}
+
 /** The content of a string literal with `\"`, `\\`, `\n` (and `\t`) resolved. */
 export function unescapeString(literal: string): string {
   const inner = literal.slice(1, -1);

@@ -21,7 +21,9 @@ const declTypes = DECL_KEYWORDS.map((k) => KW[k]);
  * `base` is added to every offset (lexing a slice of a larger text).
  */
 export function lex(text: string, base = 0): { tokens: IToken[]; comments: Comment[]; problems: SyntaxProblem[] } {
-  const result = lexer.tokenize(text);
+  // A byte order mark at the very start is whitespace (editors strip it, so
+  // `check` must not see it as an error); the same length keeps offsets.
+  const result = lexer.tokenize(base === 0 && text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text);
   for (const t of result.tokens) {
     if (t.tokenType === Identifier) {
       const kw = keywordTypes.get(t.image as (typeof KEYWORDS)[number]);
@@ -33,11 +35,39 @@ export function lex(text: string, base = 0): { tokens: IToken[]; comments: Comme
     text: c.image, span: { start: base + c.startOffset, end: base + c.startOffset + c.image.length }, block: c.image.startsWith('/*'),
   }));
   const problems = result.errors.map((e) => {
-    const ch = text.charAt(e.offset);
-    const what = ch === '"' ? 'unterminated string' : `unexpected character ${JSON.stringify(ch)}`;
+    const what = text.charAt(e.offset) === '"' ? 'unterminated string' : `unexpected character ${describeChar(text, e.offset)}`;
     return { message: what, span: { start: base + e.offset, end: base + e.offset + Math.max(1, e.length) } };
   });
   return { tokens: result.tokens, comments, problems };
+}
+
+/** Characters that are easy to paste and hard to see, named in messages. */
+const CHAR_NAMES: Record<number, string> = {
+  0x00a0: 'no-break space', 0x00ad: 'soft hyphen', 0x0085: 'next line', 0x1680: 'ogham space mark',
+  0x2000: 'en quad', 0x2001: 'em quad', 0x2002: 'en space', 0x2003: 'em space', 0x2004: 'three-per-em space',
+  0x2005: 'four-per-em space', 0x2006: 'six-per-em space', 0x2007: 'figure space', 0x2008: 'punctuation space',
+  0x2009: 'thin space', 0x200a: 'hair space', 0x200b: 'zero width space', 0x200c: 'zero width non-joiner',
+  0x200d: 'zero width joiner', 0x200e: 'left-to-right mark', 0x200f: 'right-to-left mark',
+  0x2028: 'line separator', 0x2029: 'paragraph separator', 0x202f: 'narrow no-break space',
+  0x205f: 'medium mathematical space', 0x2060: 'word joiner', 0x3000: 'ideographic space',
+  0xfeff: 'zero width no-break space, a byte order mark', 0xfffd: 'replacement character',
+  0x2018: 'left single quotation mark', 0x2019: 'right single quotation mark',
+  0x201c: 'left double quotation mark; use a straight quote "', 0x201d: 'right double quotation mark; use a straight quote "',
+};
+
+/**
+ * A character as a message shows it: printable ASCII quoted (`"@"`);
+ * anything else by code point, with its name when it is a common invisible
+ * or look-alike one (`U+00A0 (no-break space)`).
+ */
+export function describeChar(text: string, offset: number): string {
+  const cp = text.codePointAt(offset) ?? 0;
+  if (cp > 0x20 && cp < 0x7f) return JSON.stringify(String.fromCodePoint(cp));
+  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  const name = CHAR_NAMES[cp] ?? (cp < 0x20 || cp === 0x7f || (cp >= 0x80 && cp < 0xa0) ? 'a control character' : undefined);
+  if (name) return `${hex} (${name})`;
+  // Other visible characters (letters of other scripts, symbols): show them too.
+  return /\p{L}|\p{N}|\p{P}|\p{S}/u.test(String.fromCodePoint(cp)) ? `${JSON.stringify(String.fromCodePoint(cp))} (${hex})` : hex;
 }
 
 /** Drops tokens nested deeper than MAX_NESTING, reporting the first place. */

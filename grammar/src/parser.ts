@@ -14,7 +14,7 @@ import {
   allTokens, Arrow, BiArrow, Cidr, Cmp, Comma, Digest, DECL_KEYWORDS, Identifier, Ipv4, KW, LCurly, LParen,
   LSquare, Quantity, RCurly, RParen, RSquare, StringLit,
 } from './tokens';
-import { parseAddr, parseQuantity, unescapeString } from './literals';
+import { parseAddr, parseQuantity, unescapeString, unknownEscapes } from './literals';
 import { errorMessageProvider } from './messages';
 import { closest } from './suggest';
 
@@ -39,6 +39,15 @@ export type BlockKind = keyof typeof BLOCK_WORDS;
 const BLOCK_SETS = Object.fromEntries(
   Object.entries(BLOCK_WORDS).map(([k, v]) => [k, new Set<string>(v)]),
 ) as Record<BlockKind, Set<string>>;
+
+/**
+ * `a or b …` / `a and b …` from the parts that could be read; undefined when
+ * none could (parse recovery: the condition is left out, its VMS000 says why).
+ */
+function joined(kind: 'or' | 'and', ops: A.Cond[]): A.Cond {
+  if (ops.length <= 1) return ops[0];
+  return { kind, operands: ops, span: { start: ops[0].span.start, end: ops[ops.length - 1].span.end } };
+}
 
 export class VmsecParser extends EmbeddedActionsParser {
   private decls: A.Decl[] = [];
@@ -163,13 +172,18 @@ export class VmsecParser extends EmbeddedActionsParser {
 
   private str = this.RULE('str', () => {
     const t = this.CONSUME(StringLit);
-    return this.ACTION((): A.Str => ({ value: t.image ? unescapeString(t.image) : '', span: this.span(t) }));
+    return this.ACTION((): A.Str => {
+      const str: A.Str = { value: t.image ? unescapeString(t.image) : '', span: this.span(t) };
+      const odd = t.image && !t.isInsertedInRecovery ? unknownEscapes(t.image, t.startOffset) : [];
+      if (odd.length) str.escapes = odd;
+      return str;
+    });
   }, { recoveryValueFunc: () => ({ value: '', span: this.here() }) });
 
   private addr = this.RULE('addr', () => {
     const t = this.OR([{ ALT: () => this.CONSUME(Ipv4) }, { ALT: () => this.CONSUME(Cidr) }]);
     return this.ACTION(() => parseAddr(t.image, this.span(t)));
-  });
+  }, { recoveryValueFunc: (): A.Addr => ({ text: '', ip: NaN, span: this.here() }) });
 
   private vmRef = this.RULE('vmRef', () => {
     const name = this.SUBRULE(this.name);
@@ -179,15 +193,15 @@ export class VmsecParser extends EmbeddedActionsParser {
       index = this.SUBRULE(this.qty);
       this.CONSUME(RSquare);
     });
-    return this.ACTION((): A.VmRef => ({ name, index, span: this.from(name.span) }));
-  });
+    return this.ACTION((): A.VmRef => ({ name, index: index && index.text ? index : undefined, span: this.from(name.span) }));
+  }, { recoveryValueFunc: (): A.VmRef => ({ name: { text: '', span: this.here() }, span: this.here() }) });
 
   private target = this.RULE('target', () => {
     const a = this.SUBRULE(this.name);
     let b: A.Ident | undefined;
     this.OPTION(() => { this.CONSUME(BiArrow); b = this.SUBRULE1(this.name); });
     return this.ACTION((): A.Target => ({ a, b, span: this.from(a.span) }));
-  });
+  }, { recoveryValueFunc: (): A.Target => ({ a: { text: '', span: this.here() }, span: this.here() }) });
 
   // ---- file and declarations ----
   private file = this.RULE('file', () => {
@@ -314,7 +328,7 @@ export class VmsecParser extends EmbeddedActionsParser {
         ALT: () => {
           const k = this.CONSUME(KW.hosts);
           const hs = this.SUBRULE(this.names);
-          this.ACTION(() => { d.hosts.push(...hs); d.hostsSpan = this.from(this.span(k)); });
+          this.ACTION(() => { for (const h of hs) d.hosts.push(h); d.hostsSpan = this.from(this.span(k)); });
         },
       },
       { ALT: () => { const p = this.SUBRULE(this.linkProp); this.ACTION(() => p && d.props.push(p)); } },
@@ -433,7 +447,8 @@ export class VmsecParser extends EmbeddedActionsParser {
       ALT: () => {
         const k = this.CONSUME(KW.default);
         const action = this.SUBRULE1(this.action);
-        return this.ACTION((): A.MonProp => { const p = this.kw(k); return { key: 'default', ...p, span: this.from(p.span), action }; });
+        // A property whose action could not be read is left out (its VMS000 says why).
+        return this.ACTION((): A.MonProp => { const p = this.kw(k); return (action ? { key: 'default', ...p, span: this.from(p.span), action } : undefined) as A.MonProp; });
       },
     },
     {
@@ -459,7 +474,7 @@ export class VmsecParser extends EmbeddedActionsParser {
         const window = this.SUBRULE2(this.qty);
         this.CONSUME1(KW.then);
         const action = this.SUBRULE3(this.action);
-        return this.ACTION((): A.MonProp => { const p = this.kw(k); return { key: 'escalate', ...p, span: this.from(p.span), count, window, action }; });
+        return this.ACTION((): A.MonProp => { const p = this.kw(k); return (action ? { key: 'escalate', ...p, span: this.from(p.span), count, window, action } : undefined) as A.MonProp; });
       },
     },
   ]) as A.MonProp, { recoveryValueFunc: () => undefined as unknown as A.MonProp });
@@ -503,15 +518,19 @@ export class VmsecParser extends EmbeddedActionsParser {
 
   // cond = term { or term } ; term = factor { and factor } ; factor = [not] ( "(" cond ")" | predicate )
   private cond = this.RULE('cond', (): A.Cond => {
-    const ops: A.Cond[] = [this.SUBRULE(this.term)];
-    this.MANY(() => { this.CONSUME(KW.or); const t = this.SUBRULE1(this.term); this.ACTION(() => ops.push(t)); });
-    return this.ACTION(() => (ops.length === 1 ? ops[0] : { kind: 'or', operands: ops, span: { start: ops[0].span.start, end: ops[ops.length - 1].span.end } }));
+    const ops: A.Cond[] = [];
+    const first = this.SUBRULE(this.term);
+    this.ACTION(() => first && ops.push(first));
+    this.MANY(() => { this.CONSUME(KW.or); const t = this.SUBRULE1(this.term); this.ACTION(() => t && ops.push(t)); });
+    return this.ACTION(() => joined('or', ops));
   });
 
   private term = this.RULE('term', (): A.Cond => {
-    const ops: A.Cond[] = [this.SUBRULE(this.factor)];
-    this.MANY(() => { this.CONSUME(KW.and); const f = this.SUBRULE1(this.factor); this.ACTION(() => ops.push(f)); });
-    return this.ACTION(() => (ops.length === 1 ? ops[0] : { kind: 'and', operands: ops, span: { start: ops[0].span.start, end: ops[ops.length - 1].span.end } }));
+    const ops: A.Cond[] = [];
+    const first = this.SUBRULE(this.factor);
+    this.ACTION(() => first && ops.push(first));
+    this.MANY(() => { this.CONSUME(KW.and); const f = this.SUBRULE1(this.factor); this.ACTION(() => f && ops.push(f)); });
+    return this.ACTION(() => joined('and', ops));
   });
 
   private factor = this.RULE('factor', (): A.Cond => {
@@ -523,12 +542,12 @@ export class VmsecParser extends EmbeddedActionsParser {
           const open = this.CONSUME(LParen);
           const c = this.SUBRULE(this.cond);
           this.CONSUME(RParen);
-          return this.ACTION(() => ({ ...c, span: this.from(this.span(open)) }) as A.Cond);
+          return this.ACTION(() => (c ? { ...c, span: this.from(this.span(open)) } as A.Cond : undefined));
         },
       },
       { ALT: () => this.SUBRULE(this.predicate) },
     ]);
-    return this.ACTION(() => (not ? { kind: 'not', operand: inner, span: this.from(this.span(not)) } : inner));
+    return this.ACTION(() => (not && inner ? { kind: 'not', operand: inner, span: this.from(this.span(not)) } : inner) as A.Cond);
   });
 
   private predicate = this.RULE('predicate', (): A.Cond => this.OR(this.alt.predicate ??= [
@@ -682,14 +701,15 @@ export class VmsecParser extends EmbeddedActionsParser {
         const k = this.CONSUME(KW.at);
         const at = this.SUBRULE1(this.qty);
         const body = this.SUBRULE(this.stepBody);
-        return this.ACTION((): A.ScenarioItem => { const p = this.kw(k); return { key: 'step', ...p, span: this.from(p.span), at, body }; });
+        // A step or expectation whose body could not be read is left out (its VMS000 says why).
+        return this.ACTION((): A.ScenarioItem => { const p = this.kw(k); return (body ? { key: 'step', ...p, span: this.from(p.span), at, body } : undefined) as A.ScenarioItem; });
       },
     },
     {
       ALT: () => {
         const k = this.CONSUME(KW.expect);
         const body = this.SUBRULE(this.expectBody);
-        return this.ACTION((): A.ScenarioItem => { const p = this.kw(k); return { key: 'expect', ...p, span: this.from(p.span), body }; });
+        return this.ACTION((): A.ScenarioItem => { const p = this.kw(k); return (body ? { key: 'expect', ...p, span: this.from(p.span), body } : undefined) as A.ScenarioItem; });
       },
     },
   ]), { recoveryValueFunc: () => undefined as unknown as A.ScenarioItem });

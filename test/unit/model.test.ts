@@ -62,7 +62,7 @@ test('restore … as NAME declares a vm for the rest of the scenario', () => {
 
 test('the workspace re-parses a file only when its text changes', () => {
   let text = 'host a { }';
-  const ws = new Workspace({ read: () => text });
+  const ws = new Workspace({ read: () => ({ ok: true, text }) });
   const first = ws.get('/x.vmsec');
   assert.equal(ws.get('/x.vmsec'), first);
   text = 'host b { }';

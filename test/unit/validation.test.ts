@@ -87,7 +87,7 @@ describe('VMS003 values and units', () => {
     ['host h { } vm v on h { } fork f of v { children 2 } scenario "s" { at 0 ms syscall f[3] p open() }', '3', /has 2 children; f\[3\] does not exist/],
     ['scenario "s" { at 5 GiB fork f }', '5 GiB', /step time needs a duration/],
     ['host h { } vm v on h { memory 1 GiB process p { memory 2 GiB } }', 'v', /need 2 GiB but the vm has 1 GiB/],
-    ['host h { } vm v on h { process p { } } checkpoint c of v { to "../../x.ckpt" }', '"../../x.ckpt"', /outside the workspace/],
+    ['host h { } vm v on h { process p { } } checkpoint c of v { to "../../x.ckpt" }', '"../../x.ckpt"', /checkpoint file '..\/..\/x.ckpt' cannot be written: \/x.ckpt is outside \/virtual\/ws/],
   ];
   for (const [text, at, msg] of cases) {
     test(`fails: ${at}`, () => {
@@ -195,4 +195,47 @@ test('the flagship sample has no diagnostics at all', async () => {
   const { readFileSync } = await import('node:fs');
   const text = readFileSync(new URL('../../samples/trusted-fork.vmsec', import.meta.url), 'utf8');
   assert.deepEqual(codes(text), []);
+});
+
+describe('VMS003 checkpoint paths, judged as the writer judges them', async () => {
+  const { mkdirSync, writeFileSync, symlinkSync } = await import('node:fs');
+  const nodePath = await import('node:path');
+  const { tempDir } = await import('../tmp');
+  const { Workspace } = await import('../../server/src/model/workspace');
+  const { validateFileSet } = await import('../../server/src/validation/validate');
+  const ws = tempDir('ckpath-');
+  const outside = tempDir('outside-');
+  mkdirSync(nodePath.join(ws, 'out'));
+  writeFileSync(nodePath.join(ws, 'notes.txt'), 'mine');
+  writeFileSync(nodePath.join(ws, 'old.ckpt'), 'VMSECCK2 an earlier checkpoint');
+  symlinkSync(outside, nodePath.join(ws, 'escape'));
+  const main = nodePath.join(ws, 'main.vmsec');
+  /** The VMS003 messages of a checkpoint with this `to`, validated against the real folder. */
+  const problems = (to: string) => {
+    const text = `host h { } vm v on h { } checkpoint c of v { to ${JSON.stringify(to)} }`;
+    writeFileSync(main, text);
+    const set = new Workspace({ read: (p) => ({ ok: true, text: readFileSync(p, 'utf8') }) }).fileSet(main)!;
+    return validateFileSet(set, { workspaceRoot: ws }).filter((d) => d.code === 'VMS003')
+      .map((d) => [text.slice(d.span.start, d.span.end), d.message]);
+  };
+  const { readFileSync } = await import('node:fs');
+  test('inside the workspace, new or an earlier checkpoint: fine (`..dots` is a name, not `..`)', () => {
+    assert.deepEqual(problems('..dots.ckpt'), []);
+    assert.deepEqual(problems('new/deeper/c.ckpt'), []);
+    assert.deepEqual(problems('old.ckpt'), []);
+  });
+  test('the scenario itself, or any file vmsec did not write', () => {
+    assert.deepEqual(problems('main.vmsec'), [['"main.vmsec"', `checkpoint file 'main.vmsec' cannot be written: ${main} already exists and was not written by vmsec (it does not start with "VMSECCK"); vmsec never replaces a file it did not write`]]);
+    assert.equal(problems('notes.txt').length, 1);
+  });
+  test('an existing folder, or a path ending in /', () => {
+    assert.deepEqual(problems('out'), [['"out"', `checkpoint file 'out' cannot be written: ${nodePath.join(ws, 'out')} is an existing folder, not a file`]]);
+    assert.deepEqual(problems('newdir/'), [['"newdir/"', `checkpoint file 'newdir/' cannot be written: ${nodePath.join(ws, 'newdir')}/ names a folder (it ends with a path separator), not a file`]]);
+  });
+  test('outside, by .. or through a symlinked folder', () => {
+    const [[at, message]] = problems('escape/c.ckpt');
+    assert.equal(at, '"escape/c.ckpt"');
+    assert.match(message, /^checkpoint file 'escape\/c.ckpt' cannot be written: .* is outside .*; vmsec writes only inside it$/);
+    assert.match(problems('../c.ckpt')[0][1], /is outside/);
+  });
 });

@@ -5,6 +5,7 @@
 import type * as A from '../../../grammar/src/ast';
 import type { SourceFile } from './source-file';
 import { Namespace } from './symbols';
+import { Limit, LIMITS, PAGE, within } from './limits';
 
 const GiB = 1024 ** 3;
 
@@ -13,6 +14,8 @@ export interface Located { path: string; decl: A.Decl }
 export interface BootModel extends Located { name: string; pcrs: { index: number; measurements: ({ text: string } | { digest: string })[] }[] }
 export interface HostModel extends Located {
   name: string; cpus: number; memory: number; hypervisor?: string;
+  /** Whether `cpus` is written (VMS018 compares vcpus only then). */
+  cpusDeclared: boolean;
   tpm?: 'ecdsa-p256' | 'rsa-2048'; boot?: BootModel; tenant?: string;
 }
 export interface LinkModel { path: string; decl: A.LinkDecl | A.NetworkDecl; name: string; hosts: HostModel[]; bandwidth: number; latencyUs: number; isNetwork: boolean }
@@ -54,9 +57,13 @@ function first<P extends { key: string }, K extends P['key']>(props: readonly P[
   for (const p of props) if (p.key === key) return p as Extract<P, { key: K }>;
   return undefined;
 }
-/** A numeric value if it is present and of the wanted kind; else undefined. */
-function num(q: A.Quantity | undefined, kind: A.QuantityKind): number | undefined {
-  return q && q.kind === kind && Number.isFinite(q.value) ? q.value : undefined;
+/**
+ * A value if it is present and within its documented limit; else undefined,
+ * so the default applies. The validator reports the value (VMS003), and
+ * nothing here grows with an out-of-range number.
+ */
+function num(q: A.Quantity | undefined, limit: Limit): number | undefined {
+  return within(q, limit);
 }
 
 export function buildModel(files: readonly SourceFile[], ns: Namespace): SemanticModel {
@@ -72,7 +79,7 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
     if (d.kind !== 'boot' || !owned(d)) continue;
     m.boots.set(d.name.text, {
       path, decl: d, name: d.name.text,
-      pcrs: d.pcrs.map((p) => ({ index: p.index.value, measurements: p.measurements.map((x) => ('hex' in x ? { digest: x.hex } : { text: x.value })) })),
+      pcrs: d.pcrs.filter((p) => within(p.index, LIMITS.pcr) !== undefined).map((p) => ({ index: p.index.value, measurements: p.measurements.map((x) => ('hex' in x ? { digest: x.hex } : { text: x.value })) })),
     });
   }
   for (const { path, decl: d } of decls) {
@@ -80,8 +87,9 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
     const tpm = first(d.props, 'tpm')?.value.text;
     m.hosts.set(d.name.text, {
       path, decl: d, name: d.name.text,
-      cpus: num(first(d.props, 'cpus')?.value, 'number') ?? 1,
-      memory: num(first(d.props, 'memory')?.value, 'size') ?? 64 * GiB,
+      cpus: num(first(d.props, 'cpus')?.value, LIMITS.hostCpus) ?? 1,
+      cpusDeclared: num(first(d.props, 'cpus')?.value, LIMITS.hostCpus) !== undefined,
+      memory: num(first(d.props, 'memory')?.value, LIMITS.hostMemory) ?? 64 * GiB,
       hypervisor: first(d.props, 'hypervisor')?.value.text,
       tpm: tpm === 'ecdsa-p256' || tpm === 'rsa-2048' ? tpm : undefined,
       boot: m.boots.get(first(d.props, 'boot')?.value.text ?? ''),
@@ -96,8 +104,8 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
       path, decl: d, isNetwork: d.kind === 'network',
       name: d.kind === 'link' ? `${d.a.text}<->${d.b.text}` : d.name.text,
       hosts: [...new Set(names.map((n) => m.hosts.get(n.text)).filter((h): h is HostModel => !!h))],
-      bandwidth: num(first(d.props, 'bandwidth')?.value, 'rate') ?? 1e9,
-      latencyUs: num(first(d.props, 'latency')?.value, 'duration') ?? 100,
+      bandwidth: num(first(d.props, 'bandwidth')?.value, LIMITS.bandwidth) ?? 1e9,
+      latencyUs: num(first(d.props, 'latency')?.value, LIMITS.latency) ?? 100,
     };
     m.links.push(link);
     if (link.isNetwork) networks.set(link.name, link);
@@ -111,17 +119,17 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
     const subnet = first(d.props, 'subnet')?.value;
     const vm: VmModel = {
       path, decl: d, name: d.name.text, host,
-      vcpus: num(first(d.props, 'vcpus')?.value, 'number') ?? 1,
-      memory: num(first(d.props, 'memory')?.value, 'size') ?? GiB,
-      disk: num(first(d.props, 'disk')?.value, 'size') ?? 0,
+      vcpus: num(first(d.props, 'vcpus')?.value, LIMITS.vmVcpus) ?? 1,
+      memory: num(first(d.props, 'memory')?.value, LIMITS.vmMemory) ?? GiB,
+      disk: num(first(d.props, 'disk')?.value, LIMITS.vmDisk) ?? 0,
       virtualization: virt === 'para' || virt === 'emulation' || virt === 'os-level' ? virt : 'full',
       vtpm: !!first(d.props, 'vtpm'),
       tenant: first(d.props, 'tenant')?.value.text,
       subnet: subnet && subnet.prefix !== undefined && Number.isFinite(subnet.ip) ? { ip: subnet.ip, prefix: subnet.prefix } : { ip: 0x0a000000, prefix: 24 },
-      workingset: num(first(d.props, 'workingset')?.value, 'percent') ?? 10,
+      workingset: num(first(d.props, 'workingset')?.value, LIMITS.workingset) ?? 10,
       processes: d.props.filter((p): p is A.ProcessDecl => p.key === 'process').map((p) => ({
         name: p.name.text, decl: p,
-        memory: num(first(p.props, 'memory')?.value, 'size') ?? 0,
+        memory: num(first(p.props, 'memory')?.value, LIMITS.processMemory) ?? 0,
         confidential: !!first(p.props, 'confidential'),
         files: p.props.flatMap((x) => (x.key === 'file' ? [x.value.value] : [])),
       })),
@@ -140,7 +148,7 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
     const mode = integ?.mode.text;
     m.forks.set(d.name.text, {
       path, decl: d, name: d.name.text, parent,
-      children: num(first(d.props, 'children')?.value, 'number') ?? 1,
+      children: num(first(d.props, 'children')?.value, LIMITS.children) ?? 1,
       // Without `on`, clones stay on the parent's host.
       on: on && on.length ? on : [parent.host],
       memory: first(d.props, 'memory')?.value.text === 'eager' ? 'eager' : 'lazy',
@@ -149,7 +157,7 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
       attestHosts: attest ? attest.value.map((b) => m.boots.get(b.text)).filter((b): b is BootModel => !!b) : undefined,
       attestVtpm: !!first(d.props, 'attest vtpm'),
       integrity: mode === 'per-page' ? { mode: 'per-page' }
-        : mode === 'batched' ? { mode: 'batched', batch: Math.max(1, num(integ?.batch, 'number') ?? 1) }
+        : mode === 'batched' ? { mode: 'batched', batch: num(integ?.batch, LIMITS.batch) ?? 2 }
           : { mode: 'none' },
       encrypt: !!first(d.props, 'encrypt'),
       transient: !!first(d.props, 'transient'),
@@ -162,7 +170,7 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
     for (const p of d.props) {
       if (p.key === 'tap') a.attacks.push({ kind: 'tap', links: targetLinks(m, networks, p.value), percent: 100, prop: p });
       else if (p.key === 'tamper' || p.key === 'drop' || p.key === 'replay') {
-        a.attacks.push({ kind: p.key, links: targetLinks(m, networks, p.target), percent: num(p.share, 'percent') ?? 0, prop: p });
+        a.attacks.push({ kind: p.key, links: targetLinks(m, networks, p.target), percent: num(p.share, LIMITS.attackShare) ?? 0, prop: p });
       } else if (p.key === 'vm') {
         const host = m.hosts.get(p.host.text);
         if (host) a.vms.push({ name: p.name.text, host, prop: p });
@@ -185,6 +193,24 @@ function targetLinks(m: SemanticModel, networks: Map<string, LinkModel>, t: A.Ta
   const a = m.hosts.get(t.a.text);
   const b = m.hosts.get(t.b.text);
   return a && b ? linksBetween(m, a, b) : [];
+}
+
+/** Page-map entries one child of this VM holds in the simulator: memory pages and disk blocks. */
+export function forkPagesPerChild(vm: VmModel): number {
+  return Math.ceil(vm.memory / PAGE) + Math.ceil(vm.disk / PAGE);
+}
+
+/** How many children land on each host, round-robin over `on`: counted, not listed per child. */
+export function childrenPerHost(f: ForkModel): Map<HostModel, number> {
+  const out = new Map<HostModel, number>();
+  const n = f.on.length;
+  const base = Math.floor(f.children / n);
+  const extra = f.children % n;
+  f.on.forEach((h, i) => {
+    const k = base + (i < extra ? 1 : 0);
+    if (k > 0) out.set(h, (out.get(h) ?? 0) + k);
+  });
+  return out;
 }
 
 /** The hosts each child of a fork is placed on, round-robin (index 0 = child 1). */

@@ -1,22 +1,25 @@
 // SPARC checkpoints: confidential processes should be excluded (VMS030), and
 // exclusion should follow IPC, since a kept peer's buffers hold what the
-// excluded process sent (VMS031). Output paths stay inside the workspace.
+// excluded process sent (VMS031). The output path is judged exactly as the
+// writer will judge it (model/guarded-write.ts), so `check` reports what
+// `run` would refuse: outside the workspace (by path segments, after
+// symlinks), an existing folder, a path ending in `/`, an existing file that
+// is not a vmsec checkpoint.
 import * as nodePath from 'node:path';
+import { writeProblem } from '../model/guarded-write';
+import { CHECKPOINT_MAGIC } from '../model/checkpoint-magic';
 import type * as A from '../../../grammar/src/ast';
-import { excludedProcesses, ipcMode } from '../model/checkpoint-plan';
+import { excludedProcesses, ipcMode, outputPath } from '../model/checkpoint-plan';
 import type { ValidationContext } from './context';
 
 export function checkCheckpoints(ctx: ValidationContext): void {
   for (const d of ctx.file.doc.decls) {
     if (d.kind !== 'checkpoint') continue;
     const to = d.props.find((p) => p.key === 'to') as A.ValueProp<'to', A.Str> | undefined;
-    if (to && to.value.value) {
-      const target = nodePath.resolve(nodePath.dirname(ctx.file.path), to.value.value);
-      const rel = nodePath.relative(ctx.workspaceRoot, target);
-      if (nodePath.isAbsolute(to.value.value) || rel.startsWith('..') || nodePath.isAbsolute(rel)) {
-        ctx.report(to.value.span, 'VMS003', `checkpoint file '${to.value.value}' is outside the workspace (${ctx.workspaceRoot}); write it below the folder of this file`);
-      }
-    }
+    // Without `to` (or with an empty one) the file is `<name>.ckpt`, which must be writable too.
+    const file = outputPath(d);
+    const problem = d.name.text || to?.value.value ? outputProblem(ctx, file) : undefined;
+    if (problem) ctx.report(to?.value.value ? to.value.span : d.name.span, 'VMS003', `checkpoint file '${file}' cannot be written: ${problem}`);
     const vm = ctx.model.vms.get(d.vm.text);
     if (!vm) continue;
     const excluded = excludedProcesses(vm, d);
@@ -37,5 +40,18 @@ export function checkCheckpoints(ctx: ValidationContext): void {
         `excluded process '${inside}' has ${e.channel} IPC with kept process '${outside}', whose buffers may hold its data; add \`ipc follow\` (or exclude '${outside}')`,
         { data: { checkpoint: d.name.text, process: outside } });
     }
+  }
+}
+
+/** Why the checkpoint file at `to` (relative to the declaring file's folder) cannot be written, if it cannot. */
+function outputProblem(ctx: ValidationContext, to: string): string | undefined {
+  if (to.includes('\0')) return 'a path cannot contain a NUL character';
+  const target = nodePath.resolve(nodePath.dirname(ctx.file.path), to);
+  // resolve() drops a trailing separator; the writer must still see that a folder was named.
+  const trailing = /[\\/]$/.test(to) ? nodePath.sep : '';
+  try {
+    return writeProblem(ctx.workspaceRoot, target + trailing, CHECKPOINT_MAGIC);
+  } catch (e) {
+    return (e as Error).message;
   }
 }

@@ -1,11 +1,14 @@
 // The fork plan against the topology and the attackers: attestation needs
 // TPMs (VMS010), remote targets should be attested (VMS011), pages need
 // integrity where attackers modify traffic (VMS012) and confidential memory
-// needs encryption where they listen (VMS013); children must fit (VMS014)
-// and be reachable (VMS015).
+// needs encryption where they listen (VMS013); children must fit their
+// hosts' memory and cpus (VMS014) and be reachable (VMS015). Children are
+// counted per host, never listed one by one, so the work does not grow with
+// `children`.
 import type * as A from '../../../grammar/src/ast';
 import { formatBytes } from '../../../grammar/src/literals';
-import { AttackKind, ForkModel, HostModel, LinkModel, linksBetween, placement } from '../model/semantic';
+import { AttackKind, childrenPerHost, ForkModel, forkPagesPerChild, HostModel, LinkModel, linksBetween } from '../model/semantic';
+import { groupDigits, MAX_FORK_PAGES } from '../model/limits';
 import type { ValidationContext } from './context';
 
 /** The name written in `on` for a host (or the fork's name when `on` is left out). */
@@ -31,8 +34,8 @@ export function checkForks(ctx: ValidationContext): void {
     if (f.path !== ctx.file.path) continue;
     const d = f.decl as A.ForkDecl;
     const source = f.parent.host;
-    const placed = placement(f);
-    const targets = [...new Set(placed)];
+    const perHost = childrenPerHost(f);
+    const targets = [...perHost.keys()];
     const remote = targets.filter((h) => h !== source);
     const attestProp = d.props.find((p) => p.key === 'attest hosts');
     const vtpmProp = d.props.find((p) => p.key === 'attest vtpm');
@@ -87,17 +90,25 @@ export function checkForks(ctx: ValidationContext): void {
       }
     }
     // VMS014
-    const perHost = new Map<HostModel, number>();
-    for (const h of placed) perHost.set(h, (perHost.get(h) ?? 0) + 1);
     for (const [h, n] of perHost) {
       const need = n * f.parent.memory;
+      const kids = `${n} ${n === 1 ? 'child' : 'children'}`;
       if (need > h.memory) {
-        ctx.report(hostSpan(f, h), 'VMS014', `${n} ${n === 1 ? 'child' : 'children'} of ${formatBytes(f.parent.memory)} on host '${h.name}' need ${formatBytes(need)}, but it has ${formatBytes(h.memory)}; add hosts to \`on\` or lower \`children\``);
+        ctx.report(hostSpan(f, h), 'VMS014', `${kids} of ${formatBytes(f.parent.memory)} on host '${h.name}' need ${formatBytes(need)}, but it has ${formatBytes(h.memory)}; add hosts to \`on\` or lower \`children\``);
+      }
+      const cpus = n * f.parent.vcpus;
+      if (h.cpusDeclared && cpus > h.cpus) {
+        ctx.report(hostSpan(f, h), 'VMS014', `${kids} of ${f.parent.vcpus} ${f.parent.vcpus === 1 ? 'vcpu' : 'vcpus'} on host '${h.name}' need ${cpus} cpus, but it has ${h.cpus}; add hosts to \`on\` or lower \`children\``);
       }
     }
     // Children take addresses subnet + vmid + 1; they must fit in the subnet.
     const room = 2 ** (32 - f.parent.subnet.prefix) - 2;
     const children = d.props.find((p) => p.key === 'children') as A.ValueProp<'children', A.Quantity> | undefined;
+    // Each child keeps a map of the parent's pages and blocks in the simulator.
+    const pages = f.children * forkPagesPerChild(f.parent);
+    if (pages > MAX_FORK_PAGES) {
+      ctx.report(children?.value.span ?? d.name.span, 'VMS003', `${f.children} ${f.children === 1 ? 'child' : 'children'} of vm '${f.parent.name}' (${formatBytes(f.parent.memory)} memory${f.parent.disk ? `, ${formatBytes(f.parent.disk)} disk` : ''}) make ${groupDigits(pages)} pages to track; the limit is ${groupDigits(MAX_FORK_PAGES)} (1 TiB of child memory and disk in all); lower \`children\` or the vm's memory`);
+    }
     if (f.children + 1 > room) {
       ctx.report(children?.value.span ?? d.name.span, 'VMS003', `${f.children} children do not fit in the /${f.parent.subnet.prefix} subnet of vm '${f.parent.name}' (room for ${Math.max(0, room - 1)}); use a larger subnet`);
     }

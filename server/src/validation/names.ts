@@ -1,12 +1,48 @@
 // VMS001 (undeclared), VMS016 (wrong kind) and VMS002 (declared twice).
 import type * as A from '../../../grammar/src/ast';
-import { closest } from '../../../grammar/src/suggest';
+import { closest, suggestBudget } from '../../../grammar/src/suggest';
 import { KIND_WORDS, Sym } from '../model/symbols';
 import type { ValidationContext } from './context';
 
+/** At most ten names, then how many more: a message stays short whatever the file holds. */
+function listSome(names: Iterable<string>, size: number): string {
+  const shown: string[] = [];
+  for (const n of names) { if (shown.length === 10) break; shown.push(n); }
+  return size > shown.length ? `${shown.join(', ')} and ${size - shown.length} more` : shown.join(', ');
+}
+
 function article(word: string): string { return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`; }
 
+/**
+ * Declared names of the wanted kinds, grouped by length, built once per set
+ * of kinds: each unresolved name then looks only at names of a similar length.
+ */
+function candidateIndex(ctx: ValidationContext): (kinds: readonly string[], word: string) => Iterable<string> {
+  const byKinds = new Map<string, Map<number, string[]>>();
+  return function* (kinds, word) {
+    const key = kinds.join(',');
+    let byLength = byKinds.get(key);
+    if (!byLength) {
+      byLength = new Map();
+      for (const s of ctx.ns.byName.values()) {
+        if (!kinds.includes(s.kind)) continue;
+        const list = byLength.get(s.name.length);
+        if (list) list.push(s.name); else byLength.set(s.name.length, [s.name]);
+      }
+      byKinds.set(key, byLength);
+    }
+    // closest() accepts at most a third of the word's length in edits.
+    const reach = Math.max(1, Math.floor(word.length / 3));
+    for (let d = 0; d <= reach; d++) {
+      yield* byLength.get(word.length - d) ?? [];
+      if (d > 0) yield* byLength.get(word.length + d) ?? [];
+    }
+  };
+}
+
 export function checkReferences(ctx: ValidationContext): void {
+  const budget = suggestBudget();
+  const similar = candidateIndex(ctx);
   for (const r of ctx.refs) {
     if (r.target) continue;
     const wanted = r.expected.map((k) => KIND_WORDS[k]).join(' or ');
@@ -20,15 +56,14 @@ export function checkReferences(ctx: ValidationContext): void {
     }
     if (r.expected.includes('process')) {
       if (!r.owner) continue;
-      const candidates = [...(ctx.ns.processesOf(r.owner.name)?.keys() ?? [])];
-      const guess = closest(r.ident.text, candidates);
+      const procs = ctx.ns.processesOf(r.owner.name) ?? new Map<string, Sym>();
+      const guess = closest(r.ident.text, procs.keys(), budget);
       ctx.report(r.ident.span, 'VMS001',
-        `vm '${r.owner.name}' has no process '${r.ident.text}'${guess ? ` — did you mean '${guess}'?` : candidates.length ? `; its processes are ${candidates.join(', ')}` : ''}`,
+        `vm '${r.owner.name}' has no process '${r.ident.text}'${guess ? ` — did you mean '${guess}'?` : procs.size ? `; its processes are ${listSome(procs.keys(), procs.size)}` : ''}`,
         { data: { name: r.ident.text, kinds: r.expected, suggestion: guess } });
       continue;
     }
-    const candidates = [...ctx.ns.byName.values()].filter((s) => r.expected.includes(s.kind)).map((s) => s.name);
-    const guess = closest(r.ident.text, candidates);
+    const guess = closest(r.ident.text, similar(r.expected, r.ident.text), budget);
     ctx.report(r.ident.span, 'VMS001',
       `${wanted} '${r.ident.text}' is not declared${guess ? ` — did you mean '${guess}'?` : `; declare it with \`${r.expected[0] === 'attacker-vm' ? 'vm' : r.expected[0]} ${r.ident.text} …\``}`,
       { data: { name: r.ident.text, kinds: r.expected, suggestion: guess } });

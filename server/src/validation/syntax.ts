@@ -1,6 +1,28 @@
-// VMS000: what the lexer and parser could not read.
+// VMS000: what the lexer and parser could not read. VMS005: an escape in a
+// string other than \" \\ \n \t, which stands for the character itself.
+import type * as A from '../../../grammar/src/ast';
 import type { ValidationContext } from './context';
 
 export function checkSyntax(ctx: ValidationContext): void {
   for (const p of ctx.file.doc.problems) ctx.report(p.span, 'VMS000', p.message);
+  for (const s of strings(ctx.file.doc.decls)) {
+    for (const e of s.escapes ?? []) {
+      ctx.report(e.span, 'VMS005', `unknown escape '${e.text}' in a string; it stands for '${e.text.slice(1)}' — write '${e.text.slice(1)}' alone, or '\\\\' for a backslash`);
+    }
+  }
+}
+
+/** Every string literal of a syntax tree, found without recursion (the tree's depth follows the input). */
+function strings(root: unknown): A.Str[] {
+  const out: A.Str[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) { for (let i = node.length - 1; i >= 0; i--) stack.push(node[i]); continue; }
+    const o = node as Record<string, unknown>;
+    if (typeof o.value === 'string' && o.span && 'escapes' in o) { out.push(o as unknown as A.Str); continue; }
+    for (const key in o) if (key !== 'span' && key !== 'keySpan' && typeof o[key] === 'object') stack.push(o[key]);
+  }
+  return out;
 }
