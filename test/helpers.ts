@@ -9,7 +9,7 @@ export const ROOT = '/virtual/ws';
 
 export function memoryWorkspace(files: Record<string, string>): Workspace {
   const byPath = new Map(Object.entries(files).map(([k, v]) => [nodePath.resolve(ROOT, k), v]));
-  return new Workspace({ read: (p) => byPath.get(p) });
+  return new Workspace({ read: (p) => { const text = byPath.get(p); return text === undefined ? { ok: false, error: 'does not exist' } : { ok: true, text }; } });
 }
 
 export interface Found { code: string; severity: string; message: string; text: string; line: number; col: number }

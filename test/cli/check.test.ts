@@ -71,7 +71,7 @@ test('folders are searched and imported files are checked too', () => {
   const dir = workdir({ 'a/main.vmsec': 'import "../lib/hosts.vmsec"\nvm v on h { }', 'lib/hosts.vmsec': 'host h { cpus 0 }' });
   const r = vmsec(['check', 'a'], dir);
   assert.equal(r.code, 1);
-  assert.match(r.out, /lib\/hosts\.vmsec:1:15: error VMS003 cpus must be at least 1/);
+  assert.match(r.out, /lib\/hosts\.vmsec:1:15: error VMS003 cpus must be between 1 and /);
 });
 
 test('all samples check with no errors', () => {

@@ -1,7 +1,10 @@
 // Output formats of `vmsec check`: text lines, JSON, SARIF 2.1.0.
 import { CODES, Diagnostic } from '../model/diagnostics';
 import type { SourceFile } from '../model/source-file';
+import * as nodePath from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { displayPath } from './files';
+import { DOCS_URL, codeHelpUri } from '../model/help-uri';
 
 export interface Located { file: string; line: number; col: number; endLine: number; endCol: number; d: Diagnostic }
 
@@ -25,9 +28,18 @@ export function formatJson(items: Located[]): string {
   }, null, 2);
 }
 
-export const DOCS_URL = 'https://github.com/vmsec/vmsec/blob/main/docs/language.md';
+export { DOCS_URL, codeHelpUri };
 
-export function codeHelpUri(code: string): string { return `${DOCS_URL}#${code.toLowerCase()}`; }
+/** A SARIF artifact location: a relative URI reference (each segment
+ *  percent-encoded) against %SRCROOT% — the working folder — for files
+ *  inside it, an absolute file:// URI (and no base) for the others. */
+export function artifactLocation(absPath: string, cwd = process.cwd()): { uri: string; uriBaseId?: string } {
+  const rel = nodePath.relative(cwd, absPath);
+  if (rel && !rel.startsWith('..') && !nodePath.isAbsolute(rel)) {
+    return { uri: rel.split(nodePath.sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+  }
+  return { uri: pathToFileURL(absPath).href };
+}
 
 export function formatSarif(items: Located[], version: string): string {
   const ids = Object.keys(CODES) as (keyof typeof CODES)[];
@@ -46,11 +58,12 @@ export function formatSarif(items: Located[], version: string): string {
         },
       },
       columnKind: 'utf16CodeUnits',
+      originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(process.cwd()).href.replace(/\/?$/, '/') } },
       results: items.map((x) => ({
         ruleId: x.d.code, ruleIndex: ids.indexOf(x.d.code), level: level(x.d.severity), message: { text: x.d.message },
         locations: [{
           physicalLocation: {
-            artifactLocation: { uri: x.file.split('\\').join('/'), uriBaseId: '%SRCROOT%' },
+            artifactLocation: artifactLocation(nodePath.resolve(x.d.path)),
             region: { startLine: x.line, startColumn: x.col, endLine: x.endLine, endColumn: Math.max(x.endCol, x.endLine === x.line ? x.col + 1 : 1) },
           },
         }],

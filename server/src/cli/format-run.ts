@@ -1,9 +1,17 @@
 // Output formats of `vmsec run`: text for people, JSON (LANGUAGE.md §5) and
 // JUnit XML for CI.
-import type { RunResult, ScenarioResult } from '../sim/results';
+import type { RunResult, ScenarioResult, TransferResult } from '../sim/results';
 import { displayPath } from './files';
 
 function ms(x: number): string { return `${Number(x.toFixed(3))} ms`; }
+
+/** "ready at 3 ms", or the state and why — without saying "not created" twice
+ *  when the reason already starts with the state. */
+function childStatus(t: TransferResult): string {
+  if (t.ready_ms !== null) return `ready at ${ms(t.ready_ms)}`;
+  if (!t.failed) return t.state;
+  return t.failed.startsWith(t.state) ? t.failed : `${t.state} — ${t.failed}`;
+}
 
 export function formatRunText(r: RunResult): string {
   const out: string[] = [];
@@ -15,7 +23,7 @@ export function formatRunText(r: RunResult): string {
       out.push(`  attest ${a.kind} ${a.verifier} → ${a.target}: ${a.passed ? 'passed' : `failed ${f?.id}${f?.expected ? ` (expected ${f.expected.slice(0, 16)}…, actual ${f.actual?.slice(0, 16)}…)` : ''}`}${a.attempts > 1 ? ` after ${a.attempts} attempts` : ''}`);
     }
     for (const t of s.transfers) {
-      out.push(`  child  ${t.child} on ${t.host} (${t.ip}): ${t.ready_ms !== null ? `ready at ${ms(t.ready_ms)}` : t.state}${t.failed ? ` — ${t.failed}` : ''}; pages sent ${t.pages.sent}, verified ${t.pages.verified}, rejected ${t.pages.rejected}, fetched ${t.pages.fetched}${t.blocks.sent ? `; blocks sent ${t.blocks.sent}, rejected ${t.blocks.rejected}` : ''}; ${t.bytes} bytes${t.corrupted_accepted ? `; ${t.corrupted_accepted} CORRUPTED pages accepted` : ''}`);
+      out.push(`  child  ${t.child} on ${t.host} (${t.ip}): ${childStatus(t)}; pages sent ${t.pages.sent}, verified ${t.pages.verified}, rejected ${t.pages.rejected}, fetched ${t.pages.fetched}${t.blocks.sent ? `; blocks sent ${t.blocks.sent}, rejected ${t.blocks.rejected}` : ''}; ${t.bytes} bytes${t.corrupted_accepted ? `; ${t.corrupted_accepted} CORRUPTED pages accepted` : ''}`);
     }
     for (const t of s.taps) out.push(`  tap    ${t.attacker} on ${t.link}: ${t.messages} messages, ${t.bytes} bytes, confidential marker ${t.confidential_seen ? 'SEEN in clear' : 'not seen'}`);
     for (const e of s.errors) if (!s.steps.some((st) => st.line === e.line && !st.ok)) out.push(`  ERROR ${displayPath(r.file)}:${e.line} ${e.message}`);
@@ -31,14 +39,34 @@ export function formatRunJson(r: RunResult): string {
   return JSON.stringify({ file: displayPath(r.file), scenarios: r.scenarios }, null, 2);
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Several files' results: `{"files":[{"file","scenarios"}]}`. */
+export function formatRunJsonFiles(rs: RunResult[]): string {
+  return JSON.stringify({ files: rs.map((r) => ({ file: displayPath(r.file), scenarios: r.scenarios })) }, null, 2);
+}
 
-export function formatRunJunit(r: RunResult): string {
-  const suite = (s: ScenarioResult) => {
-    const cases = s.expectations.map((e) => `    <testcase classname="${esc(s.name)}" name="${esc(`line ${e.line}: ${e.text}`)}">${e.passed ? '' : `<failure message="${esc(`actual: ${e.actual}`)}"/>`}</testcase>`);
-    for (const e of s.errors) cases.push(`    <testcase classname="${esc(s.name)}" name="${esc(`line ${e.line}: step`)}"><error message="${esc(e.message)}"/></testcase>`);
+// XML 1.0 allows tab, LF, CR and U+0020 up: other control characters, lone
+// surrogates and U+FFFE/U+FFFF make a document ill-formed, whatever the
+// escaping. They are shown as visible escapes (\x1b), like on the terminal.
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Text safe in an XML attribute value or element content. */
+export function xmlText(s: string): string {
+  return s
+    .replace(NOT_XML, (c) => { const n = c.charCodeAt(0); return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`; })
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+    // Attribute values would have their line breaks and tabs normalised to spaces.
+    .replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+}
+
+export function formatRunJunit(rs: RunResult[]): string {
+  const esc = xmlText;
+  const suite = (r: RunResult, s: ScenarioResult) => {
+    const file = esc(displayPath(r.file));
+    const cases = s.expectations.map((e) => `    <testcase classname="${esc(s.name)}" name="${esc(`line ${e.line}: ${e.text}`)}" file="${file}">${e.passed ? '' : `<failure message="${esc(`actual: ${e.actual}`)}"/>`}</testcase>`);
+    for (const e of s.errors) cases.push(`    <testcase classname="${esc(s.name)}" name="${esc(`line ${e.line}: step`)}" file="${file}"><error message="${esc(e.message)}"/></testcase>`);
     const failures = s.expectations.filter((e) => !e.passed).length;
-    return `  <testsuite name="${esc(s.name)}" tests="${cases.length}" failures="${failures}" errors="${s.errors.length}" time="${(s.stats.wall_ms / 1000).toFixed(3)}">\n${cases.join('\n')}\n  </testsuite>`;
+    return `  <testsuite name="${esc(s.name)}" tests="${cases.length}" failures="${failures}" errors="${s.errors.length}" time="${(s.stats.wall_ms / 1000).toFixed(3)}" file="${file}">\n${cases.join('\n')}\n  </testsuite>`;
   };
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${esc(displayPath(r.file))}">\n${r.scenarios.map(suite).join('\n')}\n</testsuites>`;
+  const name = rs.length === 1 ? displayPath(rs[0].file) : 'vmsec';
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${esc(name)}">\n${rs.flatMap((r) => r.scenarios.map((s) => suite(r, s))).join('\n')}\n</testsuites>`;
 }

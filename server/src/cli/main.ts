@@ -1,65 +1,143 @@
-// The `vmsec` command line. Exit codes: check 0/1 (errors found); 2 for misuse.
+// The `vmsec` command line. One exit-code contract for every subcommand:
+//   0 ok · 1 findings (check errors, failed expectations or steps)
+//   2 usage, input or I/O error (unknown option, missing or unreadable file,
+//     a file with errors given to run, a damaged checkpoint, a refused write)
+// Nothing reaches the user as a raw stack trace: an unexpected exception is
+// "vmsec: internal error: …" and exit 2 (the stack with VMSEC_DEBUG=1).
+import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import pkg from '../../../package.json';
 import { checkFiles } from './check';
-import { collectVmsecFiles } from './files';
+import { collectVmsecFiles, Collected, diskReader, displayPath } from './files';
 import { formatJson, formatSarif, formatText, locate } from './format-check';
-import { diskReader } from './files';
 import { Workspace } from '../model/workspace';
+import { validateFiles } from '../validation/validate-files';
 import { runFileSet } from '../sim/run';
-import { formatRunJson, formatRunJunit, formatRunText } from './format-run';
-import { exportQuotes } from './export-quotes';
-import { formatCheckpoint, inspectCheckpoint } from './ckpt';
-import { readFileSync } from 'node:fs';
-import { Costs, DEFAULT_COSTS } from '../sim/costs';
+import type { RunResult } from '../sim/results';
+import { formatRunJson, formatRunJsonFiles, formatRunJunit, formatRunText } from './format-run';
+import { exportQuotes, prepareExportFolder } from './export-quotes';
+import { checkpointReport, formatCheckpoint } from './ckpt';
+import { CostsError, readCostsFile } from './costs-file';
+import { parseOptions, parseSize, ParsedArgs, UsageError } from './args';
+import { escapeControl } from '../model/escape-text';
+import { WriteRefused } from '../model/guarded-write';
+import { formatBytes } from '../model/source-reader';
+import { DEFAULT_MAX_CHECKPOINT_BYTES } from '../sim/checkpoint';
+
+/** An input or I/O problem: exit 2 with a one-line message, without the usage text. */
+class InputError extends Error {}
+
+const MAX_CHECKPOINT_LIMIT = 1024 ** 4;
+
+const SYNOPSIS: Record<string, string> = {
+  check: 'vmsec check PATH... [--format text|json|sarif] [--root DIR]',
+  run: 'vmsec run PATH... [--scenario NAME] [--format text|json|junit] [--root DIR]\n            [--checkpoint-dir DIR] [--max-checkpoint-size SIZE] [--export-quotes DIR] [--costs FILE]',
+  ckpt: 'vmsec ckpt FILE [--format text|json]',
+};
+
+const HELP: Record<string, string> = {
+  check: `usage: ${SYNOPSIS.check}
+
+Parse and validate .vmsec files and every file they import (folders are
+searched for .vmsec files).
+
+  --format text|json|sarif  output format (default text)
+  --root DIR                checkpoint paths must stay inside DIR (default:
+                            the folder of each file)
+  --                        end of options: every later argument is a path
+  -h, --help                this help
+
+exit 0 no errors (warnings allowed), 1 errors found, 2 misuse or unreadable input`,
+  run: `usage: ${SYNOPSIS.run}
+
+Run the scenarios of each file (a folder: of every .vmsec file in it). A
+file set with errors in any of its files, imports included, is not run.
+
+  --scenario NAME            run only the scenario titled NAME
+  --format text|json|junit   output format (default text)
+  --root DIR                 checkpoint files must stay inside DIR (default:
+                             the folder of each file)
+  --checkpoint-dir DIR       write checkpoint files below DIR instead
+  --max-checkpoint-size SIZE largest checkpoint file, e.g. 500MB, 2GiB
+                             (default 1GiB)
+  --export-quotes DIR        write every TPM quote for tpm2_checkquote
+  --costs FILE               JSON object overriding simulator costs
+  --                         end of options
+  -h, --help                 this help
+
+exit 0 every expectation passed, 1 an expectation or a step failed,
+2 misuse, a file with errors, or an input or I/O error`,
+  ckpt: `usage: ${SYNOPSIS.ckpt}
+
+Read a checkpoint file, verify it (schema and digests), and list the
+processes whose memory is in it in clear.
+
+  --format text|json  output format (default text)
+  --                  end of options
+  -h, --help          this help
+
+exit 0 a whole checkpoint, 2 misuse or a missing, foreign or damaged file`,
+};
 
 const USAGE = `usage:
-  vmsec check PATH... [--format text|json|sarif] [--root DIR]
-  vmsec run FILE [--scenario NAME] [--format text|json|junit] [--export-quotes DIR] [--checkpoint-dir DIR] [--costs FILE]
-  vmsec ckpt FILE [--format text|json]
+  ${SYNOPSIS.check}
+  ${SYNOPSIS.run}
+  ${SYNOPSIS.ckpt}
   vmsec --version
+  vmsec SUBCOMMAND --help
 
 check   parse and validate .vmsec files (folders are searched); exit 1 if any error
-run     run the scenarios of a file; exit 0 if every expectation passes, 1 if one
-        fails, 2 if the file has errors or the command is misused
-ckpt    read a checkpoint file, check it, and scan it for confidential data in clear`;
+run     run the scenarios of files or folders; exit 0 if every expectation passes,
+        1 if one fails, 2 if a file has errors or the command is misused
+ckpt    read a checkpoint file, check it, and scan it for confidential data in clear
 
-class UsageError extends Error {}
+exit codes: 0 ok, 1 findings or failed expectations, 2 usage, input or I/O error`;
 
-interface Parsed { command: string; positional: string[]; flags: Map<string, string> }
-
-function parseArgs(argv: string[]): Parsed {
-  const [command = '', ...rest] = argv;
-  const positional: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
-      else {
-        const v = rest[i + 1];
-        if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
-        flags.set(a.slice(2), v);
-        i++;
-      }
-    } else positional.push(a);
-  }
-  return { command, positional, flags };
+/** Text for a terminal: control characters from files (titles, names) escaped, line by line. */
+function write(stream: NodeJS.WriteStream, text: string): void {
+  stream.write(text.split('\n').map(escapeControl).join('\n') + '\n');
 }
 
-function runCheck(p: Parsed): number {
-  const format = p.flags.get('format') ?? 'text';
-  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format '${format}' for check (text, json or sarif)`);
-  for (const f of p.flags.keys()) if (f !== 'format' && f !== 'root') throw new UsageError(`unknown option --${f}`);
-  if (p.positional.length === 0) throw new UsageError('check needs at least one file or folder');
-  const { files: paths, missing } = collectVmsecFiles(p.positional);
-  if (missing.length) throw new UsageError(`no such file or folder: ${missing.join(', ')}`);
-  const root = p.flags.get('root');
-  const { files, diagnostics } = checkFiles(paths, root ? nodePath.resolve(root) : undefined);
+function formatOption(p: ParsedArgs, command: string, allowed: string[]): string {
+  const format = p.values.get('format') ?? 'text';
+  if (!allowed.includes(format)) {
+    const list = allowed.slice(0, -1).join(', ') + ' or ' + allowed[allowed.length - 1];
+    throw new UsageError(`unknown format '${format}' for ${command} (${list})`);
+  }
+  return format;
+}
+
+function rootOption(p: ParsedArgs): string | undefined {
+  const root = p.values.get('root');
+  if (root === undefined) return undefined;
+  const abs = nodePath.resolve(root);
+  let st: fs.Stats;
+  try { st = fs.statSync(abs); } catch { throw new InputError(`--root ${root}: no such folder`); }
+  if (!st.isDirectory()) throw new InputError(`--root ${root}: not a folder`);
+  return abs;
+}
+
+function collect(positional: string[], what: string): Collected {
+  if (positional.length === 0) throw new UsageError(`${what} needs at least one file or folder`);
+  const c = collectVmsecFiles(positional);
+  if (c.missing.length) throw new InputError(`no such file or folder: ${c.missing.join(', ')}`);
+  if (c.problems.length) throw new InputError(c.problems.join('; '));
+  return c;
+}
+
+function unreadable(list: { path: string; error: string }[]): never {
+  throw new InputError(list.map((u) => `cannot read ${displayPath(u.path)}: it ${u.error}`).join('\n'));
+}
+
+function runCheck(p: ParsedArgs): number {
+  const format = formatOption(p, 'check', ['text', 'json', 'sarif']);
+  const root = rootOption(p);
+  const { files: paths } = collect(p.positional, 'check');
+  const { files, diagnostics, unreadable: bad } = checkFiles(paths, root);
+  if (bad.length) unreadable(bad);
   const items = locate(files, diagnostics);
   const out = format === 'json' ? formatJson(items) : format === 'sarif' ? formatSarif(items, pkg.version) : formatText(items);
-  if (out) process.stdout.write(out + '\n');
+  if (out) (format === 'text' ? write(process.stdout, out) : process.stdout.write(out + '\n'));
   if (format === 'text') {
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
     const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
@@ -68,74 +146,159 @@ function runCheck(p: Parsed): number {
   return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }
 
-/** A JSON object overriding entries of the cost table (microseconds, see docs/simulator.md). */
-function readCosts(file: string): Partial<Costs> {
-  let raw: unknown;
-  try { raw = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new UsageError(`--costs ${file}: ${(e as Error).message}`); }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`--costs ${file}: expected a JSON object`);
-  for (const [k, v] of Object.entries(raw)) {
-    if (!(k in DEFAULT_COSTS)) throw new UsageError(`--costs ${file}: unknown cost '${k}' (known: ${Object.keys(DEFAULT_COSTS).join(', ')})`);
-    if (typeof v !== 'number' || !(v >= 0)) throw new UsageError(`--costs ${file}: '${k}' must be a number ≥ 0`);
-  }
-  return raw as Partial<Costs>;
+function maxCheckpointOption(p: ParsedArgs): number | undefined {
+  const raw = p.values.get('max-checkpoint-size');
+  if (raw === undefined) return undefined;
+  const n = parseSize(raw);
+  if (n === undefined) throw new UsageError(`--max-checkpoint-size ${raw}: not a size; write e.g. 500MB or 2GiB`);
+  if (n < 1 || n > MAX_CHECKPOINT_LIMIT) throw new UsageError(`--max-checkpoint-size ${raw}: must be at least 1 byte and at most ${formatBytes(MAX_CHECKPOINT_LIMIT)}`);
+  return n;
 }
 
-function runRun(p: Parsed): number {
-  const format = p.flags.get('format') ?? 'text';
-  if (!['text', 'json', 'junit'].includes(format)) throw new UsageError(`unknown format '${format}' for run (text, json or junit)`);
-  for (const f of p.flags.keys()) if (!['format', 'scenario', 'export-quotes', 'checkpoint-dir', 'root', 'costs'].includes(f)) throw new UsageError(`unknown option --${f}`);
-  const costs = p.flags.get('costs') ? readCosts(p.flags.get('costs')!) : undefined;
-  if (p.positional.length !== 1) throw new UsageError('run needs exactly one file');
-  const file = nodePath.resolve(p.positional[0]);
-  const set = new Workspace(diskReader).fileSet(file);
-  if (!set) throw new UsageError(`cannot read ${p.positional[0]}`);
-  const quotesDir = p.flags.get('export-quotes');
-  const root = p.flags.get('root');
-  const outcome = runFileSet(set, {
-    scenario: p.flags.get('scenario'),
-    costs,
-    workspaceRoot: root ? nodePath.resolve(root) : undefined,
-    checkpointDir: p.flags.get('checkpoint-dir') ? nodePath.resolve(p.flags.get('checkpoint-dir')!) : undefined,
-    onWorld: quotesDir ? (name, world) => { exportQuotes(nodePath.resolve(quotesDir), name, world); } : undefined,
-  });
-  if (outcome.kind === 'invalid') {
-    process.stderr.write(formatText(locate(set.files, outcome.diagnostics.filter((d) => d.severity === 'error'))) + '\nvmsec: the file has errors; fix them before running\n');
+function runRun(p: ParsedArgs): number {
+  const format = formatOption(p, 'run', ['text', 'json', 'junit']);
+  const root = rootOption(p);
+  const maxCheckpointBytes = maxCheckpointOption(p) ?? DEFAULT_MAX_CHECKPOINT_BYTES;
+  let costs;
+  try { costs = p.values.has('costs') ? readCostsFile(p.values.get('costs')!) : undefined; } catch (e) {
+    if (e instanceof CostsError) throw new InputError(e.message);
+    throw e;
+  }
+  const collected = collect(p.positional, 'run');
+  const paths = collected.files;
+  if (paths.length === 0) throw new InputError(`no .vmsec files in ${collected.folders.join(', ')}`);
+  const quotesDir = p.values.get('export-quotes');
+  // A folder vmsec may not write into is refused before anything runs.
+  if (quotesDir !== undefined) prepareExportFolder(nodePath.resolve(quotesDir));
+
+  // Every file of every file set is validated before anything runs.
+  const checked = validateFiles(new Workspace(diskReader), paths, { workspaceRoot: root });
+  if (checked.unreadable.length) unreadable(checked.unreadable);
+  const errors = checked.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) {
+    const files = [...new Set(errors.map((d) => displayPath(d.path)))];
+    write(process.stderr, formatText(locate(checked.files, errors)));
+    write(process.stderr, `vmsec: ${files.length === 1 ? `${files[0]} has errors` : `${files.length} files have errors`}; fix them before running`);
     return 2;
   }
-  if (outcome.kind === 'no-scenario') {
-    process.stderr.write(`vmsec: no scenario "${p.flags.get('scenario')}"; the file has: ${outcome.names.map((n) => `"${n}"`).join(', ') || 'none'}\n`);
-    return 2;
+
+  const scenario = p.values.get('scenario');
+  const results: RunResult[] = [];
+  let exportError: unknown;
+  let found = false;
+  for (const file of paths) {
+    const set = checked.graph.fileSet(file)!;
+    const outcome = runFileSet(set, {
+      scenario,
+      costs,
+      workspaceRoot: root,
+      maxCheckpointBytes,
+      checkpointDir: p.values.has('checkpoint-dir') ? nodePath.resolve(p.values.get('checkpoint-dir')!) : undefined,
+      onWorld: quotesDir === undefined ? undefined : (name, world) => {
+        if (exportError !== undefined) return;
+        try { exportQuotes(nodePath.resolve(quotesDir), name, world); } catch (e) { exportError = e; }
+      },
+    });
+    if (outcome.kind === 'invalid') {
+      // validateFiles above saw the same files; kept for safety.
+      write(process.stderr, formatText(locate(set.files, outcome.diagnostics.filter((d) => d.severity === 'error'))) + `\nvmsec: ${displayPath(file)} has errors; fix them before running`);
+      return 2;
+    }
+    if (outcome.kind === 'no-scenario') {
+      if (paths.length === 1) {
+        write(process.stderr, `vmsec: no scenario "${scenario}"; the file has: ${outcome.names.map((n) => `"${n}"`).join(', ') || 'none'}`);
+        return 2;
+      }
+      continue;
+    }
+    found = true;
+    if (outcome.result.scenarios.length === 0) {
+      write(process.stderr, `vmsec: no scenarios in ${displayPath(file)}`);
+      continue;
+    }
+    results.push(outcome.result);
   }
-  const r = outcome.result;
-  process.stdout.write((format === 'json' ? formatRunJson(r) : format === 'junit' ? formatRunJunit(r) : formatRunText(r)) + '\n');
-  return r.scenarios.every((s) => s.passed) ? 0 : 1;
+  if (exportError !== undefined) throw exportError;
+  if (scenario !== undefined && !found) throw new InputError(`no scenario "${scenario}" in any of the files`);
+
+  const single = p.positional.length === 1 && collected.folders.length === 0;
+  if (single && results.length === 0) return 0;
+  let out: string;
+  if (format === 'json') out = single ? formatRunJson(results[0]) : formatRunJsonFiles(results);
+  else if (format === 'junit') out = formatRunJunit(results);
+  else out = results.map(formatRunText).join('\n\n') + (results.length > 1 ? `\n\n${totals(results)}` : '');
+  if (format === 'text') write(process.stdout, out); else process.stdout.write(out + '\n');
+  return results.every((r) => r.scenarios.every((s) => s.passed)) ? 0 : 1;
 }
 
-function runCkpt(p: Parsed): number {
-  const format = p.flags.get('format') ?? 'text';
-  if (!['text', 'json'].includes(format)) throw new UsageError(`unknown format '${format}' for ckpt (text or json)`);
+function totals(results: RunResult[]): string {
+  const all = results.flatMap((r) => r.scenarios);
+  const passed = all.filter((s) => s.passed).length;
+  return `${results.length} files: ${passed} passed, ${all.length - passed} failed`;
+}
+
+function runCkpt(p: ParsedArgs): number {
+  const format = formatOption(p, 'ckpt', ['text', 'json']);
   if (p.positional.length !== 1) throw new UsageError('ckpt needs exactly one file');
-  let report;
-  try { report = inspectCheckpoint(p.positional[0]); } catch (e) { process.stderr.write(`vmsec: ${(e as Error).message}\n`); return 1; }
-  process.stdout.write((format === 'json' ? JSON.stringify(report, null, 2) : formatCheckpoint(report)) + '\n');
+  const r = checkpointReport(p.positional[0]);
+  if (!r.ok) throw new InputError(r.error);
+  if (format === 'json') process.stdout.write(JSON.stringify(r.report, null, 2) + '\n');
+  else write(process.stdout, formatCheckpoint(r.report));
   return 0;
 }
 
+const COMMANDS: Record<string, { options: Record<string, boolean>; run: (p: ParsedArgs) => number }> = {
+  check: { options: { format: true, root: true }, run: runCheck },
+  run: {
+    options: { format: true, scenario: true, 'export-quotes': true, 'checkpoint-dir': true, root: true, costs: true, 'max-checkpoint-size': true },
+    run: runRun,
+  },
+  ckpt: { options: { format: true }, run: runCkpt },
+};
+
 export function main(argv: string[]): number {
+  const [command = '', ...rest] = argv;
+  const cmd = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   try {
-    const p = parseArgs(argv);
-    switch (p.command) {
-      case 'check': return runCheck(p);
-      case 'run': return runRun(p);
-      case 'ckpt': return runCkpt(p);
-      case '--version': case 'version': process.stdout.write(`${pkg.version}\n`); return 0;
-      case '--help': case 'help': case '-h': process.stdout.write(USAGE + '\n'); return 0;
-      default: throw new UsageError(p.command ? `unknown command '${p.command}'` : 'no command given');
+    if (!cmd) {
+      switch (command) {
+        case '--version': case 'version': process.stdout.write(`${pkg.version}\n`); return 0;
+        case '--help': case 'help': case '-h': {
+          const topic = rest[0];
+          process.stdout.write((topic && Object.hasOwn(HELP, topic) ? HELP[topic] : USAGE) + '\n');
+          return 0;
+        }
+        default: throw new UsageError(command ? `unknown command '${escapeControl(command)}'` : 'no command given');
+      }
     }
+    const p = parseOptions(rest, cmd.options);
+    if (p.help) { process.stdout.write(HELP[command] + '\n'); return 0; }
+    return cmd.run(p);
   } catch (e) {
-    if (e instanceof UsageError) { process.stderr.write(`vmsec: ${e.message}\n${USAGE}\n`); return 2; }
-    throw e;
+    if (e instanceof UsageError) {
+      const usage = cmd ? `usage: ${SYNOPSIS[command]}\n(vmsec ${command} --help for more)` : USAGE;
+      write(process.stderr, `vmsec: ${e.message}`);
+      process.stderr.write(usage + '\n');
+      return 2;
+    }
+    if (e instanceof InputError || e instanceof WriteRefused) { write(process.stderr, `vmsec: ${e.message}`); return 2; }
+    return internalError(e);
   }
 }
+
+function internalError(e: unknown): number {
+  const message = e instanceof Error ? e.message : String(e);
+  write(process.stderr, `vmsec: internal error: ${message}`);
+  process.stderr.write(`please report this with the command and files that caused it: https://github.com/vmsec/vmsec/issues\n`);
+  if (process.env.VMSEC_DEBUG === '1' && e instanceof Error && e.stack) write(process.stderr, e.stack);
+  else process.stderr.write('(set VMSEC_DEBUG=1 to see where it happened)\n');
+  return 2;
+}
+
+// `vmsec run … | head` closes stdout early: that is not an error of vmsec.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); });
+// Errors from worker threads or timers arrive outside main(): same contract.
+process.on('uncaughtException', (e) => { process.exitCode = internalError(e); process.exit(2); });
+process.on('unhandledRejection', (e) => { process.exitCode = internalError(e); process.exit(2); });
 
 process.exitCode = main(process.argv.slice(2));

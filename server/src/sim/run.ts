@@ -1,8 +1,10 @@
 // Running a file: every scenario (or the one asked for) on the file set's
-// model. Files with errors are not run: their meaning is not settled.
+// model. A file set with an error in any of its files (the root or anything
+// it imports) is not run: its meaning is not settled, and a checkpoint path
+// declared in an imported file would otherwise go unchecked.
 import type { FileSet } from '../model/workspace';
 import { resolveFileSet } from '../model/resolve';
-import { validateFileSet } from '../validation/validate';
+import { validateFileSetFiles } from '../validation/validate-files';
 import type { Diagnostic } from '../model/diagnostics';
 import type * as A from '../../../grammar/src/ast';
 import { runScenario, RunOptions } from './scenario';
@@ -20,7 +22,7 @@ export type RunOutcome =
 
 export function runFileSet(set: FileSet, options: RunFileOptions = {}): RunOutcome {
   const resolved = resolveFileSet(set);
-  const diagnostics = validateFileSet(set, { workspaceRoot: options.workspaceRoot }, resolved);
+  const { diagnostics } = validateFileSetFiles(set, { workspaceRoot: options.workspaceRoot }, resolved);
   if (diagnostics.some((d) => d.severity === 'error')) return { kind: 'invalid', diagnostics };
   const all = set.root.doc.decls.filter((d): d is A.ScenarioDecl => d.kind === 'scenario');
   const chosen = options.scenario === undefined ? all : all.filter((s) => s.title.value === options.scenario);

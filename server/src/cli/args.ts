@@ -1,0 +1,69 @@
+// Command-line options of one subcommand: `--name VALUE`, `--name=VALUE`,
+// boolean `--name`, `-h`/`--help`, and `--` ending the options. Anything not
+// declared for the subcommand is "unknown option", never swallowed as a value.
+
+export class UsageError extends Error {}
+
+export interface OptionSpec {
+  /** true: the option takes a value; false: it is a boolean flag. */
+  [name: string]: boolean;
+}
+
+export interface ParsedArgs {
+  positional: string[];
+  values: Map<string, string>;
+  flags: Set<string>;
+  help: boolean;
+}
+
+export function parseOptions(args: string[], spec: OptionSpec): ParsedArgs {
+  const out: ParsedArgs = { positional: [], values: new Map(), flags: new Set(), help: false };
+  const known = (name: string) => Object.hasOwn(spec, name);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') { out.positional.push(...args.slice(i + 1)); break; }
+    if (a === '-h' || a === '--help') { out.help = true; continue; }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      if (!known(name)) throw new UsageError(`unknown option --${name}`);
+      if (out.values.has(name) || out.flags.has(name)) throw new UsageError(`--${name} is given twice`);
+      if (!spec[name]) {
+        if (eq > 0) throw new UsageError(`--${name} takes no value`);
+        out.flags.add(name);
+        continue;
+      }
+      let v: string | undefined;
+      if (eq > 0) v = a.slice(eq + 1);
+      else {
+        v = args[i + 1];
+        // `--scenario --format` is a missing value, not a scenario named "--format";
+        // `--scenario=--format` is how to name one.
+        if (v === undefined || v.startsWith('--')) throw new UsageError(`--${name} needs a value`);
+        i++;
+      }
+      if (v === '') throw new UsageError(`--${name} needs a value`);
+      out.values.set(name, v);
+      continue;
+    }
+    if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    out.positional.push(a);
+  }
+  return out;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1, b: 1,
+  kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
+  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
+};
+
+/** "2GiB", "500MB", "1048576" → bytes; undefined if it is not a size. */
+export function parseSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  if (!m) return undefined;
+  const unit = SIZE_UNITS[m[2].toLowerCase()];
+  if (unit === undefined || !Object.hasOwn(SIZE_UNITS, m[2].toLowerCase())) return undefined;
+  const n = Math.floor(Number(m[1]) * unit);
+  return Number.isFinite(n) ? n : undefined;
+}

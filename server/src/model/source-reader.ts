@@ -1,0 +1,97 @@
+// The one way vmsec reads a source file from disk (imports, the CLI's files,
+// the server's workspace scan, `--costs`): regular files only, size-capped,
+// never blocking. A FIFO or a device named in an `import` would otherwise
+// hang the reader or grow memory without bound, so the kind of file is
+// checked before opening, the open does not wait (O_NONBLOCK), and the open
+// descriptor is checked again (the path may have been swapped in between).
+import * as fs from 'node:fs';
+
+export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
+
+export type ReadResult = { ok: true; text: string } | { ok: false; error: string };
+
+/** "20.0 MiB", "512 bytes": sizes in messages. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} byte${n === 1 ? '' : 's'}`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+function kindOf(st: fs.Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isDirectory()) return 'is a folder, not a regular file';
+  if (st.isFIFO()) return 'is a FIFO, not a regular file';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'is a device, not a regular file';
+  if (st.isSocket()) return 'is a socket, not a regular file';
+  return 'is not a regular file';
+}
+
+/** A limit as written in the docs: "16 MiB", not "16.0 MiB". */
+function formatLimit(n: number): string { return formatBytes(n).replace(/\.0 /, ' '); }
+
+function tooBig(size: number, cap: number): string {
+  // "is 16.0 MiB; the limit is 16 MiB" would read as a contradiction: give bytes then.
+  const shown = formatBytes(size) === formatBytes(cap) ? `${size} bytes` : formatBytes(size);
+  return `is ${shown}; the limit is ${formatLimit(cap)}`;
+}
+
+function reason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT': return 'does not exist';
+    case 'EACCES': case 'EPERM': return 'cannot be read (permission denied)';
+    case 'ENOTDIR': return 'does not exist (a part of the path is not a folder)';
+    case 'ELOOP': return 'cannot be read (too many symbolic links)';
+    case 'ENAMETOOLONG': return 'cannot be read (the name is too long)';
+    default: return `cannot be read (${code ?? (e as Error)?.message ?? String(e)})`;
+  }
+}
+
+/** Reads the bytes of a regular file of at most `cap` bytes; shared by readSourceFile and other bounded readers (the `--costs` file). */
+export function readRegularFile(path: string, cap: number): { ok: true; bytes: Buffer } | { ok: false; error: string } {
+  let st: fs.Stats;
+  try { st = fs.statSync(path); } catch (e) { return { ok: false, error: reason(e) }; }
+  const kind = kindOf(st);
+  if (kind) return { ok: false, error: kind };
+  if (st.size > cap) return { ok: false, error: tooBig(st.size, cap) };
+  let fd: number;
+  try { fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0)); } catch (e) { return { ok: false, error: reason(e) }; }
+  try {
+    const st2 = fs.fstatSync(fd);
+    const kind2 = kindOf(st2);
+    if (kind2) return { ok: false, error: kind2 };
+    if (st2.size > cap) return { ok: false, error: tooBig(st2.size, cap) };
+    // At most cap+1 bytes whatever the size said: the file may grow while it is read.
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(cap + 1 - total, 1 << 20));
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      parts.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+      total += n;
+      if (total > cap) return { ok: false, error: `is larger than ${formatLimit(cap)}, the limit` };
+    }
+    return { ok: true, bytes: parts.length === 1 ? parts[0] : Buffer.concat(parts, total) };
+  } catch (e) {
+    return { ok: false, error: reason(e) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Regular files only (after following symlinks), at most MAX_SOURCE_BYTES,
+ *  UTF-8 BOM stripped; never opens FIFOs/devices (stat first, open with
+ *  O_NONBLOCK, fstat again), so it never blocks. `error` is a user message
+ *  such as "is a FIFO, not a regular file" or "is 20.0 MiB; the limit is 16 MiB". */
+export function readSourceFile(path: string): ReadResult {
+  const r = readRegularFile(path, MAX_SOURCE_BYTES);
+  if (!r.ok) return r;
+  let text = r.bytes.toString('utf8');
+  // Editors strip a BOM; so do we, or `check` and the editor would disagree.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { ok: true, text };
+}

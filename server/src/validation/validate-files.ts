@@ -1,0 +1,57 @@
+// Validation of a whole set of files: the files named and everything they
+// import, each validated as the root of its own file set (its namespace is
+// itself plus what it imports, LANGUAGE.md §3). `check` reports this, and
+// `run` refuses to run when any of these files has an error, so a
+// checkpoint declared in an imported file is checked before it is written.
+// The import graph is read and analysed once for all the roots.
+import type { Diagnostic } from '../model/diagnostics';
+import type { SourceFile } from '../model/source-file';
+import { FileSet, ImportGraph, Workspace } from '../model/workspace';
+import { resolveFileSet, Resolved } from '../model/resolve';
+import { collectReferences } from '../model/references';
+import { validateFileSet, ValidateOptions } from './validate';
+
+export interface ValidatedFiles {
+  /** Every readable file validated, roots first, in discovery order. */
+  files: SourceFile[];
+  /** Diagnostics of all those files, file by file. */
+  diagnostics: Diagnostic[];
+  /** Roots that could not be read, with the reason (a user message). */
+  unreadable: { path: string; error: string }[];
+  /** The import graph validated (file sets for running come from it). */
+  graph: ImportGraph;
+}
+
+export function validateGraph(graph: ImportGraph, roots: string[], options: ValidateOptions = {}, rootResolved?: Map<string, Resolved>): ValidatedFiles {
+  const files = graph.all();
+  const diagnostics: Diagnostic[] = [];
+  // Files of one import cycle reach the same files, so they share one
+  // namespace and model; only the references differ (they are the root's).
+  const shared = new Map<number, Resolved>();
+  for (const f of files) {
+    const set = graph.fileSet(f.path)!;
+    let resolved = rootResolved?.get(f.path);
+    const c = graph.component(f.path);
+    if (!resolved && c !== undefined && graph.cyclic(f.path)) {
+      const s = shared.get(c);
+      if (s) resolved = { ns: s.ns, model: s.model, refs: collectReferences(set.root, s.ns) };
+      else shared.set(c, resolved = resolveFileSet(set));
+    }
+    diagnostics.push(...validateFileSet(set, options, resolved));
+  }
+  const unreadable = roots.flatMap((p) => {
+    const error = graph.error(p);
+    return error === undefined ? [] : [{ path: p, error }];
+  });
+  return { files, diagnostics, unreadable, graph };
+}
+
+/** Validates `roots` (absolute paths) and every file they import. */
+export function validateFiles(ws: Workspace, roots: string[], options: ValidateOptions = {}): ValidatedFiles {
+  return validateGraph(ws.graph(roots), roots, options);
+}
+
+/** Validates every file of a file set (the root with `resolved` when given, so a run resolves it once). */
+export function validateFileSetFiles(set: FileSet, options: ValidateOptions = {}, resolved?: Resolved): ValidatedFiles {
+  return validateGraph(set.graph ?? ImportGraph.ofFiles(set.files), [set.root.path], options, resolved ? new Map([[set.root.path, resolved]]) : undefined);
+}
