@@ -13,7 +13,7 @@ import { hashStats } from '../../server/src/sim/page-hasher';
 
 function runText(text: string): { s: ScenarioResult; wallMs: number; peakRss: number } {
   const path = nodePath.resolve('/bench/main.vmsec');
-  const ws = new Workspace({ read: (p) => (p === path ? text : undefined) });
+  const ws = new Workspace({ read: (p) => (p === path ? { ok: true as const, text } : { ok: false as const, error: 'not found' }) });
   const rss0 = process.memoryUsage().rss;
   let peak = rss0;
   const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
@@ -77,7 +77,7 @@ network n { hosts src, ${hosts.join(', ')} bandwidth 10 Gbps }
 vm v on src { vcpus 4 memory 4 GiB vtpm workingset 5% }
 fork f of v { children 32 on ${hosts.join(', ')} multicast attest hosts against b integrity batched 1024 encrypt }
 scenario "t" { at 0 ms fork f }`);
-  return { wallMs, readyMs: Math.max(...s.transfers.map((t) => t.ready_ms ?? 0)), peakRss };
+  return { wallMs, readyMs: s.transfers.reduce((m, t) => Math.max(m, t.ready_ms ?? 0), 0), peakRss };
 }
 
 /** The share of page chunks that worker threads hashed since `before`. */

@@ -6,11 +6,20 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { PageSource, PAGE, MARKER_PREFIX } from '../../server/src/sim/pages';
-import { hashStats, hashWorkersReady, stopHashWorkers } from '../../server/src/sim/page-hasher';
+import { hashStats, hashWorkersReady, stopHashWorkers, type TreeJob } from '../../server/src/sim/page-hasher';
 
 // At least one worker, even on a one-core machine, so the shared path is what is tested.
 process.env.VMSEC_HASH_WORKERS ??= '1';
 after(() => stopHashWorkers());
+
+/** Polls `done` until it holds, failing after a deadline: never a fixed sleep. */
+async function until(done: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 const sha = (...b: Buffer[]) => { const h = createHash('sha256'); for (const x of b) h.update(x); return h.digest(); };
 
@@ -80,8 +89,11 @@ test('trees built ahead (readahead from a plan) equal trees built on demand, and
   ahead.plan('mem', src, [0, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2304]);
   assert.ok(await hashWorkersReady() > 0, 'a worker started');
   ahead.proof('mem', 0, src); // starts the readahead
-  await new Promise((r) => setTimeout(r, 300));
-  src.rewrite(600); // batch 2, perhaps already built ahead: that tree is stale now
+  // Wait (with a deadline, polling) until the workers have built batch 2 ahead, so the write below makes a finished tree stale.
+  const early = (ahead as unknown as { early: { mem: Map<number, TreeJob> } }).early.mem.get(2);
+  assert.ok(early, 'batch 2 was asked for ahead');
+  await until(() => Atomics.load(early.counters, 1) >= early.lay.chunks, 'the readahead to build batch 2');
+  src.rewrite(600); // batch 2, built ahead: that tree is stale now
   const before = hashStats.byWorkers;
   const fresh = new Signer(key, 'f', 1, mode);
   for (let i = 0; i < 2560; i += 97) {

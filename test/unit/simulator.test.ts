@@ -3,8 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { run } from '../helpers';
-import { MARKER_PREFIX } from '../../server/src/sim/pages';
+import { KERNEL_BYTES, MARKER_PREFIX } from '../../server/src/sim/pages';
 import type { PageCounts, TransferResult } from '../../server/src/sim/results';
+import { CHECKPOINT_MAGIC, readCheckpoint } from '../../server/src/sim/checkpoint';
+import { CHUNK, CHUNK_OVERHEAD } from '../../server/src/sim/migration';
 
 const topo = (fork: string, attacker = '', vm = 'memory 64 MiB workingset 50%') => `
 boot good { pcr 0 "fw" pcr 8 "xen" }
@@ -138,25 +140,40 @@ test('a checkpoint writes a real file in which excluded processes are sanitised'
   assert.deepEqual(c.excluded, ['peer', 'secret']);
   assert.equal(c.sanitized_pages, 4096);
   const file = readFileSync(c.file);
-  assert.equal(file.subarray(0, 8).toString(), 'VMSECCK1');
+  assert.equal(file.subarray(0, CHECKPOINT_MAGIC.length).equals(CHECKPOINT_MAGIC), true, 'a vmsec checkpoint');
   assert.equal(file.length, c.bytes);
+  const manifest = readCheckpoint(c.file);
+  assert.deepEqual([manifest.checkpoint, manifest.excluded, manifest.sanitized.pages], ['c', ['peer', 'secret'], 4096]);
   assert.equal(file.includes(Buffer.from(MARKER_PREFIX)), false, 'no confidential bytes in clear');
   assert.equal(readFileSync(leaky.file).includes(Buffer.from(MARKER_PREFIX)), true, 'without exclude, the marker is there');
   assert.ok(existsSync(leaky.file));
 });
 
-test('restore brings a VM back from the file; sanitised processes come back lost', () => {
-  const [s] = run(`host h { } host g { } link h <-> g { } vm v on h { memory 32 MiB process a { memory 4 MiB } process b { memory 4 MiB confidential } }
+test('restore brings a VM back over the network once its file has arrived; sanitised processes come back lost', () => {
+  const [s] = run(`host h { } host g { } link h <-> g { bandwidth 100 Mbps } vm v on h { memory 32 MiB process a { memory 4 MiB } process b { memory 4 MiB confidential } }
   checkpoint c of v { exclude b }
   attacker t { tap h <-> g }
-  scenario "s" { at 0 ms checkpoint c at 10 ms restore c as v2 on g at 20 ms syscall v2 a open("/x") at 30 ms syscall v2 b open("/x")
+  scenario "s" { at 0 ms checkpoint c at 10 ms restore c as v2 on g at 20 ms syscall v2 a open("/x")
+    at 2 s syscall v2 a open("/x") at 2 s syscall v2 b open("/x")
     expect v2 is running expect t never sees confidential data }`);
   assert.deepEqual(s.expectations.map((e) => e.passed), [true, true]);
-  assert.equal(s.steps[1].ok, true);
-  assert.equal(s.steps[2].ok, true);
-  assert.equal(s.steps[3].ok, false);
-  assert.match(s.steps[3].outcome, /process b of v2 is gone/);
-  assert.ok(s.taps[0].bytes > 0, 'the file crossed the tapped link');
+  const [ck] = s.checkpoints;
+  const [mv] = s.moves;
+  // The whole file crossed the tapped link, in 1 MiB chunks, each with its header and digest.
+  assert.deepEqual([mv.kind, mv.vm, mv.from, mv.to, mv.bytes, mv.chunks, mv.sent, mv.dropped, mv.rejected], ['restore', 'v2', 'h', 'g', ck.bytes, Math.ceil(ck.bytes / CHUNK), Math.ceil(ck.bytes / CHUNK), 0, 0]);
+  assert.deepEqual([s.taps[0].messages, s.taps[0].bytes], [mv.chunks, ck.bytes + mv.chunks * CHUNK_OVERHEAD]);
+  // About 8 MiB at 100 Mbps: ready some 700 ms after the restore; a call before then is refused and says when.
+  const restore = s.steps.find((x) => x.step.startsWith('restore'))!;
+  assert.equal(restore.ok, true, restore.outcome);
+  const readyMs = 10 + mv.ready_ms!;
+  assert.ok(readyMs > 600 && readyMs < 2000, `ready at ${readyMs} ms`);
+  const early = s.steps.find((x) => x.at_ms === 20)!;
+  assert.equal(early.ok, false);
+  assert.match(early.outcome, /^v2 is not ready: it is being restored over h<->g and will be ready at about \d+\.\d ms$/);
+  assert.equal(Number(/about ([\d.]+) ms/.exec(early.outcome)![1]), Math.round(readyMs * 10) / 10, 'the ready time it names is the real one');
+  const late = s.steps.filter((x) => x.at_ms === 2000);
+  assert.deepEqual(late.map((x) => x.ok), [true, false]);
+  assert.match(late[1].outcome, /process b of v2 is gone/);
 });
 
 test('monitors: first matching rule decides, in-VM verdicts are immediate, escalation acts on the VM', () => {
@@ -217,7 +234,11 @@ test('a live migration crosses the network in the clear: a tap sees the confiden
   const [tapped] = run(topo('on dst', 'attacker e { tap net }') + scenario);
   assert.equal(tapped.passed, true, JSON.stringify(tapped));
   assert.equal(tapped.taps[0].confidential_seen, true);
-  assert.equal(tapped.taps[0].bytes, 64 * 2 ** 20, 'all 64 MiB of memory crossed');
+  // The pages holding data (processes 12 MiB, then the kernel) cross; free pages are zero and travel as the page map.
+  const data = 12 * 2 ** 20 + KERNEL_BYTES;
+  const [mv] = tapped.moves;
+  assert.deepEqual([mv.bytes, mv.chunks, mv.sent], [data, data / CHUNK, data / CHUNK]);
+  assert.equal(tapped.taps[0].bytes, data + (data / CHUNK) * CHUNK_OVERHEAD, 'every data page crossed, each chunk with its header and digest');
   const [quiet] = run(topo('on dst') + scenario);
   assert.equal(quiet.passed, true);
   assert.equal(quiet.stats.bytes_sent, tapped.stats.bytes_sent);

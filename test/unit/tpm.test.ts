@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import fc from 'fast-check';
 import { bootPcrs, initialPcrs } from '../../server/src/sim/pcr';
-import { decodeAttest, TPM_GENERATED_VALUE, TPM_ST_ATTEST_QUOTE } from '../../server/src/sim/quote';
+import { decodeAttest, toU64, TPM_GENERATED_VALUE, TPM_ST_ATTEST_QUOTE } from '../../server/src/sim/quote';
 import { Tpm } from '../../server/src/sim/tpm';
 import { verifyQuote, Policy } from '../../server/src/sim/attestation';
 import type { BootModel } from '../../server/src/model/semantic';
@@ -86,4 +86,19 @@ test('property: any single flipped bit in a quote or its signature is rejected',
     if (byte < attest.length) attest[byte] ^= 1 << (bit & 7); else signature[byte - attest.length] ^= 1 << (bit & 7);
     return verifyQuote({ ...quote, attest, signature }, tpm.ak.publicKey, nonce, policy).length > 0;
   }), { numRuns: 300 });
+});
+
+test('the quote clock is total: any time gives a UINT64 (saturating), never a thrown range error', () => {
+  const tpm = new Tpm('host', 'ecdsa-p256', initialPcrs(), 1);
+  const nonce = Buffer.alloc(20, 7);
+  const clockAt = (ms: number) => decodeAttest(tpm.quote(nonce, [0], ms).attest).clock;
+  assert.equal(clockAt(1234.9), 1234n);
+  assert.equal(clockAt(2 ** 64 * 4), 2n ** 64n - 1n, 'past 2^64 ms it saturates');
+  assert.equal(clockAt(Infinity), 2n ** 64n - 1n);
+  assert.equal(clockAt(-5), 0n);
+  assert.equal(clockAt(NaN), 0n);
+  fc.assert(fc.property(fc.double(), (ms) => {
+    const c = toU64(ms);
+    return c >= 0n && c < 2n ** 64n;
+  }), { numRuns: 2000 });
 });

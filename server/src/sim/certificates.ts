@@ -4,6 +4,7 @@
 // certificate verifies and T <= now < T + valid. `rotate` re-issues at now.
 import type * as A from '../../../grammar/src/ast';
 import { KeyAlg, KeyPair, keyFor, sign, verify } from './keys';
+import { toU64 } from './quote';
 
 export interface Certificate { name: string; subject: string; authority: string; issuedUs: number; validUs: number; body: Buffer; signature: Buffer }
 
@@ -24,7 +25,8 @@ export class CertificateAuthority {
 
   private issue(name: string, subject: string, authority: string, atUs: number, validUs: number): Certificate {
     const t = Buffer.alloc(8);
-    t.writeBigUInt64BE(BigInt(Math.floor(atUs)));
+    // T as a UINT64: a time past 2^64 us saturates instead of throwing.
+    t.writeBigUInt64BE(toU64(atUs));
     const pu = keyFor(this.seed, `vm:${subject}`, 'ecdsa-p256').publicDer;
     const body = Buffer.concat([t, Buffer.from(`\0${subject}\0`, 'utf8'), pu]);
     return { name, subject, authority, issuedUs: atUs, validUs, body, signature: sign(this.keys.get(authority)!, body) };
@@ -43,7 +45,9 @@ export class CertificateAuthority {
     if (!c) return { ok: false, why: 'no certificate' };
     const key = this.keys.get(c.authority);
     if (!key || !verify(key.publicKey, c.body, c.signature)) return { ok: false, why: 'bad signature' };
-    const t = Number(c.body.readBigUInt64BE(0));
+    // T as signed; past 2^64 us it saturated, and the exact time is the one issued.
+    const signed = c.body.readBigUInt64BE(0);
+    const t = signed === toU64(c.issuedUs) ? c.issuedUs : Number(signed);
     if (c.body.subarray(8).toString('utf8').split('\0')[1] !== subject) return { ok: false, why: 'issued to another vm' };
     if (nowUs < t) return { ok: false, why: 'not yet valid' };
     if (nowUs >= t + c.validUs) return { ok: false, why: `expired at ${((t + c.validUs) / 1000).toFixed(0)} ms` };

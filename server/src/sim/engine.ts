@@ -1,20 +1,52 @@
 // The discrete-event engine: a simulated clock in microseconds and a queue of
 // events ordered by time, then by the order they were scheduled, so runs are
 // deterministic whatever the host machine does.
+//
+// Every event belongs to a context (a scenario step): events scheduled while
+// an event runs inherit its context. A context that throws or exceeds its
+// event budget is stopped (its pending events are skipped) and reported to
+// the run's error handler, so one step's failure never ends the others.
 
 export type Handler = () => void;
 
-interface Event { at: number; seq: number; fn: Handler }
+/** What a group of events belongs to (a step), and how many of its events have run. */
+export interface EventContext { readonly label: unknown; events: number; stopped: boolean }
+
+/** Events one context may run before it is stopped: a runaway guard, deterministic (no wall clock). */
+export const MAX_EVENTS_PER_STEP = 50_000_000;
+
+export class EventBudgetExceeded extends Error {
+  constructor(readonly limit: number) { super(`exceeded ${limit.toLocaleString('en-US')} events`); }
+}
+
+interface Event { at: number; seq: number; fn: Handler; ctx: EventContext }
 
 export class Engine {
   private heap: Event[] = [];
   private seq = 0;
   now = 0;
-  /** Events run so far (for statistics and runaway guards). */
+  /** Events run so far (for statistics). */
   processed = 0;
+  /** The context of the event running now; new events join it. */
+  private readonly root: EventContext = { label: undefined, events: 0, stopped: false };
+  private current = this.root;
+
+  constructor(private readonly maxEventsPerContext = MAX_EVENTS_PER_STEP) {}
+
+  /** A new context for events scheduled by `fn` (and by their events in turn). */
+  within(label: unknown, fn: () => void): EventContext {
+    const ctx: EventContext = { label, events: 0, stopped: false };
+    const saved = this.current;
+    this.current = ctx;
+    try { fn(); } finally { this.current = saved; }
+    return ctx;
+  }
 
   at(time: number, fn: Handler): void {
-    const e = { at: Math.max(time, this.now), seq: this.seq++, fn };
+    const ctx = this.current;
+    if (ctx.stopped) return;
+    // Any time is accepted: NaN runs now, Infinity runs last.
+    const e = { at: Number.isNaN(time) ? this.now : Math.max(time, this.now), seq: this.seq++, fn, ctx };
     const h = this.heap;
     h.push(e);
     let i = h.length - 1;
@@ -28,14 +60,28 @@ export class Engine {
 
   after(delay: number, fn: Handler): void { this.at(this.now + delay, fn); }
 
-  /** Runs events until the queue is empty or the next one is after `until`. */
-  run(until = Infinity, maxEvents = 50_000_000): void {
+  /**
+   * Runs events until the queue is empty or the next one is after `until`.
+   * An event that throws, or a context over its budget, stops that context
+   * and is passed to `onError`; without `onError` the error is thrown.
+   */
+  run(until = Infinity, onError?: (ctx: EventContext, error: unknown) => void): void {
     while (this.heap.length && this.heap[0].at <= until) {
-      if (++this.processed > maxEvents) throw new Error(`simulation exceeded ${maxEvents} events`);
       const e = this.pop();
+      if (e.ctx.stopped) continue;
       this.now = e.at;
-      e.fn();
+      this.processed++;
+      this.current = e.ctx;
+      try {
+        if (++e.ctx.events > this.maxEventsPerContext) throw new EventBudgetExceeded(this.maxEventsPerContext);
+        e.fn();
+      } catch (err) {
+        e.ctx.stopped = true;
+        if (!onError) throw err;
+        onError(e.ctx, err);
+      }
     }
+    this.current = this.root;
     if (until !== Infinity && until > this.now) this.now = until;
   }
 

@@ -48,7 +48,8 @@ export function evaluate(body: A.ExpectBody, line: number, text: string, x: Expe
       const kids = result.transfers.filter((t) => t.fork === body.fork.text && t.created);
       if (kids.length === 0) return r(false, 'no child created');
       const notReady = kids.filter((t) => t.ready_ms === null);
-      const worst = Math.max(...kids.map((t) => t.ready_ms ?? Infinity));
+      let worst = -Infinity;
+      for (const t of kids) worst = Math.max(worst, t.ready_ms ?? Infinity);
       if (notReady.length) return r(false, `${notReady.length} of ${kids.length} children never ready`);
       return r(worst * 1000 <= body.within.value, `${worst} ms`);
     }

@@ -30,12 +30,24 @@ export const MAX_REJECTIONS = 3;
 const MAX_TIMEOUTS = 8;
 /** Touched memory beyond this is refused as too large to simulate. */
 export const MAX_TOUCHED_BYTES = 64 * GiB;
+/** Per-child page maps (a byte per page, block and descriptor page, for every child) beyond this are refused. */
+export const MAX_PAGE_MAP_BYTES = GiB;
+
+/** A size for messages, rounded to one decimal (390.6 GiB). */
+export function formatSize(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let u = 0;
+  while (n >= 1024 && u < units.length - 1) { n /= 1024; u++; }
+  return `${Number.isInteger(n) ? n : n.toFixed(1).replace(/\.0$/, '')} ${units[u]}`;
+}
 
 interface DataMeta { space: Space; indexes: number[]; versions?: number[]; iv?: Buffer }
 
 /** A page's key in per-child maps and sets: a number, not a string (a fork may track millions). */
 const SPACE_CODE: Record<Space, number> = { mem: 0, disk: 1, desc: 2 };
 const keyOf = (space: Space, index: number): number => index * 4 + SPACE_CODE[space];
+const SPACES: Space[] = ['mem', 'disk', 'desc'];
+const unkey = (key: number): [Space, number] => { const code = key % 4; return [SPACES[code], (key - code) / 4]; };
 
 /** Pages per message when pushing (descriptor, eager copies); a fetch carries one. */
 const RUN = 64;
@@ -118,9 +130,15 @@ export class ForkRun {
       this.onSettled(false, `fork ${fork.name}: parent vm '${fork.parent.name}' is ${this.parent.state}`);
       return;
     }
+    // Guards before anything is allocated per child: what `check` accepts must end in seconds, not exhaust memory.
+    const maps = fork.children * (this.mem.count + this.disk.count + this.descCount);
+    if (maps > MAX_PAGE_MAP_BYTES) {
+      this.onSettled(false, `fork ${fork.name}: ${fork.children} ${fork.children === 1 ? 'child' : 'children'} of ${formatSize(fork.parent.memory)}${fork.parent.disk ? ` with ${formatSize(fork.parent.disk)} of disk` : ''} need ${formatSize(maps)} of page maps; the simulator's limit is ${formatSize(MAX_PAGE_MAP_BYTES)} — lower children or memory`);
+      return;
+    }
     const touched = (fork.parent.memory * fork.parent.workingset) / 100 * fork.children;
     if (fork.memory === 'eager' ? fork.parent.memory * fork.children > MAX_TOUCHED_BYTES : touched > MAX_TOUCHED_BYTES) {
-      this.onSettled(false, `fork ${fork.name}: more than 64 GiB of pages would be touched; too large to simulate`);
+      this.onSettled(false, `fork ${fork.name}: more than ${formatSize(MAX_TOUCHED_BYTES)} of pages would be touched; too large to simulate — lower children, memory or the working set`);
       return;
     }
     this.planIntegrity();
@@ -175,16 +193,20 @@ export class ForkRun {
     if (fork.memory === 'eager') this.signer.plan('mem', this.mem, every(this.mem.count));
     if (fork.disk === 'eager') this.signer.plan('disk', this.disk, this.diskBlocks);
     // Lazily, in the order the first child will touch them.
-    for (const [space, index] of this.touchOrder(`${fork.name}[1]`)) this.signer.plan(space, this.pagesOf(space), [index]);
+    for (const key of this.touchOrder(`${fork.name}[1]`)) { const [space, index] = unkey(key); this.signer.plan(space, this.pagesOf(space), [index]); }
   }
 
-  /** The order a child touches the working set in: its own shuffle. */
-  private touchOrder(child: string): [Space, number][] {
-    const touches: [Space, number][] = [];
+  /** The order a child touches the working set in: its own shuffle, as page keys (a typed array: millions of touches stay small). */
+  private touchOrder(child: string): Float64Array {
     const lazy = this.lazyTouches();
-    for (const i of lazy.mem) touches.push(['mem', i]);
-    for (const i of lazy.disk) touches.push(['disk', i]);
-    return new Rng(this.world.seed, 'order', child).shuffle(touches);
+    const keys = new Float64Array(lazy.mem.length + lazy.disk.length);
+    let n = 0;
+    for (const i of lazy.mem) keys[n++] = keyOf('mem', i);
+    for (const i of lazy.disk) keys[n++] = keyOf('disk', i);
+    // Fisher-Yates with the child's own stream (as Rng.shuffle).
+    const rng = new Rng(this.world.seed, 'order', child);
+    for (let i = keys.length - 1; i > 0; i--) { const j = rng.int(i + 1); const t = keys[i]; keys[i] = keys[j]; keys[j] = t; }
+    return keys;
   }
 
   private newChild(index: number, host: HostModel): Child {
@@ -525,7 +547,7 @@ export class ForkRun {
     let next = 0;
     const stream = () => {
       while (next < touches.length && !c.failed) {
-        const [space, index] = touches[next++];
+        const [space, index] = unkey(touches[next++]);
         if (c.have[space][index]) continue;
         const key = keyOf(space, index);
         const w = c.waiting.get(key);
@@ -536,7 +558,9 @@ export class ForkRun {
         return;
       }
     };
-    for (let s = 0; s < Math.max(1, vm.vcpus); s++) stream();
+    // More vcpus than touches adds nothing: each stream would find no page left.
+    const streams = Math.min(Math.max(1, vm.vcpus), Math.max(1, touches.length));
+    for (let s = 0; s < streams; s++) stream();
   }
 
   private fail(c: Child, why: string, created: boolean): void {

@@ -60,8 +60,8 @@ export class Monitors {
   }
 
   private monitorOf(vm: VmRuntime): Monitor | undefined {
-    // A child follows its parent's monitor until a policy change of its own.
-    const own = this.active.get(vm.name) ?? (vm.fork ? this.active.get(vm.model.name) : undefined);
+    // A child (and a restored VM) follows the monitor of the VM it came from until a policy change of its own.
+    const own = this.active.get(vm.name) ?? (vm.name !== vm.model.name ? this.active.get(vm.model.name) : undefined);
     return own ? this.monitors.get(own) : undefined;
   }
 

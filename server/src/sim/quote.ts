@@ -20,6 +20,19 @@ export interface QuoteFields {
   pcrDigest: Buffer;
 }
 
+const U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * A time or count as a TPM's UINT64, for any number: whole, and clamped to
+ * [0, 2^64 - 1] (a clock that far out saturates; NaN is 0). Never throws.
+ */
+export function toU64(n: number): bigint {
+  if (!(n > 0)) return 0n;
+  if (!Number.isFinite(n)) return U64_MAX;
+  const v = BigInt(Math.floor(n));
+  return v > U64_MAX ? U64_MAX : v;
+}
+
 function selectionBitmap(pcrs: number[]): Buffer {
   const bm = Buffer.alloc(3);
   for (const i of pcrs) bm[i >> 3] |= 1 << (i & 7);
@@ -30,7 +43,7 @@ export function encodeAttest(q: QuoteFields): Buffer {
   const parts: Buffer[] = [];
   const u16 = (v: number) => { const b = Buffer.alloc(2); b.writeUInt16BE(v); parts.push(b); };
   const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(v >>> 0); parts.push(b); };
-  const u64 = (v: bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(v); parts.push(b); };
+  const u64 = (v: bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt.asUintN(64, v)); parts.push(b); };
   const tpm2b = (v: Buffer) => { u16(v.length); parts.push(v); };
   u32(TPM_GENERATED_VALUE);
   u16(TPM_ST_ATTEST_QUOTE);

@@ -15,6 +15,15 @@ export interface TransferResult {
 }
 export interface MonitorResult { monitor: string; vm: string; process: string; call: string; rule: string; action: string; delay_us: number; line: number }
 export interface CheckpointResult { name: string; file: string; excluded: string[]; sanitized_pages: number; bytes: number; line: number }
+/** A VM image crossing the network: a restore's checkpoint file or a migration's memory. */
+export interface MoveResult {
+  kind: 'restore' | 'migrate'; vm: string; from: string; to: string; link: string;
+  /** Bytes of the image, the chunks it was cut into, and the chunk messages sent (resends included). */
+  bytes: number; chunks: number; sent: number;
+  /** Chunks lost on the way, and chunks whose SHA-256 did not match at the receiver (each re-sent). */
+  dropped: number; rejected: number;
+  ready_ms: number | null; failed?: string; line: number;
+}
 export interface StepResult { line: number; at_ms: number; step: string; ok: boolean; outcome: string }
 export interface ExpectationResult { line: number; text: string; passed: boolean; actual: string | number | boolean }
 export interface TapResult { attacker: string; link: string; messages: number; bytes: number; confidential_seen: boolean }
@@ -27,6 +36,7 @@ export interface ScenarioResult {
   transfers: TransferResult[];
   monitor: MonitorResult[];
   checkpoints: CheckpointResult[];
+  moves: MoveResult[];
   taps: TapResult[];
   attacks: { tampered: number; dropped: number; replayed: number };
   errors: { line: number; message: string }[];

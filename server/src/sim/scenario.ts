@@ -2,16 +2,20 @@
 // step at its time (steps at the same time in the order written), then every
 // expectation against what happened.
 import * as nodePath from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import type * as A from '../../../grammar/src/ast';
 import type { Resolved } from '../model/resolve';
 import type { FileSet } from '../model/workspace';
 import { excludedProcesses, includesDisk, outputPath } from '../model/checkpoint-plan';
 import type { HostModel, VmModel } from '../model/semantic';
+import { LIMITS, rangeText } from '../model/limits';
 import { DEFAULT_COSTS, Costs } from './costs';
 import { ForkRun } from './fork';
 import { startHashWorkers } from './page-hasher';
 import { Monitors, actionText } from './monitor';
-import { fileChunks, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { readCheckpoint, writeCheckpoint } from './checkpoint';
+import { EventBudgetExceeded, type EventContext } from './engine';
+import { move, moveProblem, type ImageSource } from './migration';
 import { CertificateAuthority } from './certificates';
 import { evaluate, vmRefName } from './expectations';
 import { memoryLayout, PAGE, PageSource } from './pages';
@@ -20,8 +24,14 @@ import { World, VmRuntime } from './world';
 
 export interface RunOptions {
   costs?: Partial<Costs>;
-  /** Where checkpoint files go instead of beside the declaring file (tests, CI). */
+  /** Where checkpoint files go instead of beside the declaring file (tests, CI); writes stay inside it. */
   checkpointDir?: string;
+  /** Checkpoint files beside their declaring file stay inside this folder (default: the root file's folder). */
+  workspaceRoot?: string;
+  /** The largest checkpoint file a run writes (default: the checkpoint module's, 1 GiB). */
+  maxCheckpointBytes?: number;
+  /** Events one step may cause before it is stopped (tests; default 50 million). */
+  maxEventsPerStep?: number;
   /** Lines of the file, for expectation texts and step lines. */
   lineOf: (span: A.Span) => number;
   textOf: (span: A.Span) => string;
@@ -31,17 +41,35 @@ export interface RunOptions {
 
 interface WriteRecord { vm: string; path: string; allowed: boolean; why: string }
 
+/** What a step's events carry, so an error in any of them is reported on that step. */
+interface StepLabel { line: number; at_ms: number; step: string }
+
 export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: RunOptions): ScenarioResult {
   const wall0 = performance.now();
   const seedItem = d.items.find((i): i is Extract<A.ScenarioItem, { key: 'seed' }> => i.key === 'seed');
   const seed = seedItem?.value.value ?? 1;
   const result: ScenarioResult = {
     name: d.title.value, seed, passed: false, line: options.lineOf(d.title.span), steps: [], expectations: [], attestations: [],
-    transfers: [], monitor: [], checkpoints: [], taps: [], attacks: { tampered: 0, dropped: 0, replayed: 0 }, errors: [],
+    transfers: [], monitor: [], checkpoints: [], moves: [], taps: [], attacks: { tampered: 0, dropped: 0, replayed: 0 }, errors: [],
     stats: { events: 0, sim_ms: 0, wall_ms: 0, signatures: 0, verifications: 0, hashes: 0, bytes_sent: 0 },
   };
+  // Steps' errors are caught per step; this is the last resort for the set-up and the evaluation, so nothing escapes.
+  let world: World | undefined;
+  try {
+    world = simulate(d, set, resolved, options, result, seed);
+  } catch (e) {
+    result.errors.push({ line: result.line, message: `the simulator could not complete this scenario (${messageOf(e)})` });
+    result.passed = false;
+  }
+  result.stats.wall_ms = Math.round(performance.now() - wall0);
+  // Outside the guard: the caller's own errors (exporting quotes) are the caller's to report.
+  if (world) options.onWorld?.(result.name, world);
+  return result;
+}
+
+function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: RunOptions, result: ScenarioResult, seed: number): World {
   const { ns, model } = resolved;
-  const world = new World(model, seed, { ...DEFAULT_COSTS, ...options.costs }, result);
+  const world = new World(model, seed, { ...DEFAULT_COSTS, ...options.costs }, result, options.maxEventsPerStep);
   // Hashing threads boot while the world is set up, if any fork will hash batches.
   if ([...model.forks.values()].some((f) => f.integrity.mode === 'batched')) startHashWorkers();
   const decls = [...ns.byName.values()].map((s) => s.decl);
@@ -54,6 +82,10 @@ export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved,
   const excludedBy = new Map<string, string[]>();
   const lost = new Map<string, Set<string>>();
   const writes: WriteRecord[] = [];
+  /** The host each checkpoint's file was written on (its latest taking). */
+  const takenOn = new Map<string, HostModel>();
+  // Checkpoint files stay inside --checkpoint-dir when given, else inside the workspace.
+  const writeRoot = options.checkpointDir ?? options.workspaceRoot ?? nodePath.dirname(set.root.path);
 
   // Shares are nameless, so they come from the declarations of every file.
   for (const f of set.files) for (const x of f.doc.decls) if (x.kind === 'share') shares.push(x);
@@ -69,7 +101,8 @@ export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved,
       const name = vmRefName(r);
       const vm = world.vms.get(name);
       if (!vm) { report(false, `${name} does not exist in this run`); return undefined; }
-      if (vm.state === 'failed') { report(false, `${name} was not created (${vm.fork ? 'its host was refused or it failed' : 'failed'})`); return undefined; }
+      if (vm.state === 'failed') { report(false, vm.failure ?? `${name} was not created (${vm.fork ? 'its host was refused or it failed' : 'failed'})`); return undefined; }
+      if (vm.arriving) { report(false, notReady(vm)); return undefined; }
       return vm;
     };
     const b = item.body;
@@ -112,32 +145,74 @@ export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved,
         const vm = vmModel ? world.vms.get(vmModel.name) : undefined;
         if (!sym || !cd || !vmModel || !vm) { report(false, `no checkpoint '${b.checkpoint.text}'`); return; }
         if (vm.state === 'terminated') { report(false, `${vm.name} is terminated`); return; }
+        if (vm.arriving) { report(false, notReady(vm)); return; }
         const rel = outputPath(cd);
-        const file = options.checkpointDir ? nodePath.resolve(options.checkpointDir, rel) : nodePath.resolve(nodePath.dirname(sym.path), rel);
+        const file = nodePath.resolve(options.checkpointDir ?? nodePath.dirname(sym.path), rel);
         const excluded = excludedProcesses(vmModel, cd);
         try {
-          const w = writeCheckpoint(file, vmModel, cd.name.text, seed, atMs, excluded, includesDisk(cd));
+          // --checkpoint-dir comes from the command line (trusted), not from the source: create it if missing.
+          if (options.checkpointDir && !existsSync(options.checkpointDir)) mkdirSync(options.checkpointDir, { recursive: true });
+          const w = writeCheckpoint(file, vmModel, cd.name.text, seed, atMs, excluded, includesDisk(cd), { root: writeRoot, maxBytes: options.maxCheckpointBytes });
           excludedBy.set(cd.name.text, w.manifest.excluded);
+          takenOn.set(cd.name.text, vm.host);
           result.checkpoints.push({ name: cd.name.text, file, excluded: w.manifest.excluded, sanitized_pages: w.manifest.sanitized.pages, bytes: w.bytes, line });
           report(true, `checkpoint ${cd.name.text}: wrote ${w.bytes} bytes to ${file}; sanitised ${w.manifest.sanitized.pages} pages and ${w.manifest.sanitized.blocks} blocks of ${w.manifest.excluded.join(', ') || 'nothing'}`);
-        } catch (e) { report(false, `checkpoint ${cd.name.text}: ${(e as Error).message}`); }
+        } catch (e) {
+          // Refusals (outside the root, not vmsec's file, too large) and I/O errors: this step's error, located.
+          const m = messageOf(e);
+          report(false, m.startsWith(`checkpoint ${cd.name.text} `) ? m : `checkpoint ${cd.name.text}: ${m}`);
+        }
         return;
       }
       case 'restore': {
-        const ck = result.checkpoints.find((c) => c.name === b.checkpoint.text);
+        const ck = [...result.checkpoints].reverse().find((c) => c.name === b.checkpoint.text);
         const host = model.hosts.get(b.host.text);
         const cd = ns.get(b.checkpoint.text)?.decl as A.CheckpointDecl | undefined;
         const orig = cd ? model.vms.get(cd.vm.text) : undefined;
         if (!ck || !host || !orig) { report(false, `checkpoint ${b.checkpoint.text} has not been taken`); return; }
-        try {
-          const manifest = readCheckpoint(ck.file);
-          const from = world.vms.get(orig.name)?.host ?? orig.host;
-          const moved = sendFile(world, ck.file, from, host);
-          const vm: VmRuntime = { name: b.as.text, model: orig, host, state: 'running', vtpm: orig.vtpm ? world.newVtpm(b.as.text, host) : undefined };
-          world.vms.set(vm.name, vm);
-          lost.set(vm.name, new Set(manifest.excluded));
-          report(true, `restored ${b.as.text} on ${host.name} from ${manifest.records} records${moved}; lost: ${manifest.excluded.join(', ') || 'nothing'}`);
-        } catch (e) { report(false, `restore: ${(e as Error).message}`); }
+        const as = b.as.text;
+        const existing = world.vms.get(as);
+        if (existing?.state === 'terminated') { report(false, `${as} is terminated; a restore cannot replace it`); return; }
+        if (existing?.arriving) { report(false, notReady(existing)); return; }
+        let manifest: ReturnType<typeof readCheckpoint>;
+        try { manifest = readCheckpoint(ck.file); } catch (e) { report(false, `restore ${b.checkpoint.text}: ${messageOf(e)}`); return; }
+        // Another checkpoint may have been written to the same file since.
+        if (manifest.checkpoint !== ck.name || manifest.vm !== orig.name) {
+          report(false, `restore ${b.checkpoint.text}: ${ck.file} now holds checkpoint ${manifest.checkpoint} of ${manifest.vm}, written over it`);
+          return;
+        }
+        const from = takenOn.get(ck.name) ?? orig.host;
+        const lostNow = manifest.excluded ?? [];
+        const place = (vm: VmRuntime) => {
+          vm.vtpm = orig.vtpm ? world.newVtpm(as, host) : undefined;
+          world.vms.set(as, vm);
+          lost.set(as, new Set(lostNow));
+        };
+        const lostText = `lost: ${lostNow.join(', ') || 'nothing'}`;
+        if (from === host) {
+          place({ name: as, model: orig, host, state: 'running' });
+          report(true, `restored ${as} on ${host.name} from ${ck.file} (on this host); ${lostText}`);
+          return;
+        }
+        const spec = { kind: 'restore' as const, vm: as, from, to: host, line, image: fileImage(ck.file) };
+        const problem = moveProblem(world, spec);
+        if (problem) { report(false, `restore ${b.checkpoint.text} as ${as} on ${host.name}: ${problem}${existing ? `; ${as} stays as it was` : ''}`); return; }
+        // A new name exists at once, not ready until its image has arrived; a VM restored over stays until then.
+        const pending: VmRuntime = { name: as, model: orig, host, state: 'paused' };
+        if (!existing) world.vms.set(as, pending);
+        const { expectedReadyUs } = move(world, spec, (r) => {
+          pending.arriving = undefined;
+          if (r.failed) {
+            pending.state = 'failed';
+            pending.failure = `${as} was not restored (${r.failed})`;
+            report(false, `restore ${b.checkpoint.text} as ${as} on ${host.name} failed: ${r.failed}${existing ? `; ${as} stays as it was` : ''}`);
+            return;
+          }
+          pending.state = 'running';
+          place(pending);
+          report(true, `restored ${as} on ${host.name}, ready at ${world.nowMs.toFixed(1)} ms: ${r.bytes} bytes of ${ck.file} copied from ${from.name} over ${r.link} in ${r.sent} chunk messages${resentText(r)}; ${lostText}`);
+        });
+        pending.arriving = { what: 'restored', over: routeName(world, from, host), readyUs: expectedReadyUs };
         return;
       }
       case 'write': {
@@ -175,24 +250,62 @@ export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved,
       case 'migrate': {
         const vm = vmNamed(b.vm);
         const host = model.hosts.get(b.host.text);
-        if (!vm || !host) return;
+        if (!vm || !host) { if (vm) report(false, `no host '${b.host.text}'`); return; }
+        if (vm.state === 'terminated') { report(false, `${vm.name} is terminated; it cannot be migrated`); return; }
         if (vm.host === host) { report(false, `${vm.name} is already on ${host.name}`); return; }
-        const moved = migrate(world, vm, host);
-        report(!!moved, moved ?? `no link or network joins ${vm.host.name} and ${host.name}`);
+        const from = vm.host;
+        const spec = { kind: 'migrate' as const, vm: vm.name, from, to: host, line, image: memoryImage(world, vm.model) };
+        const problem = moveProblem(world, spec);
+        if (problem) { report(false, `migrate ${vm.name} to ${host.name}: ${problem}; ${vm.name} stays on ${from.name}`); return; }
+        // Stop-and-copy: the VM pauses while its memory crosses.
+        const before = vm.state;
+        vm.state = 'paused';
+        const { expectedReadyUs } = move(world, spec, (r) => {
+          vm.arriving = undefined;
+          if (r.failed) {
+            if (vm.state === 'paused') vm.state = before;
+            report(false, `migrate ${vm.name} to ${host.name} failed: ${r.failed}; ${vm.name} stays on ${from.name}`);
+            return;
+          }
+          vm.host = host;
+          if (vm.state === 'paused') vm.state = 'migrated';
+          report(true, `${vm.name} migrated from ${from.name} to ${host.name} over ${r.link}, ready at ${world.nowMs.toFixed(1)} ms: ${r.bytes} bytes of memory in ${r.sent} chunk messages${resentText(r)}`);
+        });
+        vm.arriving = { what: 'migrated', over: routeName(world, from, host), readyUs: expectedReadyUs };
         return;
       }
     }
   };
 
+  const notReady = (vm: VmRuntime): string => {
+    const a = vm.arriving!;
+    return `${vm.name} is not ready: it is being ${a.what} over ${a.over} and will be ready at about ${(a.readyUs / 1000).toFixed(1)} ms`;
+  };
+
+  // Each step's events (and the events they cause) carry the step, so an
+  // error anywhere in them is that step's error and the run goes on.
   for (const item of d.items) {
     if (item.key !== 'step') continue;
-    world.engine.at(item.at.value, () => step(item, options.textOf({ start: item.at.span.end, end: item.span.end })));
+    const describe = options.textOf({ start: item.at.span.end, end: item.span.end });
+    const label: StepLabel = { line: options.lineOf(item.span), at_ms: item.at.value / 1000, step: describe };
+    // The validator bounds step times; a model built without it must not run into float or clock limits.
+    if (!(item.at.value <= LIMITS.stepAt.max)) {
+      const message = `a step at ${describeUs(item.at.value)} is beyond the simulator's range (${rangeText(LIMITS.stepAt)}); not run`;
+      result.steps.push({ ...label, ok: false, outcome: message });
+      result.errors.push({ line: label.line, message });
+      continue;
+    }
+    world.engine.within(label, () => world.engine.at(item.at.value, () => step(item, describe)));
   }
-  try {
-    world.engine.run();
-  } catch (e) {
-    result.errors.push({ line: result.line, message: `simulation stopped: ${(e as Error).message}` });
-  }
+  world.engine.run(Infinity, (ctx: EventContext, e: unknown) => {
+    const label = ctx.label as StepLabel | undefined;
+    const message = e instanceof EventBudgetExceeded
+      ? `step stopped: it caused more than ${e.limit.toLocaleString('en-US')} simulated events (the simulator's limit per step); lower children, memory or the working set`
+      : `step stopped: the simulator could not complete it (${messageOf(e)})`;
+    const line = label?.line ?? result.line;
+    result.steps.push({ line, at_ms: label?.at_ms ?? world.nowMs, step: label?.step ?? '', ok: false, outcome: message });
+    result.errors.push({ line, message });
+  });
   result.stats.sim_ms = world.nowMs;
   for (const f of forks) f.finish();
 
@@ -227,38 +340,64 @@ export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved,
     }));
   }
   result.passed = result.errors.length === 0 && result.expectations.every((e) => e.passed);
-  result.stats.wall_ms = Math.round(performance.now() - wall0);
-  options.onWorld?.(result.name, world);
-  return result;
+  return world;
 }
 
-/** A file copied from one host to another crosses the network in 1 MiB messages (taps see its bytes). */
-function sendFile(world: World, file: string, from: HostModel, to: HostModel): string {
-  if (from === to) return '';
-  const link = world.network.route(from, to);
-  if (!link) return ` (no route from ${from.name}: read locally)`;
-  let n = 0;
-  for (const chunk of fileChunks(file)) { world.network.send(from, link, 1, { kind: 'file', bytes: chunk.length, payload: chunk, meta: null }, () => undefined); n++; }
-  return ` after copying it from ${from.name} over ${link.name} (${n} MiB)`;
+function describeUs(us: number): string {
+  return Number.isFinite(us) ? `${(us / 3600e6).toPrecision(3)} h` : String(us);
 }
 
-/** Live migration: the VM's memory crosses the network in the clear, 256 pages a message. */
-function migrate(world: World, vm: VmRuntime, to: HostModel): string | undefined {
-  const link = world.network.route(vm.host, to);
-  if (!link) return undefined;
-  const model: VmModel = vm.model;
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function routeName(world: World, a: HostModel, b: HostModel): string {
+  return world.network.route(a, b)?.name ?? 'no link';
+}
+
+function resentText(r: { dropped: number; rejected: number }): string {
+  if (!r.dropped && !r.rejected) return '';
+  return ` (re-sent ${[r.dropped ? `${r.dropped} lost` : '', r.rejected ? `${r.rejected} rejected by SHA-256` : ''].filter(Boolean).join(' and ')})`;
+}
+
+/** A checkpoint file as an image to send: read in pieces as they are sent, never opening anything but a regular file. */
+function fileImage(file: string): ImageSource {
+  const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  let size: number;
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${file} is not a regular file`);
+    size = st.size;
+  } finally { closeSync(fd); }
+  return {
+    size,
+    bytes(offset, length) {
+      const out = Buffer.alloc(length);
+      const f = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+      try {
+        if (!fstatSync(f).isFile()) throw new Error(`${file} is not a regular file`);
+        readSync(f, out, 0, length, offset);
+      } finally { closeSync(f); }
+      return out;
+    },
+  };
+}
+
+/**
+ * A VM's memory as an image to send: the pages holding data (processes and
+ * kernel); free pages are zero and travel as the page map only (QEMU's zero
+ * page flag does the same).
+ */
+function memoryImage(world: World, model: VmModel): ImageSource {
+  const layout = memoryLayout(model);
   const pages = Math.floor(model.memory / PAGE);
-  const src = new PageSource(world.seed, model.name, 'mem', memoryLayout(model), pages);
-  const from = vm.host;
-  vm.state = 'paused';
-  // As for fork pages: the bytes are made only where something on the link reads them.
-  const observed = world.network.observed(link);
-  for (let i = 0; i < pages; i += 256) {
-    const n = Math.min(256, pages - i);
-    const payload = observed ? src.span(i, n) : undefined;
-    world.network.send(from, link, 1, { kind: 'migrate', bytes: n * PAGE, payload, meta: null }, () => undefined);
-  }
-  const done = world.engine.now + world.network.transmitUs(link, model.memory) + link.latencyUs;
-  world.engine.at(done, () => { vm.host = to; if (vm.state === 'paused') vm.state = 'migrated'; });
-  return `${vm.name} migrates from ${from.name} to ${to.name} over ${link.name}: ${pages} pages, about ${((done - world.engine.now) / 1000).toFixed(1)} ms`;
+  const dataPages = Math.min(pages, Math.max(0, ...layout.filter((r) => !(r as { zero?: boolean }).zero).map((r) => r.first + r.count)));
+  let src: PageSource | undefined;
+  return {
+    size: dataPages * PAGE,
+    bytes(offset, length) {
+      src ??= new PageSource(world.seed, model.name, 'mem', layout, pages);
+      return src.span(offset / PAGE, length / PAGE);
+    },
+  };
 }

@@ -1,6 +1,6 @@
 // A TPM or vTPM: a PCR bank and an attestation key that signs quotes.
 import { bootPcrs } from './pcr';
-import { encodeAttest, keyName, pcrDigest } from './quote';
+import { encodeAttest, keyName, pcrDigest, toU64 } from './quote';
 import { KeyAlg, KeyPair, keyFor, sign } from './keys';
 import { derive } from './rng';
 
@@ -30,7 +30,7 @@ export class Tpm {
     const pcrs = [...new Set(selection)].sort((a, b) => a - b);
     const values = pcrs.map((i) => this.pcrs[i]);
     const attest = encodeAttest({
-      signerName: keyName(this.ak.publicDer), nonce, clock: BigInt(Math.floor(clockMs)), resetCount: 0, restartCount: 0,
+      signerName: keyName(this.ak.publicDer), nonce, clock: toU64(clockMs), resetCount: 0, restartCount: 0,
       safe: true, firmwareVersion: this.firmware, pcrs, pcrDigest: pcrDigest(values),
     });
     return { attest, signature: sign(this.ak, attest), pcrs, values: values.map((v) => Buffer.from(v)) };

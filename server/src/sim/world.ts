@@ -20,6 +20,10 @@ export interface VmRuntime {
   /** Set for fork children. */
   fork?: string;
   index?: number;
+  /** Set while the VM's bytes cross the network (restore, migrate): not usable before `readyUs`. */
+  arriving?: { what: 'restored' | 'migrated'; over: string; readyUs: number };
+  /** Why the VM does not exist after all (a failed restore). */
+  failure?: string;
 }
 
 export interface ExportedQuote {
@@ -28,7 +32,7 @@ export interface ExportedQuote {
 }
 
 export class World {
-  readonly engine = new Engine();
+  readonly engine: Engine;
   readonly network: Network;
   readonly vms = new Map<string, VmRuntime>();
   readonly quotes: ExportedQuote[] = [];
@@ -37,7 +41,8 @@ export class World {
   /** Crypto work done, for statistics. */
   readonly work = { signatures: 0, verifications: 0, hashes: 0 };
 
-  constructor(readonly model: SemanticModel, readonly seed: number, readonly costs: Costs, readonly result: ScenarioResult) {
+  constructor(readonly model: SemanticModel, readonly seed: number, readonly costs: Costs, readonly result: ScenarioResult, maxEventsPerStep?: number) {
+    this.engine = new Engine(maxEventsPerStep);
     this.network = new Network(this.engine, model, seed);
     for (const vm of model.vms.values()) {
       this.vms.set(vm.name, { name: vm.name, model: vm, host: vm.host, state: 'running', vtpm: vm.vtpm ? this.newVtpm(vm.name, vm.host) : undefined });

@@ -1,0 +1,161 @@
+// A VM image crossing the network: a restore's checkpoint file, or a live
+// migration's memory. Both travel like a fork's pages: over the fastest link
+// or network joining the hosts (none: refused), through its attackers (taps
+// read the bytes, tampering flips them, drops lose them, replays substitute
+// an earlier chunk). The image goes in 1 MiB chunks, each hashed with SHA-256
+// at the sender; the digest list reaches the receiver authenticated, which
+// checks every chunk's real bytes against it. A chunk lost (silence until a
+// timeout) or rejected (digest mismatch) is sent again, at most MAX_RESENDS
+// times; then the transfer fails. The VM is ready when the last chunk has
+// arrived and it has resumed.
+import { createHash } from 'node:crypto';
+import type { HostModel, LinkModel } from '../model/semantic';
+import { formatSize, MAX_TOUCHED_BYTES } from './fork';
+import type { Message } from './network';
+import type { MoveResult } from './results';
+import type { World } from './world';
+
+/** Bytes per chunk on a link something reads (taps and tampering act per message). */
+export const CHUNK = 1 << 20;
+/** Header and SHA-256 digest travelling with each chunk. */
+export const CHUNK_OVERHEAD = 64 + 32;
+/** A chunk lost or rejected is sent again at most this many times. */
+export const MAX_RESENDS = 3;
+/** On a link nothing reads, the image goes in at most this many messages (the time is the same). */
+const MAX_QUIET_MESSAGES = 65_536;
+
+export interface ImageSource {
+  /** Bytes in the image. */
+  size: number;
+  /** Bytes [offset, offset + length) of the image (made or read only where the link is read). */
+  bytes(offset: number, length: number): Buffer;
+}
+
+export interface MoveSpec {
+  kind: 'restore' | 'migrate';
+  vm: string;
+  from: HostModel;
+  to: HostModel;
+  line: number;
+  image: ImageSource;
+}
+
+interface ChunkMeta { index: number; digest?: Buffer }
+
+/** Why a transfer cannot start (no route, too large), or undefined. */
+export function moveProblem(world: World, spec: MoveSpec): string | undefined {
+  const link = world.network.route(spec.from, spec.to);
+  if (!link) return `no link or network joins ${spec.from.name} and ${spec.to.name}`;
+  if (world.network.observed(link) && spec.image.size > MAX_TOUCHED_BYTES) {
+    return `${formatSize(spec.image.size)} would cross ${link.name}, which an attacker reads; the simulator's limit is ${formatSize(MAX_TOUCHED_BYTES)} of image bytes per transfer`;
+  }
+  return undefined;
+}
+
+/**
+ * Sends the image; `done` runs once, when the VM is ready (result.ready_ms
+ * set) or the transfer has failed (result.failed set). Returns the result
+ * record (also in world.result.moves) and the expected ready time (µs).
+ * Call only when moveProblem gave nothing.
+ */
+export function move(world: World, spec: MoveSpec, done: (r: MoveResult) => void): { result: MoveResult; expectedReadyUs: number } {
+  const { engine, network, costs } = world;
+  const link = network.route(spec.from, spec.to) as LinkModel;
+  const observed = network.observed(link);
+  const lossy = network.canLose(link);
+  const size = Math.max(0, spec.image.size);
+  const chunkBytes = observed ? CHUNK : Math.max(CHUNK, Math.ceil(size / MAX_QUIET_MESSAGES / CHUNK) * CHUNK);
+  const chunks = Math.ceil(size / chunkBytes);
+  const startUs = engine.now;
+  const result: MoveResult = {
+    kind: spec.kind, vm: spec.vm, from: spec.from.name, to: spec.to.name, link: link.name,
+    bytes: size, chunks, sent: 0, dropped: 0, rejected: 0, ready_ms: null, line: spec.line,
+  };
+  world.result.moves.push(result);
+
+  const have = new Uint8Array(chunks);
+  const sends = new Uint8Array(chunks);
+  const resend: number[] = [];
+  let next = 0;
+  let missing = chunks;
+  let finished = false;
+  let sending = false;
+  const lengthOf = (i: number) => Math.min(chunkBytes, size - i * chunkBytes);
+
+  const finish = (failed?: string) => {
+    if (finished) return;
+    finished = true;
+    if (failed) { result.failed = failed; done(result); return; }
+    engine.after(costs.resume, () => {
+      result.ready_ms = round3((engine.now - startUs) / 1000);
+      done(result);
+    });
+  };
+
+  /** A chunk that did not make it: send it again, or give up. */
+  const again = (i: number, why: 'lost' | 'rejected') => {
+    if (finished || have[i]) return;
+    if (why === 'lost') result.dropped++; else result.rejected++;
+    if (sends[i] > MAX_RESENDS) {
+      finish(why === 'lost'
+        ? `chunk ${i + 1} of ${chunks} lost ${sends[i]} times on ${link.name}`
+        : `chunk ${i + 1} of ${chunks} rejected ${sends[i]} times on ${link.name} (its SHA-256 did not match: tampered or replayed on the way)`);
+      return;
+    }
+    resend.push(i);
+    pump();
+  };
+
+  const receive = (m: Message<ChunkMeta>) => {
+    const i = m.meta.index;
+    if (finished || have[i]) return;
+    // The receiver hashes what arrived (real bytes where the link is read; elsewhere nothing could change them).
+    if (m.meta.digest && !(m.payload && createHash('sha256').update(m.payload).digest().equals(m.meta.digest))) {
+      // The rejection goes back to the sender (and may itself be lost: then the timeout asks again).
+      const attempt = sends[i];
+      network.send(spec.to, link, 1, { kind: `${spec.kind}-nack`, bytes: 64, meta: null }, () => { if (sends[i] === attempt) again(i, 'rejected'); });
+      return;
+    }
+    have[i] = 1;
+    if (--missing === 0) finish();
+  };
+
+  const sendChunk = (i: number) => {
+    sends[i]++;
+    result.sent++;
+    const length = lengthOf(i);
+    let payload: Buffer | undefined;
+    let digest: Buffer | undefined;
+    if (observed) {
+      payload = spec.image.bytes(i * chunkBytes, length);
+      digest = createHash('sha256').update(payload).digest();
+    }
+    const attempt = sends[i];
+    // On a quiet link a message carries several 1 MiB chunks: the same bytes on the wire, fewer events.
+    const wire = length + Math.ceil(length / CHUNK) * CHUNK_OVERHEAD;
+    network.send(spec.from, link, 1, { kind: spec.kind, bytes: wire, payload, meta: { index: i, digest } }, receive);
+    const leftUs = engine.now + network.backlogUs(link, spec.from);
+    if (lossy) {
+      // Silence means a loss: the receiver asks again once the chunk should long have come.
+      engine.at(leftUs + 2 * link.latencyUs + costs.requestTimeout, () => { if (sends[i] === attempt) again(i, 'lost'); });
+    }
+  };
+
+  /** Sends the next chunk when the link's egress is free, so only the chunks on the wire are in memory. */
+  const pump = () => {
+    if (sending || finished) return;
+    const i = resend.length ? resend.shift()! : next < chunks ? next++ : -1;
+    if (i < 0) return;
+    sending = true;
+    sendChunk(i);
+    engine.at(engine.now + network.backlogUs(link, spec.from), () => { sending = false; pump(); });
+  };
+
+  // Without losses, the last chunk arrives once what is queued on the link and the whole image have crossed.
+  const expectedReadyUs = startUs + network.backlogUs(link, spec.from) + network.transmitUs(link, size + chunks * CHUNK_OVERHEAD) + link.latencyUs + costs.resume;
+  if (chunks === 0) engine.at(startUs + link.latencyUs, () => finish());
+  else pump();
+  return { result, expectedReadyUs };
+}
+
+function round3(x: number): number { return Math.round(x * 1000) / 1000; }

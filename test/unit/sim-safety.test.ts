@@ -1,0 +1,249 @@
+// The simulator is safe on whatever `check` accepts (and on what only the
+// model holds): images travel through the network's attackers and fail as
+// step errors, a VM is used only once it has arrived, and runaway steps end
+// as located step errors while the run goes on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import * as nodePath from 'node:path';
+import { memoryWorkspace, ROOT, run } from '../helpers';
+import { tempDir } from '../tmp';
+import { runFileSet, type RunFileOptions } from '../../server/src/sim/run';
+import { resolveFileSet } from '../../server/src/model/resolve';
+import { runScenario } from '../../server/src/sim/scenario';
+import { Engine, EventBudgetExceeded } from '../../server/src/sim/engine';
+import { MAX_RESENDS } from '../../server/src/sim/migration';
+import type * as A from '../../grammar/src/ast';
+import type { ScenarioResult } from '../../server/src/sim/results';
+
+/** Runs a checked file with run options of the test's choosing. */
+function runWith(main: string, options: RunFileOptions, path = 'main.vmsec'): ScenarioResult[] {
+  const ws = memoryWorkspace({ [path]: main });
+  const set = ws.fileSet(nodePath.resolve(ROOT, path))!;
+  const out = runFileSet(set, { workspaceRoot: ROOT, ...options });
+  if (out.kind !== 'ran') throw new Error(`not run: ${JSON.stringify(out)}`);
+  return out.result.scenarios;
+}
+
+/** Runs without the validator: the simulator's own guards on what only the model holds. */
+function runUnchecked(main: string): ScenarioResult {
+  const ws = memoryWorkspace({ 'main.vmsec': main });
+  const set = ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!;
+  const resolved = resolveFileSet(set);
+  const scenario = set.root.doc.decls.find((d): d is A.ScenarioDecl => d.kind === 'scenario')!;
+  return runScenario(scenario, set, resolved, {
+    checkpointDir: tempDir('ck-'),
+    lineOf: (span) => set.root.lines.position(span.start).line + 1,
+    textOf: (span) => set.root.text.slice(span.start, span.end).replace(/\s+/g, ' ').trim(),
+  });
+}
+
+const strip = (x: unknown) => JSON.parse(JSON.stringify(x, (k, v) => (k === 'wall_ms' ? 0 : v)));
+
+const step = (s: ScenarioResult, prefix: string) => {
+  const found = s.steps.filter((x) => x.step.startsWith(prefix));
+  assert.equal(found.length, 1, `one step ${prefix}: ${JSON.stringify(s.steps)}`);
+  return found[0];
+};
+
+const restoreOver = (attack: string, extra = '') => `host h { } host g { } link h <-> g { bandwidth 1 Gbps }
+vm v on h { memory 16 MiB process a { memory 4 MiB } }
+checkpoint c of v { }
+attacker x { ${attack} }
+scenario "s" { seed 5 at 0 ms checkpoint c at 10 ms restore c as v2 on g ${extra} expect v2 is running }`;
+
+test('a restore over a link that drops every message fails after bounded resends, and the VM does not exist', () => {
+  const [s] = run(restoreOver('drop h <-> g 100%', 'at 10 s syscall v2 a open("/x")'));
+  const r = step(s, 'restore');
+  assert.equal(r.ok, false);
+  assert.match(r.outcome, new RegExp(`^restore c as v2 on g failed: chunk 1 of \\d+ lost ${MAX_RESENDS + 1} times on h<->g$`));
+  assert.deepEqual(s.errors.find((e) => e.message === r.outcome)?.line, 5, 'located on the step');
+  assert.equal(s.moves[0].ready_ms, null);
+  assert.equal(s.moves[0].failed, `chunk 1 of ${s.moves[0].chunks} lost ${MAX_RESENDS + 1} times on h<->g`);
+  const call = step(s, 'syscall');
+  assert.equal(call.ok, false);
+  assert.match(call.outcome, /^v2 was not restored \(chunk 1 of \d+ lost 4 times on h<->g\)$/);
+  assert.equal(s.expectations[0].passed, false);
+});
+
+test('a restore over a tampering link rejects every altered chunk by its SHA-256, re-sends it, and arrives intact', () => {
+  const [s] = run(restoreOver('tamper h <-> g 30%'));
+  const r = step(s, 'restore');
+  assert.equal(r.ok, true, r.outcome);
+  const [mv] = s.moves;
+  assert.ok(mv.rejected > 0, 'some chunks were tampered with');
+  assert.equal(mv.rejected, s.attacks.tampered, 'every tampered chunk was caught');
+  assert.equal(mv.sent, mv.chunks + mv.rejected, 'each rejected chunk was sent once more');
+  assert.match(r.outcome, new RegExp(`\\(re-sent ${mv.rejected} rejected by SHA-256\\)`));
+  assert.equal(s.expectations[0].passed, true);
+});
+
+test('a restore over a link that tampers with everything fails after bounded resends', () => {
+  const [s] = run(restoreOver('tamper h <-> g 100%'));
+  const r = step(s, 'restore');
+  assert.equal(r.ok, false);
+  assert.match(r.outcome, /failed: chunk 1 of \d+ rejected 4 times on h<->g \(its SHA-256 did not match: tampered or replayed on the way\)$/);
+});
+
+test('a replayed chunk is rejected: the digest binds each chunk to its place in the image', () => {
+  const [s] = run(restoreOver('replay h <-> g 30%'));
+  const r = step(s, 'restore');
+  assert.equal(r.ok, true, r.outcome);
+  assert.ok(s.attacks.replayed > 0);
+  assert.equal(s.moves[0].rejected, s.attacks.replayed);
+});
+
+test('migrate to a host no link reaches is refused, and the VM stays and runs where it was', () => {
+  const [s] = run(`host h { } host g { } vm v on h { process p { } }
+scenario "s" { at 0 ms migrate v to g at 1 ms syscall v p open("/x") expect v is running }`);
+  const m = step(s, 'migrate');
+  assert.equal(m.ok, false);
+  assert.equal(m.outcome, 'migrate v to g: no link or network joins h and g; v stays on h');
+  assert.equal(step(s, 'syscall').ok, true);
+  assert.equal(s.expectations[0].passed, true);
+  assert.deepEqual(s.moves, []);
+});
+
+test('migrate over a link that drops everything fails; the VM stays on its host and runs again', () => {
+  const [s] = run(`host h { } host g { } link h <-> g { } vm v on h { memory 8 MiB process p { memory 1 MiB } }
+attacker x { drop h <-> g 100% }
+scenario "s" { at 0 ms migrate v to g at 10 s syscall v p open("/x") expect v is running }`);
+  const m = step(s, 'migrate');
+  assert.equal(m.ok, false);
+  assert.match(m.outcome, /^migrate v to g failed: chunk 1 of \d+ lost 4 times on h<->g; v stays on h$/);
+  assert.equal(step(s, 'syscall').ok, true);
+  assert.equal(s.expectations[0].passed, true);
+});
+
+test('a VM being migrated cannot be used until it has arrived; the error names the ready time', () => {
+  const [s] = run(`host h { } host g { } link h <-> g { bandwidth 10 Mbps } vm v on h { memory 64 MiB process p { memory 8 MiB } }
+scenario "s" { at 0 ms migrate v to g at 100 ms syscall v p open("/x") at 60 s syscall v p open("/x") expect v is migrated }`);
+  const [m] = s.moves;
+  const readyMs = Math.round(m.ready_ms! * 10) / 10;
+  assert.ok(readyMs > 1000, `about 12 MiB at 10 Mbps takes seconds, not ${readyMs} ms`);
+  const calls = s.steps.filter((x) => x.step.startsWith('syscall'));
+  assert.equal(calls[0].ok, false);
+  assert.equal(calls[0].outcome, `v is not ready: it is being migrated over h<->g and will be ready at about ${readyMs.toFixed(1)} ms`);
+  assert.equal(calls[1].ok, true);
+  assert.match(step(s, 'migrate').outcome, new RegExp(`^v migrated from h to g over h<->g, ready at ${readyMs.toFixed(1)} ms`));
+  assert.equal(s.expectations[0].passed, true);
+});
+
+test('a terminated VM cannot be migrated, nor restored over', () => {
+  const [s] = run(`host h { } host g { } link h <-> g { } vm v on h { memory 8 MiB process p { } }
+checkpoint c of v { }
+monitor m for v { rule r on open then terminate }
+scenario "s" { at 0 ms checkpoint c at 1 ms syscall v p open("/x") at 1 s migrate v to g
+  at 2 s restore c as v2 on g at 5 s syscall v2 p open("/x") at 6 s restore c as v2 on g }`);
+  assert.equal(step(s, 'migrate').outcome, 'v is terminated; it cannot be migrated');
+  const restores = s.steps.filter((x) => x.step.startsWith('restore'));
+  assert.equal(restores[0].ok, true, 'restored, with the monitor of v');
+  assert.deepEqual(s.monitor.map((x) => [x.vm, x.action]), [['v', 'terminate'], ['v2', 'terminate']]);
+  assert.deepEqual([restores[1].ok, restores[1].outcome], [false, 'v2 is terminated; a restore cannot replace it']);
+});
+
+test('a checkpoint file written over by another checkpoint is not restored as if it were the first', () => {
+  const [s] = run(`host h { } host g { } link h <-> g { } vm v on h { memory 8 MiB } vm w on h { memory 8 MiB }
+checkpoint c of v { to "same.ckpt" } checkpoint d of w { to "same.ckpt" }
+scenario "s" { at 0 ms checkpoint c at 1 ms checkpoint d at 2 ms restore c as v2 on g }`);
+  const r = step(s, 'restore');
+  assert.equal(r.ok, false);
+  assert.match(r.outcome, /^restore c: .*same\.ckpt now holds checkpoint d of w, written over it$/);
+});
+
+test('with a checkpoint folder, a checkpoint path that leaves it is a located step error and nothing is written outside', () => {
+  const outer = tempDir('outer-');
+  const dir = nodePath.join(outer, 'a', 'b');
+  // Inside the workspace beside its file (check accepts it), outside the checkpoint folder.
+  const [s] = runWith(`host h { } vm v on h { memory 8 MiB }
+checkpoint c of v { to "../../escape.ckpt" }
+checkpoint ok of v { to "inside/ok.ckpt" }
+scenario "s" { at 0 ms checkpoint c at 1 ms checkpoint ok }`, { checkpointDir: dir }, 'x/y/main.vmsec');
+  const c = step(s, 'checkpoint c');
+  assert.equal(c.ok, false);
+  assert.equal(c.line, 4);
+  assert.match(c.outcome, /^checkpoint c: .*escape\.ckpt is outside .*; vmsec writes only inside it$/);
+  assert.equal(existsSync(nodePath.join(outer, 'escape.ckpt')), false);
+  assert.deepEqual(readdirSync(outer), ['a']);
+  assert.equal(step(s, 'checkpoint ok').ok, true, step(s, 'checkpoint ok').outcome);
+  assert.equal(existsSync(nodePath.join(dir, 'inside', 'ok.ckpt')), true);
+});
+
+test('the checkpoint size limit of the run is checked before writing, as a step error', () => {
+  const dir = tempDir('ck-');
+  const [s] = runWith(`host h { } vm v on h { memory 64 MiB process p { memory 32 MiB } }
+checkpoint c of v { }
+scenario "s" { at 0 ms checkpoint c }`, { checkpointDir: dir, maxCheckpointBytes: 1024 * 1024 });
+  const c = step(s, 'checkpoint');
+  assert.equal(c.ok, false);
+  assert.match(c.outcome, /^checkpoint c would write .* the limit is 1 MiB/);
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+test('a step over its event budget is stopped with a located error, and the next steps still run', () => {
+  const [s] = runWith(`boot b { pcr 0 "fw" } host h { tpm ecdsa-p256 boot b } host g { tpm ecdsa-p256 boot b } link h <-> g { }
+vm v on h { memory 64 MiB workingset 50% process p { memory 8 MiB } }
+fork f of v { children 2 on g memory eager integrity per-page }
+scenario "s" { at 0 ms fork f at 10 s syscall v p open("/x") }`, { checkpointDir: tempDir('ck-'), maxEventsPerStep: 300 });
+  const f = step(s, 'fork');
+  assert.equal(f.ok, false);
+  assert.equal(f.line, 4);
+  assert.equal(f.outcome, 'step stopped: it caused more than 300 simulated events (the simulator\'s limit per step); lower children, memory or the working set');
+  assert.equal(step(s, 'syscall').ok, true);
+});
+
+test('a fork whose page maps would not fit in memory is refused before anything is allocated', () => {
+  // Only the model holds this (check reports it): the simulator guards on its own.
+  const s = runUnchecked(`host a { } host b { } link a <-> b { } vm big on a { memory 16 GiB workingset 0% }
+fork f of big { children 100000 on b }
+scenario "s" { at 0 ms fork f }`);
+  const f = step(s, 'fork');
+  assert.equal(f.ok, false);
+  assert.equal(f.line, 3);
+  assert.equal(f.outcome, 'fork f: 100000 children of 16 GiB need 391 GiB of page maps; the simulator\'s limit is 1 GiB — lower children or memory');
+});
+
+test('many vcpus and the largest step time run to the end', () => {
+  const [s] = run(`boot b { pcr 0 "fw" } host h { tpm ecdsa-p256 boot b } host g { tpm ecdsa-p256 boot b } link h <-> g { }
+vm v on h { memory 16 MiB vcpus 4096 workingset 10% vtpm process p { memory 4 MiB } }
+fork f of v { on g attest hosts against b attest vtpm }
+authority ca { key ecdsa-p256 } certificate cv for v by ca valid 1 h
+scenario "s" { at 8760 h fork f at 8760 h rotate cv expect f ready within 1 s }`);
+  assert.equal(step(s, 'fork').ok, true, step(s, 'fork').outcome);
+  assert.equal(step(s, 'rotate').ok, true);
+  assert.equal(s.expectations[0].passed, true, JSON.stringify(s.expectations));
+  assert.ok(s.attestations.every((a) => a.passed));
+});
+
+test('a step time beyond the documented range is a step error, not a float or clock overflow (model only)', () => {
+  const s = runUnchecked(`host h { } vm v on h { process p { } }
+scenario "s" { at 100000000000000000000000 h syscall v p open("/x") at 1 s syscall v p open("/x") }`);
+  const [late, early] = [s.steps.find((x) => x.line === 2 && !x.ok)!, s.steps.find((x) => x.ok)!];
+  assert.equal(late.outcome, 'a step at 1.00e+23 h is beyond the simulator\'s range (between 0 s and 8760 h (1 year)); not run');
+  assert.equal(early.step, 'syscall v p open("/x")');
+  assert.equal(s.stats.sim_ms, 1000);
+});
+
+test('an event that throws becomes its own context\'s error; other contexts run on', () => {
+  const e = new Engine(100);
+  const seen: string[] = [];
+  const errors: [unknown, string][] = [];
+  e.within('bad', () => e.at(5, () => { e.after(1, () => seen.push('never')); throw new Error('boom'); }));
+  e.within('good', () => e.at(10, () => seen.push('good')));
+  e.within('loop', () => { const again = () => e.after(1, again); e.at(0, again); });
+  e.run(Infinity, (ctx, err) => errors.push([ctx.label, err instanceof EventBudgetExceeded ? `budget ${err.limit}` : (err as Error).message]));
+  assert.deepEqual(seen, ['good']);
+  assert.deepEqual(errors, [['bad', 'boom'], ['loop', 'budget 100']]);
+});
+
+test('the same seed gives the same results for transfers under attack, wall-clock aside', () => {
+  const text = restoreOver('tamper h <-> g 20% drop h <-> g 10% replay h <-> g 5%', 'at 1 ms migrate v to g at 5 ms syscall v2 a open("/x")');
+  // One checkpoint folder for every run, so the file names in the outcomes agree.
+  const dir = tempDir('ck-');
+  const once = (t: string) => strip(runWith(t, { checkpointDir: dir }));
+  const a = once(text);
+  assert.deepEqual(a, once(text));
+  assert.equal(a[0].moves.length, 2);
+  assert.ok(a[0].moves.every((m: { dropped: number; rejected: number }) => m.dropped + m.rejected > 0), 'the attacks acted on both transfers');
+  assert.notDeepEqual(once(text.replace('seed 5', 'seed 6'))[0].moves, a[0].moves);
+});
