@@ -29,8 +29,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
     initializationOptions: settings(),
     outputChannel: output,
   };
+  // No errorHandler of our own: vscode-languageclient's default restarts a
+  // server that exits (up to 4 times in 3 minutes). Every stop and restart is
+  // written to the output channel, beside the server's own log of why it exited.
   client = new LanguageClient('vmsec', 'vmsec language server', serverOptions, clientOptions);
-  context.subscriptions.push(client.onDidChangeState((e) => status.setState(e.newState)));
+  let wasRunning = false;
+  context.subscriptions.push(client.onDidChangeState((e) => {
+    status.setState(e.newState);
+    const now = new Date().toISOString();
+    if (e.newState === State.Stopped && wasRunning) output.appendLine(`[${now}] vmsec language server stopped; it is restarted unless it stopped too often or was stopped on purpose`);
+    if (e.newState === State.Running) {
+      if (wasRunning) output.appendLine(`[${now}] vmsec language server restarted`);
+      wasRunning = true;
+    }
+  }));
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('vmsec')) void client?.sendNotification('workspace/didChangeConfiguration', { settings: { vmsec: settings() } });
   }));

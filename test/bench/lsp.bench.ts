@@ -68,6 +68,22 @@ async function main(): Promise<void> {
     await c.request('textDocument/hover', { textDocument: { uri }, position: posOf(line, 'src') });
     hov.push(performance.now() - t0);
   }
+  // Under load: an edit every 20 ms (typing in a comment in the middle of the
+  // file) while hover and completion are asked one after another. Each is
+  // compared with its own idle p95 from just before, in the same run.
+  const idle = { comp: await sampleLatency(c, uri, 'completion', lines, 40), hov: await sampleLatency(c, uri, 'hover', lines, 40) };
+  // Typed as an editor sends it: one character at a time, as incremental changes.
+  const midLine = Math.floor(current.split('\n').length / 2);
+  c.edit(uri, { start: { line: midLine, character: 0 }, end: { line: midLine, character: 0 } }, '// typing \n');
+  let edits = 0;
+  const stream = setInterval(() => {
+    const at = { line: midLine, character: 10 + edits };
+    c.edit(uri, { start: at, end: at }, String.fromCharCode(97 + (edits++ % 26)));
+  }, 20);
+  let busy: { comp: number[]; hov: number[] };
+  try {
+    busy = { comp: await sampleLatency(c, uri, 'completion', lines, 60), hov: await sampleLatency(c, uri, 'hover', lines, 60) };
+  } finally { clearInterval(stream); }
   const status = readFileSync(`/proc/${c.proc.pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   await c.close();
@@ -82,6 +98,31 @@ async function main(): Promise<void> {
   console.log(`| completion | ${f(percentile(comp, 50))} | ${f(percentile(comp, 95))} | ${(percentile(comp, 95) / base).toFixed(1)} × round trip | ≤ 20 ms |`);
   console.log(`| hover | ${f(percentile(hov, 50))} | ${f(percentile(hov, 95))} | ${(percentile(hov, 95) / base).toFixed(1)} × round trip | ≤ 20 ms |`);
   console.log(`server memory after the run: ${Math.round(rssKb / 1024)} MiB RSS`);
+  console.log('');
+  console.log(`while edits stream (one every 20 ms, ${edits} edits sent): p95 compared with the idle p95 of the same run`);
+  console.log('| measure | idle p95 ms | streaming p50 ms | streaming p95 ms | ratio (p95 ÷ idle p95) | target |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const [name, key] of [['completion', 'comp'], ['hover', 'hov']] as const) {
+    const i95 = percentile(idle[key], 95);
+    const b95 = percentile(busy[key], 95);
+    console.log(`| ${name} | ${f(i95)} | ${f(percentile(busy[key], 50))} | ${f(b95)} | ${(b95 / i95).toFixed(2)} × | ≤ 3 × |`);
+  }
+}
+
+/** Latencies of hover (on a host's name) or completion (after `on ` in a fork) at spread-out lines of the generated file. Positions below the middle of the file (where the edits go) shift by one line per inserted comment line, so all samples are taken from the first half. */
+async function sampleLatency(c: TestClient, uri: string, kind: 'hover' | 'completion', lines: string[], n: number): Promise<number[]> {
+  const out: number[] = [];
+  const half = Math.floor(lines.length / 2) - 60;
+  for (let k = 0; k < n; k++) {
+    const l = Math.floor(((k + 1) * 7919) % half);
+    const prefix = kind === 'hover' ? 'host src' : '  on dst';
+    const line = lines.findIndex((x, i) => i >= l && x.startsWith(prefix));
+    const position = kind === 'hover' ? { line, character: lines[line].indexOf('src') + 1 } : { line, character: 5 };
+    const t0 = performance.now();
+    await c.request(kind === 'hover' ? 'textDocument/hover' : 'textDocument/completion', { textDocument: { uri }, position });
+    out.push(performance.now() - t0);
+  }
+  return out;
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -15,14 +15,16 @@ export class TestClient {
   private waiters: (() => void)[] = [];
   private versions = new Map<string, number>();
   readonly stderr: string[] = [];
+  /** The server's log (window/logMessage), in order. */
+  readonly log: { type: number; message: string }[] = [];
 
-  constructor(server = SERVER) {
-    this.proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(server = SERVER, env: Record<string, string> = {}) {
+    this.proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.proc.stderr!.on('data', (d) => this.stderr.push(String(d)));
     this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => { this.diagnostics.set(p.uri, p); this.wake(); });
     this.conn.onNotification('vmsec/status', () => this.wake());
-    this.conn.onNotification('window/logMessage', () => undefined);
+    this.conn.onNotification('window/logMessage', (m: { type: number; message: string }) => { this.log.push(m); });
     this.conn.onRequest('workspace/configuration', () => [{ validate: 'onType' }]);
     this.conn.onRequest('client/registerCapability', () => null);
     this.conn.listen();
@@ -40,8 +42,8 @@ export class TestClient {
     return r;
   }
 
-  open(path: string, text: string): string {
-    const uri = pathToFileURL(path).toString();
+  /** Opens a document; `uri` overrides the file URI of `path` (a query or fragment, another scheme). */
+  open(path: string, text: string, uri = pathToFileURL(path).toString()): string {
     this.versions.set(uri, 1);
     void this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'vmsec', version: 1, text } });
     return uri;
@@ -51,6 +53,14 @@ export class TestClient {
     const v = (this.versions.get(uri) ?? 1) + 1;
     this.versions.set(uri, v);
     void this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ text }] });
+    return v;
+  }
+
+  /** An incremental change, as editors send while typing: `text` replaces `range`. */
+  edit(uri: string, range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string): number {
+    const v = (this.versions.get(uri) ?? 1) + 1;
+    this.versions.set(uri, v);
+    void this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ range, text }] });
     return v;
   }
 

@@ -5,7 +5,7 @@ import { CodeAction, CodeActionKind, Diagnostic as LspDiagnostic, TextEdit } fro
 import type * as A from '../../../grammar/src/ast';
 import type { SourceFile } from '../model/source-file';
 import type { Session } from './session';
-import { pathToUri, toRange } from './convert';
+import { toRange } from './convert';
 
 const SKELETON: Record<string, (name: string) => string> = {
   host: (n) => `host ${n} { cpus 8 memory 64 GiB tpm ecdsa-p256 }`,
@@ -50,7 +50,7 @@ function findDecl<K extends A.Decl['kind']>(file: SourceFile, kind: K, name: str
 export function codeActions(session: Session, path: string, diagnostics: LspDiagnostic[]): CodeAction[] {
   const file = session.file(path);
   if (!file) return [];
-  const uri = pathToUri(path);
+  const uri = session.uriOf(path);
   const out: CodeAction[] = [];
   const fix = (title: string, d: LspDiagnostic, edits: (TextEdit | undefined)[], preferred = false) => {
     const ok = edits.filter((e): e is TextEdit => !!e);

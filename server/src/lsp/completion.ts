@@ -4,11 +4,12 @@
 import { CompletionItem, CompletionItemKind } from 'vscode-languageserver';
 import type { IToken } from 'chevrotain';
 import { contentAssist, lex } from '../../../grammar/src/parse';
-import { DECL_KEYWORDS, KW, LCurly, RCurly, Quantity } from '../../../grammar/src/tokens';
+import { DECL_KEYWORDS, KW, LCurly, RCurly, Quantity, StringLit } from '../../../grammar/src/tokens';
 import type { SymbolKind } from '../model/symbols';
 import { KIND_WORDS } from '../model/symbols';
 import { KEYWORD_DOCS } from './hover';
-import type { Session } from './session';
+import type { Session, Snapshot } from './session';
+import type { Position } from '../model/line-index';
 
 /** Which kinds a name may be, by the rule that asks for it and the occurrence of that call. */
 const NAME_KINDS: Record<string, SymbolKind[]> = {
@@ -73,15 +74,51 @@ function currentDecl(tokens: IToken[]): IToken[] | undefined {
   return start >= 0 ? tokens.slice(start) : undefined;
 }
 
-export function completion(session: Session, path: string, offset: number): CompletionItem[] {
-  const file = session.file(path);
-  const a = session.analyze(path);
-  if (!file || !a) return [];
+/** Where the declaration around `offset` (in the current text) starts: a declaration start of the analysed text that the text still has. */
+function declStart(snap: Snapshot, offset: number): number {
+  const decls = snap.analysis.set.root.doc.decls;
+  const lastAtOrBefore = (x: number) => {
+    let lo = 0; let hi = decls.length - 1; let found = -1;
+    while (lo <= hi) { const mid = (lo + hi) >> 1; if (decls[mid].span.start <= x) { found = mid; lo = mid + 1; } else hi = mid - 1; }
+    return found;
+  };
+  const old = snap.map.toOld(offset);
+  if (old !== undefined) {
+    const i = lastAtOrBefore(old);
+    const start = i >= 0 ? snap.map.toNew(decls[i].span.start) : 0;
+    if (start !== undefined && start <= offset) return start;
+  }
+  // The cursor (or its declaration's start) lies in text changed since the analysis: start before the change.
+  const i = lastAtOrBefore(Math.min(snap.map.changeStart, offset));
+  return i >= 0 ? Math.min(decls[i].span.start, offset) : 0;
+}
+
+/** Whether the cursor is inside a comment or a string (complete or not) of the lexed slice. */
+function inCommentOrString(text: string, offset: number, lexed: ReturnType<typeof lex>): boolean {
+  for (const c of lexed.comments) if (c.span.start < offset && (c.block ? offset < c.span.end : offset <= c.span.end)) return true;
+  for (const t of lexed.tokens) if (t.tokenType === StringLit && t.startOffset < offset && offset < t.startOffset + t.image.length) return true;
+  for (const p of lexed.problems) {
+    const at = p.span.start;
+    if (at >= offset) continue;
+    // An unterminated string runs to the end of its line, an unterminated block comment to the end of the text.
+    if (text[at] === '"' && !/[\n\r]/.test(text.slice(at, offset))) return true;
+    if (text[at] === '/' && text[at + 1] === '*') return true;
+  }
+  return false;
+}
+
+/** Completion at a position of the current text, answered from the last finished analysis (see Session.snapshot). */
+export function completion(session: Session, path: string, pos: Position): CompletionItem[] {
+  const snap = session.snapshot(path);
+  if (!snap) return [];
+  const a = snap.analysis;
+  const text = snap.text;
+  const offset = snap.lines.offset(pos);
   // Only the declaration around the cursor matters: lex from its start, not the file's.
-  const decls = file.doc.decls;
-  let lo = 0; let hi = decls.length - 1; let from = 0;
-  while (lo <= hi) { const mid = (lo + hi) >> 1; if (decls[mid].span.start <= offset) { from = decls[mid].span.start; lo = mid + 1; } else hi = mid - 1; }
-  const { tokens } = lex(file.text.slice(from, offset), from);
+  const from = declStart(snap, offset);
+  const lexed = lex(text.slice(from, offset), from);
+  if (inCommentOrString(text, offset, lexed)) return [];
+  const { tokens } = lexed;
   // The word being typed is not part of the context.
   const last = tokens[tokens.length - 1];
   const typing = last && last.startOffset + last.image.length === offset && /^[A-Za-z_]/.test(last.image) ? last : undefined;
@@ -91,7 +128,7 @@ export function completion(session: Session, path: string, offset: number): Comp
 
   // Units right after a number on the same line.
   const prev = context[context.length - 1];
-  if (prev && prev.tokenType === Quantity && /^[\d_.]+$/.test(prev.image) && !/\n/.test(file.text.slice(prev.startOffset, offset))) {
+  if (prev && prev.tokenType === Quantity && /^[\d_.]+$/.test(prev.image) && !/\n/.test(text.slice(prev.startOffset, offset))) {
     const before = context[context.length - 2]?.image ?? '';
     const kind = UNIT_BY_KEYWORD[before];
     if (kind) for (const u of UNITS[kind]) items.set(`u:${u}`, { label: u, kind: CompletionItemKind.Unit, detail: kind });

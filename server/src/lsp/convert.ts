@@ -5,10 +5,12 @@ import { DiagnosticSeverity, DiagnosticTag } from 'vscode-languageserver';
 import type { Span } from '../../../grammar/src/ast';
 import type { Diagnostic } from '../model/diagnostics';
 import type { SourceFile } from '../model/source-file';
-import { codeHelpUri } from '../cli/format-check';
+import { codeHelpUri } from '../model/help-uri';
 
-export function uriToPath(uri: string): string {
-  return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
+/** The file-system path of a file URI (query and fragment dropped), other schemes as they are; undefined for a file URI that names no local path. */
+export function uriToPath(uri: string): string | undefined {
+  if (!uri.startsWith('file:')) return uri;
+  try { return fileURLToPath(uri); } catch { return undefined; }
 }
 export function pathToUri(path: string): string {
   return path.startsWith('/') || /^[A-Za-z]:/.test(path) ? pathToFileURL(path).toString() : path;
@@ -20,7 +22,7 @@ export function toRange(file: SourceFile, span: Span): Range {
 
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information } as const;
 
-export function toLspDiagnostic(file: SourceFile, d: Diagnostic, fileOf: (path: string) => SourceFile | undefined): LspDiagnostic {
+export function toLspDiagnostic(file: SourceFile, d: Diagnostic, fileOf: (path: string) => SourceFile | undefined, uriOf: (path: string) => string = pathToUri): LspDiagnostic {
   return {
     range: toRange(file, d.span),
     severity: SEVERITY[d.severity],
@@ -32,7 +34,7 @@ export function toLspDiagnostic(file: SourceFile, d: Diagnostic, fileOf: (path: 
     data: d.data,
     relatedInformation: d.related?.flatMap((r) => {
       const f = fileOf(r.path);
-      return f ? [{ location: { uri: pathToUri(r.path), range: toRange(f, r.span) }, message: r.message }] : [];
+      return f ? [{ location: { uri: uriOf(r.path), range: toRange(f, r.span) }, message: r.message }] : [];
     }),
   };
 }

@@ -2,10 +2,10 @@
 import type { Location } from 'vscode-languageserver';
 import type { Session } from './session';
 import { symbolAt } from './navigation';
-import { pathToUri, toRange } from './convert';
+import { toRange } from './convert';
 
 export function definition(session: Session, path: string, offset: number): Location | undefined {
   const hit = symbolAt(session, path, offset);
   const f = hit && session.file(hit.sym.path);
-  return hit && f ? { uri: pathToUri(hit.sym.path), range: toRange(f, hit.sym.span) } : undefined;
+  return hit && f ? { uri: session.uriOf(hit.sym.path), range: toRange(f, hit.sym.span) } : undefined;
 }

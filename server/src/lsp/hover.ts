@@ -6,11 +6,11 @@ import type * as A from '../../../grammar/src/ast';
 import { formatBytes, formatIp } from '../../../grammar/src/literals';
 import { bootPcrs, initialPcrs, measuredIndexes } from '../sim/pcr';
 import { excludedProcesses, outputPath } from '../model/checkpoint-plan';
-import { placement, SemanticModel } from '../model/semantic';
+import type { SemanticModel } from '../model/semantic';
 import { KIND_WORDS, Sym } from '../model/symbols';
 import type { Session } from './session';
-import { symbolAt } from './navigation';
-import { toRange } from './convert';
+import { symbolIn } from './navigation';
+import type { Position } from '../model/line-index';
 
 export const KEYWORD_DOCS: Record<string, string> = {
   fork: 'A **fork plan** (SnowFlock, Lagar-Cavilla et al., EuroSys 2009): one call makes N stateful children of a VM on several hosts; memory is fetched lazily on first touch.',
@@ -88,8 +88,11 @@ function facts(sym: Sym, model: SemanticModel): string {
     case 'fork': {
       const f = model.forks.get(sym.name);
       if (!f) return title;
-      const placed = placement(f).map((h, i) => `${f.name}[${i + 1}] on ${h.name} (${formatIp((f.parent.subnet.ip + i + 2) >>> 0)})`);
-      const shown = placed.length > 8 ? [...placed.slice(0, 8), `… ${placed.length - 8} more`] : placed;
+      // Only the first children are listed: a fork may have 100,000 of them.
+      const shownCount = Math.min(8, f.children);
+      const placed = Array.from({ length: shownCount }, (_, i) => f.on[i % f.on.length])
+        .map((h, i) => `${f.name}[${i + 1}] on ${h.name} (${formatIp((f.parent.subnet.ip + i + 2) >>> 0)})`);
+      const shown = f.children > shownCount ? [...placed, `… ${f.children - shownCount} more`] : placed;
       return [
         `${title} of \`${f.parent.name}\` — ${f.children} ${f.children === 1 ? 'child' : 'children'}, memory ${f.memory}, disk ${f.disk}, integrity ${f.integrity.mode}${f.integrity.mode === 'batched' ? ` ${f.integrity.batch}` : ''}`,
         `attestation: ${f.attestHosts ? `hosts against ${f.attestHosts.map((b) => b.name).join(', ')}` : 'none'}${f.attestVtpm ? ', vTPM' : ''}; ${[f.multicast && 'multicast', f.encrypt && 'encrypted', f.transient && 'transient', f.isolate && 'isolated'].filter(Boolean).join(', ') || 'unicast, in clear'}`,
@@ -120,26 +123,29 @@ function facts(sym: Sym, model: SemanticModel): string {
   }
 }
 
-function wordAt(text: string, offset: number): { word: string; start: number; end: number } | undefined {
-  const isWord = (c: string) => /[A-Za-z0-9_-]/.test(c);
+function wordAt(text: string, at: number): { word: string; start: number; end: number } | undefined {
+  // Clamped, and a position outside the text is no word character: the scan stays inside the text.
+  const offset = Math.min(Math.max(0, at), text.length);
+  const isWord = (i: number) => i >= 0 && i < text.length && /[A-Za-z0-9_-]/.test(text[i]);
   let s = offset;
   let e = offset;
-  while (s > 0 && isWord(text[s - 1])) s--;
-  while (e < text.length && isWord(text[e])) e++;
+  while (isWord(s - 1)) s--;
+  while (isWord(e)) e++;
   return s < e ? { word: text.slice(s, e), start: s, end: e } : undefined;
 }
 
-export function hover(session: Session, path: string, offset: number): Hover | undefined {
-  const a = session.analyze(path);
-  if (!a) return undefined;
-  const hit = symbolAt(session, path, offset);
-  const file = a.set.root;
-  if (hit) {
-    const span = hit.ref ? hit.ref.ident.span : hit.sym.span;
-    const model = session.analyze(hit.sym.path)?.resolved.model ?? a.resolved.model;
-    return { contents: { kind: 'markdown', value: facts(hit.sym, model) }, range: toRange(file, span) };
-  }
-  const w = wordAt(file.text, offset);
+/** Hover at a position of the document's current text, answered from the last finished analysis (see Session.snapshot). */
+export function hover(session: Session, path: string, pos: Position): Hover | undefined {
+  const snap = session.snapshot(path);
+  if (!snap) return undefined;
+  const offset = snap.lines.offset(pos);
+  const range = (s: { start: number; end: number }) => ({ start: snap.lines.position(s.start), end: snap.lines.position(s.end) });
+  // Where the text changed since the analysis, only keywords are known.
+  const old = snap.map.toOld(offset);
+  const hit = old === undefined ? undefined : symbolIn(snap.analysis, old);
+  const span = hit && snap.map.spanToNew(hit.ref ? hit.ref.ident.span : hit.sym.span);
+  if (hit && span) return { contents: { kind: 'markdown', value: facts(hit.sym, snap.analysis.resolved.model) }, range: range(span) };
+  const w = wordAt(snap.text, offset);
   const doc = w && KEYWORD_DOCS[w.word];
-  return doc ? { contents: { kind: 'markdown', value: doc }, range: toRange(file, w) } : undefined;
+  return doc ? { contents: { kind: 'markdown', value: doc }, range: range(w) } : undefined;
 }

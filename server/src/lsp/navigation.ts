@@ -3,7 +3,7 @@
 import type { Span } from '../../../grammar/src/ast';
 import { declaredSymbols, processSymbols, Sym } from '../model/symbols';
 import type { Reference } from '../model/references';
-import type { Session } from './session';
+import type { Analysis, Session } from './session';
 
 export interface Occurrence { path: string; span: Span; isDeclaration: boolean }
 
@@ -13,7 +13,11 @@ export const sameSym = (a: Sym, b: Sym) => a.path === b.path && a.span.start ===
 /** The declared symbol at an offset: a declaring name or a reference to one. */
 export function symbolAt(session: Session, path: string, offset: number): { sym: Sym; ref?: Reference } | undefined {
   const a = session.analyze(path);
-  if (!a) return undefined;
+  return a && symbolIn(a, offset);
+}
+
+/** The declared symbol at an offset of an analysis's root text. */
+export function symbolIn(a: Analysis, offset: number): { sym: Sym; ref?: Reference } | undefined {
   const ref = a.resolved.refs.find((r) => within(r.ident.span, offset));
   if (ref) return ref.target ? { sym: ref.target, ref } : undefined;
   for (const s of declaredSymbols(a.set.root)) {

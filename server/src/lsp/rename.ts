@@ -3,7 +3,7 @@
 import { ResponseError, ErrorCodes, Range, WorkspaceEdit, TextEdit } from 'vscode-languageserver';
 import type { Session } from './session';
 import { occurrences, symbolAt } from './navigation';
-import { pathToUri, toRange } from './convert';
+import { toRange } from './convert';
 import { KIND_WORDS } from '../model/symbols';
 
 const IDENT = /^[A-Za-z_](?:[A-Za-z0-9_]|-(?!>))*$/;
@@ -33,7 +33,7 @@ export function rename(session: Session, path: string, offset: number, newName: 
   for (const o of occurrences(session, sym)) {
     const f = session.file(o.path);
     if (!f) continue;
-    (changes[pathToUri(o.path)] ??= []).push({ range: toRange(f, o.span), newText: newName });
+    (changes[session.uriOf(o.path)] ??= []).push({ range: toRange(f, o.span), newText: newName });
   }
   return { changes };
 }

@@ -1,16 +1,22 @@
 // The vmsec language server: wiring of the protocol to one module per
 // feature. Validation runs on open, on save and (unless `vmsec.validate` is
-// "onSave") as the user types: edits are coalesced — a new edit re-arms a
-// short timer instead of queueing another validation, and a result whose
-// document has moved on is dropped, never published.
+// "onSave") as the user types, on the analysis thread (validator.ts): edits
+// are coalesced — a new edit re-arms a short timer instead of queueing
+// another validation, and a result whose document has moved on is dropped,
+// never published. Hover and completion answer from the last finished
+// analysis (Session.snapshot), so they stay quick while a big file is checked.
 import {
   TextDocumentSyncKind, DidChangeConfigurationNotification, FileChangeType, Connection, InitializeResult,
+  CancellationToken, ResponseError, LSPErrorCodes, ErrorCodes,
 } from 'vscode-languageserver';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import * as fs from 'node:fs';
 import pkg from '../../../package.json';
+import type { Position } from '../model/line-index';
 import { Session } from './session';
-import { toLspDiagnostic, uriToPath } from './convert';
+import { Validator } from './validator';
+import { uriToPath } from './convert';
 import { completion } from './completion';
 import { hover } from './hover';
 import { definition } from './definition';
@@ -28,49 +34,95 @@ export interface Settings { validate: 'onType' | 'onSave' }
 const DEFAULTS: Settings = { validate: 'onType' };
 /** How long typing must pause before validation runs (a new edit re-arms it). */
 const COALESCE_MS = 20;
+/** How long typing must pause before this thread brings its own analysis (hover, completion) up to date. */
+const IDLE_MS = 300;
+
+/** Params of a request at a position: a document and a position, both as the protocol shapes them. */
+interface AtParams { textDocument?: { uri?: unknown }; position?: unknown }
+const isPosition = (p: unknown): p is Position =>
+  typeof p === 'object' && p !== null && typeof (p as Position).line === 'number' && typeof (p as Position).character === 'number';
+const cancelled = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
   const session = new Session();
   let settings: Settings = DEFAULTS;
   let canPullConfig = false;
   const timers = new Map<string, NodeJS.Timeout>();
+  const idleTimers = new Map<string, NodeJS.Timeout>();
 
-  const guard = <P, R>(name: string, fallback: R, fn: (p: P) => R) => (p: P): R => {
+  // An error nobody caught: log it with its stack where the user can find it
+  // (the server log, and stderr), then exit non-zero so the client restarts us.
+  const fatal = (kind: string) => (e: unknown) => {
+    const text = `vmsec language server: ${kind}: ${(e as Error)?.stack ?? String(e)}`;
+    try { fs.writeSync(2, `${text}\n`); } catch { /* stderr gone */ }
+    try { connection.console.error(text); } catch { /* connection gone */ }
+    setTimeout(() => process.exit(1), 200).unref();
+    process.exitCode = 1;
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled promise rejection'));
+
+  const validator = new Validator(session, {
+    result: (r) => {
+      const doc = session.open.get(r.path);
+      // The user typed on while we worked: this result is stale, drop it.
+      if (!doc || doc.version !== r.version) return;
+      connection.sendDiagnostics({ uri: doc.uri, version: r.version, diagnostics: r.diagnostics });
+      connection.sendNotification('vmsec/status', { state: 'ready', file: doc.uri, diagnostics: r.diagnostics.length, ms: r.ms });
+      connection.console.log(`validated ${doc.uri} (version ${r.version}) in ${r.ms} ms: ${r.diagnostics.length} diagnostics`);
+    },
+    log: (m) => connection.console.log(m),
+    error: (m) => connection.console.error(m),
+  });
+
+  const guard = <P, R>(name: string, fallback: R, fn: (p: P) => R) => (p: P, token?: CancellationToken): R | ResponseError<void> => {
+    // A request the client gave up on while it waited in the queue is not worked on.
+    if (token?.isCancellationRequested) return cancelled();
     // A bug in one feature must not take the server down or lose the user's text.
-    try { return fn(p); } catch (e) { connection.console.error(`${name} failed: ${(e as Error).stack ?? e}`); return fallback; }
+    try { return fn(p); } catch (e) {
+      if (e instanceof ResponseError) throw e;
+      connection.console.error(`${name} failed: ${(e as Error).stack ?? e}`);
+      return fallback;
+    }
   };
-  const offsetOf = (uri: string, pos: { line: number; character: number }) => {
-    const f = session.file(uriToPath(uri));
-    return f ? f.lines.offset(pos) : 0;
-  };
+  /** A request at a position: its file's path and the position, or the fallback when either is missing or names nothing we answer for. */
+  const at = <T>(name: string, fallback: T, fn: (path: string, pos: Position, p: AtParams) => T) =>
+    guard(name, fallback, (p: AtParams | null) => {
+      const path = session.pathOf(p?.textDocument?.uri);
+      return path !== undefined && isPosition(p?.position) ? fn(path, p.position, p) : fallback;
+    });
+  /** The offset of a (clamped) position in the current text of a file. */
+  const offsetOf = (path: string, pos: Position): number | undefined => session.file(path)?.lines.offset(pos);
+  const docPath = (p: { textDocument?: { uri?: unknown } } | null) => session.pathOf(p?.textDocument?.uri);
 
-  const publish = (path: string) => {
-    const doc = session.open.get(path);
-    if (!doc) return;
-    const version = doc.version;
-    const started = Date.now();
-    const a = session.analyze(path);
-    // The user typed on while we worked: this result is stale, drop it.
-    if (session.open.get(path)?.version !== version || !a) return;
-    const mine = a.diagnostics.filter((d) => d.path === path);
-    connection.sendDiagnostics({ uri: doc.uri, version, diagnostics: mine.map((d) => toLspDiagnostic(a.set.root, d, (p) => session.file(p))) });
-    connection.sendNotification('vmsec/status', { state: 'ready', file: doc.uri, diagnostics: mine.length, ms: Date.now() - started });
+  const refreshOwnAnalysis = (path: string, delay: number) => {
+    clearTimeout(idleTimers.get(path));
+    idleTimers.set(path, setTimeout(() => {
+      idleTimers.delete(path);
+      if (session.open.has(path) && session.isStale(path)) guard('analysis', undefined, () => session.analyze(path))(undefined);
+    }, delay));
   };
   const schedule = (path: string, delay: number) => {
     clearTimeout(timers.get(path));
-    timers.set(path, setTimeout(() => { timers.delete(path); guard('validation', undefined, () => publish(path))(undefined); }, delay));
+    timers.set(path, setTimeout(() => { timers.delete(path); validator.request(path); }, delay));
   };
   const refresh = (path: string, delay: number) => {
     schedule(path, delay);
-    for (const importer of session.openImporters(path)) schedule(importer, delay);
+    refreshOwnAnalysis(path, delay === 0 ? 0 : IDLE_MS);
+    for (const importer of session.openImporters(path)) { schedule(importer, delay); refreshOwnAnalysis(importer, IDLE_MS); }
   };
 
   connection.onInitialize((params): InitializeResult => {
     canPullConfig = !!params.capabilities.workspace?.configuration;
-    for (const f of params.workspaceFolders ?? []) session.addRoot(uriToPath(f.uri));
-    if (!params.workspaceFolders?.length && params.rootUri) session.addRoot(uriToPath(params.rootUri));
+    const roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
+    if (!roots.length && params.rootUri) roots.push(uriToPath(params.rootUri));
+    const found = roots.filter((r): r is string => !!r).map((r) => ({ root: r, ...session.addRoot(r) }));
+    validator.setRoots(session.roots);
     const init = params.initializationOptions as Partial<Settings> | undefined;
     if (init?.validate) settings = { ...settings, ...init };
+    // Said once, at the start: which server, which folders, how many files.
+    connection.console.info(`vmsec language server ${pkg.version} (node ${process.version}, pid ${process.pid}) started; `
+      + (found.length ? found.map((f) => `${f.root}: ${f.files} .vmsec files${f.truncated ? ' (scan stopped at its limit)' : ''}`).join('; ') : 'no workspace folder'));
     return {
       serverInfo: { name: 'vmsec', version: pkg.version },
       capabilities: {
@@ -108,51 +160,81 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onDidOpenTextDocument((p) => {
     const path = uriToPath(p.textDocument.uri);
+    if (path === undefined) return;
     session.open.set(path, TextDocument.create(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text));
     refresh(path, 0);
   });
   connection.onDidChangeTextDocument((p) => {
-    const path = uriToPath(p.textDocument.uri);
-    const doc = session.open.get(path);
-    if (!doc) return;
+    const path = session.pathOf(p.textDocument.uri);
+    const doc = path === undefined ? undefined : session.open.get(path);
+    if (!doc || path === undefined) return;
     session.open.set(path, TextDocument.update(doc, p.contentChanges, p.textDocument.version));
     if (settings.validate === 'onType') refresh(path, COALESCE_MS);
+    else refreshOwnAnalysis(path, IDLE_MS);
   });
-  connection.onDidSaveTextDocument((p) => refresh(uriToPath(p.textDocument.uri), 0));
+  connection.onDidSaveTextDocument((p) => { const path = session.pathOf(p.textDocument.uri); if (path !== undefined) refresh(path, 0); });
   connection.onDidCloseTextDocument((p) => {
-    const path = uriToPath(p.textDocument.uri);
-    session.open.delete(path);
-    session.workspace.forget(path);
+    const path = session.pathOf(p.textDocument.uri);
+    if (path === undefined) return;
+    const importers = session.openImporters(path);
+    session.close(path);
+    validator.closed(path);
     clearTimeout(timers.get(path));
+    clearTimeout(idleTimers.get(path));
+    timers.delete(path);
+    idleTimers.delete(path);
     connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
-    for (const importer of session.openImporters(path)) schedule(importer, 0);
+    for (const importer of importers) refresh(importer, 0);
   });
   connection.onDidChangeWatchedFiles((p) => {
     for (const c of p.changes) {
       const path = uriToPath(c.uri);
-      if (session.open.has(path)) continue;
+      if (path === undefined || session.open.has(path)) continue;
+      const importers = session.openImporters(path);
       session.fileChangedOnDisk(path, c.type === FileChangeType.Deleted);
-      for (const importer of session.openImporters(path)) schedule(importer, 0);
+      validator.diskChanged(path, c.type === FileChangeType.Deleted);
+      for (const importer of importers) refresh(importer, 0);
     }
   });
 
-  const at = <T>(name: string, fallback: T, fn: (path: string, offset: number) => T) =>
-    guard(name, fallback, (p: { textDocument: { uri: string }; position: { line: number; character: number } }) => fn(uriToPath(p.textDocument.uri), offsetOf(p.textDocument.uri, p.position)));
+  /** Features that read every known file drop, afterwards, what no open file needs. */
+  const workspaceWide = <T>(fn: () => T): T => { try { return fn(); } finally { session.prune(); } };
 
-  connection.onCompletion(at('completion', [], (path, o) => completion(session, path, o)));
-  connection.onHover(at('hover', null, (path, o) => hover(session, path, o) ?? null));
-  connection.onDefinition(at('definition', null, (path, o) => definition(session, path, o) ?? null));
-  connection.onDocumentHighlight(at('highlight', [], (path, o) => highlights(session, path, o)));
-  connection.onReferences(guard('references', [], (p) => references(session, uriToPath(p.textDocument.uri), offsetOf(p.textDocument.uri, p.position), p.context.includeDeclaration)));
-  connection.onPrepareRename(at('prepareRename', null, (path, o) => prepareRename(session, path, o) ?? null));
+  connection.onCompletion(at('completion', [], (path, pos) => completion(session, path, pos)));
+  connection.onHover(at('hover', null, (path, pos) => hover(session, path, pos) ?? null));
+  connection.onDefinition(at('definition', null, (path, pos) => { const o = offsetOf(path, pos); return o === undefined ? null : definition(session, path, o) ?? null; }));
+  connection.onDocumentHighlight(at('highlight', [], (path, pos) => { const o = offsetOf(path, pos); return o === undefined ? [] : highlights(session, path, o); }));
+  connection.onReferences(at('references', [], (path, pos, p) => {
+    const o = offsetOf(path, pos);
+    const includeDeclaration = !!(p as { context?: { includeDeclaration?: unknown } }).context?.includeDeclaration;
+    return o === undefined ? [] : workspaceWide(() => references(session, path, o, includeDeclaration));
+  }));
+  connection.onPrepareRename(at('prepareRename', null, (path, pos) => { const o = offsetOf(path, pos); return o === undefined ? null : prepareRename(session, path, o) ?? null; }));
   // Rename errors (an invalid or taken name) go back to the user as they are.
-  connection.onRenameRequest((p) => rename(session, uriToPath(p.textDocument.uri), offsetOf(p.textDocument.uri, p.position), p.newName));
-  connection.onDocumentSymbol(guard('documentSymbol', [], (p) => { const f = session.file(uriToPath(p.textDocument.uri)); return f ? documentSymbols(f) : []; }));
-  connection.onWorkspaceSymbol(guard('workspaceSymbol', [], (p) => workspaceSymbols(session, p.query)));
-  connection.onFoldingRanges(guard('folding', [], (p) => { const f = session.file(uriToPath(p.textDocument.uri)); return f ? foldingRanges(f) : []; }));
-  connection.onDocumentFormatting(guard('formatting', [], (p) => { const f = session.file(uriToPath(p.textDocument.uri)); return f ? formatting(f) : []; }));
-  connection.onCodeAction(guard('codeAction', [], (p) => codeActions(session, uriToPath(p.textDocument.uri), p.context.diagnostics)));
-  connection.languages.semanticTokens.on(guard('semanticTokens', { data: [] }, (p) => semanticTokens(session, uriToPath(p.textDocument.uri))));
+  connection.onRenameRequest(at('rename', null, (path, pos, p) => {
+    const newName = (p as { newName?: unknown }).newName;
+    if (typeof newName !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'rename needs a new name');
+    const o = offsetOf(path, pos);
+    return o === undefined ? null : workspaceWide(() => rename(session, path, o, newName));
+  }));
+  connection.onDocumentSymbol(guard('documentSymbol', [], (p) => { const path = docPath(p); const f = path === undefined ? undefined : session.parsedFile(path); return f ? documentSymbols(f) : []; }));
+  connection.onWorkspaceSymbol(guard('workspaceSymbol', [], (p) => (typeof p?.query === 'string' ? workspaceWide(() => workspaceSymbols(session, p.query)) : [])));
+  connection.onFoldingRanges(guard('folding', [], (p) => { const path = docPath(p); const f = path === undefined ? undefined : session.parsedFile(path); return f ? foldingRanges(f) : []; }));
+  connection.onDocumentFormatting(guard('formatting', [], (p) => { const path = docPath(p); const f = path === undefined ? undefined : session.parsedFile(path); return f ? formatting(f) : []; }));
+  connection.onCodeAction(guard('codeAction', [], (p) => {
+    const path = docPath(p);
+    const ds = p?.context?.diagnostics;
+    return path === undefined || !Array.isArray(ds) ? [] : codeActions(session, path, ds);
+  }));
+  connection.languages.semanticTokens.on(guard('semanticTokens', { data: [] }, (p) => { const path = docPath(p); return path === undefined ? { data: [] } : semanticTokens(session, path); }));
+
+  // Introspection for the protocol tests only (never registered for users).
+  if (process.env.VMSEC_TEST === '1') {
+    connection.onRequest('vmsec/debug/cacheSizes', async () => ({ server: session.cacheSizes(), analysis: await validator.sizes() }));
+    // Holds this thread, so that requests sent meanwhile wait in the queue (the cancellation test).
+    connection.onRequest('vmsec/debug/block', (p: { ms?: number }) => { const end = Date.now() + Math.min(Number(p?.ms) || 0, 5000); while (Date.now() < end) { /* hold */ } return null; });
+  }
+  connection.onShutdown(() => validator.dispose());
 
   connection.listen();
 }

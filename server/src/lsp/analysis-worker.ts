@@ -1,0 +1,58 @@
+// The analysis thread: validation of a whole file set takes hundreds of
+// milliseconds on a big file, so it runs here, off the thread that answers
+// hover and completion. It keeps its own Session (open texts are sent to it
+// before each request) and answers with diagnostics ready to publish.
+import { parentPort } from 'node:worker_threads';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Diagnostic as LspDiagnostic } from 'vscode-languageserver';
+import { Session } from './session';
+import { toLspDiagnostic } from './convert';
+
+export const WORKER_ROLE = 'vmsec-analysis';
+
+export type ToWorker =
+  | { t: 'roots'; roots: string[] }
+  | { t: 'doc'; path: string; uri: string; version: number; text: string }
+  | { t: 'close'; path: string }
+  | { t: 'disk'; path: string; deleted: boolean }
+  | { t: 'analyze'; path: string; version: number }
+  | { t: 'sizes' };
+
+export type FromWorker =
+  | { t: 'result'; path: string; version: number; diagnostics: LspDiagnostic[]; ms: number }
+  | { t: 'failed'; path: string; version: number; error: string }
+  | { t: 'sizes'; sizes: ReturnType<Session['cacheSizes']> };
+
+/** Diagnostics of `path`'s own file from a full analysis (shared with the in-thread fallback). */
+export function diagnosticsOf(session: Session, path: string): LspDiagnostic[] {
+  const a = session.analyze(path, { diagnostics: true });
+  if (!a) return [];
+  return (a.diagnostics ?? []).filter((d) => d.path === path)
+    .map((d) => toLspDiagnostic(a.set.root, d, (p) => session.file(p), (p) => session.uriOf(p)));
+}
+
+export function runAnalysisWorker(): void {
+  const port = parentPort;
+  if (!port) return;
+  const session = new Session();
+  const post = (m: FromWorker) => port.postMessage(m);
+  port.on('message', (m: ToWorker) => {
+    switch (m.t) {
+      case 'roots': session.roots.splice(0, session.roots.length, ...m.roots); break;
+      case 'doc': session.open.set(m.path, TextDocument.create(m.uri, 'vmsec', m.version, m.text)); break;
+      case 'close': session.close(m.path); break;
+      case 'disk': session.fileChangedOnDisk(m.path, m.deleted); break;
+      case 'sizes': post({ t: 'sizes', sizes: session.cacheSizes() }); break;
+      case 'analyze': {
+        const started = performance.now();
+        try {
+          const diagnostics = diagnosticsOf(session, m.path);
+          post({ t: 'result', path: m.path, version: m.version, diagnostics, ms: Math.round(performance.now() - started) });
+        } catch (e) {
+          post({ t: 'failed', path: m.path, version: m.version, error: String((e as Error)?.stack ?? e) });
+        }
+        break;
+      }
+    }
+  });
+}

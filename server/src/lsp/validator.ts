@@ -1,0 +1,124 @@
+// Runs validations for the server: one at a time on the analysis thread, the
+// latest text of each file, results handed back with the version they are of
+// (the server drops a result whose document moved on). If the thread cannot
+// start (running from the sources, not the bundle) validation runs in this
+// thread instead; if it dies, it is started again and the texts sent anew.
+import { Worker } from 'node:worker_threads';
+import type { Diagnostic as LspDiagnostic } from 'vscode-languageserver';
+import type { Session } from './session';
+import { diagnosticsOf, FromWorker, ToWorker, WORKER_ROLE } from './analysis-worker';
+
+export interface ValidationResult { path: string; version: number; diagnostics: LspDiagnostic[]; ms: number }
+export interface ValidatorEvents {
+  result(r: ValidationResult): void;
+  log(message: string): void;
+  error(message: string): void;
+}
+
+/** The bundle's own file: the analysis thread runs the same bundle (dist/server.js). */
+function bundleFile(): string | undefined {
+  return typeof __filename === 'string' && __filename.endsWith('.js') ? __filename : undefined;
+}
+
+export class Validator {
+  private worker: Worker | undefined;
+  private inline = !bundleFile();
+  private inFlight: { path: string; version: number } | undefined;
+  private readonly pending = new Set<string>();
+  private readonly synced = new Map<string, number>();   // path → version the thread has
+  private readonly roots: string[] = [];
+  private sizeWaiters: ((s: unknown) => void)[] = [];
+  private lastCrash = '';
+
+  constructor(private readonly session: Session, private readonly on: ValidatorEvents) {}
+
+  setRoots(roots: string[]): void { this.roots.splice(0, this.roots.length, ...roots); this.post({ t: 'roots', roots }); }
+
+  request(path: string): void { this.pending.add(path); this.pump(); }
+
+  closed(path: string): void { this.pending.delete(path); this.synced.delete(path); this.post({ t: 'close', path }); }
+
+  diskChanged(path: string, deleted: boolean): void { this.post({ t: 'disk', path, deleted }); }
+
+  /** Cache sizes of the analysis thread (tests only). */
+  sizes(): Promise<unknown> {
+    if (this.inline || !this.worker) return Promise.resolve(null);
+    return new Promise((res) => { this.sizeWaiters.push(res); this.post({ t: 'sizes' }); });
+  }
+
+  dispose(): void { void this.worker?.terminate(); this.worker = undefined; }
+
+  private post(m: ToWorker): void { if (!this.inline && this.worker) this.worker.postMessage(m); }
+
+  private pump(): void {
+    if (this.inFlight) return;
+    const path = this.pending.values().next().value as string | undefined;
+    if (path === undefined) return;
+    this.pending.delete(path);
+    const doc = this.session.open.get(path);
+    if (!doc) { this.pump(); return; }
+    this.inFlight = { path, version: doc.version };
+    if (this.inline || !this.ensureWorker()) { setImmediate(() => this.runInline(path, doc.version)); return; }
+    // The thread reads open documents from what it was sent: send what changed.
+    for (const [p, d] of this.session.open) {
+      if (this.synced.get(p) === d.version) continue;
+      this.worker!.postMessage({ t: 'doc', path: p, uri: d.uri, version: d.version, text: d.getText() } satisfies ToWorker);
+      this.synced.set(p, d.version);
+    }
+    this.worker!.postMessage({ t: 'analyze', path, version: doc.version } satisfies ToWorker);
+  }
+
+  private runInline(path: string, version: number): void {
+    const started = performance.now();
+    try {
+      const diagnostics = this.session.open.get(path)?.version === version ? diagnosticsOf(this.session, path) : undefined;
+      if (diagnostics) this.on.result({ path, version, diagnostics, ms: Math.round(performance.now() - started) });
+    } catch (e) {
+      this.on.error(`validation of ${path} failed: ${(e as Error)?.stack ?? e}`);
+    }
+    this.inFlight = undefined;
+    this.pump();
+  }
+
+  private ensureWorker(): boolean {
+    if (this.worker) return true;
+    try {
+      const w = new Worker(bundleFile()!, { workerData: { role: WORKER_ROLE } });
+      w.on('message', (m: FromWorker) => this.message(m));
+      w.on('error', (e) => this.died(w, `analysis thread crashed: ${e?.stack ?? e}`));
+      w.on('exit', (code) => { if (code !== 0) this.died(w, `analysis thread exited with code ${code}`); });
+      w.unref();
+      this.worker = w;
+      this.synced.clear();
+      w.postMessage({ t: 'roots', roots: this.roots } satisfies ToWorker);
+      return true;
+    } catch (e) {
+      this.on.error(`cannot start the analysis thread, validating in the server's thread: ${(e as Error)?.stack ?? e}`);
+      this.inline = true;
+      return false;
+    }
+  }
+
+  private died(w: Worker, why: string): void {
+    if (this.worker !== w) return;
+    this.on.error(why);
+    this.worker = undefined;
+    void w.terminate();
+    // Start again with the file that was being validated.
+    const was = this.inFlight;
+    this.inFlight = undefined;
+    // …unless that very text crashed it already: no restart loop on one input.
+    const id = was && `${was.path}@${was.version}`;
+    if (was && id !== this.lastCrash) this.pending.add(was.path);
+    this.lastCrash = id ?? '';
+    this.pump();
+  }
+
+  private message(m: FromWorker): void {
+    if (m.t === 'sizes') { const w = this.sizeWaiters; this.sizeWaiters = []; w.forEach((f) => f(m.sizes)); return; }
+    this.inFlight = undefined;
+    if (m.t === 'result') this.on.result(m);
+    else this.on.error(`validation of ${m.path} failed: ${m.error}`);
+    this.pump();
+  }
+}

@@ -1,0 +1,153 @@
+// The language server on hostile input: files that are not files, positions
+// outside the text, URIs with fragments, cancelled requests, and memory that
+// must follow the open documents (issue 9).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
+import type { CompletionItem, Hover, Location, SymbolInformation, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import { tempDir } from '../tmp';
+import { TestClient } from './client';
+
+const dir = tempDir('lsp-safety-');
+let c: TestClient;
+
+/** Fails the test if `p` has not settled by the deadline (the server must answer, not hang). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, rej) => { t = setTimeout(() => rej(new Error(`${what}: no answer within ${ms} ms`)), ms); })]).finally(() => clearTimeout(t));
+}
+const value = (h: Hover | null) => (h?.contents as { value: string } | undefined)?.value ?? '(no hover)';
+let n = 0;
+const open = (text: string, name = `s${++n}.vmsec`) => { const p = join(dir, name); writeFileSync(p, text); return { path: p, uri: c.open(p, text), text }; };
+
+before(async () => {
+  // Planted before the server scans the folder: a FIFO and a device under a .vmsec name, a symlinked folder loop.
+  writeFileSync(join(dir, 'lib.vmsec'), 'host findme { }\n');
+  execFileSync('mkfifo', [join(dir, 'pipe.vmsec')]);
+  symlinkSync('/dev/zero', join(dir, 'zero.vmsec'));
+  mkdirSync(join(dir, 'sub'));
+  symlinkSync(dir, join(dir, 'sub', 'loop'));
+  c = new TestClient(undefined, { VMSEC_TEST: '1' });
+  await c.initialize(dir);
+});
+after(async () => { await c.close(); });
+
+test('a FIFO and a symlink to /dev/zero named *.vmsec: workspace symbols, references and rename still answer', async () => {
+  const ws = await within(c.request<SymbolInformation[]>('workspace/symbol', { query: 'findme' }), 20_000, 'workspace/symbol');
+  assert.deepEqual(ws.map((s) => [s.name, s.location.uri]), [['findme', pathToFileURL(join(dir, 'lib.vmsec')).toString()]]);
+  const main = open('import "lib.vmsec"\nvm v on findme { }\n');
+  await c.waitDiagnostics(main.uri, (d, p) => p.version === 1 && d.length === 0);
+  const refs = await within(c.request<Location[]>('textDocument/references', { textDocument: { uri: main.uri }, position: { line: 1, character: 9 }, context: { includeDeclaration: true } }), 20_000, 'references');
+  assert.deepEqual(refs.map((r) => [r.uri.split('/').pop(), r.range.start.line]).sort(), [['lib.vmsec', 0], [main.path.split('/').pop(), 1]]);
+  const edit = await within(c.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri: main.uri }, position: { line: 1, character: 9 }, newName: 'found' }), 20_000, 'rename');
+  assert.deepEqual(Object.keys(edit.changes!).map((u) => u.split('/').pop()).sort(), ['lib.vmsec', main.path.split('/').pop()].sort());
+  // The scan found the files, and the server says where it looked.
+  assert.ok(c.log.some((m) => /vmsec language server .* started; .*lsp-safety-.*: \d+ \.vmsec files/.test(m.message)), JSON.stringify(c.log));
+});
+
+test('a hover at character 1e15 is clamped to the end of the line and answers', async () => {
+  const f = open('host alpha { }\nvm v on alpha');
+  const h = await within(c.request<Hover | null>('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 1, character: 1e15 } }), 20_000, 'hover');
+  assert.match(value(h), /\*\*host\*\* `alpha`/);
+  assert.deepEqual(h!.range, { start: { line: 1, character: 8 }, end: { line: 1, character: 13 } });
+  const far = await c.request<Hover | null>('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 1e15, character: 1e15 } });
+  assert.match(value(far), /\*\*host\*\* `alpha`/);
+});
+
+test('a position past the end of a line stays on that line: hover and rename do not reach the next line', async () => {
+  const f = open('host alpha { }\nvm v on alpha\nhost beta { }\n');
+  // Line 1 has 13 characters; character 19 would be `beta` on line 2 if it spilled over.
+  const h = await c.request<Hover | null>('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 1, character: 19 } });
+  assert.match(value(h), /`alpha`/);
+  assert.doesNotMatch(value(h), /beta/);
+  const edit = await c.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri: f.uri }, position: { line: 1, character: 19 }, newName: 'gamma' });
+  assert.deepEqual(edit.changes![f.uri].map((e) => e.range.start).sort((a, b) => a.line - b.line), [{ line: 0, character: 5 }, { line: 1, character: 8 }]);
+});
+
+test('null or missing positions and queries give empty results, not errors', async () => {
+  const f = open('host alpha { }\n');
+  assert.equal(await c.request('textDocument/hover', { textDocument: { uri: f.uri }, position: null }), null);
+  assert.deepEqual(await c.request('textDocument/completion', { textDocument: { uri: f.uri } }), []);
+  assert.deepEqual(await c.request('textDocument/references', { textDocument: { uri: f.uri }, position: null, context: null }), []);
+  assert.equal(await c.request('textDocument/rename', { textDocument: { uri: f.uri }, position: null, newName: 'x' }), null);
+  assert.deepEqual(await c.request('workspace/symbol', { query: null }), []);
+});
+
+test('a URI with a fragment: rename edits go back to that URI, never to another one', async () => {
+  const p = join(dir, 'frag.vmsec');
+  const text = 'host h1 { }\nvm v on h1 { }\n';
+  writeFileSync(p, text);
+  const uri = `${pathToFileURL(p).toString()}#section`;
+  c.open(p, text, uri);
+  await c.waitDiagnostics(uri, (d, q) => q.version === 1 && d.length === 0);
+  const edit = await c.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri }, position: { line: 1, character: 9 }, newName: 'h2' });
+  assert.deepEqual(Object.keys(edit.changes!), [uri]);
+  assert.equal(edit.changes![uri].length, 2);
+  // The same file under a URI the client did not open: nothing, rather than edits for a document it does not have.
+  const other = await c.request<WorkspaceEdit | null>('textDocument/rename', { textDocument: { uri: `${pathToFileURL(p).toString()}#other` }, position: { line: 1, character: 9 }, newName: 'h2' });
+  assert.equal(other, null);
+});
+
+test('completion offers nothing inside a comment or a string, and names outside them', async () => {
+  const text = 'host alpha { }\nvm web on alpha { process p { memory 1 MiB } }\n// vm v on \n/* vm v on \n*/\ncheckpoint ck of web { to "out/ on " }\nvm w on  { }\n';
+  const f = open(text);
+  const labels = async (line: number, character: number) => (await c.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri: f.uri }, position: { line, character } })).map((i) => i.label);
+  assert.deepEqual(await labels(2, 11), []);
+  assert.deepEqual(await labels(3, 11), []);
+  assert.deepEqual(await labels(5, 34), []);
+  assert.deepEqual(await labels(6, 8), ['alpha']);
+  // An unterminated string or block comment up to the cursor counts too.
+  const g = open('host alpha { }\nvm w on alpha { process p { file "abc on \n/* vm x on ');
+  const gl = async (line: number, character: number) => (await c.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri: g.uri }, position: { line, character } })).map((i) => i.label);
+  assert.deepEqual(await gl(1, 40), []);
+  assert.deepEqual(await gl(2, 11), []);
+});
+
+test('a request cancelled while it waits in the queue is answered with RequestCancelled (-32800)', async () => {
+  const f = open('host alpha { }\nvm v on alpha\n');
+  await c.waitDiagnostics(f.uri, (_, p) => p.version === 1);
+  // Hold the server so that the hover and its cancellation arrive before it is dispatched.
+  const blocked = c.request('vmsec/debug/block', { ms: 300 });
+  const source = new CancellationTokenSource();
+  const hovered = c.conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 1, character: 9 } }, source.token);
+  source.cancel();
+  await blocked;
+  await assert.rejects(hovered, (e: { code?: number }) => e.code === -32800);
+  // The next one is answered.
+  const h = await c.request<Hover | null>('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 1, character: 9 } });
+  assert.match(value(h), /`alpha`/);
+});
+
+interface Sizes { open: number; analyses: number; parsedPaths: number; snapshots: number }
+test('closed documents leave the caches: only open files and their imports stay', async () => {
+  const sizes = () => c.request<{ server: Sizes; analysis: Sizes | null }>('vmsec/debug/cacheSizes', {});
+  const keeper = open('import "lib.vmsec"\nvm keep on findme { }\n', 'keeper.vmsec');
+  await c.waitDiagnostics(keeper.uri, (_, p) => p.version === 1);
+  const before = await sizes();
+  const docs: { uri: string }[] = [];
+  for (let i = 0; i < 40; i++) {
+    const d = open(`host h${i} { }\nvm v${i} on h${i} { }\n`, `many-${i}.vmsec`);
+    docs.push(d);
+  }
+  for (const d of docs) await c.waitDiagnostics(d.uri, (_, p) => p.version === 1);
+  for (const d of docs) await c.request('textDocument/hover', { textDocument: { uri: d.uri }, position: { line: 1, character: 4 } });
+  const during = await sizes();
+  assert.equal(during.server.open, before.server.open + 40);
+  assert.ok(during.server.analyses >= before.server.analyses + 40, JSON.stringify(during));
+  assert.ok(during.analysis && during.analysis.analyses >= before.analysis!.analyses + 40, JSON.stringify(during));
+  // Close everything but the keeper.
+  for (const d of [...docs, ...[...c.diagnostics.keys()].filter((u) => u !== keeper.uri && !docs.some((x) => x.uri === u)).map((uri) => ({ uri }))]) {
+    void c.conn.sendNotification('textDocument/didClose', { textDocument: { uri: d.uri } });
+  }
+  const after = await sizes();
+  // The keeper and the library it imports, nothing else; in both threads.
+  assert.deepEqual(after.server, { open: 1, analyses: 1, parsedPaths: 2, snapshots: after.server.snapshots });
+  assert.ok(after.server.snapshots <= 1);
+  assert.equal(after.analysis!.open, 1);
+  assert.equal(after.analysis!.analyses, 1);
+  assert.equal(after.analysis!.parsedPaths, 2);
+});
