@@ -9,6 +9,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { recordSkip } from '../skips';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -36,6 +37,7 @@ async function main(): Promise<number> {
   if (!existsSync(CHROMIUM)) {
     if (process.env.CI) { console.error('in-editor tests: chromium is missing (.ci/run installs it)'); return 1; }
     console.log('in-editor tests skipped: no Chromium here (apt-get install chromium; CI installs it)');
+    recordSkip({ suite: 'in-editor tests (test/e2e)', reason: `no Chromium at ${CHROMIUM}`, packages: ['chromium', 'ripgrep', 'libkrb5-dev'] });
     return 0;
   }
   const vs = execFileSync('bash', [join(root, 'test', 'e2e', 'setup-code-server.sh')], { encoding: 'utf8' }).trim().split('\n').pop()!;
