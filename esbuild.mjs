@@ -22,15 +22,19 @@ const entries = e2e
     { in: 'server/src/lsp/main.ts', out: 'dist/server.js' },
     { in: 'client/src/extension.ts', out: 'dist/extension.js' },
     worker('dist'),
+    // Scenario runs inside the language server happen on this worker thread.
+    { in: 'server/src/lsp/run/run-worker.ts', out: 'dist/run-worker.js' },
+    // The results view's script (chart and tables), shared by the webview and `vmsec run --report`.
+    { in: 'server/src/report/view/main.ts', out: 'dist/report-view.js', browser: true },
   ];
 
 const contexts = await Promise.all(entries.map((e) => esbuild.context({
   entryPoints: [e.in],
   outfile: e.out,
   bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
+  platform: e.browser ? 'browser' : 'node',
+  format: e.browser ? 'iife' : 'cjs',
+  target: e.browser ? 'es2020' : 'node20',
   sourcemap: true,
   external: e2e ? ['vscode', 'mocha'] : ['vscode'],
   banner: e.banner ? { js: e.banner } : undefined,

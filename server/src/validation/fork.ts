@@ -93,12 +93,13 @@ export function checkForks(ctx: ValidationContext): void {
     for (const [h, n] of perHost) {
       const need = n * f.parent.memory;
       const kids = `${n} ${n === 1 ? 'child' : 'children'}`;
+      const needs = n === 1 ? 'needs' : 'need';
       if (need > h.memory) {
-        ctx.report(hostSpan(f, h), 'VMS014', `${kids} of ${formatBytes(f.parent.memory)} on host '${h.name}' need ${formatBytes(need)}, but it has ${formatBytes(h.memory)}; add hosts to \`on\` or lower \`children\``);
+        ctx.report(hostSpan(f, h), 'VMS014', `${kids} of ${formatBytes(f.parent.memory)} on host '${h.name}' ${needs} ${formatBytes(need)}, but it has ${formatBytes(h.memory)}; add hosts to \`on\` or lower \`children\``);
       }
       const cpus = n * f.parent.vcpus;
       if (h.cpusDeclared && cpus > h.cpus) {
-        ctx.report(hostSpan(f, h), 'VMS014', `${kids} of ${f.parent.vcpus} ${f.parent.vcpus === 1 ? 'vcpu' : 'vcpus'} on host '${h.name}' need ${cpus} cpus, but it has ${h.cpus}; add hosts to \`on\` or lower \`children\``);
+        ctx.report(hostSpan(f, h), 'VMS014', `${kids} of ${f.parent.vcpus} ${f.parent.vcpus === 1 ? 'vcpu' : 'vcpus'} on host '${h.name}' ${needs} ${cpus} cpus, but it has ${h.cpus}; add hosts to \`on\` or lower \`children\``);
       }
     }
     // Children take addresses subnet + vmid + 1; they must fit in the subnet.

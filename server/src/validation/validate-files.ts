@@ -4,6 +4,7 @@
 // `run` refuses to run when any of these files has an error, so a
 // checkpoint declared in an imported file is checked before it is written.
 // The import graph is read and analysed once for all the roots.
+import { dirname } from 'node:path';
 import type { Diagnostic } from '../model/diagnostics';
 import type { SourceFile } from '../model/source-file';
 import { FileSet, ImportGraph, Workspace } from '../model/workspace';
@@ -28,6 +29,13 @@ export function validateGraph(graph: ImportGraph, roots: string[], options: Vali
   // Files of one import cycle reach the same files, so they share one
   // namespace and model; only the references differ (they are the root's).
   const shared = new Map<number, Resolved>();
+  // Without a workspace root, a file's writes are confined to the folder of
+  // the root that reached it first — the folder the run itself uses — not to
+  // the imported file's own folder (one rule for check and run).
+  const defaultRoot = new Map<string, string>();
+  if (!options.workspaceRoot) {
+    for (const r of roots) for (const f of graph.fileSet(r)?.files ?? []) if (!defaultRoot.has(f.path)) defaultRoot.set(f.path, dirname(r));
+  }
   for (const f of files) {
     const set = graph.fileSet(f.path)!;
     let resolved = rootResolved?.get(f.path);
@@ -37,7 +45,8 @@ export function validateGraph(graph: ImportGraph, roots: string[], options: Vali
       if (s) resolved = { ns: s.ns, model: s.model, refs: collectReferences(set.root, s.ns) };
       else shared.set(c, resolved = resolveFileSet(set));
     }
-    diagnostics.push(...validateFileSet(set, options, resolved));
+    const found = validateFileSet(set, { ...options, workspaceRoot: options.workspaceRoot ?? defaultRoot.get(f.path) }, resolved);
+    for (const d of found) diagnostics.push(d);
   }
   const unreadable = roots.flatMap((p) => {
     const error = graph.error(p);

@@ -1,0 +1,2 @@
+// Placeholder: the results view's browser script (issue 10) is being written.
+export {};
