@@ -16,14 +16,26 @@ export function symbolAt(session: Session, path: string, offset: number): { sym:
   return a && symbolIn(a, offset);
 }
 
+/** Declared names of an analysis's root file, processes included: built once per analysis, not per hover. */
+const declaredCache = new WeakMap<Analysis, Sym[]>();
+function declaredOf(a: Analysis): Sym[] {
+  let list = declaredCache.get(a);
+  if (!list) {
+    list = [];
+    for (const s of declaredSymbols(a.set.root)) {
+      list.push(s);
+      if (s.kind === 'vm') list.push(...processSymbols(s));
+    }
+    declaredCache.set(a, list);
+  }
+  return list;
+}
+
 /** The declared symbol at an offset of an analysis's root text. */
 export function symbolIn(a: Analysis, offset: number): { sym: Sym; ref?: Reference } | undefined {
   const ref = a.resolved.refs.find((r) => within(r.ident.span, offset));
   if (ref) return ref.target ? { sym: ref.target, ref } : undefined;
-  for (const s of declaredSymbols(a.set.root)) {
-    if (within(s.span, offset)) return { sym: s };
-    if (s.kind === 'vm') for (const p of processSymbols(s)) if (within(p.span, offset)) return { sym: p };
-  }
+  for (const s of declaredOf(a)) if (within(s.span, offset)) return { sym: s };
   // A name declared by `restore … as NAME` lives in its scenario.
   const local = a.resolved.refs.find((r) => r.target?.kind === 'restored-vm' && within(r.target.span, offset));
   return local?.target ? { sym: local.target } : undefined;

@@ -29,8 +29,9 @@ import { foldingRanges } from './folding';
 import { formatting } from './formatting';
 import { highlights } from './highlight';
 import { codeActions } from './code-actions';
+import { RunController } from './run/controller';
 
-export interface Settings { validate: 'onType' | 'onSave' }
+export interface Settings { validate: 'onType' | 'onSave'; maxCheckpointSize?: string }
 const DEFAULTS: Settings = { validate: 'onType' };
 /** How long typing must pause before validation runs (a new edit re-arms it). */
 const COALESCE_MS = 20;
@@ -62,12 +63,23 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   process.on('uncaughtException', fatal('uncaught exception'));
   process.on('unhandledRejection', fatal('unhandled promise rejection'));
 
+  // One publishDiagnostics per document carries validation's diagnostics and the last runs' (failed expectations, step errors).
+  const validated = new Map<string, { version: number; diagnostics: import('vscode-languageserver').Diagnostic[] }>();
+  const publish = (path: string) => {
+    const doc = session.open.get(path);
+    const uri = doc?.uri ?? session.uriOf(path);
+    const v = validated.get(path);
+    const diagnostics = [...(v?.diagnostics ?? []), ...runs.diagnostics(uri)];
+    connection.sendDiagnostics({ uri, version: doc && v && v.version === doc.version ? v.version : undefined, diagnostics });
+  };
+  const runs = new RunController(connection, session, publish);
   const validator = new Validator(session, {
     result: (r) => {
       const doc = session.open.get(r.path);
       // The user typed on while we worked: this result is stale, drop it.
       if (!doc || doc.version !== r.version) return;
-      connection.sendDiagnostics({ uri: doc.uri, version: r.version, diagnostics: r.diagnostics });
+      validated.set(r.path, { version: r.version, diagnostics: r.diagnostics });
+      publish(r.path);
       connection.sendNotification('vmsec/status', { state: 'ready', file: doc.uri, diagnostics: r.diagnostics.length, ms: r.ms });
       connection.console.log(`validated ${doc.uri} (version ${r.version}) in ${r.ms} ms: ${r.diagnostics.length} diagnostics`);
     },
@@ -120,6 +132,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     validator.setRoots(session.roots);
     const init = params.initializationOptions as Partial<Settings> | undefined;
     if (init?.validate) settings = { ...settings, ...init };
+    runs.initialize(params);
     // Said once, at the start: which server, which folders, how many files.
     connection.console.info(`vmsec language server ${pkg.version} (node ${process.version}, pid ${process.pid}) started; `
       + (found.length ? found.map((f) => `${f.root}: ${f.files} .vmsec files${f.truncated ? ' (scan stopped at its limit)' : ''}`).join('; ') : 'no workspace folder'));
@@ -139,7 +152,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         documentFormattingProvider: true,
         codeActionProvider: { codeActionKinds: ['quickfix'] },
         semanticTokensProvider: { legend: { tokenTypes: TOKEN_TYPES, tokenModifiers: TOKEN_MODIFIERS }, full: true },
-        experimental: { vmsec: { status: true } },
+        executeCommandProvider: runs.capabilities().executeCommandProvider,
+        codeLensProvider: runs.capabilities().codeLensProvider,
+        inlayHintProvider: runs.capabilities().inlayHintProvider,
+        experimental: { vmsec: { status: true, ...runs.capabilities().vmsec } },
       },
     };
   });
@@ -148,6 +164,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (!canPullConfig) return;
     const c = (await connection.workspace.getConfiguration('vmsec')) as Partial<Settings> | null;
     settings = { ...DEFAULTS, ...(c ?? {}) };
+    runs.applySettings(settings);
   };
   connection.onInitialized(async () => {
     if (canPullConfig) connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
@@ -155,13 +172,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
   connection.onDidChangeConfiguration(async (p) => {
     const pushed = (p.settings as { vmsec?: Partial<Settings> } | undefined)?.vmsec;
-    if (pushed) settings = { ...DEFAULTS, ...pushed }; else await loadSettings().catch(() => undefined);
+    if (pushed) { settings = { ...DEFAULTS, ...pushed }; runs.applySettings(settings); } else await loadSettings().catch(() => undefined);
   });
 
   connection.onDidOpenTextDocument((p) => {
     const path = uriToPath(p.textDocument.uri);
     if (path === undefined) return;
     session.open.set(path, TextDocument.create(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text));
+    runs.documentChanged(path);
     refresh(path, 0);
   });
   connection.onDidChangeTextDocument((p) => {
@@ -169,6 +187,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const doc = path === undefined ? undefined : session.open.get(path);
     if (!doc || path === undefined) return;
     session.open.set(path, TextDocument.update(doc, p.contentChanges, p.textDocument.version));
+    runs.documentChanged(path);
     if (settings.validate === 'onType') refresh(path, COALESCE_MS);
     else refreshOwnAnalysis(path, IDLE_MS);
   });
@@ -183,6 +202,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     clearTimeout(idleTimers.get(path));
     timers.delete(path);
     idleTimers.delete(path);
+    validated.delete(path);
+    runs.documentClosed(p.textDocument.uri);
     connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
     for (const importer of importers) refresh(importer, 0);
   });
@@ -201,7 +222,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const workspaceWide = <T>(fn: () => T): T => { try { return fn(); } finally { session.prune(); } };
 
   connection.onCompletion(at('completion', [], (path, pos) => completion(session, path, pos)));
-  connection.onHover(at('hover', null, (path, pos) => hover(session, path, pos) ?? null));
+  connection.onHover(at('hover', null, (path, pos) => runs.withDetails(path, pos.line, hover(session, path, pos) ?? null)));
+  runs.register();
   connection.onDefinition(at('definition', null, (path, pos) => { const o = offsetOf(path, pos); return o === undefined ? null : definition(session, path, o) ?? null; }));
   connection.onDocumentHighlight(at('highlight', [], (path, pos) => { const o = offsetOf(path, pos); return o === undefined ? [] : highlights(session, path, o); }));
   connection.onReferences(at('references', [], (path, pos, p) => {
@@ -234,7 +256,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     // Holds this thread, so that requests sent meanwhile wait in the queue (the cancellation test).
     connection.onRequest('vmsec/debug/block', (p: { ms?: number }) => { const end = Date.now() + Math.min(Number(p?.ms) || 0, 5000); while (Date.now() < end) { /* hold */ } return null; });
   }
-  connection.onShutdown(() => validator.dispose());
+  connection.onShutdown(() => { runs.dispose(); validator.dispose(); });
 
   connection.listen();
 }

@@ -40,6 +40,7 @@ function unpackQuote(b: Buffer, m: QuoteMeta): Quote {
 export function attest(world: World, x: Exchange, done: (r: AttestationResult) => void): void {
   const { engine, network, costs } = world;
   const tpmFree = { at: 0 };
+  const startUs = engine.now;
   const attempt = (n: number) => {
     const nonce = derive(world.seed, 'nonce', x.fork, x.round, x.verifier, x.target, n);
     let answered = false;
@@ -53,6 +54,11 @@ export function attest(world: World, x: Exchange, done: (r: AttestationResult) =
         attempts: n, fork: x.fork, line: x.line, at_ms: world.nowMs,
       };
       world.result.attestations.push(r);
+      world.timeline.add({
+        kind: 'attestation', lane: `${x.verifier} → ${x.target}`, startMs: startUs / 1000, endMs: world.nowMs, line: x.line, ok: r.passed,
+        label: `${x.kind === 'vtpm' ? 'vTPM ' : ''}${x.target} ${r.passed ? 'attested' : failures[0]?.id ?? 'failed'}${n > 1 ? ` (${n} attempts)` : ''}`,
+        facts: { nonce: nonce.toString('hex'), algorithm: x.tpm.ak.alg, pcrs: x.selection.join(', '), attempts: String(n) },
+      });
       done(r);
     };
     // A lost message shows as silence: give up on this attempt after a timeout.

@@ -1,6 +1,6 @@
 // Evaluating a scenario's expectations against what the run reported.
 import type * as A from '../../../grammar/src/ast';
-import type { ExpectationResult, ScenarioResult } from './results';
+import type { ExpectationResult, Loc, ScenarioResult } from './results';
 import type { World } from './world';
 
 export function compare(actual: number, cmp: A.Comparison, expected: number): boolean {
@@ -29,8 +29,9 @@ export interface ExpectContext {
   verdicts(monitor: string, action: 'deny' | 'kill' | 'allow'): number;
 }
 
-export function evaluate(body: A.ExpectBody, line: number, text: string, x: ExpectContext): ExpectationResult {
-  const r = (passed: boolean, actual: string | number | boolean): ExpectationResult => ({ line, text, passed, actual });
+export function evaluate(body: A.ExpectBody, at: { line: number; loc: Loc }, text: string, x: ExpectContext): ExpectationResult {
+  const { line, loc } = at;
+  const r = (passed: boolean, actual: string | number | boolean): ExpectationResult => ({ line, text, passed, actual, loc });
   const { result, world } = x;
   switch (body.kind) {
     case 'attestation': {

@@ -76,6 +76,9 @@ interface Child {
   /** Counted once towards the fork step's outcome (ready or failed). */
   settled: boolean;
   stats: TransferResult;
+  /** Simulated times (µs) of its phases, for the timeline. */
+  createdUs?: number;
+  eagerUs?: number;
 }
 
 export class ForkRun {
@@ -101,6 +104,9 @@ export class ForkRun {
   private ivCounter = 0;
   private settled = 0;
   private readonly refused = new Map<string, string>();
+  /** Timeline rate series: pages received and rejected per time bin. */
+  private readonly receivedSeries: number;
+  private readonly rejectedSeries: number;
 
   constructor(private readonly world: World, private readonly fork: ForkModel, private readonly line: number, private readonly onSettled: (ok: boolean, outcome: string) => void) {
     this.round = world.nextRound(fork.name);
@@ -121,6 +127,14 @@ export class ForkRun {
     this.signer = new Signer(key, fork.name, this.round, fork.integrity);
     this.verifier = new Verifier(key.publicKey, fork.name, this.round, fork.integrity);
     this.encKey = derive(seed, 'session', fork.name, this.round);
+    this.receivedSeries = world.timeline.newSeries('page-rate', fork.name, 'pages received', line);
+    this.rejectedSeries = world.timeline.newSeries('page-rate', fork.name, 'pages rejected', line);
+  }
+
+  /** A phase of a child on the timeline, from `fromUs` to now (a point when equal). */
+  private phase(c: Child, label: string, fromUs: number, ok?: boolean): void {
+    const { world } = this;
+    world.timeline.add({ kind: 'fork-phase', lane: c.name, label, startMs: fromUs / 1000, endMs: world.nowMs, line: this.line, ok });
   }
 
   start(): void {
@@ -263,13 +277,15 @@ export class ForkRun {
     const { world, fork } = this;
     for (const c of kids) {
       c.created = true;
+      c.createdUs = world.engine.now;
+      this.phase(c, c.link && fork.attestHosts ? `${c.host.name} attested, descriptor built` : 'descriptor built', this.startMs * 1000);
       c.stats.created = true;
       c.stats.state = 'starting';
       c.runtime.state = 'paused';
       if (fork.parent.vtpm) {
         world.engine.after(world.costs.vtpmCreate, () => {
           c.runtime.vtpm = world.newVtpm(c.name, c.host);
-          if (fork.attestVtpm) this.attestVtpm(c); else { c.vtpmDone = true; this.maybeReady(c); }
+          if (fork.attestVtpm) this.attestVtpm(c); else { c.vtpmDone = true; this.phase(c, 'vTPM created', c.createdUs!); this.maybeReady(c); }
         });
       } else c.vtpmDone = true;
       if (!c.link) { c.descMissing = 0; c.have.desc.fill(1); }
@@ -291,6 +307,7 @@ export class ForkRun {
     }, (r) => {
       if (!r.passed) { this.fail(c, `vTPM check failed: ${r.failures[0]?.id}`, true); return; }
       c.vtpmDone = true;
+      this.phase(c, 'vTPM created and attested', c.createdUs ?? 0);
       this.maybeReady(c);
     });
   }
@@ -408,6 +425,7 @@ export class ForkRun {
     });
     c.cpuFree = Math.max(world.engine.now, c.cpuFree) + cost;
     world.engine.at(c.cpuFree, () => {
+      if (!c.failed) world.timeline.count(this.receivedSeries, world.engine.now, indexes.length);
       indexes.forEach((index, k) => {
         if (c.failed) return;
         const result = results[k];
@@ -415,6 +433,7 @@ export class ForkRun {
         counts.sent++;
         if (!result.ok) {
           counts.rejected++;
+          world.timeline.count(this.rejectedSeries, world.engine.now);
           const n = (c.rejections.get(key) ?? 0) + 1;
           c.rejections.set(key, n);
           if (n > MAX_REJECTIONS) { this.fail(c, `${space === 'disk' ? 'block' : 'page'} ${index} rejected ${n} times`, true); return; }
@@ -438,7 +457,7 @@ export class ForkRun {
   }
 
   private arrived(c: Child, space: Space, key: number): void {
-    if (space === 'desc') { c.descMissing--; this.maybeReady(c); }
+    if (space === 'desc') { if (--c.descMissing === 0 && c.createdUs !== undefined) this.phase(c, 'descriptor received', c.createdUs); this.maybeReady(c); }
     else if (c.eagerMissing > 0 && !c.readyAt) { c.eagerMissing--; this.maybeReady(c); }
     const w = c.waiting.get(key);
     if (w) { c.waiting.delete(key); for (const fn of w) fn(); }
@@ -488,12 +507,15 @@ export class ForkRun {
     if (c.link && !c.stats.state.startsWith('eager') && (fork.memory === 'eager' || fork.disk === 'eager')) {
       // Eager: every page (and allocated block) arrives before the child runs.
       c.stats.state = 'eager-copy';
+      c.eagerUs = world.engine.now;
       if (this.joinCarousel(c)) return;
     }
     if (c.eagerMissing > 0) return;
+    if (c.eagerUs !== undefined) this.phase(c, 'eager copy', c.eagerUs);
     c.readyAt = world.engine.now + world.costs.resume;
     world.engine.at(c.readyAt, () => {
       if (c.failed) return;
+      this.phase(c, 'ready', c.readyAt!, true);
       c.runtime.state = 'running';
       c.stats.state = 'running';
       c.stats.ready_ms = round3(c.readyAt! / 1000 - this.startMs);
@@ -545,6 +567,7 @@ export class ForkRun {
     const vm = fork.parent;
     const touches = this.touchOrder(c.name);
     let next = 0;
+    let finished = 0;
     const stream = () => {
       while (next < touches.length && !c.failed) {
         const [space, index] = unkey(touches[next++]);
@@ -557,6 +580,8 @@ export class ForkRun {
         this.request(c, space, index, false);
         return;
       }
+      // Each stream ends once; the working set is in when the last has.
+      if (++finished === streams && !c.failed && touches.length) this.phase(c, 'working set fetched', c.readyAt!);
     };
     // More vcpus than touches adds nothing: each stream would find no page left.
     const streams = Math.min(Math.max(1, vm.vcpus), Math.max(1, touches.length));
@@ -570,6 +595,7 @@ export class ForkRun {
     c.stats.state = created ? 'failed' : 'not created';
     c.runtime.state = 'failed';
     c.waiting.clear();
+    this.phase(c, created ? `failed: ${why}` : why, this.world.engine.now, false);
     this.settle(c);
   }
 

@@ -108,6 +108,11 @@ export class Monitors {
       action: dropped ? 'dropped (buffer full)' : actions.map(actionText).join(', '), delay_us: Math.round(delay * 1000) / 1000, line: e.line,
     };
     this.world.result.monitor.push(r);
+    const now = this.world.engine.now / 1000;
+    this.world.timeline.add({
+      kind: 'monitor', lane: m.name, startMs: now, endMs: now + delay / 1000, line: e.line, ...(dropped ? { ok: false } : {}),
+      label: `${e.call} by ${e.vm.name}/${e.process}: ${r.rule} → ${r.action || 'nothing'}`,
+    });
   }
 
   private apply(m: Monitor, e: SyscallEvent, actions: A.Action[]): void {

@@ -9,6 +9,7 @@ import { linksBetween } from '../model/semantic';
 import type { Engine } from './engine';
 import { MARKER_PREFIX } from './pages';
 import { Rng } from './rng';
+import type { Timeline } from './timeline';
 
 export interface Message<M = unknown> {
   kind: string;
@@ -28,10 +29,11 @@ export interface Message<M = unknown> {
 
 export interface TapRecord { attacker: string; link: string; messages: number; bytes: number; confidential_seen: boolean }
 
-interface ActiveAttack { attacker: AttackerModel; kind: 'tap' | 'tamper' | 'drop' | 'replay'; percent: number; rng: Rng }
+interface ActiveAttack { attacker: AttackerModel; kind: 'tap' | 'tamper' | 'drop' | 'replay'; percent: number; rng: Rng; series: number }
 
 const MARKER = Buffer.from(MARKER_PREFIX, 'latin1');
 const REPLAY_MEMORY = 16;
+const ATTACK_VERB = { tap: 'read', tamper: 'tampered', drop: 'dropped', replay: 'replayed' } as const;
 
 export class Network {
   private readonly egress = new Map<string, number>();
@@ -43,12 +45,14 @@ export class Network {
   /** Bytes put on the wire (a multicast frame counts once). */
   bytesSent = 0;
 
-  constructor(private readonly engine: Engine, private readonly model: SemanticModel, seed: number) {
+  constructor(private readonly engine: Engine, private readonly model: SemanticModel, seed: number, private readonly timeline?: Timeline) {
     for (const a of model.attackers.values()) {
       a.attacks.forEach((atk, n) => {
         for (const l of atk.links) {
           const list = this.attacks.get(l) ?? [];
-          list.push({ attacker: a, kind: atk.kind, percent: atk.percent, rng: new Rng(seed, 'attack', a.name, n, l.name) });
+          // Actions per time bin for the chart (taps: messages read).
+          const series = timeline ? timeline.newSeries('attack', a.name, `${ATTACK_VERB[atk.kind]} on ${l.name}`) : -1;
+          list.push({ attacker: a, kind: atk.kind, percent: atk.percent, rng: new Rng(seed, 'attack', a.name, n, l.name), series });
           this.attacks.set(l, list);
           if (atk.kind === 'tap') this.taps.set(`${a.name}/${l.name}`, { attacker: a.name, link: l.name, messages: 0, bytes: 0, confidential_seen: false });
         }
@@ -93,6 +97,8 @@ export class Network {
     this.engine.at(done + link.latencyUs, () => { for (let r = 0; r < receivers; r++) deliver(arrived, r); });
   }
 
+  private mark(a: ActiveAttack): void { if (a.series >= 0) this.timeline!.count(a.series, this.engine.now); }
+
   /** Applies the attackers on a link to a message; undefined if it was dropped. */
   private attack<M>(link: LinkModel, msg: Message<M>): Message<M> | undefined {
     const list = this.attacks.get(link);
@@ -104,11 +110,15 @@ export class Network {
           const t = this.taps.get(`${a.attacker.name}/${link.name}`)!;
           t.messages++;
           t.bytes += out.bytes;
-          if (!t.confidential_seen && out.payload && out.payload.includes(MARKER)) t.confidential_seen = true;
+          this.mark(a);
+          if (!t.confidential_seen && out.payload && out.payload.includes(MARKER)) {
+            t.confidential_seen = true;
+            this.timeline?.add({ kind: 'tap', lane: a.attacker.name, label: `saw the confidential marker on ${link.name}`, startMs: this.engine.now / 1000 });
+          }
           break;
         }
         case 'drop':
-          if (a.rng.chance(a.percent)) { this.attackCounts.dropped++; return undefined; }
+          if (a.rng.chance(a.percent)) { this.attackCounts.dropped++; this.mark(a); return undefined; }
           break;
         case 'tamper':
           if (out.payload && a.rng.chance(a.percent)) {
@@ -117,6 +127,7 @@ export class Network {
             copy[at] ^= 1 + a.rng.int(255);
             out = { ...out, payload: copy, tampered: true };
             this.attackCounts.tampered++;
+            this.mark(a);
           }
           break;
         case 'replay': {
@@ -127,6 +138,7 @@ export class Network {
             const old = seen[a.rng.int(seen.length)];
             out = { ...out, payload: old.payload, proof: old.proof, replayed: true };
             this.attackCounts.replayed++;
+            this.mark(a);
           }
           break;
         }

@@ -2,19 +2,28 @@
 // the steps, taps and run statistics. Wall-clock figures live only in
 // `stats.wall_ms`, so two runs compare equal without it.
 import type { Failure } from './attestation';
+import type { TimelineRecord } from './timeline';
+
+/** Where an item came from in the source: 1-based lines and columns (UTF-16
+ *  code units, like LSP), the path absolute. Built only by RunOptions.locOf. */
+export interface Loc { path: string; line: number; col: number; endLine: number; endCol: number }
 
 export interface AttestationResult {
   verifier: string; target: string; kind: 'host' | 'vtpm'; passed: boolean;
   failures: Failure[]; attempts: number; fork: string; line: number; at_ms: number;
+  /** The fork step's location (set by scenario.ts when the run ends). */
+  loc?: Loc;
 }
 export interface PageCounts { sent: number; verified: number; rejected: number; fetched: number }
 export interface TransferResult {
   fork: string; child: string; host: string; created: boolean; ready_ms: number | null; state: string;
   ip: string; pages: PageCounts; blocks: PageCounts; descriptor: PageCounts; bytes: number; corrupted_accepted: number; dropped: number;
   writes_propagated: number; failed?: string;
+  /** The fork step's location (set by scenario.ts when the run ends). */
+  loc?: Loc;
 }
-export interface MonitorResult { monitor: string; vm: string; process: string; call: string; rule: string; action: string; delay_us: number; line: number }
-export interface CheckpointResult { name: string; file: string; excluded: string[]; sanitized_pages: number; bytes: number; line: number }
+export interface MonitorResult { monitor: string; vm: string; process: string; call: string; rule: string; action: string; delay_us: number; line: number; loc?: Loc }
+export interface CheckpointResult { name: string; file: string; excluded: string[]; sanitized_pages: number; bytes: number; line: number; loc: Loc }
 /** A VM image crossing the network: a restore's checkpoint file or a migration's memory. */
 export interface MoveResult {
   kind: 'restore' | 'migrate'; vm: string; from: string; to: string; link: string;
@@ -23,13 +32,17 @@ export interface MoveResult {
   /** Chunks lost on the way, and chunks whose SHA-256 did not match at the receiver (each re-sent). */
   dropped: number; rejected: number;
   ready_ms: number | null; failed?: string; line: number;
+  /** The restore/migrate step's location (set by scenario.ts when the run ends). */
+  loc?: Loc;
 }
-export interface StepResult { line: number; at_ms: number; step: string; ok: boolean; outcome: string }
-export interface ExpectationResult { line: number; text: string; passed: boolean; actual: string | number | boolean }
+export interface StepResult { line: number; at_ms: number; step: string; ok: boolean; outcome: string; loc: Loc }
+export interface ExpectationResult { line: number; text: string; passed: boolean; actual: string | number | boolean; loc: Loc }
 export interface TapResult { attacker: string; link: string; messages: number; bytes: number; confidential_seen: boolean }
 
 export interface ScenarioResult {
   name: string; seed: number; passed: boolean; line: number;
+  /** The scenario's title. */
+  loc: Loc;
   steps: StepResult[];
   expectations: ExpectationResult[];
   attestations: AttestationResult[];
@@ -39,8 +52,10 @@ export interface ScenarioResult {
   moves: MoveResult[];
   taps: TapResult[];
   attacks: { tampered: number; dropped: number; replayed: number };
-  errors: { line: number; message: string }[];
+  errors: { line: number; message: string; loc: Loc }[];
   stats: { events: number; sim_ms: number; wall_ms: number; signatures: number; verifications: number; hashes: number; bytes_sent: number };
+  /** Phases, exchanges and rates over simulated time (the results view's chart); left out of the CLI's JSON. */
+  timeline?: TimelineRecord[];
 }
 
 export interface RunResult { file: string; scenarios: ScenarioResult[] }

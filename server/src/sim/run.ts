@@ -8,11 +8,14 @@ import { validateFileSetFiles } from '../validation/validate-files';
 import type { Diagnostic } from '../model/diagnostics';
 import type * as A from '../../../grammar/src/ast';
 import { runScenario, RunOptions } from './scenario';
-import type { RunResult } from './results';
+import type { RunResult, ScenarioResult } from './results';
+import { locOfFiles } from './locations';
 
-export interface RunFileOptions extends Omit<RunOptions, 'lineOf' | 'textOf'> {
+export interface RunFileOptions extends Omit<RunOptions, 'lineOf' | 'textOf' | 'locOf'> {
   scenario?: string;
   workspaceRoot?: string;
+  /** Receives each scenario's result as soon as it has run (the editor shows results as they come). */
+  onScenario?: (result: ScenarioResult) => void;
 }
 
 export type RunOutcome =
@@ -33,6 +36,12 @@ export function runFileSet(set: FileSet, options: RunFileOptions = {}): RunOutco
     ...options,
     lineOf: (span) => lines.position(span.start).line + 1,
     textOf: (span) => text.slice(span.start, span.end).replace(/\s+/g, ' ').trim(),
+    // Every result item's file + range comes from here (the CLI JSON and the editor alike).
+    locOf: locOfFiles(set.files),
   };
-  return { kind: 'ran', diagnostics, result: { file: set.root.path, scenarios: chosen.map((s) => runScenario(s, set, resolved, runOptions)) } };
+  return { kind: 'ran', diagnostics, result: { file: set.root.path, scenarios: chosen.map((s) => {
+    const r = runScenario(s, set, resolved, runOptions);
+    options.onScenario?.(r);
+    return r;
+  }) } };
 }

@@ -19,7 +19,8 @@ import { move, moveProblem, type ImageSource } from './migration';
 import { CertificateAuthority } from './certificates';
 import { evaluate, vmRefName } from './expectations';
 import { memoryLayout, PAGE, PageSource } from './pages';
-import type { ScenarioResult } from './results';
+import type { Loc, ScenarioResult } from './results';
+import { locOfFiles } from './locations';
 import { World, VmRuntime } from './world';
 
 export interface RunOptions {
@@ -35,6 +36,10 @@ export interface RunOptions {
   /** Lines of the file, for expectation texts and step lines. */
   lineOf: (span: A.Span) => number;
   textOf: (span: A.Span) => string;
+  /** Replaces the scenario's own `seed` (an editor's "run with seed"). */
+  seed?: number;
+  /** Every result item's location (file + range); default: from the file set's own texts. */
+  locOf?: (path: string, span: A.Span) => Loc;
   /** Receives the world after the run (for exporting quotes). */
   onWorld?: (scenario: string, world: World) => void;
 }
@@ -42,32 +47,36 @@ export interface RunOptions {
 interface WriteRecord { vm: string; path: string; allowed: boolean; why: string }
 
 /** What a step's events carry, so an error in any of them is reported on that step. */
-interface StepLabel { line: number; at_ms: number; step: string }
+interface StepLabel { line: number; at_ms: number; step: string; loc: Loc }
 
 export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: RunOptions): ScenarioResult {
   const wall0 = performance.now();
   const seedItem = d.items.find((i): i is Extract<A.ScenarioItem, { key: 'seed' }> => i.key === 'seed');
-  const seed = seedItem?.value.value ?? 1;
+  const seed = options.seed ?? seedItem?.value.value ?? 1;
+  const locOf = options.locOf ?? locOfFiles(set.files);
+  const here = (span: A.Span) => locOf(set.root.path, span);
   const result: ScenarioResult = {
-    name: d.title.value, seed, passed: false, line: options.lineOf(d.title.span), steps: [], expectations: [], attestations: [],
+    name: d.title.value, seed, passed: false, line: options.lineOf(d.title.span), loc: here(d.title.span), steps: [], expectations: [], attestations: [],
     transfers: [], monitor: [], checkpoints: [], moves: [], taps: [], attacks: { tampered: 0, dropped: 0, replayed: 0 }, errors: [],
     stats: { events: 0, sim_ms: 0, wall_ms: 0, signatures: 0, verifications: 0, hashes: 0, bytes_sent: 0 },
   };
   // Steps' errors are caught per step; this is the last resort for the set-up and the evaluation, so nothing escapes.
   let world: World | undefined;
   try {
-    world = simulate(d, set, resolved, options, result, seed);
+    world = simulate(d, set, resolved, options, result, seed, here);
   } catch (e) {
-    result.errors.push({ line: result.line, message: `the simulator could not complete this scenario (${messageOf(e)})` });
+    result.errors.push({ line: result.line, loc: result.loc, message: `the simulator could not complete this scenario (${messageOf(e)})` });
     result.passed = false;
   }
+  // What happened when, for the results view's chart (simulated times only, so still deterministic).
+  if (world) result.timeline = world.timeline.records;
   result.stats.wall_ms = Math.round(performance.now() - wall0);
   // Outside the guard: the caller's own errors (exporting quotes) are the caller's to report.
   if (world) options.onWorld?.(result.name, world);
   return result;
 }
 
-function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: RunOptions, result: ScenarioResult, seed: number): World {
+function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: RunOptions, result: ScenarioResult, seed: number, here: (span: A.Span) => Loc): World {
   const { ns, model } = resolved;
   const world = new World(model, seed, { ...DEFAULT_COSTS, ...options.costs }, result, options.maxEventsPerStep);
   // Hashing threads boot while the world is set up, if any fork will hash batches.
@@ -82,6 +91,9 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
   const excludedBy = new Map<string, string[]>();
   const lost = new Map<string, Set<string>>();
   const writes: WriteRecord[] = [];
+  /** Each step line's location, and each fork's latest step: items other modules push carry a line or a fork name. */
+  const stepLocs = new Map<number, Loc>();
+  const forkLocs = new Map<string, Loc>();
   /** The host each checkpoint's file was written on (its latest taking). */
   const takenOn = new Map<string, HostModel>();
   // Checkpoint files stay inside --checkpoint-dir when given, else inside the workspace.
@@ -92,10 +104,11 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
 
   const step = (item: Extract<A.ScenarioItem, { key: 'step' }>, describe: string) => {
     const line = options.lineOf(item.span);
+    const loc = here(item.span);
     const atMs = world.nowMs;
     const report = (ok: boolean, outcome: string) => {
-      result.steps.push({ line, at_ms: atMs, step: describe, ok, outcome });
-      if (!ok) result.errors.push({ line, message: outcome });
+      result.steps.push({ line, at_ms: atMs, step: describe, ok, outcome, loc });
+      if (!ok) result.errors.push({ line, message: outcome, loc });
     };
     const vmNamed = (r: A.VmRef): VmRuntime | undefined => {
       const name = vmRefName(r);
@@ -111,6 +124,7 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
         const f = model.forks.get(b.fork.text);
         if (!f) { report(false, `no fork '${b.fork.text}'`); return; }
         const run = new ForkRun(world, f, line, report);
+        forkLocs.set(f.name, loc);
         forks.push(run);
         run.begin();
         return;
@@ -155,7 +169,7 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
           const w = writeCheckpoint(file, vmModel, cd.name.text, seed, atMs, excluded, includesDisk(cd), { root: writeRoot, maxBytes: options.maxCheckpointBytes });
           excludedBy.set(cd.name.text, w.manifest.excluded);
           takenOn.set(cd.name.text, vm.host);
-          result.checkpoints.push({ name: cd.name.text, file, excluded: w.manifest.excluded, sanitized_pages: w.manifest.sanitized.pages, bytes: w.bytes, line });
+          result.checkpoints.push({ name: cd.name.text, file, excluded: w.manifest.excluded, sanitized_pages: w.manifest.sanitized.pages, bytes: w.bytes, line, loc });
           report(true, `checkpoint ${cd.name.text}: wrote ${w.bytes} bytes to ${file}; sanitised ${w.manifest.sanitized.pages} pages and ${w.manifest.sanitized.blocks} blocks of ${w.manifest.excluded.join(', ') || 'nothing'}`);
         } catch (e) {
           // Refusals (outside the root, not vmsec's file, too large) and I/O errors: this step's error, located.
@@ -287,12 +301,13 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
   for (const item of d.items) {
     if (item.key !== 'step') continue;
     const describe = options.textOf({ start: item.at.span.end, end: item.span.end });
-    const label: StepLabel = { line: options.lineOf(item.span), at_ms: item.at.value / 1000, step: describe };
+    const label: StepLabel = { line: options.lineOf(item.span), at_ms: item.at.value / 1000, step: describe, loc: here(item.span) };
+    stepLocs.set(label.line, label.loc);
     // The validator bounds step times; a model built without it must not run into float or clock limits.
     if (!(item.at.value <= LIMITS.stepAt.max)) {
       const message = `a step at ${describeUs(item.at.value)} is beyond the simulator's range (${rangeText(LIMITS.stepAt)}); not run`;
       result.steps.push({ ...label, ok: false, outcome: message });
-      result.errors.push({ line: label.line, message });
+      result.errors.push({ line: label.line, message, loc: label.loc });
       continue;
     }
     world.engine.within(label, () => world.engine.at(item.at.value, () => step(item, describe)));
@@ -303,11 +318,18 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
       ? `step stopped: it caused more than ${e.limit.toLocaleString('en-US')} simulated events (the simulator's limit per step); lower children, memory or the working set`
       : `step stopped: the simulator could not complete it (${messageOf(e)})`;
     const line = label?.line ?? result.line;
-    result.steps.push({ line, at_ms: label?.at_ms ?? world.nowMs, step: label?.step ?? '', ok: false, outcome: message });
-    result.errors.push({ line, message });
+    const loc = label?.loc ?? result.loc;
+    result.steps.push({ line, at_ms: label?.at_ms ?? world.nowMs, step: label?.step ?? '', ok: false, outcome: message, loc });
+    result.errors.push({ line, message, loc });
   });
   result.stats.sim_ms = world.nowMs;
   for (const f of forks) f.finish();
+  // Items the fork, monitor and migration modules recorded carry their step's line (or fork): give them its location.
+  const atLine = (line: number) => stepLocs.get(line) ?? result.loc;
+  for (const a of result.attestations) a.loc ??= forkLocs.get(a.fork) ?? atLine(a.line);
+  for (const t of result.transfers) t.loc ??= forkLocs.get(t.fork) ?? result.loc;
+  for (const m of result.monitor) m.loc ??= atLine(m.line);
+  for (const m of result.moves) m.loc ??= atLine(m.line);
 
   for (const t of world.network.taps.values()) result.taps.push({ ...t });
   Object.assign(result.attacks, world.network.attackCounts);
@@ -332,7 +354,7 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
   };
   for (const item of d.items) {
     if (item.key !== 'expect') continue;
-    result.expectations.push(evaluate(item.body, options.lineOf(item.span), options.textOf(item.span), {
+    result.expectations.push(evaluate(item.body, { line: options.lineOf(item.span), loc: here(item.span) }, options.textOf(item.span), {
       world, result, sees,
       writeVerdict: (vm, path) => [...writes].reverse().find((w) => w.vm === vm && w.path === path)?.allowed,
       excluded: (c) => excludedBy.get(c),

@@ -8,6 +8,7 @@ import { Tpm } from './tpm';
 import { initialPcrs } from './pcr';
 import type { ScenarioResult } from './results';
 import type { Quote } from './tpm';
+import { Timeline } from './timeline';
 
 export type VmState = 'running' | 'paused' | 'terminated' | 'migrated' | 'failed';
 
@@ -36,6 +37,8 @@ export class World {
   readonly network: Network;
   readonly vms = new Map<string, VmRuntime>();
   readonly quotes: ExportedQuote[] = [];
+  /** What happened when, for the results view's chart (simulated times only). */
+  readonly timeline = new Timeline();
   private readonly hostTpms = new Map<string, Tpm>();
   private readonly rounds = new Map<string, number>();
   /** Crypto work done, for statistics. */
@@ -43,7 +46,7 @@ export class World {
 
   constructor(readonly model: SemanticModel, readonly seed: number, readonly costs: Costs, readonly result: ScenarioResult, maxEventsPerStep?: number) {
     this.engine = new Engine(maxEventsPerStep);
-    this.network = new Network(this.engine, model, seed);
+    this.network = new Network(this.engine, model, seed, this.timeline);
     for (const vm of model.vms.values()) {
       this.vms.set(vm.name, { name: vm.name, model: vm, host: vm.host, state: 'running', vtpm: vm.vtpm ? this.newVtpm(vm.name, vm.host) : undefined });
     }

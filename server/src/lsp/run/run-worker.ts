@@ -1,2 +1,45 @@
-// Placeholder: the scenario-run worker thread (issue 10) is being written.
-export {};
+// The scenario-run worker thread: runs one file's scenarios (or one of them)
+// off the language server's thread, so typing, diagnostics and hover stay
+// quick during a run. Reads open documents' texts from the job (unsaved edits
+// run) and everything else from disk; posts each scenario's view as soon as
+// it has run, then `done`. Cancelling is terminating this thread.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Workspace } from '../../model/workspace';
+import { readSourceFile } from '../../model/source-reader';
+import { runFileSet } from '../../sim/run';
+import { stopHashWorkers } from '../../sim/page-hasher';
+import { buildScenarioView } from '../../report/view-model';
+import { pathToUri } from '../convert';
+import type { RunJob, WorkerMessage } from './messages';
+
+function main(job: RunJob): WorkerMessage {
+  const texts = new Map(job.texts);
+  const workspace = new Workspace({ read: (p) => (texts.has(p) ? { ok: true, text: texts.get(p)! } : readSourceFile(p)) });
+  const loaded = workspace.load(job.path);
+  if (!loaded.ok) return { kind: 'done', status: 'unreadable', message: `${job.path} ${loaded.error}` };
+  const set = workspace.fileSet(job.path)!;
+  const uriOf = (p: string) => (p === job.path ? job.uri : pathToUri(p));
+  const outcome = runFileSet(set, {
+    scenario: job.scenario,
+    seed: job.seed,
+    workspaceRoot: job.workspaceRoot,
+    maxCheckpointBytes: job.maxCheckpointBytes,
+    onScenario: (r) => post({ kind: 'scenario', view: buildScenarioView(r, uriOf), wallMs: r.stats.wall_ms }),
+  });
+  if (outcome.kind === 'invalid') {
+    const n = outcome.diagnostics.filter((d) => d.severity === 'error').length;
+    return { kind: 'done', status: 'invalid', message: `the file has ${n} error${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} before running` };
+  }
+  if (outcome.kind === 'no-scenario') return { kind: 'done', status: 'no-scenario', message: `no scenario "${job.scenario}"; the file has: ${outcome.names.map((n) => `"${n}"`).join(', ') || 'none'}` };
+  return { kind: 'done', status: 'ran' };
+}
+
+function post(m: WorkerMessage): void { parentPort!.postMessage(m); }
+
+let last: WorkerMessage;
+try { last = main(workerData as RunJob); } catch (e) {
+  last = { kind: 'done', status: 'crashed', message: `the run failed: ${(e as Error)?.stack ?? String(e)}` };
+}
+post(last);
+// The hashing threads would keep this thread alive.
+void stopHashWorkers().finally(() => process.exit(0));

@@ -1,0 +1,240 @@
+// Running scenarios from any LSP client: the commands and custom requests of
+// protocol.ts, progress and cancellation, the results store, and the features
+// that show results (code lens, inlay hints, run diagnostics, hover details).
+// server.ts only wires this in.
+import {
+  type Connection, type InitializeParams, type CancellationToken, type Diagnostic, type Hover, type WorkDoneProgressReporter,
+  ResponseError, ErrorCodes, LSPErrorCodes,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { randomUUID } from 'node:crypto';
+import type { Session } from '../session';
+import { readSourceFile } from '../../model/source-reader';
+import { DEFAULT_MAX_CHECKPOINT_BYTES } from '../../sim/checkpoint';
+import {
+  Commands, Methods, UNTRUSTED_MESSAGE,
+  type RunParams, type RunSummary, type RunResultNotification, type ScenarioInfo, type VmsecCapabilities,
+} from '../../protocol';
+import { Runner, type Job } from './runner';
+import { RunResults } from './results-store';
+import { codeLenses, inlayHints, runDetails, runDiagnostics, scenariosOf } from './features';
+import { parseCheckpointSize } from './size';
+
+export class RunController {
+  trusted = true;
+  maxCheckpointBytes = DEFAULT_MAX_CHECKPOINT_BYTES;
+  readonly results = new RunResults();
+  private readonly runner: Runner;
+  private refreshInlay = false;
+  private refreshLens = false;
+
+  constructor(private readonly connection: Connection, private readonly session: Session, private readonly republish: (path: string) => void) {
+    this.runner = new Runner({
+      stateChanged: (running) => {
+        void connection.sendNotification(Methods.runState, { running });
+        this.refresh(false);
+      },
+      log: (m) => connection.console.log(m),
+    });
+  }
+
+  initialize(params: InitializeParams): void {
+    this.refreshInlay = !!params.capabilities.workspace?.inlayHint?.refreshSupport;
+    this.refreshLens = !!params.capabilities.workspace?.codeLens?.refreshSupport;
+    const init = params.initializationOptions as { trusted?: unknown; maxCheckpointSize?: unknown } | undefined;
+    if (typeof init?.trusted === 'boolean') this.trusted = init.trusted;
+    this.applySettings(init);
+  }
+
+  applySettings(s: { maxCheckpointSize?: unknown } | null | undefined): void {
+    if (s?.maxCheckpointSize === undefined || s.maxCheckpointSize === null || s.maxCheckpointSize === '') { this.maxCheckpointBytes = DEFAULT_MAX_CHECKPOINT_BYTES; return; }
+    const r = parseCheckpointSize(s.maxCheckpointSize);
+    if (r.ok) this.maxCheckpointBytes = r.bytes; else this.connection.console.error(r.error);
+  }
+
+  capabilities() {
+    const vmsec: VmsecCapabilities = { run: true, scenarios: true, runResult: true, runState: true, setTrusted: true };
+    return {
+      executeCommandProvider: { commands: Object.values(Commands) },
+      codeLensProvider: { resolveProvider: false },
+      inlayHintProvider: true,
+      vmsec,
+    };
+  }
+
+  register(): void {
+    const c = this.connection;
+    c.onExecuteCommand(async (p, token) => {
+      const arg = (p.arguments?.[0] ?? {}) as { uri?: unknown; scenario?: unknown };
+      const progress = await this.progressFor((p as { workDoneToken?: string | number }).workDoneToken);
+      switch (p.command) {
+        case Commands.runScenario:
+          if (typeof arg.scenario !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, `${Commands.runScenario} needs [{ uri, scenario }]`);
+          return this.run(String(arg.uri), [arg.scenario], undefined, token, progress);
+        case Commands.runFile: return this.run(String(arg.uri), undefined, undefined, token, progress);
+        case Commands.runWorkspace: return this.runWorkspace(token, progress);
+        case Commands.stop: {
+          const uri = typeof arg.uri === 'string' ? this.uriOf(arg.uri) : undefined;
+          const stopped = this.runner.cancel((j) => (uri === undefined || j.job.uri === uri) && (typeof arg.scenario !== 'string' || j.job.scenario === arg.scenario));
+          return { stopped };
+        }
+        default: throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${p.command}`);
+      }
+    });
+    c.onRequest(Methods.scenarios, (p: { uri?: unknown }) => {
+      const path = this.session.pathOf(p?.uri);
+      return { scenarios: path === undefined ? [] : this.scenarios(path) };
+    });
+    c.onRequest(Methods.run, async (p: RunParams, token: CancellationToken) => {
+      const progress = await this.progressFor(p?.workDoneToken);
+      const seed = typeof p?.seed === 'number' && Number.isSafeInteger(p.seed) && p.seed >= 0 ? p.seed : undefined;
+      return this.run(String(p?.uri), typeof p?.scenario === 'string' ? [p.scenario] : undefined, seed, token, progress);
+    });
+    c.onNotification(Methods.setTrusted, (p: { trusted?: unknown }) => {
+      if (typeof p?.trusted !== 'boolean') return;
+      this.trusted = p.trusted;
+      if (!p.trusted) this.runner.cancel(() => true);
+      this.refresh(false);
+    });
+    c.onCodeLens((p) => {
+      const path = this.session.pathOf(p.textDocument.uri);
+      if (path === undefined) return [];
+      const uri = this.session.uriOf(path);
+      const running = new Set(this.runner.runningJobs().filter((j) => j.uri === uri).map((j) => j.scenario));
+      return codeLenses(this.scenarios(path), this.results.runs(uri), this.trusted, running);
+    });
+    c.languages.inlayHint.on((p) => {
+      const path = this.session.pathOf(p.textDocument.uri);
+      const doc = path === undefined ? undefined : this.session.open.get(path);
+      return doc ? inlayHints(this.results.runs(doc.uri), doc, p.range) : [];
+    });
+  }
+
+  /** The run diagnostics of a document (merged with validation's by server.ts). */
+  diagnostics(uri: string): Diagnostic[] { return runDiagnostics(this.results.runs(uri), uri); }
+
+  /** The normal hover with the run details of the line appended. */
+  withDetails(path: string, line: number, h: Hover | null): Hover | null {
+    const details = runDetails(this.results.runs(this.session.uriOf(path)), this.session.uriOf(path), line);
+    if (!details.length) return h;
+    const extra = `**Last run**\n\n${details.join('\n\n')}`;
+    if (!h) return { contents: { kind: 'markdown', value: extra } };
+    const c = h.contents;
+    const base = typeof c === 'string' ? c : Array.isArray(c) ? c.map((x) => (typeof x === 'string' ? x : x.value)).join('\n\n') : c.value;
+    return { ...h, contents: { kind: 'markdown', value: `${base}\n\n---\n\n${extra}` } };
+  }
+
+  /** An edit: results whose lines changed go. */
+  documentChanged(path: string): void {
+    const doc = this.session.open.get(path);
+    if (!doc || !this.results.has(doc.uri)) return;
+    if (this.results.prune(doc.uri, doc)) { this.republish(path); this.refresh(true); }
+  }
+
+  documentClosed(uri: string): void { this.results.clear(uri); }
+
+  dispose(): void { this.runner.dispose(); }
+
+  private uriOf(uri: string): string {
+    const path = this.session.pathOf(uri);
+    return path === undefined ? uri : this.session.uriOf(path);
+  }
+
+  private scenarios(path: string): ScenarioInfo[] {
+    const f = this.session.parsedFile(path);
+    return f ? scenariosOf(f, this.session.uriOf(path)) : [];
+  }
+
+  private async progressFor(token: string | number | undefined): Promise<WorkDoneProgressReporter> {
+    if (token !== undefined) return this.connection.window.attachWorkDoneProgress(token);
+    try { return await this.connection.window.createWorkDoneProgress(); } catch { return this.connection.window.attachWorkDoneProgress(undefined); }
+  }
+
+  private refresh(inlay: boolean): void {
+    if (inlay && this.refreshInlay) this.connection.languages.inlayHint.refresh().catch(() => undefined);
+    if (this.refreshLens) this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  }
+
+  private async runWorkspace(token: CancellationToken, progress: WorkDoneProgressReporter): Promise<RunSummary[]> {
+    if (!this.trusted) throw new ResponseError(ErrorCodes.InvalidRequest, UNTRUSTED_MESSAGE);
+    const files = this.session.knownFiles().filter((p) => p.endsWith('.vmsec') && this.scenarios(p).length > 0).sort();
+    const out: RunSummary[] = [];
+    try {
+      for (const f of files) {
+        if (token.isCancellationRequested) break;
+        out.push(await this.run(this.session.uriOf(f), undefined, undefined, token, progress, false));
+      }
+    } finally { progress.done(); }
+    return out;
+  }
+
+  /** Runs scenarios of one file (all when `names` is undefined); settles when each has finished, failed or been cancelled. */
+  private async run(rawUri: string, names: string[] | undefined, seed: number | undefined, token: CancellationToken,
+    progress: WorkDoneProgressReporter, ownProgress = true): Promise<RunSummary> {
+    try {
+      if (!this.trusted) throw new ResponseError(ErrorCodes.InvalidRequest, UNTRUSTED_MESSAGE);
+      const path = this.session.pathOf(rawUri);
+      if (path === undefined) throw new ResponseError(ErrorCodes.InvalidParams, `not a file this server answers for: ${rawUri}`);
+      const uri = this.session.uriOf(path);
+      const all = this.scenarios(path).map((s) => s.name);
+      const chosen = names ?? all;
+      const missing = chosen.filter((n) => !all.includes(n));
+      if (missing.length) throw new ResponseError(ErrorCodes.InvalidParams, `no scenario "${missing[0]}" in ${path}; the file has: ${all.map((n) => `"${n}"`).join(', ') || 'none'}`);
+      const open = this.session.open.get(path);
+      let text = open?.getText();
+      if (text === undefined) {
+        const r = readSourceFile(path);
+        if (!r.ok) throw new ResponseError(ErrorCodes.InvalidParams, `${path} ${r.error}`);
+        text = r.text;
+      }
+      const ranText = TextDocument.create(uri, 'vmsec', open?.version ?? 0, text);
+      const texts: [string, string][] = [...this.session.open].map(([p, d]) => [p, p === path ? text! : d.getText()]);
+      const startedAt = new Date().toISOString();
+      if (ownProgress) progress.begin('vmsec: running scenarios', 0, `${chosen.length} scenario${chosen.length === 1 ? '' : 's'} of ${path}`, true);
+      let cleared = false;
+      for (const n of chosen) cleared = this.results.clear(uri, n) || cleared;
+      if (cleared) { this.republish(path); this.refresh(true); }
+      const jobs: Job[] = chosen.map((scenario) => this.runner.start({
+        path, uri, texts, scenario, seed, workspaceRoot: this.session.workspaceRootOf(path), maxCheckpointBytes: this.maxCheckpointBytes,
+      }));
+      const mine = new Set(jobs);
+      const stop = () => this.runner.cancel((j) => mine.has(j));
+      // The progress's Cancel button (a token the server created) and $/cancelRequest both stop the run.
+      const progressToken = (progress as { token?: CancellationToken }).token;
+      const subs = [token.onCancellationRequested(stop), ...(progressToken ? [progressToken.onCancellationRequested(stop)] : [])];
+      let finished = 0;
+      const summary: RunSummary = { uri, scenarios: [] };
+      try {
+        await Promise.all(jobs.map(async (j) => {
+          const t0 = Date.now();
+          const o = await j.done;
+          finished++;
+          if (ownProgress) progress.report(Math.round((finished / jobs.length) * 100), `${finished}/${jobs.length}: ${j.job.scenario}`);
+          if (o.status === 'cancelled') { summary.scenarios.push({ name: j.job.scenario, passed: false, cancelled: true }); return; }
+          if (o.status === 'failed') {
+            summary.scenarios.push({ name: j.job.scenario, passed: false, error: o.message });
+            this.connection.console.error(`run of "${j.job.scenario}" in ${uri}: ${o.message}`);
+            return;
+          }
+          const durationMs = Date.now() - t0;
+          const runId = randomUUID();
+          this.results.set(uri, { view: o.view, ranText, runId, startedAt, durationMs });
+          const n: RunResultNotification = { uri, version: open?.version ?? null, runId, startedAt, durationMs, scenario: o.view };
+          void this.connection.sendNotification(Methods.runResult, n);
+          summary.scenarios.push({ name: j.job.scenario, passed: o.view.passed });
+          this.connection.console.log(`ran "${j.job.scenario}" in ${uri} (seed ${o.view.seed}): ${o.view.passed ? 'passed' : 'FAILED'} in ${durationMs} ms`);
+          // The document may have been edited while it ran: keep only what still matches.
+          const now = this.session.open.get(path);
+          if (now) this.results.prune(uri, now);
+          this.republish(path);
+          this.refresh(true);
+        }));
+      } finally { for (const s of subs) s.dispose(); }
+      summary.scenarios.sort((a, b) => chosen.indexOf(a.name) - chosen.indexOf(b.name));
+      if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'run cancelled');
+      return summary;
+    } finally {
+      if (ownProgress) progress.done();
+    }
+  }
+}

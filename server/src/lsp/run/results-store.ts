@@ -1,0 +1,65 @@
+// The results of finished runs, per document and scenario: results of
+// different scenarios accumulate; a scenario's next run replaces its own. An
+// item stays only while the text of its lines is what ran: an edit under it
+// drops it (the inline text, the diagnostic, the hover detail).
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { ItemLoc, ScenarioRunView } from '../../report/view-model';
+
+export interface StoredRun {
+  view: ScenarioRunView;
+  /** The document's text the run used (the lines items are checked against). */
+  ranText: TextDocument;
+  runId: string; startedAt: string; durationMs: number;
+}
+
+export class RunResults {
+  private readonly byUri = new Map<string, Map<string, StoredRun>>();
+
+  set(uri: string, run: StoredRun): void {
+    let m = this.byUri.get(uri);
+    if (!m) this.byUri.set(uri, m = new Map());
+    m.set(run.view.name, run);
+  }
+
+  /** Forgets a scenario's result (its next run has started), or all of a document's. */
+  clear(uri: string, scenario?: string): boolean {
+    const m = this.byUri.get(uri);
+    if (!m) return false;
+    if (scenario === undefined) return this.byUri.delete(uri);
+    const had = m.delete(scenario);
+    if (!m.size) this.byUri.delete(uri);
+    return had;
+  }
+
+  runs(uri: string): StoredRun[] { return [...(this.byUri.get(uri)?.values() ?? [])]; }
+  has(uri: string): boolean { return this.byUri.has(uri); }
+  uris(): string[] { return [...this.byUri.keys()]; }
+
+  /** Drops what the current text no longer matches; true when anything went. */
+  prune(uri: string, current: TextDocument): boolean {
+    const m = this.byUri.get(uri);
+    if (!m) return false;
+    let changed = false;
+    for (const [name, run] of m) {
+      const same = (loc: ItemLoc) => loc.uri !== uri || sameLines(run.ranText, current, loc.range.start.line, loc.range.end.line);
+      // The scenario's title line changed: the whole result goes (it may be another scenario now).
+      if (!sameLines(run.ranText, current, run.view.range.start.line, run.view.range.start.line)) { m.delete(name); changed = true; continue; }
+      const v = run.view;
+      const inline = v.inline.filter((i) => same(i.loc));
+      const expectations = v.expectations.filter((e) => same(e.loc));
+      const errors = v.errors.filter((e) => same(e.loc));
+      if (inline.length !== v.inline.length || expectations.length !== v.expectations.length || errors.length !== v.errors.length) {
+        run.view = { ...v, inline, expectations, errors };
+        changed = true;
+      }
+    }
+    if (!m.size) this.byUri.delete(uri);
+    return changed;
+  }
+}
+
+function sameLines(a: TextDocument, b: TextDocument, from: number, to: number): boolean {
+  if (to >= a.lineCount || to >= b.lineCount) return false;
+  const r = { start: { line: from, character: 0 }, end: { line: to + 1, character: 0 } };
+  return a.getText(r) === b.getText(r);
+}

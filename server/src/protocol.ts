@@ -1,0 +1,68 @@
+// The custom LSP surface of vmsec (issue 10), typed once and imported by both
+// the server (lsp/) and the client (client/src). Plain JSON types only: no
+// vscode, vscode-languageserver or simulator imports, so any side can use it.
+// docs/protocol.md describes it for other editors.
+import type { ScenarioRunView } from './report/view-model';
+
+export type { ScenarioRunView };
+
+/** Commands served by the server's workspace/executeCommand (advertised in
+ *  executeCommandProvider.commands). vscode-languageclient registers them in
+ *  VS Code automatically: the client must NOT register these ids itself. */
+export const Commands = {
+  runScenario: 'vmsec.runScenario',   // args: [{ uri: string; scenario: string }]
+  runFile: 'vmsec.runFile',           // args: [{ uri: string }]
+  runWorkspace: 'vmsec.runWorkspace', // args: []
+  stop: 'vmsec.stopRuns',             // args: [] or [{ uri: string; scenario?: string }]
+} as const;
+
+export interface RunScenarioArgs { uri: string; scenario: string }
+export interface RunFileArgs { uri: string }
+export interface StopArgs { uri: string; scenario?: string }
+
+/** 0-based LSP range. */
+export interface Range0 { start: { line: number; character: number }; end: { line: number; character: number } }
+
+export interface ScenarioInfo {
+  name: string; uri: string; range: Range0;
+  steps: { text: string; range: Range0 }[];
+  expectations: { text: string; range: Range0 }[];
+}
+
+export interface ItemLoc { uri: string; range: Range0 }
+
+export interface RunSummary { uri: string; scenarios: { name: string; passed: boolean; cancelled?: boolean; error?: string }[] }
+
+export interface RunResultNotification {
+  uri: string; version: number | null; runId: string; startedAt: string; durationMs: number;
+  scenario: ScenarioRunView;
+}
+
+export interface ScenariosParams { uri: string }
+export interface ScenariosResult { scenarios: ScenarioInfo[] }
+export interface RunParams { uri: string; scenario?: string; seed?: number; workDoneToken?: string | number }
+export interface RunStateNotification { running: { uri: string; scenario: string }[] }
+export interface SetTrustedNotification { trusted: boolean }
+
+/** Method names of the custom requests and notifications. */
+export const Methods = {
+  scenarios: 'vmsec/scenarios',     // request  ScenariosParams → ScenariosResult
+  run: 'vmsec/run',                 // request  RunParams → RunSummary; cancellable ($/cancelRequest stops the run)
+  runResult: 'vmsec/runResult',     // notification server → client: RunResultNotification, after every finished run of a scenario
+  runState: 'vmsec/runState',       // notification server → client: RunStateNotification, whenever the running set changes
+  setTrusted: 'vmsec/setTrusted',   // notification client → server: SetTrustedNotification
+} as const;
+
+/** What the server advertises in capabilities.experimental.vmsec. */
+export interface VmsecCapabilities { run: boolean; scenarios: boolean; runResult: boolean; runState: boolean; setTrusted: boolean }
+
+/** initializationOptions the server reads (all optional). */
+export interface VmsecInitializationOptions {
+  /** false in an untrusted workspace: runs are refused (default true, for editors without workspace trust). */
+  trusted?: boolean;
+  /** e.g. "1GiB" (the default): the largest checkpoint file a run may write. */
+  maxCheckpointSize?: string;
+}
+
+/** The error message of a run refused in an untrusted workspace. */
+export const UNTRUSTED_MESSAGE = 'running scenarios is disabled in an untrusted workspace';
