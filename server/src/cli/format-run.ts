@@ -35,13 +35,16 @@ export function formatRunText(r: RunResult): string {
   return out.join('\n');
 }
 
+/** The CLI's JSON keeps to LANGUAGE.md §5 and the step/tap details: the chart's timeline stays in the HTML report. */
+const forJson = (r: RunResult) => r.scenarios.map(({ timeline: _timeline, ...rest }) => rest);
+
 export function formatRunJson(r: RunResult): string {
-  return JSON.stringify({ file: displayPath(r.file), scenarios: r.scenarios }, null, 2);
+  return JSON.stringify({ file: displayPath(r.file), scenarios: forJson(r) }, null, 2);
 }
 
 /** Several files' results: `{"files":[{"file","scenarios"}]}`. */
 export function formatRunJsonFiles(rs: RunResult[]): string {
-  return JSON.stringify({ files: rs.map((r) => ({ file: displayPath(r.file), scenarios: r.scenarios })) }, null, 2);
+  return JSON.stringify({ files: rs.map((r) => ({ file: displayPath(r.file), scenarios: forJson(r) })) }, null, 2);
 }
 
 // XML 1.0 allows tab, LF, CR and U+0020 up: other control characters, lone

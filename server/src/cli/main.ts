@@ -23,6 +23,7 @@ import { escapeControl } from '../model/escape-text';
 import { WriteRefused } from '../model/guarded-write';
 import { formatBytes } from '../model/source-reader';
 import { DEFAULT_MAX_CHECKPOINT_BYTES } from '../sim/checkpoint';
+import { readViewScript, reportProblem, writeReport } from './report-file';
 
 /** An input or I/O problem: exit 2 with a one-line message, without the usage text. */
 class InputError extends Error {}
@@ -31,7 +32,7 @@ const MAX_CHECKPOINT_LIMIT = 1024 ** 4;
 
 const SYNOPSIS: Record<string, string> = {
   check: 'vmsec check PATH... [--format text|json|sarif] [--root DIR]',
-  run: 'vmsec run PATH... [--scenario NAME] [--format text|json|junit] [--root DIR]\n            [--checkpoint-dir DIR] [--max-checkpoint-size SIZE] [--export-quotes DIR] [--costs FILE]',
+  run: 'vmsec run PATH... [--scenario NAME] [--format text|json|junit] [--root DIR]\n            [--checkpoint-dir DIR] [--max-checkpoint-size SIZE] [--export-quotes DIR] [--costs FILE]\n            [--report FILE]',
   ckpt: 'vmsec ckpt FILE [--format text|json]',
 };
 
@@ -62,6 +63,9 @@ file set with errors in any of its files, imports included, is not run.
                              (default 1GiB)
   --export-quotes DIR        write every TPM quote for tpm2_checkquote
   --costs FILE               JSON object overriding simulator costs
+  --report FILE              also write the results view as one self-contained
+                             HTML file (timeline chart, tables, Export JSON);
+                             replaces only an earlier vmsec report
   --                         end of options
   -h, --help                 this help
 
@@ -170,6 +174,15 @@ function runRun(p: ParsedArgs): number {
   const quotesDir = p.values.get('export-quotes');
   // A folder vmsec may not write into is refused before anything runs.
   if (quotesDir !== undefined) prepareExportFolder(nodePath.resolve(quotesDir));
+  const reportTarget = p.values.has('report') ? nodePath.resolve(p.values.get('report')!) : undefined;
+  let viewScript = '';
+  if (reportTarget !== undefined) {
+    const problem = reportProblem(reportTarget);
+    if (problem) throw new InputError(problem);
+    const script = readViewScript();
+    if (!script.ok) throw new InputError(script.error);
+    viewScript = script.text;
+  }
 
   // Every file of every file set is validated before anything runs.
   const checked = validateFiles(new Workspace(diskReader), paths, { workspaceRoot: root });
@@ -228,6 +241,10 @@ function runRun(p: ParsedArgs): number {
   else if (format === 'junit') out = formatRunJunit(results);
   else out = results.map(formatRunText).join('\n\n') + (results.length > 1 ? `\n\n${totals(results)}` : '');
   if (format === 'text') write(process.stdout, out); else process.stdout.write(out + '\n');
+  if (reportTarget !== undefined) {
+    writeReport(reportTarget, results, viewScript);
+    if (format === 'text') write(process.stderr, `vmsec: report written to ${displayPath(reportTarget)}`);
+  }
   return results.every((r) => r.scenarios.every((s) => s.passed)) ? 0 : 1;
 }
 
@@ -250,7 +267,7 @@ function runCkpt(p: ParsedArgs): number {
 const COMMANDS: Record<string, { options: Record<string, boolean>; run: (p: ParsedArgs) => number }> = {
   check: { options: { format: true, root: true }, run: runCheck },
   run: {
-    options: { format: true, scenario: true, 'export-quotes': true, 'checkpoint-dir': true, root: true, costs: true, 'max-checkpoint-size': true },
+    options: { format: true, scenario: true, 'export-quotes': true, 'checkpoint-dir': true, root: true, costs: true, 'max-checkpoint-size': true, report: true },
     run: runRun,
   },
   ckpt: { options: { format: true }, run: runCkpt },
