@@ -1,7 +1,9 @@
 // The analysis thread: validation of a whole file set takes hundreds of
 // milliseconds on a big file, so it runs here, off the thread that answers
 // hover and completion. It keeps its own Session (open texts are sent to it
-// before each request) and answers with diagnostics ready to publish.
+// before each request: whole when first sent, then as the changed region)
+// and answers with diagnostics ready to publish. Its parse cache lives as
+// long as the thread, so each edit reparses only what it touched.
 import { parentPort } from 'node:worker_threads';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic as LspDiagnostic } from 'vscode-languageserver';
@@ -13,6 +15,8 @@ export const WORKER_ROLE = 'vmsec-analysis';
 export type ToWorker =
   | { t: 'roots'; roots: string[] }
   | { t: 'doc'; path: string; uri: string; version: number; text: string }
+  /** The text of a document the thread has, with [start, end) replaced by `text`. */
+  | { t: 'edit'; path: string; version: number; start: number; end: number; text: string }
   | { t: 'close'; path: string }
   | { t: 'disk'; path: string; deleted: boolean }
   | { t: 'analyze'; path: string; version: number }
@@ -40,6 +44,11 @@ export function runAnalysisWorker(): void {
     switch (m.t) {
       case 'roots': session.roots.splice(0, session.roots.length, ...m.roots); break;
       case 'doc': session.open.set(m.path, TextDocument.create(m.uri, 'vmsec', m.version, m.text)); break;
+      case 'edit': {
+        const d = session.open.get(m.path);
+        if (d) session.open.set(m.path, TextDocument.create(d.uri, 'vmsec', m.version, d.getText().slice(0, m.start) + m.text + d.getText().slice(m.end)));
+        break;
+      }
       case 'close': session.close(m.path); break;
       case 'disk': session.fileChangedOnDisk(m.path, m.deleted); break;
       case 'sizes': post({ t: 'sizes', sizes: session.cacheSizes() }); break;

@@ -18,20 +18,19 @@ import type { Diagnostic } from '../model/diagnostics';
 import { Workspace, FileSet, FileReader } from '../model/workspace';
 import type { SourceFile } from '../model/source-file';
 import { readSourceFile } from '../model/source-reader';
-import { LineIndex } from '../model/line-index';
 import { resolveFileSet, Resolved } from '../model/resolve';
 import { validateFileSet } from '../validation/validate';
 import { pathToUri, uriToPath } from './convert';
-import { TextMap } from './text-map';
+import { DocumentLines, TextLines, TextMap } from './text-map';
 
 export interface Analysis { set: FileSet; resolved: Resolved; diagnostics?: Diagnostic[]; key: string }
 
 /** The last finished analysis of a file and how the document moved on since. */
 export interface Snapshot {
   analysis: Analysis;
-  /** The document's current text and its line index. */
+  /** The document's current text and its lines. */
   text: string;
-  lines: LineIndex;
+  lines: TextLines;
   /** Analysis text ↔ current text. */
   map: TextMap;
 }
@@ -154,7 +153,8 @@ export class Session {
     if (cached && cached.analysis === analysis && cached.version === doc.version) return cached.snap;
     const text = doc.getText();
     const same = text === analysis.set.root.text;
-    const snap: Snapshot = { analysis, text, lines: same ? analysis.set.root.lines : new LineIndex(text), map: new TextMap(analysis.set.root.text, text) };
+    // Per version a request sees: the document's own line table, not a scan of the text.
+    const snap: Snapshot = { analysis, text, lines: same ? analysis.set.root.lines : new DocumentLines(doc, text), map: new TextMap(analysis.set.root.text, text) };
     this.snapshots.set(path, { analysis, version: doc.version, snap });
     return snap;
   }

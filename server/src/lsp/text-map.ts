@@ -3,6 +3,12 @@
 // newer one is being made; an offset in the text both share (before or after
 // the changed region) moves by the size of the change, an offset inside the
 // changed region has no counterpart.
+//
+// Both are made once per document version a request sees, on the thread that
+// answers: they must not cost a pass over a 400 KB text per keystroke.
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { commonAffixes } from '../model/incremental';
+import { LineIndex, Position } from '../model/line-index';
 
 export class TextMap {
   /** Length of the common prefix. */
@@ -13,18 +19,9 @@ export class TextMap {
   private readonly newLength: number;
 
   constructor(oldText: string, newText: string) {
-    const max = Math.min(oldText.length, newText.length);
-    let p = 0;
-    if (oldText !== newText) {
-      while (p < max && oldText.charCodeAt(p) === newText.charCodeAt(p)) p++;
-      let q = 0;
-      while (q < max - p && oldText.charCodeAt(oldText.length - 1 - q) === newText.charCodeAt(newText.length - 1 - q)) q++;
-      this.suffix = q;
-    } else {
-      p = max;
-      this.suffix = 0;
-    }
-    this.prefix = p;
+    const { prefix, suffix } = commonAffixes(oldText, newText);
+    this.prefix = prefix;
+    this.suffix = suffix;
     this.oldLength = oldText.length;
     this.newLength = newText.length;
   }
@@ -48,4 +45,63 @@ export class TextMap {
     if (offset >= fromLength - this.suffix) return offset - fromLength + toLength;
     return undefined;
   }
+}
+
+/** Offsets ↔ positions of one text, as LineIndex answers them (same clamping). */
+export type TextLines = Pick<LineIndex, 'length' | 'lineCount' | 'offset' | 'position' | 'lineStart' | 'lineEnd'>;
+
+/**
+ * The lines of an open document's text, read from the line table the
+ * document keeps up to date edit by edit — instead of a new LineIndex (a
+ * scan of the whole text) per version. Should the document move on while
+ * this is held, it answers from a LineIndex of its own text instead.
+ */
+export class DocumentLines implements TextLines {
+  private own: LineIndex | undefined;
+  readonly length: number;
+
+  constructor(private readonly doc: TextDocument, private readonly text: string) { this.length = text.length; }
+
+  get lineCount(): number { return this.current()?.lineCount ?? this.doc.lineCount; }
+
+  position(offset: number): Position {
+    const own = this.current();
+    return own ? own.position(offset) : this.doc.positionAt(clampInt(offset, 0, this.length));
+  }
+
+  offset(pos: Position): number {
+    const own = this.current();
+    if (own) return own.offset(pos);
+    const line = clampInt(pos?.line, 0, this.doc.lineCount - 1);
+    const start = this.lineStart(line);
+    return start + clampInt(pos?.character, 0, this.lineEnd(line) - start);
+  }
+
+  lineStart(line: number): number {
+    const own = this.current();
+    return own ? own.lineStart(line) : this.doc.offsetAt({ line: clampInt(line, 0, this.doc.lineCount - 1), character: 0 });
+  }
+
+  /** Where a line's text ends, before its line break. */
+  lineEnd(line: number): number {
+    const own = this.current();
+    if (own) return own.lineEnd(line);
+    const l = clampInt(line, 0, this.doc.lineCount - 1);
+    if (l + 1 >= this.doc.lineCount) return this.length;
+    let end = this.doc.offsetAt({ line: l + 1, character: 0 });
+    if (this.text.charCodeAt(end - 1) === 10) end--;
+    if (this.text.charCodeAt(end - 1) === 13) end--;
+    return end;
+  }
+
+  /** A LineIndex when the document no longer holds this text (undefined while it does: the common case, at no cost). */
+  private current(): LineIndex | undefined {
+    if (!this.own && this.doc.getText() !== this.text) this.own = new LineIndex(this.text);
+    return this.own;
+  }
+}
+
+function clampInt(n: unknown, lo: number, hi: number): number {
+  if (typeof n !== 'number' || Number.isNaN(n)) return lo;
+  return n <= lo ? lo : n >= hi ? hi : Math.floor(n);
 }

@@ -3,9 +3,18 @@
 // (the server drops a result whose document moved on). If the thread cannot
 // start (running from the sources, not the bundle) validation runs in this
 // thread instead; if it dies, it is started again and the texts sent anew.
+//
+// While the user types on, every result is already outdated when it arrives
+// and a new validation would start at once: the analysis thread would never
+// rest, and on a machine with few cores it takes CPU from the thread that
+// answers hover and completion. So after an outdated result the next
+// validation waits as long as the last one took (the thread works at most
+// half the time); after a result that was still current (a single edit, a
+// save) the next one starts at once.
 import { Worker } from 'node:worker_threads';
 import type { Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import type { Session } from './session';
+import { commonAffixes } from '../model/incremental';
 import { diagnosticsOf, FromWorker, ToWorker, WORKER_ROLE } from './analysis-worker';
 
 export interface ValidationResult { path: string; version: number; diagnostics: LspDiagnostic[]; ms: number }
@@ -23,9 +32,13 @@ function bundleFile(): string | undefined {
 export class Validator {
   private worker: Worker | undefined;
   private inline = !bundleFile();
-  private inFlight: { path: string; version: number } | undefined;
+  private inFlight: { path: string; version: number; started: number } | undefined;
+  /** When the last validation ended, how long it took (wall time), and whether its document had moved on by then. */
+  private last = { end: 0, ms: 0, outdated: false };
+  private resume: NodeJS.Timeout | undefined;
   private readonly pending = new Set<string>();
-  private readonly synced = new Map<string, number>();   // path → version the thread has
+  /** path → the version and text the thread has (an edit is sent as the changed region only). */
+  private readonly synced = new Map<string, { version: number; text: string }>();
   private readonly roots: string[] = [];
   private sizeWaiters: ((s: unknown) => void)[] = [];
   private lastCrash = '';
@@ -46,24 +59,31 @@ export class Validator {
     return new Promise((res) => { this.sizeWaiters.push(res); this.post({ t: 'sizes' }); });
   }
 
-  dispose(): void { void this.worker?.terminate(); this.worker = undefined; }
+  dispose(): void { clearTimeout(this.resume); this.resume = undefined; void this.worker?.terminate(); this.worker = undefined; }
 
   private post(m: ToWorker): void { if (!this.inline && this.worker) this.worker.postMessage(m); }
 
   private pump(): void {
-    if (this.inFlight) return;
-    const path = this.pending.values().next().value as string | undefined;
-    if (path === undefined) return;
+    if (this.inFlight || this.resume || !this.pending.size) return;
+    const rest = this.last.outdated ? this.last.end + this.last.ms - performance.now() : 0;
+    if (rest > 1) {
+      this.resume = setTimeout(() => { this.resume = undefined; this.pump(); }, rest);
+      this.resume.unref();
+      return;
+    }
+    const path = this.pending.values().next().value as string;
     this.pending.delete(path);
     const doc = this.session.open.get(path);
     if (!doc) { this.pump(); return; }
-    this.inFlight = { path, version: doc.version };
+    this.inFlight = { path, version: doc.version, started: performance.now() };
     if (this.inline || !this.ensureWorker()) { setImmediate(() => this.runInline(path, doc.version)); return; }
     // The thread reads open documents from what it was sent: send what changed.
     for (const [p, d] of this.session.open) {
-      if (this.synced.get(p) === d.version) continue;
-      this.worker!.postMessage({ t: 'doc', path: p, uri: d.uri, version: d.version, text: d.getText() } satisfies ToWorker);
-      this.synced.set(p, d.version);
+      const had = this.synced.get(p);
+      if (had?.version === d.version) continue;
+      const text = d.getText();
+      this.worker!.postMessage(had ? editOf(p, d.version, had.text, text) : { t: 'doc', path: p, uri: d.uri, version: d.version, text } satisfies ToWorker);
+      this.synced.set(p, { version: d.version, text });
     }
     this.worker!.postMessage({ t: 'analyze', path, version: doc.version } satisfies ToWorker);
   }
@@ -76,8 +96,17 @@ export class Validator {
     } catch (e) {
       this.on.error(`validation of ${path} failed: ${(e as Error)?.stack ?? e}`);
     }
-    this.inFlight = undefined;
+    this.finished();
     this.pump();
+  }
+
+  /** Notes how the validation in flight went (for the pause after an outdated one). */
+  private finished(): void {
+    const f = this.inFlight;
+    this.inFlight = undefined;
+    if (!f) return;
+    const end = performance.now();
+    this.last = { end, ms: end - f.started, outdated: this.session.open.get(f.path)?.version !== f.version };
   }
 
   private ensureWorker(): boolean {
@@ -116,9 +145,15 @@ export class Validator {
 
   private message(m: FromWorker): void {
     if (m.t === 'sizes') { const w = this.sizeWaiters; this.sizeWaiters = []; w.forEach((f) => f(m.sizes)); return; }
-    this.inFlight = undefined;
+    this.finished();
     if (m.t === 'result') this.on.result(m);
     else this.on.error(`validation of ${m.path} failed: ${m.error}`);
     this.pump();
   }
+}
+
+/** The change from the text the thread has to the current one: a keystroke in a 400 KB file sends a few bytes, not the file. */
+function editOf(path: string, version: number, before: string, after: string): ToWorker {
+  const { prefix, suffix } = commonAffixes(before, after);
+  return { t: 'edit', path, version, start: prefix, end: before.length - suffix, text: after.slice(prefix, after.length - suffix) };
 }
