@@ -3,8 +3,18 @@
 // under development and out/e2e/index.js as the tests (the same module
 // @vscode/test-electron loads). Prints each test and a summary line, saves a
 // screenshot of the editor, and exits non-zero on failure.
+//
+// The suite talks to this launcher through files beside the results file:
+//   results.shoot        → the editor screenshot (--screenshot FILE), answered by results.shot
+//   results.shoot-NAME   → a page screenshot NAME.png in --shots DIR (default test/.tmp/shots),
+//                          answered by results.shot-NAME holding what the page shows:
+//                          { editors: string[] (text of each visible editor, inline hints included),
+//                            statusbar: string, webviews: string[] (text of each rendered webview) }
+//   results.trust        → click "Trust Folder" in the Workspace Trust editor (the suite
+//                          opened it); answered by results.trusted. The window starts in
+//                          Restricted Mode on purpose; runs need a trusted workspace.
 import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +25,8 @@ const root = resolve(import.meta.dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const shotArg = process.argv.indexOf('--screenshot');
 const screenshot = shotArg > 0 ? resolve(process.argv[shotArg + 1]) : join(root, 'test', '.tmp', 'editor.png');
+const shotsArg = process.argv.indexOf('--shots');
+const shots = shotsArg > 0 ? resolve(process.argv[shotsArg + 1]) : join(root, 'test', '.tmp', 'shots');
 
 async function freePort(): Promise<number> {
   return new Promise((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => res(p)); }); });
@@ -65,22 +77,67 @@ async function main(): Promise<number> {
     // The tests run in Restricted Mode on purpose (validation must work
     // untrusted); a trust dialog in the way of the screenshot is declined.
     const decline = page.getByRole('button', { name: "No, I don't trust the authors" });
-    await until('the editor tests to reach the screenshot', 300_000, () => (existsSync(`${results}.shoot`) || existsSync(results) ? true : undefined));
     let statusOk = false;
-    if (existsSync(`${results}.shoot`)) {
-      if (await decline.isVisible().catch(() => false)) await decline.click();
-      await until('the hover to show', 15_000, async () => ((await page.locator('.monaco-hover:visible').count()) > 0 ? true : undefined)).catch(() => undefined);
-      const statusbar = await until('the vmsec status bar item', 15_000, async () => {
-        const t = (await page.locator('.statusbar').innerText().catch(() => '')).replace(/\s+/g, ' ');
-        return /vmsec: (no problems|\d+ problems?|ready)/.test(t) ? t : undefined;
-      }).catch(() => undefined);
-      statusOk = !!statusbar;
-      console.log(`status bar: ${statusbar ?? 'no vmsec item'}`);
-      mkdirSync(join(screenshot, '..'), { recursive: true });
-      await page.screenshot({ path: screenshot });
-      writeFileSync(`${results}.shot`, '');
-    }
-    await until('the test results', 120_000, () => (existsSync(results) ? true : undefined));
+    const handled = new Set<string>();
+    // Text of the webviews' inner frames (the results view), once they have rendered.
+    const webviewTexts = async () => {
+      const out: string[] = [];
+      for (const f of page.frames()) {
+        if (f === page.mainFrame() || !/vscode-webview|webview/.test(f.url())) continue;
+        const t = await f.locator('body').innerText({ timeout: 1000 }).catch(() => '');
+        if (t.trim()) out.push(t);
+      }
+      return out;
+    };
+    const pageText = async () => ({
+      editors: await page.locator('.editor-instance .monaco-editor .view-lines').allInnerTexts().catch(() => [] as string[]),
+      statusbar: (await page.locator('.statusbar').innerText().catch(() => '')).replace(/\s+/g, ' '),
+      webviews: await webviewTexts(),
+    });
+    // Answers the suite's requests until it writes its results.
+    await until('the test results', 900_000, async () => {
+      if (existsSync(results)) return true;
+      for (const f of readdirSync(tmp)) {
+        if (handled.has(f)) continue;
+        if (f === 'results.json.shoot') {
+          handled.add(f);
+          if (await decline.isVisible().catch(() => false)) await decline.click();
+          await until('the hover to show', 15_000, async () => ((await page.locator('.monaco-hover:visible').count()) > 0 ? true : undefined)).catch(() => undefined);
+          const statusbar = await until('the vmsec status bar item', 15_000, async () => {
+            const t = (await page.locator('.statusbar').innerText().catch(() => '')).replace(/\s+/g, ' ');
+            return /vmsec: (no problems|\d+ problems?|ready)/.test(t) ? t : undefined;
+          }).catch(() => undefined);
+          statusOk = !!statusbar;
+          console.log(`status bar: ${statusbar ?? 'no vmsec item'}`);
+          mkdirSync(join(screenshot, '..'), { recursive: true });
+          await page.screenshot({ path: screenshot });
+          writeFileSync(`${results}.shot`, '');
+        } else if (f.startsWith('results.json.shoot-')) {
+          handled.add(f);
+          const name = f.slice('results.json.shoot-'.length).replace(/[^A-Za-z0-9_.-]/g, '');
+          if (await decline.isVisible().catch(() => false)) await decline.click();
+          // A webview on the page renders after its panel opens: photograph it rendered.
+          if ((await page.locator('iframe.webview').count()) > 0) {
+            await until('the webview to render', 20_000, async () => ((await webviewTexts()).length > 0 ? true : undefined)).catch(() => undefined);
+            // The frame paints after its DOM is ready: wait until its area is not blank
+            // (a blank area compresses to a tiny PNG).
+            const box = await page.locator('iframe.webview').last().boundingBox().catch(() => null);
+            if (box) await until('the webview to paint', 20_000, async () => ((await page.screenshot({ clip: box })).length > 8000 ? true : undefined)).catch(() => undefined);
+          }
+          mkdirSync(shots, { recursive: true });
+          await page.screenshot({ path: join(shots, `${name}.png`) });
+          writeFileSync(`${results}.shot-${name}`, JSON.stringify(await pageText()));
+        } else if (f === 'results.json.trust') {
+          handled.add(f);
+          if (await decline.isVisible().catch(() => false)) await decline.click();
+          const button = page.getByRole('button', { name: 'Trust Folder', exact: true }).or(page.getByRole('button', { name: 'Trust', exact: true })).first();
+          await until('the Trust Folder button', 30_000, async () => ((await button.isVisible().catch(() => false)) ? true : undefined));
+          await button.click();
+          writeFileSync(`${results}.trusted`, '');
+        }
+      }
+      return undefined;
+    });
     const r = JSON.parse(readFileSync(results, 'utf8')) as { failures: number; results: { title: string; state: string; error?: string }[] };
     r.results.push({ title: 'vmsec in VS Code the status bar shows the server state', state: statusOk ? 'passed' : 'failed', error: statusOk ? undefined : 'no "vmsec: …" item in the status bar' });
     for (const t of r.results) console.log(`${t.state === 'passed' ? '✔' : '✖'} ${t.title}${t.error ? `\n    ${t.error.split('\n').slice(0, 4).join('\n    ')}` : ''}`);

@@ -60,7 +60,9 @@ test('hovers carry the facts behind a line: PCR expected/actual, nonce, algorith
 test('expectations and errors carry expected, actual and their location', () => {
   const h3 = view.expectations.find((e) => e.text.includes('h3'))!;
   assert.deepEqual({ passed: h3.passed, expected: h3.expected, actual: h3.actual, line: h3.loc.range.start.line + 1 },
-    { passed: false, expected: 'attestation of h3 passes', actual: 'failed: invalid_pcr_4', line: lineOf('expect attestation of h3') });
+    { passed: false, expected: 'passed', actual: 'failed: invalid_pcr_4', line: lineOf('expect attestation of h3') });
+  const denies = view.expectations.find((x) => x.text.includes('guard denies'))!;
+  assert.deepEqual([denies.expected, denies.actual], ['== 1', '1'], 'expected is what is asked for, in the terms of actual');
   assert.equal(view.passed, false);
   assert.equal(view.name, 'small </script> run');
   assert.equal(view.range.start.line + 1, lineOf('scenario "small'));
@@ -78,6 +80,9 @@ test('the change since the previous run reads "rejected pages 0 → 168", "h2 at
   assert.ok(texts.includes('h2 attestation passed → failed'), texts.join('\n'));
   assert.ok(texts.includes(`expect line ${lineOf('expect attestation of h2')}: passed → failed`), texts.join('\n'));
   assert.deepEqual(diffViews(view, view), []);
+  // A view kept without its raw result (old history) still compares what the view holds.
+  const bare = { ...buildScenarioView(cur, uriOf), raw: undefined };
+  assert.ok(diffViews(bare, view).some((d) => d.text === `expect line ${lineOf('expect attestation of h2')}: failed → passed`));
 });
 
 test('timeline: fork phases, attestations, page rates, monitor decisions, checkpoints and attacker actions, located', () => {

@@ -23,14 +23,15 @@ export function diffViews(previous: ScenarioRunView, current: ScenarioRunView): 
 }
 
 function facts(v: ScenarioRunView): Map<string, Fact> {
-  const r = v.raw as ScenarioResult;
+  // A view without its raw result (an old history entry) still compares by what the view itself holds.
+  const r = (v.raw ?? {}) as Partial<ScenarioResult>;
   const m = new Map<string, Fact>();
   const put = (key: string, label: string, value: string | number, loc?: ItemLoc) => m.set(key, { label, value: String(value), loc });
   put('scenario', `scenario "${v.name}"`, v.passed ? 'passed' : 'failed', { uri: v.uri, range: v.range });
   const forks = [...new Set((r.transfers ?? []).map((t) => t.fork))];
   const rowLoc = (title: string, first: string) => v.tables.find((t) => t.title === title)?.rows.find((row) => row.cells[0] === first)?.loc;
   for (const fork of forks) {
-    const kids = r.transfers.filter((t) => t.fork === fork);
+    const kids = (r.transfers ?? []).filter((t) => t.fork === fork);
     const p = forks.length > 1 ? `${fork} ` : '';
     const loc = rowLoc('Transfers per child', kids[0].child);
     const add = (f: (t: (typeof kids)[number]) => number) => kids.reduce((n, t) => n + f(t), 0);

@@ -84,7 +84,7 @@ export function buildScenarioView(result: ScenarioResult, uriOf: (path: string) 
       more = T.tapsDetail(result.taps.filter((t) => t.attacker === sees[1])) || undefined;
     }
     inline.push({ loc, text: T.expectText(e, about), ok: e.passed, detail: T.expectDetail(e, more) });
-    return { loc, text: e.text, passed: e.passed, expected: e.text.replace(/^expect\s+/, ''), actual: String(e.actual) };
+    return { loc, text: e.text, passed: e.passed, expected: e.expected ?? e.text.replace(/^expect\s+/, ''), actual: String(e.actual) };
   });
 
   for (const s of uniqueByLine(result.steps)) {

@@ -31,7 +31,8 @@ export interface ExpectContext {
 
 export function evaluate(body: A.ExpectBody, at: { line: number; loc: Loc }, text: string, x: ExpectContext): ExpectationResult {
   const { line, loc } = at;
-  const r = (passed: boolean, actual: string | number | boolean): ExpectationResult => ({ line, text, passed, actual, loc });
+  const expected = expectedOf(body);
+  const r = (passed: boolean, actual: string | number | boolean): ExpectationResult => ({ line, text, passed, expected, actual, loc });
   const { result, world } = x;
   switch (body.kind) {
     case 'attestation': {
@@ -90,5 +91,19 @@ export function evaluate(body: A.ExpectBody, at: { line: number; loc: Loc }, tex
       if (v === undefined) return r(false, 'no such write in this run');
       return r(v === body.allowed, v ? 'allowed' : 'denied');
     }
+  }
+}
+
+/** What an expectation asks for, in the words its `actual` is given in (for expected/actual diffs). */
+export function expectedOf(body: A.ExpectBody): string {
+  switch (body.kind) {
+    case 'attestation': return body.passes ? 'passed' : body.pcr ? `failed: invalid_pcr_${body.pcr.value}` : 'failed';
+    case 'ready': return `≤ ${body.within.value / 1000} ms`;
+    case 'pages': case 'verdicts': return `${body.cmp} ${body.count.value}`;
+    case 'no-tampered': return 'none accepted';
+    case 'state': return body.state;
+    case 'excludes': return `excluded: ${body.processes.map((p) => p.text).join(', ')}`;
+    case 'sees': return body.never ? 'confidential marker never seen' : 'confidential marker seen';
+    case 'write': return body.allowed ? 'allowed' : 'denied';
   }
 }

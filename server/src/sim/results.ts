@@ -36,7 +36,12 @@ export interface MoveResult {
   loc?: Loc;
 }
 export interface StepResult { line: number; at_ms: number; step: string; ok: boolean; outcome: string; loc: Loc }
-export interface ExpectationResult { line: number; text: string; passed: boolean; actual: string | number | boolean; loc: Loc }
+export interface ExpectationResult {
+  line: number; text: string; passed: boolean;
+  /** What the expectation asks for, in the terms of `actual` (e.g. "== 1" against 0). */
+  expected: string;
+  actual: string | number | boolean; loc: Loc;
+}
 export interface TapResult { attacker: string; link: string; messages: number; bytes: number; confidential_seen: boolean }
 
 export interface ScenarioResult {

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { defineRunSuite } from './runs';
 
 /** Polls until `fn` returns a value that is not undefined, or fails after `ms`. */
 async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
@@ -114,3 +115,6 @@ suite('vmsec in VS Code', () => {
     }
   });
 });
+
+// Runs need a trusted workspace: that suite comes after the untrusted one.
+defineRunSuite();
