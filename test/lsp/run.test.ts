@@ -4,7 +4,7 @@
 // hover, code lenses).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
@@ -244,3 +244,91 @@ test('initializationOptions.trusted false refuses runs from the start', async ()
     await assert.rejects(u.request('vmsec/run', { uri }), /running scenarios is disabled in an untrusted workspace/);
   } finally { await u.close(); }
 });
+
+const hoverText = async (client: TestClient, uri: string, line: number): Promise<string> => {
+  const h = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line, character: 4 } });
+  return (h?.contents as { value?: string } | undefined)?.value ?? '';
+};
+
+test('the hover of a result line says what changed since the previous run; the title line lists every change', async () => {
+  // "small" has run and passed. Now its rule no longer matches: the same expectation fails.
+  const edited = SMALL.replace('fileEq(0, "/etc/shadow")', 'fileEq(0, "/etc/passwd")');
+  c.change(small.uri, edited);
+  const summary = await c.request<RunSummary>('vmsec/run', { uri: small.uri, scenario: 'small' });
+  assert.deepEqual(summary.scenarios, [{ name: 'small', passed: false }]);
+  const expectLine = lineOf(edited, 'expect guard denies == 1');
+  const onExpect = await hoverText(c, small.uri, expectLine);
+  assert.match(onExpect, /\*\*Last run\*\*/);
+  assert.ok(onExpect.includes(`**Since the previous run**\n\n- expect line ${expectLine + 1}: passed → failed`), onExpect);
+  assert.ok(!onExpect.includes('scenario "small" passed → failed'), 'the scenario\'s verdict is on its title line only');
+  const onTitle = await hoverText(c, small.uri, lineOf(edited, 'scenario "small" {'));
+  assert.ok(onTitle.includes('- scenario "small" passed → failed'), onTitle);
+  assert.ok(onTitle.includes(`- expect line ${expectLine + 1}: passed → failed`), onTitle);
+  // A result that did not change has details but no changes.
+  const onAttest = await hoverText(c, small.uri, lineOf(edited, 'expect attestation of beta passes'));
+  assert.match(onAttest, /Last run/);
+  assert.doesNotMatch(onAttest, /Since the previous run/);
+  // An edit under the expectation drops its change with its result.
+  c.change(small.uri, edited.replace('expect guard denies == 1', 'expect guard denies == 1 '));
+  await c.waitDiagnostics(small.uri, (d) => !d.some((x) => x.source === 'vmsec run' && x.range.start.line === expectLine));
+  assert.doesNotMatch(await hoverText(c, small.uri, expectLine), /Since the previous run/);
+  c.change(small.uri, SMALL);
+});
+
+test('vmsec/run with a seed runs with that seed; each result carries its seed', async () => {
+  for (const seed of [7, 12345]) {
+    const n = results.length;
+    const s = await c.request<RunSummary>('vmsec/run', { uri: small.uri, scenario: 'small', seed });
+    assert.equal(s.scenarios[0].cancelled, undefined);
+    const r = await until(`the result of seed ${seed}`, () => results.slice(n).find((x) => x.scenario.name === 'small'));
+    assert.equal(r.scenario.seed, seed);
+  }
+});
+
+describeWorkspace();
+function describeWorkspace(): void {
+  const ws = tempDir('lsp-run-ws-');
+  const B = 'host h { }\nvm v on h { memory 16 MiB process s { memory 4 MiB } }\nscenario "other file" {\n  at 0 ms syscall v s open("/tmp/x")\n  expect v is running\n}\n';
+  // 64 MiB with half of it in use: an 8 MiB checkpoint.
+  const CKPT = 'host h { }\nvm v on h { memory 64 MiB workingset 50%\n  process s { memory 4 MiB } }\ncheckpoint big of v { to "out/big.ckpt" }\nscenario "too big" {\n  at 0 ms checkpoint big\n}\n';
+  let w: TestClient;
+  const wsResults: RunResultNotification[] = [];
+  const files = { a: join(ws, 'a.vmsec'), b: join(ws, 'sub', 'b.vmsec'), ckpt: join(ws, 'ckpt', 'c.vmsec') };
+  // Closed even when a test fails, or the server would keep the test process alive.
+  after(async () => { await w?.close(); });
+
+  test('vmsec.runWorkspace runs every file with scenarios in the workspace folder (open or not)', async () => {
+    mkdirSync(join(ws, 'sub'));
+    mkdirSync(join(ws, 'ckpt'));
+    writeFileSync(files.a, SMALL);
+    writeFileSync(files.b, B);
+    writeFileSync(files.ckpt, CKPT);
+    w = new TestClient();
+    w.conn.onNotification('vmsec/runResult', (p: RunResultNotification) => wsResults.push(p));
+    await w.initialize(ws, { maxCheckpointSize: '1MiB' });
+    const aUri = w.open(files.a, SMALL);
+    await w.waitDiagnostics(aUri, (d) => d.length === 0);
+    const out = await w.request<RunSummary[]>('workspace/executeCommand', { command: Commands.runWorkspace, arguments: [] });
+    const uri = (p: string) => pathToFileURL(p).toString();
+    assert.deepEqual(out.map((s) => s.uri).sort(), [uri(files.a), uri(files.ckpt), uri(files.b)].sort());
+    assert.deepEqual(out.find((s) => s.uri === uri(files.b))!.scenarios, [{ name: 'other file', passed: true }]);
+    assert.deepEqual(out.find((s) => s.uri === uri(files.a))!.scenarios, [{ name: 'small', passed: true }, { name: 'small failing', passed: false }]);
+    const seen = (u: string) => wsResults.filter((r) => r.uri === u).map((r) => r.scenario.name).sort();
+    await until('results of every file', () => seen(uri(files.a)).length === 2 && seen(uri(files.b)).length === 1);
+    assert.deepEqual(seen(uri(files.a)), ['small', 'small failing']);
+    assert.deepEqual(seen(uri(files.b)), ['other file']);
+  });
+
+  test('maxCheckpointSize from initializationOptions: a bigger checkpoint is a run diagnostic naming the limit; no file is written', async () => {
+    const uri = w.open(files.ckpt, CKPT);
+    const s = await w.request<RunSummary>('vmsec/run', { uri });
+    assert.deepEqual(s.scenarios, [{ name: 'too big', passed: false }]);
+    const line = lineOf(CKPT, 'at 0 ms checkpoint big');
+    const ds = await w.waitDiagnostics(uri, (d) => d.some((x) => x.source === 'vmsec run'));
+    const run = ds.filter((d) => d.source === 'vmsec run');
+    assert.equal(run.length, 1, JSON.stringify(run));
+    assert.equal(run[0].range.start.line, line);
+    assert.match(run[0].message, /checkpoint big would write 8\.0 MiB; the limit is 1 MiB \(raise it with the vmsec\.maxCheckpointSize setting\)/);
+    assert.equal(existsSync(join(ws, 'ckpt', 'out', 'big.ckpt')), false);
+  });
+}

@@ -106,7 +106,7 @@ function pageMap(space: Space, total: number, regions: (Region & { excluded: boo
 }
 
 export function writeCheckpoint(file: string, vm: VmModel, name: string, seed: number, atMs: number,
-  excluded: Set<string>, includeDisk: boolean, opts: { root: string; maxBytes?: number }): WrittenCheckpoint {
+  excluded: Set<string>, includeDisk: boolean, opts: { root: string; maxBytes?: number; limitHint?: string }): WrittenCheckpoint {
   const memoryPages = Math.floor(vm.memory / PAGE);
   const diskBlocks = Math.floor(vm.disk / PAGE);
   for (const [what, n] of [['memory', memoryPages], ['disk', diskBlocks]] as const) {
@@ -136,7 +136,7 @@ export function writeCheckpoint(file: string, vm: VmModel, name: string, seed: n
   if (json.length > MAX_MANIFEST_BYTES) throw new WriteRefused(`checkpoint ${show(name)}: its manifest would be ${formatBytes(json.length)}; the limit is ${formatBytes(MAX_MANIFEST_BYTES)}`);
   const size = checkpointSize(json.length, manifest.records);
   const limit = opts.maxBytes ?? DEFAULT_MAX_CHECKPOINT_BYTES;
-  if (size > limit) throw new WriteRefused(`checkpoint ${show(name)} would write ${formatBytes(size)}; the limit is ${formatBytes(limit)} (raise it with --max-checkpoint-size)`);
+  if (size > limit) throw new WriteRefused(`checkpoint ${show(name)} would write ${formatBytes(size)}; the limit is ${formatBytes(limit)} (raise it with ${opts.limitHint ?? '--max-checkpoint-size'})`);
 
   const bytes = writeGuarded(file, { root: opts.root, ownMagic: CHECKPOINT_MAGIC, maxBytes: size }, (sink) => {
     const head = Buffer.alloc(HEAD);

@@ -31,6 +31,8 @@ export interface RunOptions {
   workspaceRoot?: string;
   /** The largest checkpoint file a run writes (default: the checkpoint module's, 1 GiB). */
   maxCheckpointBytes?: number;
+  /** How the user raises that limit, for the refusal's message (default: the CLI flag). */
+  checkpointLimitHint?: string;
   /** Events one step may cause before it is stopped (tests; default 50 million). */
   maxEventsPerStep?: number;
   /** Lines of the file, for expectation texts and step lines. */
@@ -166,7 +168,7 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
         try {
           // --checkpoint-dir comes from the command line (trusted), not from the source: create it if missing.
           if (options.checkpointDir && !existsSync(options.checkpointDir)) mkdirSync(options.checkpointDir, { recursive: true });
-          const w = writeCheckpoint(file, vmModel, cd.name.text, seed, atMs, excluded, includesDisk(cd), { root: writeRoot, maxBytes: options.maxCheckpointBytes });
+          const w = writeCheckpoint(file, vmModel, cd.name.text, seed, atMs, excluded, includesDisk(cd), { root: writeRoot, maxBytes: options.maxCheckpointBytes, limitHint: options.checkpointLimitHint });
           excludedBy.set(cd.name.text, w.manifest.excluded);
           takenOn.set(cd.name.text, vm.host);
           result.checkpoints.push({ name: cd.name.text, file, excluded: w.manifest.excluded, sanitized_pages: w.manifest.sanitized.pages, bytes: w.bytes, line, loc });

@@ -249,5 +249,64 @@ export function defineRunSuite(): void {
       assert.ok(hover.length > 0, 'the server still answers');
       await vscode.commands.executeCommand('workbench.action.files.revert');
     });
+
+    test('run on save, and a pinned run: the hover says what changed since it', async () => {
+      // A small file, so that this costs seconds: its rule denies the read, so "guard denies == 1" passes.
+      const small = fileUri('pinned.vmsec');
+      const text = ['host h { cpus 2 memory 4 GiB }', 'vm v on h { memory 16 MiB', '  process p { memory 4 MiB } }',
+        'monitor guard for v {', '  default allow', '  rule shadow on open when fileEq(0, "/etc/shadow") then deny(13)', '}',
+        'scenario "pin me" {', '  at 0 ms syscall v p open("/etc/shadow")', '  expect guard denies == 1', '}', ''].join('\n');
+      await vscode.workspace.fs.writeFile(small, new TextEncoder().encode(text));
+      const sdoc = await vscode.workspace.openTextDocument(small);
+      const editor = await vscode.window.showTextDocument(sdoc);
+      const skey = `${small.toString()}#pin me`;
+      const config = vscode.workspace.getConfiguration('vmsec');
+      try {
+        // Run on save (off by default): saving the document runs its scenarios.
+        await config.update('runOnSave', 'onSave', vscode.ConfigurationTarget.Workspace);
+        await editor.edit((e) => e.insert(new vscode.Position(sdoc.lineCount - 1, 0), '// saved\n'));
+        await sdoc.save();
+        const first = await waitFor('a run after saving', () => api.hub.latest.get(skey), 60_000);
+        assert.equal(first.scenario.passed, true);
+        await config.update('runOnSave', undefined, vscode.ConfigurationTarget.Workspace);
+
+        // Pin it; the rule stops matching; the next run fails.
+        assert.equal(await vscode.commands.executeCommand('vmsec.pinRun', { uri: small.toString(), scenario: 'pin me' }), first.runId);
+        const ruleLine = lineOf(sdoc, 'fileEq(0, "/etc/shadow")');
+        const col = sdoc.lineAt(ruleLine).text.indexOf('/etc/shadow');
+        await editor.edit((e) => e.replace(new vscode.Range(ruleLine, col, ruleLine, col + '/etc/shadow'.length), '/etc/passwd'));
+        await vscode.commands.executeCommand('vmsec.runFileAtEditor', small);
+        const second = await waitFor('the second run', () => { const r = api.hub.latest.get(skey); return r && r.runId !== first.runId ? r : undefined; }, 60_000);
+        assert.equal(second.scenario.passed, false);
+
+        const expectLine = lineOf(sdoc, 'expect guard denies == 1');
+        const hoverText = async () => {
+          const hs = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', small, new vscode.Position(expectLine, 4));
+          return hs.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+        };
+        const item = `expect line ${expectLine + 1}: passed → failed`;
+        // The extension's own part, asked directly (so a failure says which side is missing).
+        const own = api.history.pinnedHover(small.toString(), expectLine);
+        const ownText = own?.contents.map((c) => (typeof c === 'string' ? c : c.value)).join('\n') ?? '(no hover)';
+        assert.ok(ownText.includes(`- ${item}`), ownText);
+        let last = '';
+        const shown = await waitFor('both changes in the hover', async () => { last = await hoverText(); return /Since the pinned run/.test(last) && /Since the previous run/.test(last) ? last : undefined; })
+          .catch((e: Error) => { throw new Error(`${e.message}; the hover showed:\n${last}`); });
+        assert.ok(shown.includes(`**Since the pinned run** of "pin me"`), shown);
+        assert.equal(shown.split(item).length - 1, 2, `once since the pinned run, once since the previous run:\n${shown}`);
+
+        // Unpinned: only the server's "since the previous run" is left.
+        await vscode.commands.executeCommand('vmsec.unpinRun', { uri: small.toString(), scenario: 'pin me' });
+        assert.equal(api.history.history.pinned(skey), undefined);
+        const after = await hoverText();
+        assert.doesNotMatch(after, /Since the pinned run/);
+        assert.match(after, /Since the previous run/);
+      } finally {
+        await config.update('runOnSave', undefined, vscode.ConfigurationTarget.Workspace);
+        await vscode.commands.executeCommand('workbench.action.files.revert');
+        await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+        await vscode.workspace.fs.delete(small);
+      }
+    });
   });
 }

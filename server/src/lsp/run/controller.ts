@@ -17,12 +17,13 @@ import {
 } from '../../protocol';
 import { Runner, type Job } from './runner';
 import { RunResults } from './results-store';
-import { codeLenses, inlayHints, runDetails, runDiagnostics, scenariosOf } from './features';
+import { codeLenses, inlayHints, runChanges, runDetails, runDiagnostics, scenariosOf } from './features';
 import { parseCheckpointSize } from './size';
 
 export class RunController {
   trusted = true;
   maxCheckpointBytes = DEFAULT_MAX_CHECKPOINT_BYTES;
+  private initialMaxCheckpointBytes = DEFAULT_MAX_CHECKPOINT_BYTES;
   readonly results = new RunResults();
   private readonly runner: Runner;
   private refreshInlay = false;
@@ -44,10 +45,14 @@ export class RunController {
     const init = params.initializationOptions as { trusted?: unknown; maxCheckpointSize?: unknown } | undefined;
     if (typeof init?.trusted === 'boolean') this.trusted = init.trusted;
     this.applySettings(init);
+    this.initialMaxCheckpointBytes = this.maxCheckpointBytes;
   }
 
+  /** Settings pulled or pushed later: a client whose configuration has no
+   *  maxCheckpointSize (Neovim answers workspace/configuration with null)
+   *  keeps the one of its initializationOptions. */
   applySettings(s: { maxCheckpointSize?: unknown } | null | undefined): void {
-    if (s?.maxCheckpointSize === undefined || s.maxCheckpointSize === null || s.maxCheckpointSize === '') { this.maxCheckpointBytes = DEFAULT_MAX_CHECKPOINT_BYTES; return; }
+    if (s?.maxCheckpointSize === undefined || s.maxCheckpointSize === null || s.maxCheckpointSize === '') { this.maxCheckpointBytes = this.initialMaxCheckpointBytes; return; }
     const r = parseCheckpointSize(s.maxCheckpointSize);
     if (r.ok) this.maxCheckpointBytes = r.bytes; else this.connection.console.error(r.error);
   }
@@ -113,11 +118,17 @@ export class RunController {
   /** The run diagnostics of a document (merged with validation's by server.ts). */
   diagnostics(uri: string): Diagnostic[] { return runDiagnostics(this.results.runs(uri), uri); }
 
-  /** The normal hover with the run details of the line appended. */
+  /** The normal hover with the run details of the line, and what changed there since the previous run, appended. */
   withDetails(path: string, line: number, h: Hover | null): Hover | null {
-    const details = runDetails(this.results.runs(this.session.uriOf(path)), this.session.uriOf(path), line);
-    if (!details.length) return h;
-    const extra = `**Last run**\n\n${details.join('\n\n')}`;
+    const uri = this.session.uriOf(path);
+    const runs = this.results.runs(uri);
+    const details = runDetails(runs, uri, line);
+    const changes = runChanges(runs, uri, line);
+    if (!details.length && !changes.length) return h;
+    const parts: string[] = [];
+    if (details.length) parts.push(`**Last run**\n\n${details.join('\n\n')}`);
+    if (changes.length) parts.push(`**Since the previous run**\n\n${changes.map((t) => `- ${t}`).join('\n')}`);
+    const extra = parts.join('\n\n');
     if (!h) return { contents: { kind: 'markdown', value: extra } };
     const c = h.contents;
     const base = typeof c === 'string' ? c : Array.isArray(c) ? c.map((x) => (typeof x === 'string' ? x : x.value)).join('\n\n') : c.value;

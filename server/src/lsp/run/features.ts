@@ -69,6 +69,23 @@ export function runDetails(runs: StoredRun[], uri: string, line: number): string
   return out;
 }
 
+/** The changes since each scenario's previous run shown in the hover of `line`:
+ *  those located on it, and all of a scenario's on its title line. */
+export function runChanges(runs: StoredRun[], uri: string, line: number): string[] {
+  const out: string[] = [];
+  for (const { view, changes } of runs) {
+    if (!changes?.length || view.uri !== uri) continue;
+    const title = view.range.start.line === line;
+    for (const c of changes) {
+      // The scenario's own verdict spans the whole scenario: shown on its title line only.
+      const whole = c.loc !== undefined && c.loc.range.start.line === view.range.start.line && c.loc.range.end.line === view.range.end.line;
+      const here = c.loc !== undefined && !whole && c.loc.uri === uri && c.loc.range.start.line <= line && line <= c.loc.range.end.line;
+      if (title || here) out.push(c.text);
+    }
+  }
+  return [...new Set(out)];
+}
+
 function fmtDuration(ms: number): string { return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`; }
 
 export function codeLenses(scenarios: ScenarioInfo[], runs: StoredRun[], trusted: boolean, running: Set<string>): CodeLens[] {

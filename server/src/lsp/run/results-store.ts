@@ -1,31 +1,46 @@
 // The results of finished runs, per document and scenario: results of
 // different scenarios accumulate; a scenario's next run replaces its own. An
 // item stays only while the text of its lines is what ran: an edit under it
-// drops it (the inline text, the diagnostic, the hover detail).
+// drops it (the inline text, the diagnostic, the hover detail). The view of
+// each scenario's last finished run is kept too, so that the next run can say
+// what changed since it ("rejected pages 0 → 12").
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { ItemLoc, ScenarioRunView } from '../../report/view-model';
+import { diffViews, type ItemLoc, type ScenarioRunView } from '../../report/view-model';
+
+export interface Change { loc?: ItemLoc; text: string }
 
 export interface StoredRun {
   view: ScenarioRunView;
   /** The document's text the run used (the lines items are checked against). */
   ranText: TextDocument;
   runId: string; startedAt: string; durationMs: number;
+  /** What changed since the scenario's previous finished run (set by `set`). */
+  changes?: Change[];
 }
 
 export class RunResults {
   private readonly byUri = new Map<string, Map<string, StoredRun>>();
+  /** uri → scenario → the whole view of its last finished run (unpruned: the
+   *  baseline of the next run's changes, even after edits or a cleared result). */
+  private readonly lastViews = new Map<string, Map<string, ScenarioRunView>>();
 
   set(uri: string, run: StoredRun): void {
     let m = this.byUri.get(uri);
     if (!m) this.byUri.set(uri, m = new Map());
+    let last = this.lastViews.get(uri);
+    if (!last) this.lastViews.set(uri, last = new Map());
+    const previous = last.get(run.view.name);
+    run.changes = previous ? diffViews(previous, run.view) : [];
+    last.set(run.view.name, run.view);
     m.set(run.view.name, run);
   }
 
   /** Forgets a scenario's result (its next run has started), or all of a document's. */
   clear(uri: string, scenario?: string): boolean {
     const m = this.byUri.get(uri);
-    if (!m) return false;
-    if (scenario === undefined) return this.byUri.delete(uri);
+    if (!m) { if (scenario === undefined) this.lastViews.delete(uri); return false; }
+    // A closed document forgets its baselines too (they hold whole results).
+    if (scenario === undefined) { this.lastViews.delete(uri); return this.byUri.delete(uri); }
     const had = m.delete(scenario);
     if (!m.size) this.byUri.delete(uri);
     return had;
@@ -52,6 +67,8 @@ export class RunResults {
         run.view = { ...v, inline, expectations, errors };
         changed = true;
       }
+      // A change located on an edited line goes with that line's result.
+      if (run.changes?.some((c) => c.loc && !same(c.loc))) { run.changes = run.changes.filter((c) => !c.loc || same(c.loc)); changed = true; }
     }
     if (!m.size) this.byUri.delete(uri);
     return changed;

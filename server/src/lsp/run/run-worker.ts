@@ -24,6 +24,7 @@ function main(job: RunJob): WorkerMessage {
     seed: job.seed,
     workspaceRoot: job.workspaceRoot,
     maxCheckpointBytes: job.maxCheckpointBytes,
+    checkpointLimitHint: 'the vmsec.maxCheckpointSize setting',
     onScenario: (r) => post({ kind: 'scenario', view: buildScenarioView(r, uriOf), wallMs: r.stats.wall_ms }),
   });
   if (outcome.kind === 'invalid') {
