@@ -82,7 +82,18 @@ function fstatIsRegular(fd: number): boolean {
 
 interface Plan { real: string; exists: boolean }
 
-function plan(root: string, target: string, ownMagic: Buffer | undefined, owned: boolean): Plan | string {
+/**
+ * `memo` caches real paths of folders for one batch of checks (the validator
+ * judges every checkpoint of a file at once); writes never pass one, so what
+ * they judge is the file system as it is at that moment.
+ */
+function plan(root: string, target: string, ownMagic: Buffer | undefined, owned: boolean, memo?: Map<string, string>): Plan | string {
+  const realOf = (p: string) => {
+    if (!memo) return realPathOf(p);
+    let r = memo.get(p);
+    if (r === undefined) { r = realPathOf(p); memo.set(p, r); }
+    return r;
+  };
   if (target === '') return 'the target path is empty';
   if (target.endsWith('/') || target.endsWith(sep)) return `${show(target)} names a folder (it ends with a path separator), not a file`;
   if (['.', '..'].includes(basename(target))) return `${show(target)} names a folder, not a file`;
@@ -90,13 +101,13 @@ function plan(root: string, target: string, ownMagic: Buffer | undefined, owned:
   let realRoot: string;
   let real: string;
   try {
-    realRoot = realPathOf(root);
+    realRoot = realOf(root);
     const st = lstatOrUndefined(abs);
     if (st?.isSymbolicLink()) {
       // A symlinked target: judge (and later write) the file it points to.
       try { real = realpathSync(abs); } catch { return `${show(abs)} is a symbolic link to something that does not exist`; }
     } else {
-      const folder = realPathOf(dirname(abs));
+      const folder = realOf(dirname(abs));
       const fst = statOrUndefined(folder);
       if (fst && !fst.isDirectory()) return `${show(dirname(abs))} is ${kindOf(fst)}, not a folder`;
       real = join(folder, basename(abs));
@@ -127,8 +138,8 @@ function plan(root: string, target: string, ownMagic: Buffer | undefined, owned:
  *  - target exists and is not a regular file, or is a regular file that does
  *    not start with `ownMagic` (vmsec never replaces a file it did not write).
  */
-export function writeProblem(root: string, target: string, ownMagic?: Buffer): string | undefined {
-  const p = plan(root, target, ownMagic, false);
+export function writeProblem(root: string, target: string, ownMagic?: Buffer, memo?: Map<string, string>): string | undefined {
+  const p = plan(root, target, ownMagic, false, memo);
   return typeof p === 'string' ? p : undefined;
 }
 

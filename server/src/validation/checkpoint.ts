@@ -43,6 +43,14 @@ export function checkCheckpoints(ctx: ValidationContext): void {
   }
 }
 
+/** Real paths of folders, shared by the checkpoints of one validation (they mostly share a folder). */
+const memos = new WeakMap<ValidationContext, Map<string, string>>();
+function folderMemo(ctx: ValidationContext): Map<string, string> {
+  let m = memos.get(ctx);
+  if (!m) { m = new Map(); memos.set(ctx, m); }
+  return m;
+}
+
 /** Why the checkpoint file at `to` (relative to the declaring file's folder) cannot be written, if it cannot. */
 function outputProblem(ctx: ValidationContext, to: string): string | undefined {
   if (to.includes('\0')) return 'a path cannot contain a NUL character';
@@ -50,7 +58,7 @@ function outputProblem(ctx: ValidationContext, to: string): string | undefined {
   // resolve() drops a trailing separator; the writer must still see that a folder was named.
   const trailing = /[\\/]$/.test(to) ? nodePath.sep : '';
   try {
-    return writeProblem(ctx.workspaceRoot, target + trailing, CHECKPOINT_MAGIC);
+    return writeProblem(ctx.workspaceRoot, target + trailing, CHECKPOINT_MAGIC, folderMemo(ctx));
   } catch (e) {
     return (e as Error).message;
   }
