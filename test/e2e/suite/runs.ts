@@ -9,19 +9,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VmsecApi } from '../../../client/src/extension';
 import type { RunSummary } from '../../../server/src/protocol';
+import { waitFor } from './poll';
 
 const results = process.env.VMSEC_E2E_RESULTS;
 const SCENARIO = 'burst under tampering';
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Asks the launcher for a page screenshot; returns what the page showed (undefined without the launcher). */
 async function shoot(name: string): Promise<{ editors: string[]; statusbar: string; webviews: string[] } | undefined> {
