@@ -69,6 +69,7 @@ async function until<T>(what: string, get: () => T | undefined | false, ms = 60_
 }
 
 let small: { path: string; uri: string };
+let lensRefreshes = 0;
 before(async () => {
   c = new TestClient();
   c.conn.onRequest('window/workDoneProgress/create', (p: { token: unknown }) => { created.push(p.token); return null; });
@@ -76,7 +77,7 @@ before(async () => {
   c.conn.onNotification('vmsec/runResult', (p: RunResultNotification) => results.push(p));
   c.conn.onNotification('vmsec/runState', (p: { running: typeof running }) => { running = p.running; });
   c.conn.onRequest('workspace/inlayHint/refresh', () => { refreshes++; return null; });
-  c.conn.onRequest('workspace/codeLens/refresh', () => null);
+  c.conn.onRequest('workspace/codeLens/refresh', () => { lensRefreshes++; return null; });
   const uri = pathToFileURL(dir).toString();
   const init = await c.conn.sendRequest('initialize', {
     processId: process.pid, rootUri: uri, workspaceFolders: [{ uri, name: 'ws' }], initializationOptions: {},
@@ -165,6 +166,7 @@ test('a run through vmsec/run: failed expectations become Error diagnostics; res
   assert.ok(hs.some((h) => h.position.line === lineOf(SMALL, 'expect guard denies == 1')), 'the first scenario\'s results stay');
   assert.ok((await lenses(small.uri)).some((l) => l.command!.title === '✗ failed 1/2'));
   assert.ok(refreshes > 0, 'workspace/inlayHint/refresh was sent');
+  assert.ok(lensRefreshes > 0, 'workspace/codeLens/refresh was sent');
 });
 
 test('an edit under a failed expectation drops its diagnostic and inlay hint; the others stay', async () => {
