@@ -9,7 +9,9 @@
 //   results.shoot-NAME   → a page screenshot NAME.png in --shots DIR (default test/.tmp/shots),
 //                          answered by results.shot-NAME holding what the page shows:
 //                          { editors: string[] (text of each visible editor, inline hints included),
-//                            statusbar: string, webviews: string[] (text of each rendered webview) }
+//                            statusbar: string, webviews: string[] (text of each rendered webview),
+//                            lenses: string[] (text of each code lens line in the visible editors) }
+//   results.read-NAME    → the same text, no screenshot (cheap enough to poll): answered by results.page-NAME
 //   results.trust        → click "Trust Folder" in the Workspace Trust editor (the suite
 //                          opened it); answered by results.trusted. The window starts in
 //                          Restricted Mode on purpose; runs need a trusted workspace.
@@ -93,6 +95,8 @@ async function main(): Promise<number> {
       editors: await page.locator('.editor-instance .monaco-editor .view-lines').allInnerTexts().catch(() => [] as string[]),
       statusbar: (await page.locator('.statusbar').innerText().catch(() => '')).replace(/\s+/g, ' '),
       webviews: await webviewTexts(),
+      // Code lenses are content widgets above their line, not part of .view-lines.
+      lenses: await page.locator('.editor-instance .monaco-editor .codelens-decoration').allInnerTexts().catch(() => [] as string[]),
     });
     // Answers the suite's requests until it writes its results.
     await until('the test results', 900_000, async () => {
@@ -124,9 +128,16 @@ async function main(): Promise<number> {
             const box = await page.locator('iframe.webview').last().boundingBox().catch(() => null);
             if (box) await until('the webview to paint', 20_000, async () => ((await page.screenshot({ clip: box })).length > 8000 ? true : undefined)).catch(() => undefined);
           }
+          // The pointer rests where the last click was (Trust Folder): move it to an
+          // empty part of the activity bar, so no tooltip shows in the picture.
+          await page.mouse.move(24, 500);
           mkdirSync(shots, { recursive: true });
           await page.screenshot({ path: join(shots, `${name}.png`) });
           writeFileSync(`${results}.shot-${name}`, JSON.stringify(await pageText()));
+        } else if (f.startsWith('results.json.read-')) {
+          handled.add(f);
+          const name = f.slice('results.json.read-'.length).replace(/[^A-Za-z0-9_.-]/g, '');
+          writeFileSync(`${results}.page-${name}`, JSON.stringify(await pageText()));
         } else if (f === 'results.json.trust') {
           handled.add(f);
           if (await decline.isVisible().catch(() => false)) await decline.click();

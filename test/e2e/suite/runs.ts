@@ -15,14 +15,41 @@ const results = process.env.VMSEC_E2E_RESULTS;
 const SCENARIO = 'burst under tampering';
 
 
+type PageText = { editors: string[]; statusbar: string; webviews: string[]; lenses: string[] };
+
 /** Asks the launcher for a page screenshot; returns what the page showed (undefined without the launcher). */
-async function shoot(name: string): Promise<{ editors: string[]; statusbar: string; webviews: string[] } | undefined> {
+async function shoot(name: string): Promise<PageText | undefined> {
   if (!results) return undefined;
   fs.writeFileSync(`${results}.shoot-${name}`, '');
   const answer = `${results}.shot-${name}`;
   await waitFor(`the launcher to photograph ${name}`, () => (fs.existsSync(answer) ? true : undefined), 45_000);
   return JSON.parse(fs.readFileSync(answer, 'utf8'));
 }
+
+let reads = 0;
+/** What the page shows now, without a screenshot (undefined without the launcher). */
+async function readPage(): Promise<PageText | undefined> {
+  if (!results) return undefined;
+  const name = `p${++reads}`;
+  fs.writeFileSync(`${results}.read-${name}`, '');
+  const answer = `${results}.page-${name}`;
+  // The answer may be seen before its text is written: parse until it is whole.
+  return waitFor(`the launcher to read the page (${name})`, () => {
+    try { return fs.existsSync(answer) ? (JSON.parse(fs.readFileSync(answer, 'utf8')) as PageText) : undefined; } catch { return undefined; }
+  }, 30_000);
+}
+
+/** Polls what the page shows until `ok` holds (undefined without the launcher).
+ *  VS Code draws a code lens's new text and the inlay hints of lines scrolled
+ *  into view a moment after the scroll, so a screenshot waits for them. */
+async function pageShows(what: string, ok: (p: PageText) => boolean, ms = 20_000): Promise<PageText | undefined> {
+  if (!results) return undefined;
+  let last: PageText | undefined;
+  return waitFor(what, async () => { last = await readPage(); return last && ok(last) ? last : undefined; }, ms)
+    .catch((e: Error) => { throw new Error(`${e.message}; the page showed lenses ${JSON.stringify(last?.lenses)}, webviews ${JSON.stringify(last?.webviews.map((t) => t.slice(0, 200)))}`); });
+}
+/** The code lens lines the editor draws, as one string each (the lens parts are separate spans). */
+const lensTexts = (p: PageText) => p.lenses.map((t) => t.replace(/\s+/g, ' ').trim());
 
 function fileUri(name: string): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -86,6 +113,11 @@ export function defineRunSuite(): void {
         await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
       }
       assert.ok(vscode.workspace.isTrusted);
+      // The lens above the scenario stops saying "untrusted" and offers the runs.
+      const editor = await vscode.window.showTextDocument(doc);
+      const title = lineOf(doc, `scenario "${SCENARIO}"`);
+      editor.revealRange(new vscode.Range(title, 0, title, 0), vscode.TextEditorRevealType.InCenter);
+      await pageShows('the lens to offer "▶ Run | ▶ Run all"', (p) => lensTexts(p).includes('▶ Run | ▶ Run all'));
     });
 
     test('Run Scenario at Cursor runs the flagship: inline texts, gutter ✓, Test Explorer', async () => {
@@ -125,9 +157,14 @@ export function defineRunSuite(): void {
       await vscode.commands.executeCommand('notifications.clearAll');
       await vscode.commands.executeCommand('workbench.action.closeSidebar');
       editor.revealRange(new vscode.Range(lineOf(doc, 'checkpoint nightly of web'), 0, lineOf(doc, 'checkpoint nightly of web'), 0), vscode.TextEditorRevealType.AtTop);
+      // The lens above the scenario (the file's only one) gives the verdict, as the editor draws it:
+      // the server asks VS Code to refresh lenses after every run.
+      await pageShows('the lens to read "✓ passed 7/7"', (p) => lensTexts(p).some((t) => /^▶ Run \| ▶ Run all \| ✓ passed 7\/7 · [\d.]+ m?s$/.test(t)));
       const page = await shoot('inline-results');
       // What the page shows (the editor renders spaces as U+00A0, which \s matches).
       if (page) {
+        assert.ok(lensTexts(page).some((t) => t.includes('✓ passed 7/7')), `the lens in the screenshot: ${JSON.stringify(page.lenses)}`);
+        assert.ok(!page.lenses.some((t) => /untrusted/.test(t)), 'no lens says the workspace is untrusted');
         const shown = page.editors.join('\n');
         assert.match(shown, /fork\sburst\s*\S?\s?3\/6\schildren\sready/, 'the fork line ends in its inline text');
         assert.match(shown, /deny\(13\)\sby\srule\sshadow/, 'the syscall line ends in the decision');
@@ -183,10 +220,14 @@ export function defineRunSuite(): void {
       await vscode.commands.executeCommand('workbench.actions.view.problems');
       editor.selection = new vscode.Selection(line, 0, line, 0);
       editor.revealRange(new vscode.Range(lineOf(doc, 'at 0 ms    fork burst'), 0, line, 0), vscode.TextEditorRevealType.InCenter);
+      // Drawn once the lines are in view: the lens's verdict and the fork line's inline text.
+      const failedLens = (p: PageText) => lensTexts(p).some((t) => /✗ failed 1\/7$/.test(t)) && /3\/6\schildren\sready/.test(p.editors.join('\n'));
+      await pageShows('the lens to read "✗ failed 1/7" and the inline texts', failedLens);
       await shoot('problems');
       await vscode.commands.executeCommand('workbench.action.closePanel');
       await vscode.commands.executeCommand('vscode.revealTestInExplorer', expectItem);
       editor.revealRange(new vscode.Range(lineOf(doc, 'checkpoint nightly of web'), 0, lineOf(doc, 'checkpoint nightly of web'), 0), vscode.TextEditorRevealType.AtTop);
+      await pageShows('the lens and inline texts after the scroll', failedLens);
       await shoot('test-explorer');
     });
 
@@ -206,6 +247,9 @@ export function defineRunSuite(): void {
       assert.equal(view.panel.webview.options.localResourceRoots?.map((u) => u.path).join(), vscode.Uri.joinPath(vscode.extensions.getExtension('vmsec.vmsec')!.extensionUri, 'dist').path);
       assert.ok(html.includes(SCENARIO));
       assert.ok(html.includes('guard denies == 2'));
+      // The webview loads its page and script after the panel opens (slowly on a busy machine).
+      const shows = (t: string) => t.includes(SCENARIO) && /guard denies == 2/.test(t);
+      await pageShows('the results view to render the run', (p) => p.webviews.some(shows), 60_000);
       const page = await shoot('results-view');
       // What the page shows inside the webview (only with the offline launcher).
       if (page) assert.ok(page.webviews.some((t) => t.includes(SCENARIO) && /guard denies == 2/.test(t)), `the results view shows the run:\n${page.webviews.join('\n---\n').slice(0, 1500)}`);
@@ -214,6 +258,40 @@ export function defineRunSuite(): void {
       await view.handle({ type: 'reveal', loc: failedExpect.loc });
       const editor = await waitFor('the source editor', () => (vscode.window.activeTextEditor?.document.uri.toString() === doc.uri.toString() ? vscode.window.activeTextEditor : undefined));
       assert.equal(editor.selection.start.line, lineOf(doc, 'expect guard denies == 2'));
+    });
+
+    test('Export JSON from the results view writes the run to the file chosen in the save dialog', async () => {
+      const view = api.results.panels.at(-1);
+      assert.ok(view, 'the results panel is still open');
+      const target = fileUri('exported.results.json');
+      // The save dialog is the user's choice: stubbed to answer a file of the workspace, restored after.
+      const win = vscode.window as { showSaveDialog: typeof vscode.window.showSaveDialog };
+      const original = win.showSaveDialog;
+      let asked: vscode.SaveDialogOptions | undefined;
+      win.showSaveDialog = async (o) => { asked = o; return target; };
+      try {
+        // The message the page's Export button posts, through the panel's own handler.
+        await view.handle({ type: 'export' });
+      } finally { win.showSaveDialog = original; }
+      try {
+        assert.deepEqual(asked?.filters, { JSON: ['json'] });
+        assert.match(asked?.defaultUri?.path ?? '', /burst-under-tampering\.results\.json$/, 'the suggested name is the scenario\'s');
+        const written = JSON.parse(fs.readFileSync(target.fsPath, 'utf8')) as {
+          uri: string; runId: string; result: { name: string; passed: boolean; expectations: { text: string; passed: boolean; expected: string; actual: unknown }[] } }[];
+        const run = api.hub.latest.get(key())!;
+        assert.equal(written.length, 1);
+        assert.equal(written[0].uri, doc.uri.toString());
+        assert.equal(written[0].runId, run.runId, 'the run the view shows');
+        assert.equal(written[0].result.name, SCENARIO);
+        assert.equal(written[0].result.passed, false);
+        assert.equal(written[0].result.expectations.length, 7);
+        const failed = written[0].result.expectations.filter((e) => !e.passed);
+        assert.equal(failed.length, 1, JSON.stringify(failed));
+        assert.match(failed[0].text, /guard denies == 2/);
+        assert.equal(String(failed[0].actual), '1');
+      } finally {
+        fs.rmSync(target.fsPath, { force: true });
+      }
     });
 
     test('the Test Explorer picks up a new file and drops a deleted one', async () => {
@@ -240,6 +318,27 @@ export function defineRunSuite(): void {
       const hover = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(lineOf(doc, 'host alpha'), 6));
       assert.ok(hover.length > 0, 'the server still answers');
       await vscode.commands.executeCommand('workbench.action.files.revert');
+    });
+
+    test('Run All in Workspace runs every .vmsec file: a result and a Test Explorer outcome for each scenario', async () => {
+      const second = fileUri('second.vmsec');
+      const targets = [
+        { key: key(), uri: doc.uri.toString(), name: SCENARIO, passed: false }, // saved with "== 2" by the code lens test
+        { key: `${second.toString()}#shadow is denied`, uri: second.toString(), name: 'shadow is denied', passed: true },
+      ];
+      const before = new Map(targets.map((t) => [t.key, api.hub.latest.get(t.key)?.runId]));
+      const summaries = await vscode.commands.executeCommand<RunSummary[]>('vmsec.runAllInWorkspace');
+      const byFile = new Map(summaries.map((s) => [s.uri, s.scenarios.map((x) => [x.name, x.passed])]));
+      for (const t of targets) assert.deepEqual(byFile.get(t.uri), [[t.name, t.passed]], `${t.uri} ran: ${JSON.stringify([...byFile])}`);
+      assert.deepEqual(byFile.get(fileUri('broken.vmsec').toString()), [], 'a file without scenarios is asked and runs nothing');
+      for (const t of targets) {
+        const run = await waitFor(`the result of "${t.name}"`, () => { const r = api.hub.latest.get(t.key); return r && r.runId !== before.get(t.key) ? r : undefined; });
+        assert.equal(run.scenario.passed, t.passed);
+        const item = api.tests.controller.items.get(t.uri)?.children.get(t.key);
+        assert.ok(item, `"${t.name}" is in the Test Explorer`);
+        assert.equal(api.tests.outcomes.get(item.id)?.state, t.passed ? 'passed' : 'failed');
+      }
+      await vscode.commands.executeCommand('notifications.clearAll');
     });
 
     test('run on save, and a pinned run: the hover says what changed since it', async () => {

@@ -5,6 +5,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { Methods, UNTRUSTED_MESSAGE, type RunResultNotification, type RunSummary } from '../../../../server/src/protocol';
 import type { StatusItem } from '../../status';
 import type { ResultsHub } from './results-hub';
+import { LensRefresh } from './lens-refresh';
 import { Runner } from './runner';
 import { scenarioAt, scenariosOf } from './scenarios';
 
@@ -31,6 +32,7 @@ export function runLogLine(r: RunResultNotification): string {
 
 export function registerRun(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel, status: StatusItem, hub: ResultsHub): Runner {
   const runner = new Runner(client, output);
+  const lenses = new LensRefresh(client);
 
   const refuseUntrusted = (): boolean => {
     if (vscode.workspace.isTrusted) return false;
@@ -76,15 +78,16 @@ export function registerRun(context: vscode.ExtensionContext, client: LanguageCl
       return s;
     }),
     vscode.commands.registerCommand(RunCommands.stop, () => runner.stop()),
-    hub.onDidRunResult((r) => output.appendLine(`[${new Date().toISOString()}] ${runLogLine(r)}`)),
-    hub.onDidChangeRunState((s) => status.running(s.running.map((r) => r.scenario))),
+    hub.onDidRunResult((r) => { output.appendLine(`[${new Date().toISOString()}] ${runLogLine(r)}`); lenses.soon(); }),
+    hub.onDidChangeRunState((s) => { status.running(s.running.map((r) => r.scenario)); lenses.soon(); }),
+    lenses,
     vscode.workspace.onDidSaveTextDocument((doc) => {
       if (doc.languageId !== 'vmsec' || !vscode.workspace.isTrusted) return;
       if (vscode.workspace.getConfiguration('vmsec', doc.uri).get<string>('runOnSave', 'never') !== 'onSave') return;
       void runner.run([{ uri: doc.uri.toString() }], `vmsec: running ${fileName(doc.uri.toString())}`).catch(() => undefined);
     }),
     // Trust granted while the window is open: the server may run from now on.
-    vscode.workspace.onDidGrantWorkspaceTrust(() => { void client.sendNotification(Methods.setTrusted, { trusted: true }); }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => { void client.sendNotification(Methods.setTrusted, { trusted: true }); lenses.soon(); }),
   );
   return runner;
 }
