@@ -109,6 +109,12 @@ test('hover: a host shows the PCR values of its boot chain, a vm its pages, a ke
   assert.match(kw.value, /Sign_AK\(H\(page\)\)/);
 });
 
+test('hover: a fork plan shows which PCRs its attestation covers and what it misses', async () => {
+  const f = file(`boot golden { pcr 0 "fw" pcr 4 "loader" }\nboot rooted { pcr 0 "fw" pcr 8 "rootkit" }\nhost a { tpm ecdsa-p256 boot golden }\nhost bad { tpm ecdsa-p256 boot rooted }\nlink a <-> bad { }\nvm v on a { }\nfork g of v { on bad attest hosts against golden integrity per-page }\n`);
+  const h = (await c.request<Hover>('textDocument/hover', { textDocument: { uri: f.uri }, position: pos(f.text, 'fork g', 5) })).contents as { value: string };
+  assert.match(h.value, /\nattestation covers PCR 0, 4; not covered: PCR 8 of host bad\n/);
+});
+
 test('definition, references and highlights, across files', async () => {
   const lib = file('host shared { }\n', 'lib-b.vmsec');
   const main = file('import "lib-b.vmsec"\nvm v1 on shared { }\nvm v2 on shared { }\n', 'main-b.vmsec');

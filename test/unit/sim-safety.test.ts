@@ -247,3 +247,14 @@ test('the same seed gives the same results for transfers under attack, wall-cloc
   assert.ok(a[0].moves.every((m: { dropped: number; rejected: number }) => m.dropped + m.rejected > 0), 'the attacks acted on both transfers');
   assert.notDeepEqual(once(text.replace('seed 5', 'seed 6'))[0].moves, a[0].moves);
 });
+
+test('two taps of one attacker that reach the same link read it once (one record, counts not doubled)', () => {
+  const topo = `host a { } host b { } network n { hosts a, b } vm v on a { memory 32 MiB process p { memory 4 MiB } }
+checkpoint c of v { }`;
+  const scenario = `scenario "s" { at 0 ms checkpoint c at 1 ms restore c as v2 on b }`;
+  const [one] = run(`${topo}\nattacker e { tap n }\n${scenario}`);
+  const [two] = run(`${topo}\nattacker e { tap n tap a <-> b }\n${scenario}`);
+  assert.equal(one.taps.length, 1);
+  assert.ok(one.taps[0].messages > 0);
+  assert.deepEqual(two.taps, one.taps);
+});

@@ -65,6 +65,29 @@ describe('VMS002 declared twice', () => {
     assert.equal(found.length, 1);
     assert.match(found[0].message, /lib\.vmsec:1/);
   });
+  test('an attacker repeats actions on different targets', () => {
+    const ok = `${BASE} certificate c1 for web by ca valid 1 s certificate c2 for web by ca valid 1 s authority ca { key ecdsa-p256 }
+attacker e { tap net tap a <-> b tamper net 1% tamper a <-> b 2% drop net 1% drop a <-> b 1% replay net 1% replay b <-> a 1% vm s1 on a vm s2 on a steal c1 steal c2 }`;
+    assert.deepEqual(check(ok).filter((d) => d.severity === 'error'), []);
+  });
+  test('the same action on the same target twice is VMS002 on the second, host pairs in either order', () => {
+    const found = check(`${BASE} certificate c1 for web by ca valid 1 s authority ca { key ecdsa-p256 }
+attacker e {
+  tap net tamper a <-> b 1% steal c1 vm s on a
+  tap net tamper b <-> a 5% steal c1 vm s on b
+}`).filter((d) => d.code === 'VMS002');
+    assert.deepEqual(found.map((d) => [d.severity, d.message, d.text, d.line, d.col]), [
+      ['error', "'tap net' repeats 'tap net' (line 9): the same action on the same target; keep one", 'net', 10, 7],
+      ['error', "'tamper b <-> a' repeats 'tamper a <-> b' (line 9): the same action on the same target; keep one", 'b <-> a', 10, 18],
+      ['error', "'steal c1' repeats 'steal c1' (line 9): the same action on the same target; keep one", 'c1', 10, 35],
+      ['error', "'s' is already declared as an attacker's vm (line 9); names must be unique — rename one", 's', 10, 41],
+    ]);
+  });
+  test('an attacker property that does not repeat stays VMS002', () => {
+    const [d] = only('attacker e { tenant x tenant y }', 'VMS002');
+    assert.equal(d.message, "'tenant' is given twice in this attacker (first at line 1); keep one");
+    assert.equal(d.col, 23);
+  });
   test('passes', () => none(BASE, 'VMS002'));
 });
 

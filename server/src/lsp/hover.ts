@@ -6,7 +6,8 @@ import type * as A from '../../../grammar/src/ast';
 import { formatBytes, formatIp } from '../../../grammar/src/literals';
 import { bootPcrs, initialPcrs, measuredIndexes } from '../sim/pcr';
 import { excludedProcesses, outputPath } from '../model/checkpoint-plan';
-import type { SemanticModel } from '../model/semantic';
+import type { ForkModel, SemanticModel } from '../model/semantic';
+import { attestationCoverage } from '../validation/attestation-coverage';
 import { KIND_WORDS, Sym } from '../model/symbols';
 import type { Session } from './session';
 import { symbolIn } from './navigation';
@@ -96,8 +97,9 @@ function facts(sym: Sym, model: SemanticModel): string {
       return [
         `${title} of \`${f.parent.name}\` — ${f.children} ${f.children === 1 ? 'child' : 'children'}, memory ${f.memory}, disk ${f.disk}, integrity ${f.integrity.mode}${f.integrity.mode === 'batched' ? ` ${f.integrity.batch}` : ''}`,
         `attestation: ${f.attestHosts ? `hosts against ${f.attestHosts.map((b) => b.name).join(', ')}` : 'none'}${f.attestVtpm ? ', vTPM' : ''}; ${[f.multicast && 'multicast', f.encrypt && 'encrypted', f.transient && 'transient', f.isolate && 'isolated'].filter(Boolean).join(', ') || 'unicast, in clear'}`,
+        coverageLine(f),
         shown.join('  \n'),
-      ].join('\n\n');
+      ].filter(Boolean).join('\n\n');
     }
     case 'network': {
       const l = model.links.find((x) => x.isNetwork && x.name === sym.name);
@@ -121,6 +123,14 @@ function facts(sym: Sym, model: SemanticModel): string {
     default:
       return title;
   }
+}
+
+/** Which PCRs the fork's attestation checks, and what the attested hosts measure beyond them (VMS017). */
+function coverageLine(f: ForkModel): string {
+  const cov = attestationCoverage(f);
+  if (!cov) return '';
+  const gaps = cov.hosts.filter((h) => h.uncovered.length).map((h) => `PCR ${h.uncovered.join(', ')} of host ${h.host.name}`);
+  return `attestation covers PCR ${cov.covered.join(', ')}${gaps.length ? `; not covered: ${gaps.join('; ')}` : '; every PCR the attested hosts measure is covered'}`;
 }
 
 function wordAt(text: string, at: number): { word: string; start: number; end: number } | undefined {

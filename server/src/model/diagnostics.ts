@@ -32,6 +32,7 @@ export const CODES = {
   VMS014: { severity: 'error', summary: 'the children placed on a host need more memory (or cpus) than it has' },
   VMS015: { severity: 'error', summary: 'no link or network joins the fork source and a target' },
   VMS016: { severity: 'error', summary: 'a name refers to a declaration of the wrong kind' },
+  VMS017: { severity: 'warning', summary: 'a host attested against a policy measures a PCR that the policy does not name' },
   VMS018: { severity: 'error', summary: 'a VM needs more memory or vcpus than its host has' },
   VMS020: { severity: 'warning', summary: 'a monitor rule can never fire' },
   VMS030: { severity: 'warning', summary: 'a checkpoint keeps a confidential process' },

@@ -49,6 +49,8 @@ export class Network {
     for (const a of model.attackers.values()) {
       a.attacks.forEach((atk, n) => {
         for (const l of atk.links) {
+          // Two taps of one attacker reaching the same link (`tap n` and `tap a <-> b` over n) read it once.
+          if (atk.kind === 'tap' && this.taps.has(`${a.name}/${l.name}`)) continue;
           const list = this.attacks.get(l) ?? [];
           // Actions per time bin for the chart (taps: messages read).
           const series = timeline ? timeline.newSeries('attack', a.name, `${ATTACK_VERB[atk.kind]} on ${l.name}`) : -1;

@@ -9,6 +9,7 @@ import { checkSyntax } from './syntax';
 import { checkDuplicateNames, checkReferences } from './names';
 import { checkValues } from './values';
 import { checkForks } from './fork';
+import { checkAttestationCoverage } from './attestation-coverage';
 import { checkMonitors } from './monitor';
 import { checkCheckpoints } from './checkpoint';
 import { checkSharing } from './sharing';
@@ -27,6 +28,7 @@ export function validateFileSet(set: FileSet, options: ValidateOptions = {}, res
   checkValues(ctx);
   checkCapacity(ctx);
   checkForks(ctx);
+  checkAttestationCoverage(ctx);
   checkMonitors(ctx);
   checkCheckpoints(ctx);
   checkSharing(ctx);

@@ -73,6 +73,30 @@ function checkRepeats(ctx: ValidationContext, props: readonly { key: string; key
   }
 }
 
+const ATTACK_REPEATABLE = new Set(['tap', 'tamper', 'drop', 'replay', 'vm', 'steal']);
+
+/** What an attack acts on, as a key: a network by name, a host pair in either order, a certificate. */
+function attackTarget(p: A.AtkProp): { key: string; text: string; span: A.Span } | undefined {
+  if (p.key === 'steal') return p.value.text ? { key: p.value.text, text: p.value.text, span: p.value.span } : undefined;
+  const t = p.key === 'tap' ? p.value : p.key === 'tamper' || p.key === 'drop' || p.key === 'replay' ? p.target : undefined;
+  if (!t || !t.a.text || (t.b && !t.b.text)) return undefined;   // parse recovery: already VMS000
+  const key = t.b ? [t.a.text, t.b.text].sort().join(' <-> ') : t.a.text;
+  return { key: t.b ? `pair:${key}` : `net:${key}`, text: t.b ? `${t.a.text} <-> ${t.b.text}` : t.a.text, span: t.span };
+}
+
+/** VMS002 for the same action on the same target twice (`a <-> b` is `b <-> a`). */
+function attackRepeats(ctx: ValidationContext, props: readonly A.AtkProp[]): void {
+  const seen = new Map<string, { text: string; span: A.Span }>();
+  for (const p of props) {
+    const t = attackTarget(p);
+    if (!t) continue;
+    const id = `${p.key} ${t.key}`;
+    const prev = seen.get(id);
+    if (prev) ctx.report(t.span, 'VMS002', `'${p.key} ${t.text}' repeats '${p.key} ${prev.text}' (${ctx.where(ctx.file.path, prev.span)}): the same action on the same target; keep one`);
+    else seen.set(id, { text: t.text, span: t.span });
+  }
+}
+
 export function checkValues(ctx: ValidationContext): void {
   for (const d of ctx.file.doc.decls) {
     switch (d.kind) {
@@ -127,7 +151,9 @@ export function checkValues(ctx: ValidationContext): void {
         checkQuantity(ctx, d.valid, L.certificateValid);
         break;
       case 'attacker':
-        checkRepeats(ctx, d.props, 'attacker');
+        // Actions repeat on different targets; `vm` names are judged by the namespace (VMS002 there).
+        checkRepeats(ctx, d.props.filter((p) => !ATTACK_REPEATABLE.has(p.key)), 'attacker');
+        attackRepeats(ctx, d.props);
         for (const p of d.props) {
           if (p.key === 'tamper' || p.key === 'drop' || p.key === 'replay') {
             checkQuantity(ctx, p.share, L.attackShare, `the share of messages to ${p.key}`);
