@@ -185,7 +185,7 @@ test('monitors: first matching rule decides, in-VM verdicts are immediate, escal
   scenario "s" { at 0 ms syscall v p open("/etc/shadow") at 1 ms syscall v q open("/tmp") at 2 ms syscall v q connect(10.1.2.3, 80)
     at 3 ms syscall v p read() expect m denies == 1 expect m kills == 1 expect m allows == 1 expect v is paused }`);
   assert.deepEqual(s.expectations.map((e) => e.passed), [true, true, true, true], JSON.stringify(s.expectations));
-  assert.deepEqual(s.monitor.map((x) => [x.rule, x.action, x.delay_us]), [['a', 'deny(13)', 2], ['default', 'allow', 2], ['b', 'killProc', 50]]);
+  assert.deepEqual(s.monitor.map((x) => [x.rule, x.action, x.delay_us]), [['a', 'deny(13)', 2], ['default', 'allow', 2], ['b', 'killProc', 50], ['escalate', 'pause', 0]]);
   assert.match(s.errors[0].message, /is paused/);
 });
 

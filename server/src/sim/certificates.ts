@@ -2,6 +2,9 @@
 // over the time of issue, the VM's identity and its public key. A write to a
 // shared file that requires a certificate is allowed only while the writer's
 // certificate verifies and T <= now < T + valid. `rotate` re-issues at now.
+// An attacker steals a certificate at the start of the run: it keeps the copy
+// as it was then, and a later `rotate` renews only the holder's. A VM holding
+// several certificates may write if any one of them is valid.
 import type * as A from '../../../grammar/src/ast';
 import { KeyAlg, KeyPair, keyFor, sign, verify } from './keys';
 import { toU64 } from './quote';
@@ -11,6 +14,8 @@ export interface Certificate { name: string; subject: string; authority: string;
 export class CertificateAuthority {
   private readonly keys = new Map<string, KeyPair>();
   readonly certs = new Map<string, Certificate>();
+  /** The copies attackers stole, as issued at the start (rotation does not reach them). */
+  private readonly stolen = new Map<string, Certificate>();
 
   constructor(private readonly seed: number, authorities: A.AuthorityDecl[], certificates: A.CertificateDecl[]) {
     for (const a of authorities) {
@@ -19,8 +24,15 @@ export class CertificateAuthority {
     }
     for (const c of certificates) {
       if (!this.keys.has(c.authority.text)) continue;
-      this.certs.set(c.name.text, this.issue(c.name.text, c.subject.text, c.authority.text, 0, c.valid.value));
+      const cert = this.issue(c.name.text, c.subject.text, c.authority.text, 0, c.valid.value);
+      this.certs.set(c.name.text, cert);
+      this.stolen.set(c.name.text, cert);
     }
+  }
+
+  /** The copy an attacker holds: the certificate as it was when stolen (at 0). */
+  stolenCopy(name: string): Certificate | undefined {
+    return this.stolen.get(name);
   }
 
   private issue(name: string, subject: string, authority: string, atUs: number, validUs: number): Certificate {
@@ -54,8 +66,17 @@ export class CertificateAuthority {
     return { ok: true, why: `valid until ${((t + c.validUs) / 1000).toFixed(0)} ms` };
   }
 
-  heldBy(vm: string): Certificate | undefined {
-    for (const c of this.certs.values()) if (c.subject === vm) return c;
-    return undefined;
+  /** Every certificate a VM holds (the current issue of each). */
+  heldBy(vm: string): Certificate[] {
+    return [...this.certs.values()].filter((c) => c.subject === vm);
+  }
+
+  /** A writer's verdict: any one valid certificate is enough; else why the first one failed. */
+  checkAny(held: Certificate[], subject: string, nowUs: number): { ok: boolean; why: string } {
+    if (held.length === 0) return { ok: false, why: 'no certificate' };
+    const verdicts = held.map((c) => ({ c, v: this.check(c, subject, nowUs) }));
+    const good = verdicts.find((x) => x.v.ok);
+    if (good) return held.length > 1 ? { ok: true, why: `${good.c.name} ${good.v.why}` } : good.v;
+    return held.length > 1 ? { ok: false, why: verdicts.map((x) => `${x.c.name} ${x.v.why}`).join('; ') } : verdicts[0].v;
   }
 }

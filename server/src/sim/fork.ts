@@ -21,7 +21,7 @@ import type { Message } from './network';
 import type { TransferResult } from './results';
 import type { Policy } from './attestation';
 import type { Tpm } from './tpm';
-import type { World, VmRuntime } from './world';
+import { isRunning, type World, type VmRuntime } from './world';
 
 const GiB = 1024 ** 3;
 /** A rejected page is asked for again at most this many times; then the child fails. */
@@ -140,7 +140,8 @@ export class ForkRun {
   start(): void {
     const { world, fork } = this;
     const costs = world.costs;
-    if (this.parent.state !== 'running') {
+    // A migrated parent runs on its new host and may fork there.
+    if (!isRunning(this.parent) || this.parent.arriving) {
       this.onSettled(false, `fork ${fork.name}: parent vm '${fork.parent.name}' is ${this.parent.state}`);
       return;
     }
@@ -157,9 +158,10 @@ export class ForkRun {
     }
     this.planIntegrity();
     // The parent pauses while its descriptor (page tables) is built.
+    const before = this.parent.state;
     this.parent.state = 'paused';
     const buildDone = world.engine.now + costs.descriptorPerGiB * (fork.parent.memory / GiB);
-    world.engine.at(buildDone, () => { if (this.parent.state === 'paused') this.parent.state = 'running'; });
+    world.engine.at(buildDone, () => { if (this.parent.state === 'paused') this.parent.state = before; });
 
     const placed = placement(fork);
     placed.forEach((host, i) => this.children.push(this.newChild(i + 1, host)));
@@ -226,7 +228,8 @@ export class ForkRun {
   private newChild(index: number, host: HostModel): Child {
     const name = `${this.fork.name}[${index}]`;
     const vm = this.fork.parent;
-    const runtime: VmRuntime = { name, model: vm, host, state: 'failed', fork: this.fork.name, index };
+    // Not ready until it has its descriptor, vTPM and attestation: a step naming it meanwhile is told when it will be.
+    const runtime: VmRuntime = { name, model: vm, host, state: 'paused', fork: this.fork.name, index, arriving: { what: 'forked', over: `from ${this.source.name} to ${host.name}` } };
     this.world.vms.set(name, runtime);
     const zero = { sent: 0, verified: 0, rejected: 0, fetched: 0 };
     const stats: TransferResult = {
@@ -513,8 +516,10 @@ export class ForkRun {
     if (c.eagerMissing > 0) return;
     if (c.eagerUs !== undefined) this.phase(c, 'eager copy', c.eagerUs);
     c.readyAt = world.engine.now + world.costs.resume;
+    if (c.runtime.arriving) c.runtime.arriving.readyUs = c.readyAt;
     world.engine.at(c.readyAt, () => {
       if (c.failed) return;
+      world.arrived(c.runtime, c.readyAt);
       this.phase(c, 'ready', c.readyAt!, true);
       c.runtime.state = 'running';
       c.stats.state = 'running';
@@ -594,6 +599,8 @@ export class ForkRun {
     c.stats.failed = why;
     c.stats.state = created ? 'failed' : 'not created';
     c.runtime.state = 'failed';
+    c.runtime.failure = created ? `${c.name} failed (${why})` : `${c.name} was ${why}`;
+    this.world.arrived(c.runtime, undefined, c.runtime.failure);
     c.waiting.clear();
     this.phase(c, created ? `failed: ${why}` : why, this.world.engine.now, false);
     this.settle(c);
@@ -641,11 +648,18 @@ export class ForkRun {
     return !this.fork.isolate || inBlock(ip, this.fork.parent.subnet);
   }
 
-  /** At scenario end: transient children are discarded. */
+  /** At scenario end, before the expectations: each child's final state in the JSON. */
   finish(): void {
+    for (const c of this.children) c.stats.state = c.failed ? c.stats.state : c.runtime.state;
+  }
+
+  /** After the expectations: transient children are discarded (the JSON keeps the state they were checked in). */
+  discard(): void {
+    if (!this.fork.transient) return;
     for (const c of this.children) {
-      c.stats.state = c.failed ? c.stats.state : c.runtime.state;
-      if (this.fork.transient && c.runtime.state === 'running') c.runtime.state = 'terminated';
+      if (c.failed || c.runtime.state === 'terminated') continue;
+      c.runtime.state = 'terminated';
+      c.stats.discarded = true;
     }
   }
 }

@@ -8,12 +8,19 @@
 // timeout) or rejected (digest mismatch) is sent again, at most MAX_RESENDS
 // times; then the transfer fails. The VM is ready when the last chunk has
 // arrived and it has resumed.
+//
+// Migration has one meaning: the `migrate` step, the monitor action and an
+// escalation to `migrate` all call migrateVm. Without a target, the VM goes
+// to the first host by name (other than its own) that a link or network
+// joins to its host and that has room: the host's memory minus the memory of
+// the VMs on it (not terminated or failed) is at least the VM's memory.
 import { createHash } from 'node:crypto';
-import type { HostModel, LinkModel } from '../model/semantic';
+import type { HostModel, LinkModel, VmModel } from '../model/semantic';
 import { formatSize, MAX_TOUCHED_BYTES } from './fork';
 import type { Message } from './network';
+import { memoryLayout, PAGE, PageSource } from './pages';
 import type { MoveResult } from './results';
-import type { World } from './world';
+import { occupies, type VmRuntime, type World } from './world';
 
 /** Bytes per chunk on a link something reads (taps and tampering act per message). */
 export const CHUNK = 1 << 20;
@@ -38,6 +45,8 @@ export interface MoveSpec {
   to: HostModel;
   line: number;
   image: ImageSource;
+  /** Who asked, when not a step (a monitor). */
+  by?: string;
 }
 
 interface ChunkMeta { index: number; digest?: Buffer }
@@ -69,7 +78,7 @@ export function move(world: World, spec: MoveSpec, done: (r: MoveResult) => void
   const startUs = engine.now;
   const result: MoveResult = {
     kind: spec.kind, vm: spec.vm, from: spec.from.name, to: spec.to.name, link: link.name,
-    bytes: size, chunks, sent: 0, dropped: 0, rejected: 0, ready_ms: null, line: spec.line,
+    bytes: size, chunks, sent: 0, dropped: 0, rejected: 0, ready_ms: null, line: spec.line, ...(spec.by ? { by: spec.by } : {}),
   };
   world.result.moves.push(result);
 
@@ -159,3 +168,82 @@ export function move(world: World, spec: MoveSpec, done: (r: MoveResult) => void
 }
 
 function round3(x: number): number { return Math.round(x * 1000) / 1000; }
+
+/** Why `host` has no room for `vm` (memory of the VMs already on it), or undefined. */
+export function roomProblem(world: World, vm: VmRuntime, host: HostModel): string | undefined {
+  let used = 0;
+  for (const other of world.vms.values()) if (other !== vm && other.host === host && occupies(other)) used += other.model.memory;
+  if (host.memory - used >= vm.model.memory) return undefined;
+  return `${host.name} has no room for ${vm.name} (${formatSize(vm.model.memory)} needed, ${formatSize(Math.max(0, host.memory - used))} free)`;
+}
+
+/** The target rule without `to`: the first host by name, other than the VM's, joined to it by a link and with room. */
+export function defaultTarget(world: World, vm: VmRuntime): HostModel | undefined {
+  const hosts = [...world.model.hosts.values()].filter((h) => h !== vm.host).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return hosts.find((h) => world.network.route(vm.host, h) && !roomProblem(world, vm, h));
+}
+
+/** What a migration's outcome is reported as: ok, and the text of the step outcome or monitor effect. */
+export interface MigrationOutcome { ok: boolean; text: string }
+
+/**
+ * Live-migrates a VM (stop-and-copy): it pauses while its memory crosses
+ * through the network model, then runs on `to` (state `migrated`). `to`
+ * undefined: the default target rule. A refusal (terminated, not ready, no
+ * link, no room, too large) is returned at once and the VM stays; otherwise
+ * undefined is returned and `settled` hears the outcome when the VM is ready
+ * or the transfer failed.
+ */
+export function migrateVm(world: World, vm: VmRuntime, to: HostModel | undefined, line: number, by: string | undefined, settled: (o: MigrationOutcome) => void): MigrationOutcome | undefined {
+  const from = vm.host;
+  const refuse = (why: string): MigrationOutcome => ({ ok: false, text: `migrate ${vm.name}${to ? ` to ${to.name}` : ''}: ${why}; ${vm.name} stays on ${from.name}` });
+  if (vm.state === 'terminated') return { ok: false, text: `${vm.name} is terminated; it cannot be migrated` };
+  if (vm.state === 'failed') return { ok: false, text: vm.failure ?? `${vm.name} failed; it cannot be migrated` };
+  if (vm.arriving) return refuse(`it is not ready (being ${vm.arriving.what})`);
+  const target = to ?? defaultTarget(world, vm);
+  if (!target) return refuse(`no other host joined to ${from.name} by a link or network has room for it`);
+  if (target === from) return { ok: false, text: `${vm.name} is already on ${target.name}` };
+  const spec: MoveSpec = { kind: 'migrate', vm: vm.name, from, to: target, line, image: memoryImage(world, vm.model), by };
+  const problem = moveProblem(world, spec) ?? roomProblem(world, vm, target);
+  if (problem) return refuse(problem);
+  const before = vm.state;
+  vm.state = 'paused';
+  const { expectedReadyUs } = move(world, spec, (r) => {
+    world.arrived(vm, r.failed ? undefined : world.engine.now, r.failed);
+    if (r.failed) {
+      if (vm.state === 'paused') vm.state = before;
+      settled({ ok: false, text: `migrate ${vm.name} to ${target.name} failed: ${r.failed}; ${vm.name} stays on ${from.name}` });
+      return;
+    }
+    // Terminated on the way (a monitor): it stays terminated, and nowhere new.
+    if (vm.state === 'terminated') {
+      settled({ ok: false, text: `migrate ${vm.name} to ${target.name}: ${vm.name} was terminated on the way; it stays on ${from.name}, terminated` });
+      return;
+    }
+    vm.host = target;
+    if (vm.state === 'paused') vm.state = 'migrated';
+    const resent = !r.dropped && !r.rejected ? '' : ` (re-sent ${[r.dropped ? `${r.dropped} lost` : '', r.rejected ? `${r.rejected} rejected by SHA-256` : ''].filter(Boolean).join(' and ')})`;
+    settled({ ok: true, text: `${vm.name} migrated from ${from.name} to ${target.name} over ${r.link}, ready at ${world.nowMs.toFixed(1)} ms: ${r.bytes} bytes of memory in ${r.sent} chunk messages${resent}` });
+  });
+  vm.arriving = { what: 'migrated', over: world.network.route(from, target)?.name ?? 'no link', readyUs: expectedReadyUs };
+  return undefined;
+}
+
+/**
+ * A VM's memory as an image to send: the pages holding data (processes and
+ * kernel); free pages are zero and travel as the page map only (QEMU's zero
+ * page flag does the same).
+ */
+export function memoryImage(world: World, model: VmModel): ImageSource {
+  const layout = memoryLayout(model);
+  const pages = Math.floor(model.memory / PAGE);
+  const dataPages = Math.min(pages, Math.max(0, ...layout.filter((r) => !(r as { zero?: boolean }).zero).map((r) => r.first + r.count)));
+  let src: PageSource | undefined;
+  return {
+    size: dataPages * PAGE,
+    bytes(offset, length) {
+      src ??= new PageSource(world.seed, model.name, 'mem', layout, pages);
+      return src.span(offset / PAGE, length / PAGE);
+    },
+  };
+}

@@ -19,10 +19,23 @@ export interface TransferResult {
   fork: string; child: string; host: string; created: boolean; ready_ms: number | null; state: string;
   ip: string; pages: PageCounts; blocks: PageCounts; descriptor: PageCounts; bytes: number; corrupted_accepted: number; dropped: number;
   writes_propagated: number; failed?: string;
+  /** A transient child discarded after the expectations (its `state` is the one they saw). */
+  discarded?: boolean;
   /** The fork step's location (set by scenario.ts when the run ends). */
   loc?: Loc;
 }
-export interface MonitorResult { monitor: string; vm: string; process: string; call: string; rule: string; action: string; delay_us: number; line: number; loc?: Loc }
+export interface MonitorResult {
+  monitor: string; vm: string; process: string; call: string;
+  /** The rule that decided, `default`, or `escalate` for an escalation. */
+  rule: string; action: string; delay_us: number; line: number;
+  /** When the decision was taken (simulated ms). */
+  at_ms?: number;
+  /** What the decision did to the VM once applied (paused, terminated, migrated…, refused…, monitor switched). */
+  effect?: string;
+  /** For an escalation: the violations that fired it. */
+  fired?: string;
+  loc?: Loc;
+}
 export interface CheckpointResult { name: string; file: string; excluded: string[]; sanitized_pages: number; bytes: number; line: number; loc: Loc }
 /** A VM image crossing the network: a restore's checkpoint file or a migration's memory. */
 export interface MoveResult {
@@ -32,6 +45,8 @@ export interface MoveResult {
   /** Chunks lost on the way, and chunks whose SHA-256 did not match at the receiver (each re-sent). */
   dropped: number; rejected: number;
   ready_ms: number | null; failed?: string; line: number;
+  /** Who moved the VM when not a step: `monitor M rule R` or `monitor M escalation`. */
+  by?: string;
   /** The restore/migrate step's location (set by scenario.ts when the run ends). */
   loc?: Loc;
 }

@@ -15,13 +15,12 @@ import { startHashWorkers } from './page-hasher';
 import { Monitors, actionText } from './monitor';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { EventBudgetExceeded, type EventContext } from './engine';
-import { move, moveProblem, type ImageSource } from './migration';
+import { migrateVm, move, moveProblem, type ImageSource } from './migration';
 import { CertificateAuthority } from './certificates';
 import { evaluate, vmRefName } from './expectations';
-import { memoryLayout, PAGE, PageSource } from './pages';
 import type { Loc, ScenarioResult } from './results';
 import { locOfFiles } from './locations';
-import { World, VmRuntime } from './world';
+import { World, VmRuntime, isRunning } from './world';
 
 export interface RunOptions {
   costs?: Partial<Costs>;
@@ -112,12 +111,14 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
       result.steps.push({ line, at_ms: atMs, step: describe, ok, outcome, loc });
       if (!ok) result.errors.push({ line, message: outcome, loc });
     };
-    const vmNamed = (r: A.VmRef): VmRuntime | undefined => {
+    /** The VM a step acts on, or undefined once the step is reported as an error (a terminated VM is final). */
+    const vmNamed = (r: A.VmRef, what: string): VmRuntime | undefined => {
       const name = vmRefName(r);
       const vm = world.vms.get(name);
       if (!vm) { report(false, `${name} does not exist in this run`); return undefined; }
       if (vm.state === 'failed') { report(false, vm.failure ?? `${name} was not created (${vm.fork ? 'its host was refused or it failed' : 'failed'})`); return undefined; }
-      if (vm.arriving) { report(false, notReady(vm)); return undefined; }
+      if (vm.state === 'terminated') { report(false, `${name} is terminated; ${what}`); return undefined; }
+      if (vm.arriving) { notReady(vm, atMs, report); return undefined; }
       return vm;
     };
     const b = item.body;
@@ -132,10 +133,10 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
         return;
       }
       case 'syscall': {
-        const vm = vmNamed(b.vm);
+        const vm = vmNamed(b.vm, 'the call does not run');
         if (!vm) return;
         // A migrated VM runs on its new host.
-        if (vm.state !== 'running' && vm.state !== 'migrated') { report(false, `${vm.name} is ${vm.state}; the call does not run`); return; }
+        if (!isRunning(vm)) { report(false, `${vm.name} is ${vm.state}; the call does not run`); return; }
         if (monitors.killed.has(`${vm.name}/${b.process.text}`) || lost.get(vm.name)?.has(b.process.text)) {
           report(false, `process ${b.process.text} of ${vm.name} is gone`); return;
         }
@@ -161,7 +162,7 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
         const vm = vmModel ? world.vms.get(vmModel.name) : undefined;
         if (!sym || !cd || !vmModel || !vm) { report(false, `no checkpoint '${b.checkpoint.text}'`); return; }
         if (vm.state === 'terminated') { report(false, `${vm.name} is terminated`); return; }
-        if (vm.arriving) { report(false, notReady(vm)); return; }
+        if (vm.arriving) { notReady(vm, atMs, report); return; }
         const rel = outputPath(cd);
         const file = nodePath.resolve(options.checkpointDir ?? nodePath.dirname(sym.path), rel);
         const excluded = excludedProcesses(vmModel, cd);
@@ -189,7 +190,7 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
         const as = b.as.text;
         const existing = world.vms.get(as);
         if (existing?.state === 'terminated') { report(false, `${as} is terminated; a restore cannot replace it`); return; }
-        if (existing?.arriving) { report(false, notReady(existing)); return; }
+        if (existing?.arriving) { notReady(existing, atMs, report); return; }
         let manifest: ReturnType<typeof readCheckpoint>;
         try { manifest = readCheckpoint(ck.file); } catch (e) { report(false, `restore ${b.checkpoint.text}: ${messageOf(e)}`); return; }
         // Another checkpoint may have been written to the same file since.
@@ -217,7 +218,12 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
         const pending: VmRuntime = { name: as, model: orig, host, state: 'paused' };
         if (!existing) world.vms.set(as, pending);
         const { expectedReadyUs } = move(world, spec, (r) => {
-          pending.arriving = undefined;
+          world.arrived(pending, r.failed ? undefined : world.engine.now, r.failed);
+          // Terminated while the image crossed (a monitor): terminated is final, the restore does not revive it.
+          if (existing && world.vms.get(as) === existing && existing.state === 'terminated') {
+            report(false, `restore ${b.checkpoint.text} as ${as} on ${host.name}: ${as} was terminated meanwhile; a restore cannot replace it`);
+            return;
+          }
           if (r.failed) {
             pending.state = 'failed';
             pending.failure = `${as} was not restored (${r.failed})`;
@@ -232,7 +238,7 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
         return;
       }
       case 'write': {
-        const vm = vmNamed(b.vm);
+        const vm = vmNamed(b.vm, 'it cannot write');
         if (!vm) return;
         const share = shares.find((s) => s.path.value === b.path.value && s.vms.some((v) => v.text === vm.name));
         if (!share) {
@@ -244,13 +250,14 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
           } else report(false, `${vm.name} neither shares "${b.path.value}" nor has it as a process file of a forked vm`);
           return;
         }
-        const verdict = share.requireCertificate ? cas.check(cas.heldBy(vm.name), vm.name, world.engine.now) : { ok: true, why: 'no certificate required' };
+        const verdict = share.requireCertificate ? cas.checkAny(cas.heldBy(vm.name), vm.name, world.engine.now) : { ok: true, why: 'no certificate required' };
         writes.push({ vm: vm.name, path: b.path.value, allowed: verdict.ok, why: verdict.why });
         report(true, `write by ${vm.name} to "${b.path.value}": ${verdict.ok ? 'allowed' : 'denied'} (${verdict.why})`);
         return;
       }
       case 'present': {
-        const cert = cas.certs.get(b.certificate.text);
+        // The thief's copy as it was when stolen: the owner's later `rotate` does not renew it.
+        const cert = cas.stolenCopy(b.certificate.text);
         const thief = [...model.attackers.values()].find((a) => a.steals.includes(b.certificate.text));
         if (!cert || !thief) { report(false, `no attacker holds certificate ${b.certificate.text}`); return; }
         const verdict = cas.check(cert, cert.subject, world.engine.now);
@@ -264,38 +271,30 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
         return;
       }
       case 'migrate': {
-        const vm = vmNamed(b.vm);
+        const vm = vmNamed(b.vm, 'it cannot be migrated');
         const host = model.hosts.get(b.host.text);
         if (!vm || !host) { if (vm) report(false, `no host '${b.host.text}'`); return; }
-        if (vm.state === 'terminated') { report(false, `${vm.name} is terminated; it cannot be migrated`); return; }
-        if (vm.host === host) { report(false, `${vm.name} is already on ${host.name}`); return; }
-        const from = vm.host;
-        const spec = { kind: 'migrate' as const, vm: vm.name, from, to: host, line, image: memoryImage(world, vm.model) };
-        const problem = moveProblem(world, spec);
-        if (problem) { report(false, `migrate ${vm.name} to ${host.name}: ${problem}; ${vm.name} stays on ${from.name}`); return; }
-        // Stop-and-copy: the VM pauses while its memory crosses.
-        const before = vm.state;
-        vm.state = 'paused';
-        const { expectedReadyUs } = move(world, spec, (r) => {
-          vm.arriving = undefined;
-          if (r.failed) {
-            if (vm.state === 'paused') vm.state = before;
-            report(false, `migrate ${vm.name} to ${host.name} failed: ${r.failed}; ${vm.name} stays on ${from.name}`);
-            return;
-          }
-          vm.host = host;
-          if (vm.state === 'paused') vm.state = 'migrated';
-          report(true, `${vm.name} migrated from ${from.name} to ${host.name} over ${r.link}, ready at ${world.nowMs.toFixed(1)} ms: ${r.bytes} bytes of memory in ${r.sent} chunk messages${resentText(r)}`);
-        });
-        vm.arriving = { what: 'migrated', over: routeName(world, from, host), readyUs: expectedReadyUs };
+        // One meaning for every migration (step, monitor action, escalation): migration.ts.
+        const refused = migrateVm(world, vm, host, line, undefined, (o) => report(o.ok, o.text));
+        if (refused) report(false, refused.text);
         return;
       }
     }
   };
 
-  const notReady = (vm: VmRuntime): string => {
+  /**
+   * A step that named a VM before it is ready: an error that says when it will
+   * be. A fork child's ready time is known only once it has its descriptor,
+   * vTPM and attestation, so until then the error is reported when it is
+   * (ready or failed); the step's time stays the one it was run at.
+   */
+  const notReady = (vm: VmRuntime, atMs: number, report: (ok: boolean, outcome: string) => void): void => {
     const a = vm.arriving!;
-    return `${vm.name} is not ready: it is being ${a.what} over ${a.over} and will be ready at about ${(a.readyUs / 1000).toFixed(1)} ms`;
+    const how = `it is being ${a.what} ${a.what === 'forked' ? a.over : `over ${a.over}`}`;
+    if (a.readyUs !== undefined) { report(false, `${vm.name} is not ready: ${how} and will be ready at about ${(a.readyUs / 1000).toFixed(1)} ms`); return; }
+    (a.waiters ??= []).push((readyUs, failure) => report(false, readyUs !== undefined
+      ? `${vm.name} is not ready at ${atMs.toFixed(1)} ms: ${how} and will be ready at ${(readyUs / 1000).toFixed(1)} ms`
+      : `${vm.name} is not ready at ${atMs.toFixed(1)} ms: ${how}, and then ${failure ?? 'never became ready'}`));
   };
 
   // Each step's events (and the events they cause) carry the step, so an
@@ -325,7 +324,11 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
     result.errors.push({ line, message, loc });
   });
   result.stats.sim_ms = world.nowMs;
+  // Whoever waited for a VM that never became ready hears it now.
+  for (const vm of world.vms.values()) if (vm.arriving?.waiters) world.arrived(vm, undefined, 'it never became ready');
   for (const f of forks) f.finish();
+  // Outcomes reported late (a fork child's ready time, a transfer's end) go back to their step's time; sort is stable.
+  result.steps.sort((a, b) => a.at_ms - b.at_ms);
   // Items the fork, monitor and migration modules recorded carry their step's line (or fork): give them its location.
   const atLine = (line: number) => stepLocs.get(line) ?? result.loc;
   for (const a of result.attestations) a.loc ??= forkLocs.get(a.fork) ?? atLine(a.line);
@@ -345,7 +348,8 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
     const a = model.attackers.get(attacker);
     for (const spy of a?.vms ?? []) {
       for (const vm of world.vms.values()) {
-        if (vm.host !== spy.host || (vm.state !== 'running' && vm.state !== 'paused')) continue;
+        // Where the VM is now: a migrated VM is co-resident on its new host.
+        if (vm.host !== spy.host || (!isRunning(vm) && vm.state !== 'paused')) continue;
         if (a?.tenant && vm.model.tenant === a.tenant) continue;
         const secret = vm.model.processes.find((p) => p.confidential && !lost.get(vm.name)?.has(p.name));
         if (secret) return { seen: true, why: `co-resident with ${vm.name} (confidential ${secret.name}) on ${vm.host.name}` };
@@ -363,6 +367,8 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
       verdicts: (m, action) => monitors.counts.get(m)?.[action] ?? 0,
     }));
   }
+  // Transient children are discarded after the expectations have seen them.
+  for (const f of forks) f.discard();
   result.passed = result.errors.length === 0 && result.expectations.every((e) => e.passed);
   return world;
 }
@@ -403,25 +409,6 @@ function fileImage(file: string): ImageSource {
         readSync(f, out, 0, length, offset);
       } finally { closeSync(f); }
       return out;
-    },
-  };
-}
-
-/**
- * A VM's memory as an image to send: the pages holding data (processes and
- * kernel); free pages are zero and travel as the page map only (QEMU's zero
- * page flag does the same).
- */
-function memoryImage(world: World, model: VmModel): ImageSource {
-  const layout = memoryLayout(model);
-  const pages = Math.floor(model.memory / PAGE);
-  const dataPages = Math.min(pages, Math.max(0, ...layout.filter((r) => !(r as { zero?: boolean }).zero).map((r) => r.first + r.count)));
-  let src: PageSource | undefined;
-  return {
-    size: dataPages * PAGE,
-    bytes(offset, length) {
-      src ??= new PageSource(world.seed, model.name, 'mem', layout, pages);
-      return src.span(offset / PAGE, length / PAGE);
     },
   };
 }

@@ -21,8 +21,13 @@ export interface VmRuntime {
   /** Set for fork children. */
   fork?: string;
   index?: number;
-  /** Set while the VM's bytes cross the network (restore, migrate): not usable before `readyUs`. */
-  arriving?: { what: 'restored' | 'migrated'; over: string; readyUs: number };
+  /**
+   * Set while the VM is not ready: its bytes cross the network (restore,
+   * migrate) or it is a fork child still being created. `readyUs` is the
+   * (expected) ready time once known; `waiters` hear when it is ready
+   * (readyUs) or failed (failure), so a step that came too early can say when.
+   */
+  arriving?: { what: 'restored' | 'migrated' | 'forked'; over: string; readyUs?: number; waiters?: ((readyUs: number | undefined, failure?: string) => void)[] };
   /** Why the VM does not exist after all (a failed restore). */
   failure?: string;
 }
@@ -74,4 +79,21 @@ export class World {
   }
 
   get nowMs(): number { return this.engine.now / 1000; }
+
+  /** Ends a VM's `arriving` and tells whoever waited for it. */
+  arrived(vm: VmRuntime, readyUs: number | undefined, failure?: string): void {
+    const waiters = vm.arriving?.waiters ?? [];
+    vm.arriving = undefined;
+    for (const w of waiters) w(readyUs, failure);
+  }
+}
+
+/** A VM that occupies memory on its host: not terminated, not failed (children being created count). */
+export function occupies(vm: VmRuntime): boolean {
+  return vm.state !== 'terminated' && vm.state !== 'failed';
+}
+
+/** Whether a VM runs (a migrated VM runs on its new host). */
+export function isRunning(vm: VmRuntime): boolean {
+  return vm.state === 'running' || vm.state === 'migrated';
 }
