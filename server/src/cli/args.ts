@@ -5,19 +5,21 @@
 export class UsageError extends Error {}
 
 export interface OptionSpec {
-  /** true: the option takes a value; false: it is a boolean flag. */
-  [name: string]: boolean;
+  /** true: the option takes a value; 'many': a value, and it may be given again; false: a boolean flag. */
+  [name: string]: boolean | 'many';
 }
 
 export interface ParsedArgs {
   positional: string[];
   values: Map<string, string>;
+  /** Every value of a repeatable option, in order. */
+  lists: Map<string, string[]>;
   flags: Set<string>;
   help: boolean;
 }
 
 export function parseOptions(args: string[], spec: OptionSpec): ParsedArgs {
-  const out: ParsedArgs = { positional: [], values: new Map(), flags: new Set(), help: false };
+  const out: ParsedArgs = { positional: [], values: new Map(), lists: new Map(), flags: new Set(), help: false };
   const known = (name: string) => Object.hasOwn(spec, name);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -27,7 +29,7 @@ export function parseOptions(args: string[], spec: OptionSpec): ParsedArgs {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
       if (!known(name)) throw new UsageError(`unknown option --${name}`);
-      if (out.values.has(name) || out.flags.has(name)) throw new UsageError(`--${name} is given twice`);
+      if (spec[name] !== 'many' && (out.values.has(name) || out.flags.has(name))) throw new UsageError(`--${name} is given twice`);
       if (!spec[name]) {
         if (eq > 0) throw new UsageError(`--${name} takes no value`);
         out.flags.add(name);
@@ -44,6 +46,7 @@ export function parseOptions(args: string[], spec: OptionSpec): ParsedArgs {
       }
       if (v === '') throw new UsageError(`--${name} needs a value`);
       out.values.set(name, v);
+      if (spec[name] === 'many') out.lists.set(name, [...(out.lists.get(name) ?? []), v]);
       continue;
     }
     if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);

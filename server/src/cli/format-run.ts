@@ -1,6 +1,7 @@
 // Output formats of `vmsec run`: text for people, JSON (LANGUAGE.md §5) and
 // JUnit XML for CI.
 import type { RunResult, ScenarioResult, TransferResult } from '../sim/results';
+import { traceReportText } from '../sim/trace-replay';
 import { displayPath } from './files';
 
 function ms(x: number): string { return `${Number(x.toFixed(3))} ms`; }
@@ -26,6 +27,7 @@ export function formatRunText(r: RunResult): string {
       out.push(`  child  ${t.child} on ${t.host} (${t.ip}): ${childStatus(t)}; pages sent ${t.pages.sent}, verified ${t.pages.verified}, rejected ${t.pages.rejected}, fetched ${t.pages.fetched}${t.blocks.sent ? `; blocks sent ${t.blocks.sent}, rejected ${t.blocks.rejected}` : ''}; ${t.bytes} bytes${t.corrupted_accepted ? `; ${t.corrupted_accepted} CORRUPTED pages accepted` : ''}`);
     }
     for (const t of s.taps) out.push(`  tap    ${t.attacker} on ${t.link}: ${t.messages} messages, ${t.bytes} bytes, confidential marker ${t.confidential_seen ? 'SEEN in clear' : 'not seen'}`);
+    for (const tr of s.traces ?? []) for (const line of traceReportText(tr)) out.push(`  ${line}`);
     for (const e of s.errors) if (!s.steps.some((st) => st.line === e.line && !st.ok)) out.push(`  ERROR ${displayPath(r.file)}:${e.line} ${e.message}`);
     for (const e of s.expectations) out.push(`  ${e.passed ? 'PASS' : 'FAIL'} ${displayPath(r.file)}:${e.line}  ${e.text}  (actual: ${e.actual})`);
     out.push(`  ${s.passed ? 'passed' : 'FAILED'}: ${s.expectations.filter((e) => e.passed).length}/${s.expectations.length} expectations, ${s.errors.length} errors; simulated ${ms(s.stats.sim_ms)} in ${s.stats.wall_ms} ms`);

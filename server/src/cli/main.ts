@@ -18,7 +18,8 @@ import { formatRunJson, formatRunJsonFiles, formatRunJunit, formatRunText } from
 import { exportQuotes, prepareExportFolder } from './export-quotes';
 import { checkpointReport, formatCheckpoint } from './ckpt';
 import { CostsError, readCostsFile } from './costs-file';
-import { parseOptions, parseSize, ParsedArgs, UsageError } from './args';
+import { parseOptions, parseSize, ParsedArgs, UsageError, type OptionSpec } from './args';
+import { runExportPolicy, EXPORT_POLICY_HELP, EXPORT_POLICY_SYNOPSIS } from './export-policy';
 import { escapeControl } from '../model/escape-text';
 import { WriteRefused } from '../model/guarded-write';
 import { formatBytes } from '../model/source-reader';
@@ -32,7 +33,7 @@ const MAX_CHECKPOINT_LIMIT = 1024 ** 4;
 
 const SYNOPSIS: Record<string, string> = {
   check: 'vmsec check PATH... [--format text|json|sarif] [--root DIR]',
-  run: 'vmsec run PATH... [--scenario NAME] [--format text|json|junit] [--root DIR]\n            [--checkpoint-dir DIR] [--max-checkpoint-size SIZE] [--export-quotes DIR] [--costs FILE]\n            [--report FILE]',
+  run: 'vmsec run PATH... [--scenario NAME] [--format text|json|junit] [--root DIR]\n            [--checkpoint-dir DIR] [--max-checkpoint-size SIZE] [--export-quotes DIR] [--costs FILE]\n            [--report FILE] [--trace VM=LOG]...',
   ckpt: 'vmsec ckpt FILE [--format text|json]',
 };
 
@@ -66,6 +67,8 @@ file set with errors in any of its files, imports included, is not run.
   --report FILE              also write the results view as one self-contained
                              HTML file (timeline chart, tables, Export JSON);
                              replaces only an earlier vmsec report
+  --trace VM=LOG             replay a real strace -f -tt log into VM's
+                             monitors from time 0 (repeatable; docs/traces.md)
   --                         end of options
   -h, --help                 this help
 
@@ -83,10 +86,14 @@ processes whose memory is in it in clear.
 exit 0 a whole checkpoint, 2 misuse or a missing, foreign or damaged file`,
 };
 
+SYNOPSIS['export-policy'] = EXPORT_POLICY_SYNOPSIS;
+HELP['export-policy'] = EXPORT_POLICY_HELP;
+
 const USAGE = `usage:
   ${SYNOPSIS.check}
   ${SYNOPSIS.run}
   ${SYNOPSIS.ckpt}
+  ${SYNOPSIS['export-policy']}
   vmsec --version
   vmsec SUBCOMMAND --help
 
@@ -94,6 +101,7 @@ check   parse and validate .vmsec files (folders are searched); exit 1 if any er
 run     run the scenarios of files or folders; exit 0 if every expectation passes,
         1 if one fails, 2 if a file has errors or the command is misused
 ckpt    read a checkpoint file, check it, and scan it for confidential data in clear
+export-policy  write a monitor as a Tetragon TracingPolicy or Falco rules
 
 exit codes: 0 ok, 1 findings or failed expectations, 2 usage, input or I/O error`;
 
@@ -159,10 +167,28 @@ function maxCheckpointOption(p: ParsedArgs): number | undefined {
   return n;
 }
 
+/** `--trace VM=LOG` (repeatable): a VM name and a log path, split at the first '='. */
+function traceOptions(p: ParsedArgs): { vm: string; path: string }[] | undefined {
+  const raw = p.lists.get('trace');
+  if (!raw) return undefined;
+  return raw.map((t) => {
+    const eq = t.indexOf('=');
+    if (eq <= 0 || eq === t.length - 1) throw new UsageError(`--trace ${t}: write VM=LOG, e.g. --trace web=web.strace`);
+    const path = nodePath.resolve(t.slice(eq + 1));
+    // Regular files only (stat, never open a FIFO): a missing log is an input error, not a failed scenario.
+    let st: fs.Stats | undefined;
+    try { st = fs.statSync(path); } catch { st = undefined; }
+    if (!st) throw new InputError(`--trace ${t}: ${t.slice(eq + 1)} does not exist`);
+    if (!st.isFile()) throw new InputError(`--trace ${t}: ${t.slice(eq + 1)} is not a regular file`);
+    return { vm: t.slice(0, eq), path };
+  });
+}
+
 function runRun(p: ParsedArgs): number {
   const format = formatOption(p, 'run', ['text', 'json', 'junit']);
   const root = rootOption(p);
   const maxCheckpointBytes = maxCheckpointOption(p) ?? DEFAULT_MAX_CHECKPOINT_BYTES;
+  const traces = traceOptions(p);
   let costs;
   try { costs = p.values.has('costs') ? readCostsFile(p.values.get('costs')!) : undefined; } catch (e) {
     if (e instanceof CostsError) throw new InputError(e.message);
@@ -206,6 +232,7 @@ function runRun(p: ParsedArgs): number {
       costs,
       workspaceRoot: root,
       maxCheckpointBytes,
+      traces,
       checkpointDir: p.values.has('checkpoint-dir') ? nodePath.resolve(p.values.get('checkpoint-dir')!) : undefined,
       onWorld: quotesDir === undefined ? undefined : (name, world) => {
         if (exportError !== undefined) return;
@@ -264,10 +291,10 @@ function runCkpt(p: ParsedArgs): number {
   return 0;
 }
 
-const COMMANDS: Record<string, { options: Record<string, boolean>; run: (p: ParsedArgs) => number }> = {
+const COMMANDS: Record<string, { options: OptionSpec; run: (p: ParsedArgs) => number }> = {
   check: { options: { format: true, root: true }, run: runCheck },
   run: {
-    options: { format: true, scenario: true, 'export-quotes': true, 'checkpoint-dir': true, root: true, costs: true, 'max-checkpoint-size': true, report: true },
+    options: { format: true, scenario: true, 'export-quotes': true, 'checkpoint-dir': true, root: true, costs: true, 'max-checkpoint-size': true, report: true, trace: 'many' },
     run: runRun,
   },
   ckpt: { options: { format: true }, run: runCkpt },
@@ -277,6 +304,8 @@ export function main(argv: string[]): number {
   const [command = '', ...rest] = argv;
   const cmd = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   try {
+    // export-policy parses its own options (it is a whole module of its own).
+    if (command === 'export-policy') return runExportPolicy(rest);
     if (!cmd) {
       switch (command) {
         case '--version': case 'version': process.stdout.write(`${pkg.version}\n`); return 0;
@@ -293,7 +322,7 @@ export function main(argv: string[]): number {
     return cmd.run(p);
   } catch (e) {
     if (e instanceof UsageError) {
-      const usage = cmd ? `usage: ${SYNOPSIS[command]}\n(vmsec ${command} --help for more)` : USAGE;
+      const usage = cmd || command === 'export-policy' ? `usage: ${SYNOPSIS[command]}\n(vmsec ${command} --help for more)` : USAGE;
       write(process.stderr, `vmsec: ${e.message}`);
       process.stderr.write(usage + '\n');
       return 2;

@@ -3,6 +3,7 @@
 // `stats.wall_ms`, so two runs compare equal without it.
 import type { Failure } from './attestation';
 import type { TimelineRecord } from './timeline';
+import type { TraceReport } from './trace-replay';
 
 /** Where an item came from in the source: 1-based lines and columns (UTF-16
  *  code units, like LSP), the path absolute. Built only by RunOptions.locOf. */
@@ -76,6 +77,8 @@ export interface ScenarioResult {
   stats: { events: number; sim_ms: number; wall_ms: number; signatures: number; verifications: number; hashes: number; bytes_sent: number };
   /** Phases, exchanges and rates over simulated time (the results view's chart); left out of the CLI's JSON. */
   timeline?: TimelineRecord[];
+  /** `--trace VM=LOG` replays: per-rule hits, first decisions, what was skipped. */
+  traces?: TraceReport[];
 }
 
 export interface RunResult { file: string; scenarios: ScenarioResult[] }

@@ -21,6 +21,8 @@ import { evaluate, vmRefName } from './expectations';
 import type { Loc, ScenarioResult } from './results';
 import { locOfFiles } from './locations';
 import { World, VmRuntime, isRunning } from './world';
+import { replayTrace, type TraceReport } from './trace-replay';
+import { readStraceLines } from './strace';
 
 export interface RunOptions {
   costs?: Partial<Costs>;
@@ -30,6 +32,8 @@ export interface RunOptions {
   workspaceRoot?: string;
   /** The largest checkpoint file a run writes (default: the checkpoint module's, 1 GiB). */
   maxCheckpointBytes?: number;
+  /** `--trace VM=LOG`: strace logs replayed into VMs' monitors from time 0 (docs/traces.md). */
+  traces?: { vm: string; path: string }[];
   /** How the user raises that limit, for the refusal's message (default: the CLI flag). */
   checkpointLimitHint?: string;
   /** Events one step may cause before it is stopped (tests; default 50 million). */
@@ -313,6 +317,13 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
     }
     world.engine.within(label, () => world.engine.at(item.at.value, () => step(item, describe)));
   }
+  // Real traces: each log's calls reach the VM's monitors as syscall steps would, at time 0 + their time in the log.
+  const traceReports: TraceReport[] = [];
+  for (const t of options.traces ?? []) {
+    if (!world.vms.has(t.vm)) { result.errors.push({ line: result.line, loc: result.loc, message: `--trace ${t.vm}=${t.path}: no vm '${t.vm}' in this run` }); continue; }
+    const label: StepLabel = { line: result.line, at_ms: 0, step: `trace ${t.vm}=${t.path}`, loc: result.loc };
+    world.engine.within(label, () => traceReports.push(replayTrace(world, monitors, t.vm, readStraceLines(t.path), { path: t.path, line: result.line, startUs: 0 })));
+  }
   world.engine.run(Infinity, (ctx: EventContext, e: unknown) => {
     const label = ctx.label as StepLabel | undefined;
     const message = e instanceof EventBudgetExceeded
@@ -324,6 +335,10 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
     result.errors.push({ line, message, loc });
   });
   result.stats.sim_ms = world.nowMs;
+  if (traceReports.length) {
+    result.traces = traceReports;
+    for (const r of traceReports) if (r.error) result.errors.push({ line: result.line, loc: result.loc, message: `--trace ${r.vm}=${r.path}: ${r.error}` });
+  }
   // Whoever waited for a VM that never became ready hears it now.
   for (const vm of world.vms.values()) if (vm.arriving?.waiters) world.arrived(vm, undefined, 'it never became ready');
   for (const f of forks) f.finish();

@@ -1,0 +1,105 @@
+// A monitor as Falco rules: one Falco rule per vmsec rule, its condition in
+// Falco's filter syntax (evt.type, fd.name, fd.snet/fd.sip, fd.sport,
+// proc.name; and/or/not keep their structure). Falco detects and alerts; the
+// action decides the priority (killProc CRITICAL, deny WARNING).
+import type { Cond, MonitorDecl, RuleDecl } from '../../../../grammar/src/ast';
+import { actionText, commonNotes, ExportedPolicy, header, PolicyNote, q, rulesOf, sortNotes } from './translate';
+
+/** The Falco field for vmsec's path argument `i` of `call`, if there is one. */
+function pathField(call: string, i: number): string | undefined {
+  if (i !== 0) return undefined;
+  if (call === 'open' || call === 'openat') return 'fd.name';
+  if (call === 'execve') return 'proc.exepath';
+  return undefined;
+}
+
+const NET_CALLS = new Set(['connect', 'sendto']);
+
+/** A Falco string literal. */
+function str(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** The condition for one call in Falco syntax, or why it cannot be written. */
+function condFor(c: Cond, call: string, top = true): { ok: true; text: string } | { ok: false; why: string } {
+  switch (c.kind) {
+    case 'and': case 'or': {
+      const parts: string[] = [];
+      for (const o of c.operands) {
+        const r = condFor(o, call, false);
+        if (!r.ok) return r;
+        parts.push(r.text);
+      }
+      const text = parts.join(` ${c.kind} `);
+      return { ok: true, text: top ? text : `(${text})` };
+    }
+    case 'not': {
+      const r = condFor(c.operand, call, false);
+      return r.ok ? { ok: true, text: `not ${r.text}` } : r;
+    }
+    case 'fileEq': case 'filePrefix': {
+      const f = pathField(call, c.index.value);
+      if (!f) return { ok: false, why: `${c.kind}(${c.index.value}, …) has no Falco field on ${call}` };
+      return { ok: true, text: `${f} ${c.kind === 'fileEq' ? '=' : 'startswith'} ${str(c.value.value)}` };
+    }
+    case 'ip':
+      if (!NET_CALLS.has(call)) return { ok: false, why: `ip(…) has no destination address on ${call}` };
+      return { ok: true, text: c.addr.prefix === undefined ? `fd.sip = ${c.addr.text}` : `fd.snet = ${str(c.addr.text)}` };
+    case 'port':
+      if (!NET_CALLS.has(call)) return { ok: false, why: `port(…) has no destination port on ${call}` };
+      return { ok: true, text: `fd.sport = ${c.port.value}` };
+    case 'process':
+      return { ok: true, text: `proc.name = ${str(c.name.text)}` };
+  }
+}
+
+function priorityOf(r: RuleDecl): string {
+  const kinds = new Set(r.actions.map((a) => a.kind));
+  if (kinds.has('killProc')) return 'CRITICAL';
+  if (kinds.has('deny')) return 'WARNING';
+  if (kinds.has('allow')) return 'INFORMATIONAL';
+  return 'NOTICE';
+}
+
+function ruleYaml(m: MonitorDecl, r: RuleDecl, notes: PolicyNote[]): string[] | undefined {
+  const rule = r.name.text;
+  // Calls whose conditions read the same are written once: evt.type in (open, openat).
+  const groups = new Map<string, string[]>();
+  for (const c of r.calls) {
+    const call = c.text;
+    const cond = r.when ? condFor(r.when, call) : { ok: true as const, text: '' };
+    if (!cond.ok) { notes.push({ rule, text: `${cond.why}; the rule is not exported for ${call}` }); continue; }
+    const g = groups.get(cond.text) ?? [];
+    if (!g.includes(call)) g.push(call);
+    groups.set(cond.text, g);
+  }
+  if (groups.size === 0) return undefined;
+  const alternatives = [...groups].map(([cond, calls]) => {
+    const type = calls.length === 1 ? `evt.type = ${calls[0]}` : `evt.type in (${calls.join(', ')})`;
+    return cond ? `${type} and evt.dir = < and ${groups.size > 1 || /\sor\s/.test(cond) ? `(${cond})` : cond}` : `${type} and evt.dir = <`;
+  });
+  const condition = alternatives.length === 1 ? alternatives[0] : alternatives.map((a) => `(${a})`).join(' or ');
+  const actions = r.actions.map(actionText).join(', ');
+  const enforced = r.actions.filter((a) => a.kind === 'deny' || a.kind === 'killProc').map(actionText);
+  if (enforced.length) notes.push({ rule, text: `Falco alerts but does not enforce ${enforced.join(', ')}; pair it with a response engine (e.g. Falco Talon) to act` });
+  return [
+    `- rule: ${q(`vmsec ${m.name.text} ${rule}`)}`,
+    `  desc: ${q(`vmsec monitor ${m.name.text}, rule ${rule}: ${actions} on ${r.calls.map((c) => c.text).join(', ')}`)}`,
+    `  condition: ${q(condition)}`,
+    `  output: ${q(`vmsec ${m.name.text}/${rule} (${actions}): %evt.type by %proc.name (pid=%proc.pid fd=%fd.name)`)}`,
+    `  priority: ${priorityOf(r)}`,
+    `  tags: [vmsec, ${q(m.name.text)}]`,
+  ];
+}
+
+export function falcoRules(m: MonitorDecl): ExportedPolicy {
+  const notes = commonNotes(m);
+  const body: string[] = [];
+  for (const r of rulesOf(m)) {
+    const y = ruleYaml(m, r, notes);
+    if (y) body.push(...y, '');
+  }
+  const sorted = sortNotes(notes, m);
+  const text = body.length ? body.join('\n') : '[]\n';
+  return { yaml: header(m, 'falco', sorted) + text, notes: sorted };
+}

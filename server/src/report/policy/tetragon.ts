@@ -1,0 +1,151 @@
+// A monitor as a Tetragon TracingPolicy: one kprobe per kernel hook, one
+// selector per conjunction of a rule's condition (selectors are ORed, the
+// entries of one selector ANDed), deny(N) as Override with argError -N and
+// killProc as Sigkill.
+import type { MonitorDecl, RuleDecl } from '../../../../grammar/src/ast';
+import { actionText, commonNotes, ExportedPolicy, header, Literal, PolicyNote, q, rulesOf, sortNotes, toDnf } from './translate';
+
+/** Tetragon refuses a hook with more selectors than this. */
+const MAX_SELECTORS = 5;
+
+interface Hook {
+  call: string;
+  syscall: boolean;
+  args: { index: number; type: string }[];
+  /** The hook argument that holds vmsec's path argument `i`, if any. */
+  fileArg(i: number): number | undefined;
+  /** The hook argument (a sock) that holds the destination of a connect. */
+  sockArg?: number;
+  /** Whether Override can make the call fail (an error-injection point). */
+  override: boolean;
+}
+
+const FILE_OPEN: Hook = { call: 'security_file_open', syscall: false, args: [{ index: 0, type: 'file' }], fileArg: (i) => (i === 0 ? 0 : undefined), override: true };
+const EXECVE: Hook = { call: 'sys_execve', syscall: true, args: [{ index: 0, type: 'string' }], fileArg: (i) => (i === 0 ? 0 : undefined), override: true };
+const CONNECT: Hook = { call: 'tcp_connect', syscall: false, args: [{ index: 0, type: 'sock' }], fileArg: () => undefined, sockArg: 0, override: false };
+
+export function hookFor(call: string): Hook {
+  switch (call) {
+    case 'open': case 'openat': return FILE_OPEN;
+    case 'execve': return EXECVE;
+    case 'connect': return CONNECT;
+    default: return { call: `sys_${call}`, syscall: true, args: [], fileArg: () => undefined, override: true };
+  }
+}
+
+interface Selector { rule: string; comment: string; lines: string[] }
+
+type Entry = { kind: 'arg'; index: number; op: string; value: string } | { kind: 'bin'; op: string; value: string };
+
+/** A literal as a selector entry on `hook`, or why it cannot be one. */
+function entryOf(l: Literal, hook: Hook): Entry | string {
+  const a = l.atom;
+  const not = (op: string) => (l.negated ? `Not${op}` : op);
+  switch (a.kind) {
+    case 'fileEq': case 'filePrefix': {
+      const idx = hook.fileArg(a.index.value);
+      if (idx === undefined) return `${a.kind}(${a.index.value}, …) has no path argument on ${hook.call}`;
+      return { kind: 'arg', index: idx, op: not(a.kind === 'fileEq' ? 'Equal' : 'Prefix'), value: a.value.value };
+    }
+    case 'ip':
+      if (hook.sockArg === undefined) return `ip(…) has no destination address on ${hook.call}`;
+      return { kind: 'arg', index: hook.sockArg, op: not('DAddr'), value: a.addr.prefix === undefined ? `${a.addr.text}/32` : a.addr.text };
+    case 'port':
+      if (hook.sockArg === undefined) return `port(…) has no destination port on ${hook.call}`;
+      return { kind: 'arg', index: hook.sockArg, op: not('DPort'), value: String(a.port.value) };
+    case 'process':
+      // vmsec names a process; Tetragon matches the binary's path, so match its last segment.
+      return { kind: 'bin', op: not('Postfix'), value: `/${a.name.text}` };
+  }
+}
+
+function selectorsFor(r: RuleDecl, hook: Hook, calls: string[], notes: PolicyNote[]): Selector[] | undefined {
+  const rule = r.name.text;
+  const dnf = toDnf(r.when);
+  if (!dnf) { notes.push({ rule, text: 'the condition is too large to export (more than 32 alternatives once negations are pushed inward); the rule is left out' }); return undefined; }
+  const actions: string[] = [];
+  for (const a of r.actions) {
+    if (a.kind === 'killProc') actions.push('      - action: Sigkill');
+    else if (a.kind === 'deny') {
+      if (hook.override) actions.push('      - action: Override', `        argError: ${-a.code.value}`);
+      else notes.push({ rule, text: `${actionText(a)} on ${calls.join(', ')}: ${hook.call} cannot be made to fail (not an error-injection point); the call is reported, not denied` });
+    }
+  }
+  if (actions.length === 0) actions.push('      - action: Post');
+  const out: Selector[] = [];
+  for (const conj of dnf) {
+    const entries: Entry[] = [];
+    for (const l of conj) {
+      const e = entryOf(l, hook);
+      if (typeof e === 'string') {
+        // Dropping a literal would widen the rule: leave the whole rule out of this hook instead.
+        notes.push({ rule, text: `${e}; the rule is not exported for ${calls.join(', ')}` });
+        return undefined;
+      }
+      entries.push(e);
+    }
+    const lines: string[] = [];
+    const args = entries.filter((e): e is Extract<Entry, { kind: 'arg' }> => e.kind === 'arg');
+    const bins = entries.filter((e): e is Extract<Entry, { kind: 'bin' }> => e.kind === 'bin');
+    if (args.length) {
+      lines.push('      matchArgs:');
+      for (const e of args) lines.push(`      - index: ${e.index}`, `        operator: ${q(e.op)}`, '        values:', `        - ${q(e.value)}`);
+    }
+    if (bins.length) {
+      lines.push('      matchBinaries:');
+      for (const e of bins) lines.push(`      - operator: ${q(e.op)}`, '        values:', `        - ${q(e.value)}`);
+    }
+    lines.push('      matchActions:', ...actions);
+    lines[0] = '    - ' + lines[0].slice(6);
+    out.push({ rule, comment: `rule ${rule}: ${r.actions.map(actionText).join(', ')}`, lines });
+  }
+  return out;
+}
+
+export function tetragonPolicy(m: MonitorDecl): ExportedPolicy {
+  const notes = commonNotes(m);
+  const hooks = new Map<string, { hook: Hook; selectors: Selector[] }>();
+  for (const r of rulesOf(m)) {
+    // Calls that share a hook (open, openat) share its selectors.
+    const byHook = new Map<string, { hook: Hook; calls: string[] }>();
+    for (const c of r.calls) {
+      const h = hookFor(c.text);
+      const g = byHook.get(h.call) ?? { hook: h, calls: [] };
+      if (!g.calls.includes(c.text)) g.calls.push(c.text);
+      byHook.set(h.call, g);
+    }
+    for (const { hook, calls } of byHook.values()) {
+      const sels = selectorsFor(r, hook, calls, notes);
+      if (!sels) continue;
+      const slot = hooks.get(hook.call) ?? { hook, selectors: [] };
+      slot.selectors.push(...sels);
+      hooks.set(hook.call, slot);
+    }
+  }
+  for (const { hook, selectors } of hooks.values()) {
+    if (selectors.length > MAX_SELECTORS) notes.push({ text: `${hook.call} has ${selectors.length} selectors; Tetragon accepts at most ${MAX_SELECTORS} per hook, so split the policy` });
+  }
+  const name = `vmsec-${m.name.text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '')}`.replace(/-+$/, '').slice(0, 63);
+  const sorted = sortNotes(notes, m);
+  const lines = [
+    'apiVersion: cilium.io/v1alpha1',
+    'kind: TracingPolicy',
+    'metadata:',
+    `  name: ${q(name)}`,
+    'spec:',
+  ];
+  if (hooks.size === 0) lines.push('  kprobes: []');
+  else {
+    lines.push('  kprobes:');
+    for (const { hook, selectors } of hooks.values()) {
+      lines.push(`  - call: ${q(hook.call)}`, `    syscall: ${hook.syscall}`);
+      if (hook.args.length) {
+        lines.push('    args:');
+        for (const a of hook.args) lines.push(`    - index: ${a.index}`, `      type: ${q(a.type)}`);
+      }
+      lines.push('    selectors:');
+      for (const s of selectors) lines.push(`    # ${s.comment}`, ...s.lines);
+    }
+  }
+  return { yaml: header(m, 'tetragon', sorted) + lines.join('\n') + '\n', notes: sorted };
+}

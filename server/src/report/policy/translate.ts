@@ -1,0 +1,121 @@
+// A monitor declaration as a policy for a real enforcement engine (Tetragon
+// or Falco). Pure: declaration in, YAML text and notes out. What the engine
+// cannot express is never dropped silently: each gap is a note, attached to
+// its rule (or to the monitor), printed in the YAML as a comment and by the
+// CLI on stderr.
+import type { Action, Cond, MonitorDecl, RuleDecl } from '../../../../grammar/src/ast';
+
+export const POLICY_MAGIC = '# vmsec export-policy';
+
+export type PolicyFormat = 'tetragon' | 'falco';
+
+export interface PolicyNote {
+  /** The rule the note is about; undefined for the whole monitor. */
+  rule?: string;
+  text: string;
+}
+
+export interface ExportedPolicy { yaml: string; notes: PolicyNote[] }
+
+/** A predicate, possibly negated: one factor of a conjunction. */
+export type Atom = Exclude<Cond, { kind: 'and' | 'or' | 'not' }>;
+export interface Literal { atom: Atom; negated: boolean }
+
+/** Conjunctions above this are refused (a condition in disjunctive form can grow exponentially). */
+export const MAX_CONJUNCTIONS = 32;
+
+/** The condition as an OR of ANDs of literals (negations pushed to the predicates),
+ *  or undefined when it has more than MAX_CONJUNCTIONS conjunctions. No condition is one empty conjunction. */
+export function toDnf(cond: Cond | undefined): Literal[][] | undefined {
+  if (!cond) return [[]];
+  const go = (c: Cond, neg: boolean): Literal[][] | undefined => {
+    switch (c.kind) {
+      case 'not': return go(c.operand, !neg);
+      case 'and': case 'or': {
+        const parts: Literal[][][] = [];
+        for (const o of c.operands) { const d = go(o, neg); if (!d) return undefined; parts.push(d); }
+        // De Morgan: a negated AND is an OR of negations, and the reverse.
+        if ((c.kind === 'or') !== neg) {
+          const out = parts.flat();
+          return out.length > MAX_CONJUNCTIONS ? undefined : out;
+        }
+        let acc: Literal[][] = [[]];
+        for (const p of parts) {
+          const next: Literal[][] = [];
+          for (const a of acc) for (const b of p) next.push([...a, ...b]);
+          if (next.length > MAX_CONJUNCTIONS) return undefined;
+          acc = next;
+        }
+        return acc;
+      }
+      default: return [[{ atom: c, negated: neg }]];
+    }
+  };
+  return go(cond, false);
+}
+
+export function rulesOf(m: MonitorDecl): RuleDecl[] {
+  return m.props.filter((p): p is RuleDecl => p.key === 'rule');
+}
+
+export function actionText(a: Action): string {
+  switch (a.kind) {
+    case 'deny': return `deny(${a.code.value})`;
+    case 'policyChange': return `policyChange(${a.monitor.text})`;
+    case 'migrate': return a.to ? `migrate to ${a.to.text}` : 'migrate';
+    default: return a.kind;
+  }
+}
+
+/** Notes that hold for every format: what no per-call engine expresses. */
+export function commonNotes(m: MonitorDecl): PolicyNote[] {
+  const notes: PolicyNote[] = [];
+  for (const p of m.props) {
+    if (p.key === 'default' && p.action.kind !== 'allow') {
+      notes.push({ text: `default ${actionText(p.action)} is not exported: the engine sees only the calls a rule names, so every other call is allowed` });
+    } else if (p.key === 'escalate') {
+      notes.push({ text: `escalate ${p.count.value} violations within ${p.window.text} then ${actionText(p.action)} is not exported: the engine has no escalation windows or VM actions` });
+    }
+  }
+  const rules = rulesOf(m);
+  rules.forEach((r, i) => {
+    for (const a of r.actions) {
+      if (a.kind === 'policyChange') notes.push({ rule: r.name.text, text: `${actionText(a)} is not exported: the engine cannot switch to another policy; export ${a.monitor.text} separately` });
+      else if (a.kind === 'pause' || a.kind === 'terminate' || a.kind === 'migrate') notes.push({ rule: r.name.text, text: `${actionText(a)} is not exported: the engine acts on processes, not on VMs` });
+    }
+    const earlier = rules.slice(0, i).filter((e) => e.calls.some((c) => r.calls.some((d) => d.text === c.text)));
+    if (earlier.length) {
+      notes.push({ rule: r.name.text, text: `vmsec tries rules in order and the first match decides: an event that also matches ${earlier.length === 1 ? 'earlier rule' : 'earlier rules'} ${earlier.map((e) => e.name.text).join(', ')} is decided there; the export does not keep that order, so such an event may get this rule's actions too` });
+    }
+  });
+  return notes;
+}
+
+/** A YAML double-quoted scalar (JSON strings are valid YAML). */
+export function q(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** The header every exported file starts with, notes included as comments. */
+export function header(m: MonitorDecl, format: PolicyFormat, notes: PolicyNote[]): string {
+  const lines = [POLICY_MAGIC, `# ${format} policy for monitor ${oneLine(m.name.text)} (for ${m.vms.map((v) => oneLine(v.text)).join(', ')})`];
+  if (notes.length) {
+    lines.push('# Not translated (vmsec semantics the policy does not carry):');
+    for (const n of notes) lines.push(`#   ${n.rule === undefined ? 'monitor' : `rule ${oneLine(n.rule)}`}: ${oneLine(n.text)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Text safe inside a YAML comment: one line, no control characters. */
+function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f]/g, ' ');
+}
+
+export function sortNotes(notes: PolicyNote[], m: MonitorDecl): PolicyNote[] {
+  const order = new Map(rulesOf(m).map((r, i) => [r.name.text, i]));
+  return notes
+    .map((n, i) => ({ n, i }))
+    .sort((a, b) => (a.n.rule === undefined ? -1 : order.get(a.n.rule) ?? 0) - (b.n.rule === undefined ? -1 : order.get(b.n.rule) ?? 0) || a.i - b.i)
+    .map((x) => x.n);
+}
