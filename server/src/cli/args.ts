@@ -54,19 +54,3 @@ export function parseOptions(args: string[], spec: OptionSpec): ParsedArgs {
   }
   return out;
 }
-
-const SIZE_UNITS: Record<string, number> = {
-  '': 1, b: 1,
-  kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
-  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
-};
-
-/** "2GiB", "500MB", "1048576" → bytes; undefined if it is not a size. */
-export function parseSize(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
-  if (!m) return undefined;
-  const unit = SIZE_UNITS[m[2].toLowerCase()];
-  if (unit === undefined || !Object.hasOwn(SIZE_UNITS, m[2].toLowerCase())) return undefined;
-  const n = Math.floor(Number(m[1]) * unit);
-  return Number.isFinite(n) ? n : undefined;
-}

@@ -18,7 +18,8 @@ import { formatRunJson, formatRunJsonFiles, formatRunJunit, formatRunText } from
 import { exportQuotes, prepareExportFolder } from './export-quotes';
 import { checkpointReport, formatCheckpoint } from './ckpt';
 import { CostsError, readCostsFile } from './costs-file';
-import { parseOptions, parseSize, ParsedArgs, UsageError, type OptionSpec } from './args';
+import { parseOptions, ParsedArgs, UsageError, type OptionSpec } from './args';
+import { MAX_CHECKPOINT_LIMIT, parseSize } from '../model/size-text';
 import { runExportPolicy, EXPORT_POLICY_HELP, EXPORT_POLICY_SYNOPSIS } from './export-policy';
 import { escapeControl } from '../model/escape-text';
 import { WriteRefused } from '../model/guarded-write';
@@ -29,7 +30,6 @@ import { readViewScript, reportProblem, writeReport } from './report-file';
 /** An input or I/O problem: exit 2 with a one-line message, without the usage text. */
 class InputError extends Error {}
 
-const MAX_CHECKPOINT_LIMIT = 1024 ** 4;
 
 const SYNOPSIS: Record<string, string> = {
   check: 'vmsec check PATH... [--format text|json|sarif] [--root DIR]',

@@ -50,6 +50,20 @@ function reason(e: unknown): string {
   }
 }
 
+/**
+ * Opens a regular file for reading without ever blocking: O_NONBLOCK (a FIFO
+ * would otherwise wait for a writer) and fstat on the open descriptor, so a
+ * file swapped for something else after a check is still refused. For readers
+ * that stream (strace logs, checkpoint images); throws Error with a user message.
+ */
+export function openRegularFile(path: string): number {
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  let regular = false;
+  try { regular = fs.fstatSync(fd).isFile(); } finally { if (!regular) fs.closeSync(fd); }
+  if (!regular) throw new Error(`${path} is not a regular file`);
+  return fd;
+}
+
 /** Reads the bytes of a regular file of at most `cap` bytes; shared by readSourceFile and other bounded readers (the `--costs` file). */
 export function readRegularFile(path: string, cap: number): { ok: true; bytes: Buffer } | { ok: false; error: string } {
   let st: fs.Stats;

@@ -317,16 +317,3 @@ export function verifyCheckpoint(file: string, visit?: (records: Buffer) => void
 export function readCheckpoint(file: string): CheckpointManifest {
   return verifyCheckpoint(file);
 }
-
-/** Reads a regular file in chunks (for sending it over a network); FIFOs and devices are refused, not opened. */
-export function* fileChunks(file: string, size = 1 << 20): Generator<Buffer> {
-  const { fd } = openRegular(file);
-  try {
-    for (let pos = 0; ; pos += size) {
-      const b = Buffer.alloc(size);
-      const n = readSync(fd, b, 0, size, pos);
-      if (n <= 0) return;
-      yield n < size ? b.subarray(0, n) : b;
-    }
-  } finally { closeSync(fd); }
-}

@@ -2,7 +2,8 @@
 // step at its time (steps at the same time in the order written), then every
 // expectation against what happened.
 import * as nodePath from 'node:path';
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, readSync } from 'node:fs';
+import { openRegularFile } from '../model/source-reader';
 import type * as A from '../../../grammar/src/ast';
 import type { Resolved } from '../model/resolve';
 import type { FileSet } from '../model/workspace';
@@ -407,20 +408,15 @@ function resentText(r: { dropped: number; rejected: number }): string {
 
 /** A checkpoint file as an image to send: read in pieces as they are sent, never opening anything but a regular file. */
 function fileImage(file: string): ImageSource {
-  const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  const fd = openRegularFile(file);
   let size: number;
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new Error(`${file} is not a regular file`);
-    size = st.size;
-  } finally { closeSync(fd); }
+  try { size = fstatSync(fd).size; } finally { closeSync(fd); }
   return {
     size,
     bytes(offset, length) {
       const out = Buffer.alloc(length);
-      const f = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+      const f = openRegularFile(file);
       try {
-        if (!fstatSync(f).isFile()) throw new Error(`${file} is not a regular file`);
         readSync(f, out, 0, length, offset);
       } finally { closeSync(f); }
       return out;

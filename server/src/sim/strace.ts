@@ -5,7 +5,8 @@
 // The parser works line by line with bounded memory: a line longer than
 // MAX_LINE_BYTES is counted as unparsable, not held. Nothing here throws on
 // bad input; what cannot be used is counted.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { openRegularFile } from '../model/source-reader';
 import type * as A from '../../../grammar/src/ast';
 
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -236,9 +237,8 @@ function shape(call: string, raw: string[]): A.Arg[] {
  * the file cannot be opened.
  */
 export function* readStraceLines(path: string): Generator<string | null> {
-  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  const fd = openRegularFile(path);
   try {
-    if (!fstatSync(fd).isFile()) throw new Error(`${path} is not a regular file`);
     const buf = Buffer.alloc(64 * 1024);
     let carry: Buffer[] = [];
     let carried = 0;
