@@ -11,6 +11,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 const root = join(import.meta.dirname, '..', '..');
 const LAYERS: [string, number][] = [
   ['grammar/src', 0], ['server/src/model', 1], ['server/src/validation', 2], ['server/src/sim', 3],
+  // Many runs (seeds, sweeps, shards): drives the simulator, below what people read.
+  ['server/src/batch', 3.25],
   ['server/src/report', 3.5], ['server/src/protocol.ts', 3.5],
   ['server/src/cli', 4], ['server/src/lsp', 4], ['client/src', 4],
 ];

@@ -1,0 +1,43 @@
+// `vmsec check`: validate files and everything they import, print the problems.
+import pkg from '../../../package.json';
+import { checkFiles } from './check';
+import { formatJson, formatSarif, formatText, locate } from './format-check';
+import type { ParsedArgs } from './args';
+import { collect, Command, formatOption, rootOption, unreadable, write } from './common';
+
+const SYNOPSIS = 'vmsec check PATH... [--format text|json|sarif] [--root DIR]';
+
+function runCheck(p: ParsedArgs): number {
+  const format = formatOption(p, 'check', ['text', 'json', 'sarif']);
+  const root = rootOption(p);
+  const { files: paths } = collect(p.positional, 'check');
+  const { files, diagnostics, unreadable: bad } = checkFiles(paths, root);
+  if (bad.length) unreadable(bad);
+  const items = locate(files, diagnostics);
+  const out = format === 'json' ? formatJson(items) : format === 'sarif' ? formatSarif(items, pkg.version) : formatText(items);
+  if (out) (format === 'text' ? write(process.stdout, out) : process.stdout.write(out + '\n'));
+  if (format === 'text') {
+    const errors = diagnostics.filter((d) => d.severity === 'error').length;
+    const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
+    process.stderr.write(`${files.length} file${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+  }
+  return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
+export const checkCommand: Command = {
+  synopsis: SYNOPSIS,
+  help: `usage: ${SYNOPSIS}
+
+Parse and validate .vmsec files and every file they import (folders are
+searched for .vmsec files).
+
+  --format text|json|sarif  output format (default text)
+  --root DIR                checkpoint paths must stay inside DIR (default:
+                            the folder of each file)
+  --                        end of options: every later argument is a path
+  -h, --help                this help
+
+exit 0 no errors (warnings allowed), 1 errors found, 2 misuse or unreadable input`,
+  options: { format: true, root: true },
+  run: runCheck,
+};
