@@ -1,76 +1,42 @@
-// Imports flow one way: grammar → model → validation → sim → report →
-// presentation (cli, lsp, client). The report layer turns run results into
-// what people read (inline texts, the results view) for every presentation. A module may import its own layer or any layer below,
-// never above, and the presentation layers never import each other: what two
-// of them need moves down. The model and simulator never import vscode or LSP.
+// Imports flow one way: grammar → model → validation → sim → batch → report →
+// presentation (cli, lsp, client), and the presentation layers never import
+// each other. The rules live in .dependency-cruiser.cjs and are checked by
+// dependency-cruiser, a kept tool, on the real sources and on a planted tree
+// that breaks each rule (so the check can fail).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { cruise } from 'dependency-cruiser';
+import { tempDir } from '../tmp';
 
 const root = join(import.meta.dirname, '..', '..');
-const LAYERS: [string, number][] = [
-  ['grammar/src', 0], ['server/src/model', 1], ['server/src/validation', 2], ['server/src/sim', 3],
-  // Many runs (seeds, sweeps, shards): drives the simulator, below what people read.
-  ['server/src/batch', 3.25],
-  ['server/src/report', 3.5], ['server/src/protocol.ts', 3.5],
-  ['server/src/cli', 4], ['server/src/lsp', 4], ['client/src', 4],
-];
+const config = createRequire(import.meta.url)(join(root, '.dependency-cruiser.cjs'));
 
-function layerOf(file: string): { dir: string; rank: number } | undefined {
-  const rel = relative(root, file).split('\\').join('/');
-  for (const [dir, rank] of LAYERS) if (rel === dir || rel.startsWith(`${dir}/`)) return { dir, rank };
-  return undefined;
+async function violations(baseDir: string, dirs: string[]): Promise<string[]> {
+  const result = await cruise(dirs, { ...config.options, ruleSet: { forbidden: config.forbidden }, validate: true, baseDir });
+  const output = result.output as { summary: { violations: { rule: { name: string }; from: string; to: string }[] } };
+  return output.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
 }
 
-function sources(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  if (dir.endsWith('.ts')) return [dir];
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...sources(p));
-    else if (p.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
-
-function imports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const out: string[] = [];
-  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)) out.push(m[1] ?? m[2]);
-  return out;
-}
-
-export function violations(): string[] {
-  const bad: string[] = [];
-  for (const [dir] of LAYERS) {
-    for (const file of sources(join(root, dir))) {
-      const from = layerOf(file)!;
-      for (const spec of imports(file)) {
-        if (spec.startsWith('.')) {
-          const to = layerOf(resolve(dirname(file), spec));
-          if (!to) continue;
-          const sideways = to.rank === 4 && from.rank === 4 && to.dir !== from.dir;
-          if (to.rank > from.rank || sideways) bad.push(`${relative(root, file)} imports ${spec} (${from.dir} → ${to.dir})`);
-        } else if (from.rank < 4 && (spec === 'vscode' || spec.startsWith('vscode-languageserver') || spec.startsWith('vscode-languageclient'))) {
-          bad.push(`${relative(root, file)} imports ${spec}: the model and simulator stay editor-free`);
-        }
-      }
-    }
-  }
-  return bad;
-}
-
-test('imports flow grammar → model → validation → sim → report → presentation, and presentation layers never import each other', () => {
-  assert.deepEqual(violations(), []);
+test('imports flow grammar → model → validation → sim → batch → report → presentation, and presentation layers never import each other', async () => {
+  const bad = await violations(root, ['grammar/src', 'server/src', 'client/src']);
+  assert.deepEqual(bad, []);
 });
 
-test('the layering check sees a wrong-way import (it can fail)', () => {
-  // The check reads real import lines: a model file importing the simulator is found.
-  const spec = imports(join(root, 'server/src/sim/run.ts'));
-  assert.ok(spec.some((s) => s.includes('../model/')), 'the import scanner reads import lines');
-  const to = layerOf(resolve(root, 'server/src/model', '../sim/engine'));
-  assert.equal(to?.dir, 'server/src/sim');
-  assert.ok(to!.rank > layerOf(join(root, 'server/src/model/x.ts'))!.rank);
+test('the layering check finds upward, sideways and editor imports in a planted tree', async () => {
+  const dir = tempDir('layering-');
+  const put = (rel: string, text: string) => { mkdirSync(dirname(join(dir, rel)), { recursive: true }); writeFileSync(join(dir, rel), text); };
+  put('server/src/sim/engine.ts', 'export const x = 1;\n');
+  put('server/src/model/up.ts', "import { x } from '../sim/engine';\nexport const y = x;\n");
+  put('server/src/cli/tool.ts', 'export const z = 1;\n');
+  put('server/src/lsp/side.ts', "import { z } from '../cli/tool';\nexport const w = z;\n");
+  put('server/src/sim/editor.ts', "import type { Position } from 'vscode-languageserver';\nexport type P = Position;\n");
+  put('server/src/validation/fine.ts', "import { y } from '../model/up';\nexport const v = y;\n");
+  const bad = await violations(dir, ['server/src']);
+  assert.ok(bad.some((v) => v.startsWith('server/src/model-not-up: server/src/model/up.ts → server/src/sim/engine.ts')), bad.join('\n'));
+  assert.ok(bad.some((v) => v.startsWith('server/src/lsp-not-sideways: server/src/lsp/side.ts → server/src/cli/tool.ts')), bad.join('\n'));
+  assert.ok(bad.some((v) => v.startsWith('editor-free-core: server/src/sim/editor.ts')), bad.join('\n'));
+  assert.ok(!bad.some((v) => v.includes('validation/fine.ts')), 'a downward import is allowed');
 });
