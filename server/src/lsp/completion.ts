@@ -7,45 +7,50 @@ import { contentAssist, lex } from '../../../grammar/src/parse';
 import { DECL_KEYWORDS, KW, LCurly, RCurly, Quantity, StringLit } from '../../../grammar/src/tokens';
 import type { SymbolKind } from '../model/symbols';
 import { KIND_WORDS } from '../model/symbols';
+import { EXPECTED_KINDS as K } from '../model/name-kinds';
+import { ENUM_VALUES } from '../model/enum-values';
+import { unitsOf } from '../model/units';
+import type { QuantityKind } from '../../../grammar/src/ast';
 import { KEYWORD_DOCS } from './hover';
 import type { Session, Snapshot } from './session';
 import type { Position } from '../model/line-index';
 
-/** Which kinds a name may be, by the rule that asks for it and the occurrence of that call. */
-const NAME_KINDS: Record<string, SymbolKind[]> = {
-  'vmDecl/1': ['host'], 'hostProp/3': ['boot'], 'linkDecl/0': ['host'], 'linkDecl/1': ['host'], 'networkDecl/0': ['host'],
-  'forkDecl/1': ['vm'], 'forkProp/1': ['host'], 'forkProp/2': ['boot'], 'monitorDecl/0': ['vm'],
-  'action/0': ['monitor'], 'action/1': ['host'], 'predicate/0': ['process'],
-  'checkpointDecl/1': ['vm'], 'checkpointDecl/0n': ['process'], 'certificateDecl/1': ['vm'], 'certificateDecl/2': ['authority'],
-  'shareDecl/0': ['vm'], 'target/0': ['network', 'host'], 'target/1': ['host'], 'atkProp/3': ['host'], 'atkProp/4': ['certificate'],
-  'stepBody/1': ['fork'], 'stepBody/2': ['process'], 'stepBody/4': ['checkpoint'], 'stepBody/5': ['checkpoint'],
-  'stepBody/7': ['host'], 'stepBody/8': ['host'], 'stepBody/9': ['certificate'], 'stepBody/0': ['certificate'],
-  'stepBody/1v': ['vm', 'fork', 'attacker-vm'], 'stepBody/2v': ['vm', 'fork', 'attacker-vm'], 'stepBody/3v': ['vm', 'fork', 'attacker-vm'],
-  'expectBody/0': ['host'], 'expectBody/0v': ['vm', 'fork'], 'subjectExpect/0v': ['fork', 'monitor', 'vm', 'checkpoint', 'attacker'],
+/** Where a running VM is named, a fork's child (`F[i]`) may be too. */
+const VM_OR_CHILD: readonly SymbolKind[] = [...K.vmRef, ...K.fork];
+
+/** Which kinds a name may be, by the rule that asks for it and the occurrence of that call (kinds: model/name-kinds.ts). */
+const NAME_KINDS: Record<string, readonly SymbolKind[]> = {
+  'vmDecl/1': K.host, 'hostProp/3': K.hostBoot, 'linkDecl/0': K.host, 'linkDecl/1': K.host, 'networkDecl/0': K.host,
+  'forkDecl/1': K.vm, 'forkProp/1': K.host, 'forkProp/2': K.acceptedChain, 'monitorDecl/0': K.vm,
+  'action/0': K.monitor, 'action/1': K.host, 'predicate/0': K.process,
+  'checkpointDecl/1': K.vm, 'checkpointDecl/0n': K.process, 'certificateDecl/1': K.vm, 'certificateDecl/2': K.authority,
+  // A target's first name is a network, or a host when `<->` follows: both are offered.
+  'shareDecl/0': K.vm, 'target/0': [...K.network, ...K.host], 'target/1': K.host, 'atkProp/3': K.host, 'atkProp/4': K.certificate,
+  'stepBody/1': K.fork, 'stepBody/2': K.process, 'stepBody/4': K.checkpoint, 'stepBody/5': K.checkpoint,
+  'stepBody/7': K.host, 'stepBody/8': K.host, 'stepBody/9': K.certificate, 'stepBody/0': K.certificate,
+  // A VM reference may also be a fork's child (`F[i]`).
+  'stepBody/1v': VM_OR_CHILD, 'stepBody/2v': VM_OR_CHILD, 'stepBody/3v': VM_OR_CHILD,
+  'expectBody/0': K.host, 'expectBody/0v': VM_OR_CHILD,
+  // An expectation's subject is told apart by the word after it: every kind that may start one.
+  'subjectExpect/0v': [...K.fork, ...K.monitor, ...K.vm, ...K.checkpoint, ...K.attacker],
 };
 
-/** The allowed words of enumerated properties, by the rule and occurrence of the `name` call. */
-const ENUM_VALUES: Record<string, string[]> = {
-  'hostProp/2': ['ecdsa-p256', 'rsa-2048'], 'authorityDecl/1': ['ecdsa-p256', 'rsa-2048'],
-  'vmProp/1': ['full', 'para', 'emulation', 'os-level'], 'vmProp/5': ['pipe', 'socket', 'shm', 'tty'],
-  'forkProp/1': ['lazy', 'eager'], 'forkProp/2': ['lazy', 'eager'], 'forkProp/3': ['per-page', 'batched', 'none'],
-  'monProp/1': ['concurrent', 'serial'], 'checkpointDecl/2': ['follow', 'warn', 'ignore'], 'checkpointDecl/3': ['include', 'exclude'],
+/** The allowed words of enumerated properties, by the rule and occurrence of the `name` call (lists: model/enum-values.ts). */
+const ENUM_AT: Record<string, readonly string[]> = {
+  'hostProp/2': ENUM_VALUES.keyAlgorithm, 'authorityDecl/1': ENUM_VALUES.keyAlgorithm,
+  'vmProp/1': ENUM_VALUES.virtualization, 'vmProp/5': ENUM_VALUES.ipcChannel,
+  'forkProp/1': ENUM_VALUES.copyMode, 'forkProp/2': ENUM_VALUES.copyMode, 'forkProp/3': ENUM_VALUES.integrity,
+  'monProp/1': ENUM_VALUES.monitorMode, 'checkpointDecl/2': ENUM_VALUES.checkpointIpc, 'checkpointDecl/3': ENUM_VALUES.checkpointDisk,
 };
 
-const UNITS: Record<string, string[]> = {
-  size: ['KiB', 'MiB', 'GiB', 'TiB', 'B', 'KB', 'MB', 'GB'],
-  duration: ['us', 'ms', 's', 'min', 'h'],
-  rate: ['Gbps', 'Mbps', 'MiB/s', 'GiB/s'],
-  percent: ['%'],
-};
-const UNIT_BY_KEYWORD: Record<string, keyof typeof UNITS> = {
+const UNIT_BY_KEYWORD: Record<string, QuantityKind> = {
   memory: 'size', disk: 'size', bandwidth: 'rate', latency: 'duration', at: 'duration', within: 'duration', valid: 'duration',
   workingset: 'percent', tamper: 'percent', drop: 'percent', replay: 'percent',
 };
 
 const DECL_TYPES = new Set(DECL_KEYWORDS.map((k) => KW[k]));
 
-function kindsFor(ruleStack: string[], occurrences: number[]): SymbolKind[] | undefined {
+function kindsFor(ruleStack: string[], occurrences: number[]): readonly SymbolKind[] | undefined {
   const n = ruleStack.length;
   const leaf = ruleStack[n - 1];
   if (leaf !== 'name') return undefined;
@@ -57,9 +62,9 @@ function kindsFor(ruleStack: string[], occurrences: number[]): SymbolKind[] | un
   return NAME_KINDS[`${parent}/${occ}${suffix}`];
 }
 
-function enumFor(ruleStack: string[], occurrences: number[]): string[] | undefined {
+function enumFor(ruleStack: string[], occurrences: number[]): readonly string[] | undefined {
   const n = ruleStack.length;
-  return ruleStack[n - 1] === 'name' ? ENUM_VALUES[`${ruleStack[n - 2]}/${occurrences[n - 1]}`] : undefined;
+  return ruleStack[n - 1] === 'name' ? ENUM_AT[`${ruleStack[n - 2]}/${occurrences[n - 1]}`] : undefined;
 }
 
 /** The tokens of the declaration the cursor is in (from its keyword at brace depth 0). */
@@ -131,7 +136,7 @@ export function completion(session: Session, path: string, pos: Position): Compl
   if (prev && prev.tokenType === Quantity && /^[\d_.]+$/.test(prev.image) && !/\n/.test(text.slice(prev.startOffset, offset))) {
     const before = context[context.length - 2]?.image ?? '';
     const kind = UNIT_BY_KEYWORD[before];
-    if (kind) for (const u of UNITS[kind]) items.set(`u:${u}`, { label: u, kind: CompletionItemKind.Unit, detail: kind });
+    if (kind) for (const u of unitsOf(kind)) items.set(`u:${u}`, { label: u, kind: CompletionItemKind.Unit, detail: kind });
   }
 
   const decl = currentDecl(context);

@@ -4,7 +4,9 @@
 import type { Hover } from 'vscode-languageserver';
 import type * as A from '../../../grammar/src/ast';
 import { formatBytes, formatIp } from '../../../grammar/src/literals';
-import { bootPcrs, initialPcrs, measuredIndexes } from '../sim/pcr';
+import { bootPcrs, initialPcrs } from '../sim/pcr';
+import { chainPcrs } from '../model/attestation-policy';
+import { childIp } from '../model/child-address';
 import { excludedProcesses, outputPath } from '../model/checkpoint-plan';
 import type { ForkModel, SemanticModel } from '../model/semantic';
 import { attestationCoverage } from '../validation/attestation-coverage';
@@ -74,7 +76,7 @@ function facts(sym: Sym, model: SemanticModel): string {
       const b = model.boots.get(sym.name);
       if (!b) return title;
       const pcrs = bootPcrs(b);
-      return `${title} — measures PCR ${measuredIndexes(b).join(', ')}\n\n| PCR | SHA-256 |\n|---|---|\n${pcrTable(pcrs, measuredIndexes(b))}`;
+      return `${title} — measures PCR ${chainPcrs(b).join(', ')}\n\n| PCR | SHA-256 |\n|---|---|\n${pcrTable(pcrs, chainPcrs(b))}`;
     }
     case 'vm': {
       const v = model.vms.get(sym.name);
@@ -92,7 +94,7 @@ function facts(sym: Sym, model: SemanticModel): string {
       // Only the first children are listed: a fork may have 100,000 of them.
       const shownCount = Math.min(8, f.children);
       const placed = Array.from({ length: shownCount }, (_, i) => f.on[i % f.on.length])
-        .map((h, i) => `${f.name}[${i + 1}] on ${h.name} (${formatIp((f.parent.subnet.ip + i + 2) >>> 0)})`);
+        .map((h, i) => `${f.name}[${i + 1}] on ${h.name} (${formatIp(childIp(f.parent.subnet, i + 1))})`);
       const shown = f.children > shownCount ? [...placed, `… ${f.children - shownCount} more`] : placed;
       return [
         `${title} of \`${f.parent.name}\` — ${f.children} ${f.children === 1 ? 'child' : 'children'}, memory ${f.memory}, disk ${f.disk}, integrity ${f.integrity.mode}${f.integrity.mode === 'batched' ? ` ${f.integrity.batch}` : ''}`,

@@ -4,12 +4,13 @@
 import type * as A from '../../../grammar/src/ast';
 import type { SourceFile } from './source-file';
 import { Namespace, Sym, SymbolKind } from './symbols';
+import { EXPECTED_KINDS as K } from './name-kinds';
 
 export interface Reference {
   path: string;
   ident: A.Ident;
   /** Kinds acceptable here, in the order they are named in messages. */
-  expected: SymbolKind[];
+  expected: readonly SymbolKind[];
   /** What the name resolves to, when it is of an acceptable kind. */
   target?: Sym;
   /** A declaration of that name but of another kind. */
@@ -20,13 +21,11 @@ export interface Reference {
   needsIndex?: boolean;
 }
 
-const VM_LIKE: SymbolKind[] = ['vm', 'attacker-vm', 'restored-vm'];
-
 export function collectReferences(file: SourceFile, ns: Namespace): Reference[] {
   const out: Reference[] = [];
   const path = file.path;
 
-  const ref = (ident: A.Ident | undefined, expected: SymbolKind[], local?: Map<string, Sym>): Reference | undefined => {
+  const ref = (ident: A.Ident | undefined, expected: readonly SymbolKind[], local?: Map<string, Sym>): Reference | undefined => {
     if (!ident || !ident.text) return undefined;
     const found = local?.get(ident.text) ?? ns.get(ident.text);
     const r: Reference = { path, ident, expected };
@@ -41,11 +40,11 @@ export function collectReferences(file: SourceFile, ns: Namespace): Reference[] 
     const vm = vmOf(owner, ns);
     if (!vm) return;
     const target = ns.processesOf(vm.name)?.get(ident.text);
-    out.push({ path, ident, expected: ['process'], target, owner: vm });
+    out.push({ path, ident, expected: K.process, target, owner: vm });
   };
   const vmRef = (r: A.VmRef, local: Map<string, Sym>): Sym | undefined => {
-    if (r.index) return ref(r.name, ['fork'])?.target;
-    const res = ref(r.name, VM_LIKE, local);
+    if (r.index) return ref(r.name, K.fork)?.target;
+    const res = ref(r.name, K.vmRef, local);
     if (res?.wrongKind?.kind === 'fork') { res.needsIndex = true; return res.wrongKind; }
     return res?.target;
   };
@@ -53,55 +52,55 @@ export function collectReferences(file: SourceFile, ns: Namespace): Reference[] 
   for (const d of file.doc.decls) {
     switch (d.kind) {
       case 'host':
-        for (const p of d.props) if (p.key === 'boot') ref(p.value, ['boot']);
+        for (const p of d.props) if (p.key === 'boot') ref(p.value, K.hostBoot);
         break;
-      case 'link': ref(d.a, ['host']); ref(d.b, ['host']); break;
-      case 'network': for (const h of d.hosts) ref(h, ['host']); break;
+      case 'link': ref(d.a, K.host); ref(d.b, K.host); break;
+      case 'network': for (const h of d.hosts) ref(h, K.host); break;
       case 'vm': {
-        ref(d.host, ['host']);
+        ref(d.host, K.host);
         const self = ns.get(d.name.text);
         for (const p of d.props) if (p.key === 'ipc') { proc(p.from, self); proc(p.to, self); }
         break;
       }
       case 'fork': {
-        ref(d.parent, ['vm']);
+        ref(d.parent, K.vm);
         for (const p of d.props) {
-          if (p.key === 'on') for (const h of p.value) ref(h, ['host']);
-          if (p.key === 'attest hosts') for (const b of p.value) ref(b, ['boot']);
+          if (p.key === 'on') for (const h of p.value) ref(h, K.host);
+          if (p.key === 'attest hosts') for (const b of p.value) ref(b, K.acceptedChain);
         }
         break;
       }
       case 'monitor': {
-        const vms = d.vms.map((v) => ref(v, ['vm'])?.target).filter((s): s is Sym => !!s);
+        const vms = d.vms.map((v) => ref(v, K.vm)?.target).filter((s): s is Sym => !!s);
         for (const p of d.props) {
           const actions = p.key === 'rule' ? p.actions : p.key === 'default' || p.key === 'escalate' ? [p.action] : [];
           for (const a of actions) {
-            if (a?.kind === 'policyChange') ref(a.monitor, ['monitor']);
-            if (a?.kind === 'migrate' && a.to) ref(a.to, ['host']);
+            if (a?.kind === 'policyChange') ref(a.monitor, K.monitor);
+            if (a?.kind === 'migrate' && a.to) ref(a.to, K.host);
           }
           if (p.key === 'rule' && p.when) {
             forEachPredicate(p.when, (c) => {
               if (c.kind !== 'process' || !c.name.text) return;
               const owners = vms.map((v) => ns.processesOf(v.name)).filter((m) => m?.has(c.name.text));
-              out.push({ path, ident: c.name, expected: ['process'], target: owners[0]?.get(c.name.text), owner: vms[0] });
+              out.push({ path, ident: c.name, expected: K.process, target: owners[0]?.get(c.name.text), owner: vms[0] });
             });
           }
         }
         break;
       }
       case 'checkpoint': {
-        const vm = ref(d.vm, ['vm'])?.target;
+        const vm = ref(d.vm, K.vm)?.target;
         for (const p of d.props) if (p.key === 'exclude') for (const n of p.value) proc(n, vm);
         break;
       }
-      case 'certificate': ref(d.subject, ['vm']); ref(d.authority, ['authority']); break;
-      case 'share': for (const v of d.vms) ref(v, ['vm']); break;
+      case 'certificate': ref(d.subject, K.vm); ref(d.authority, K.authority); break;
+      case 'share': for (const v of d.vms) ref(v, K.vm); break;
       case 'attacker':
         for (const p of d.props) {
           if (p.key === 'tap') target(p.value);
           else if (p.key === 'tamper' || p.key === 'drop' || p.key === 'replay') target(p.target);
-          else if (p.key === 'vm') ref(p.host, ['host']);
-          else if (p.key === 'steal') ref(p.value, ['certificate']);
+          else if (p.key === 'vm') ref(p.host, K.host);
+          else if (p.key === 'steal') ref(p.value, K.certificate);
         }
         break;
       case 'scenario': scenario(d); break;
@@ -111,7 +110,7 @@ export function collectReferences(file: SourceFile, ns: Namespace): Reference[] 
   return out;
 
   function target(t: A.Target): void {
-    if (t.b) { ref(t.a, ['host']); ref(t.b, ['host']); } else ref(t.a, ['network']);
+    if (t.b) { ref(t.a, K.host); ref(t.b, K.host); } else ref(t.a, K.network);
   }
 
   function scenario(d: A.ScenarioDecl): void {
@@ -121,37 +120,37 @@ export function collectReferences(file: SourceFile, ns: Namespace): Reference[] 
       if (item.key === 'step') {
         const b = item.body;
         switch (b.kind) {
-          case 'fork': ref(b.fork, ['fork']); break;
+          case 'fork': ref(b.fork, K.fork); break;
           case 'syscall': { const owner = vmRef(b.vm, local); proc(b.process, owner); break; }
-          case 'checkpoint': ref(b.checkpoint, ['checkpoint']); break;
+          case 'checkpoint': ref(b.checkpoint, K.checkpoint); break;
           case 'restore': {
-            const ck = ref(b.checkpoint, ['checkpoint'])?.target;
-            ref(b.host, ['host']);
+            const ck = ref(b.checkpoint, K.checkpoint)?.target;
+            ref(b.host, K.host);
             if (b.as.text) {
               local.set(b.as.text, { name: b.as.text, kind: 'restored-vm', path, span: b.as.span, declSpan: item.span, decl: item, parent: ck });
             }
             break;
           }
           case 'write': vmRef(b.vm, local); break;
-          case 'migrate': vmRef(b.vm, local); ref(b.host, ['host']); break;
-          case 'rotate': ref(b.certificate, ['certificate']); break;
-          case 'present': ref(b.certificate, ['certificate']); break;
+          case 'migrate': vmRef(b.vm, local); ref(b.host, K.host); break;
+          case 'rotate': ref(b.certificate, K.certificate); break;
+          case 'present': ref(b.certificate, K.certificate); break;
         }
       } else if (item.key === 'expect') {
         const b = item.body;
         switch (b.kind) {
-          case 'attestation': ref(b.host, ['host']); break;
-          case 'ready': ref(b.fork, ['fork']); break;
-          case 'pages': ref(b.fork, ['fork']); if (b.host) ref(b.host, ['host']); break;
-          case 'verdicts': ref(b.monitor, ['monitor']); break;
+          case 'attestation': ref(b.host, K.host); break;
+          case 'ready': ref(b.fork, K.fork); break;
+          case 'pages': ref(b.fork, K.fork); if (b.host) ref(b.host, K.host); break;
+          case 'verdicts': ref(b.monitor, K.monitor); break;
           case 'state': vmRef(b.vm, local); break;
           case 'excludes': {
-            const ck = ref(b.checkpoint, ['checkpoint'])?.target;
+            const ck = ref(b.checkpoint, K.checkpoint)?.target;
             const vm = ck ? ns.get((ck.decl as A.CheckpointDecl).vm.text) : undefined;
             for (const p of b.processes) proc(p, vm);
             break;
           }
-          case 'sees': ref(b.attacker, ['attacker']); break;
+          case 'sees': ref(b.attacker, K.attacker); break;
           case 'write': vmRef(b.vm, local); break;
           default: break;
         }

@@ -1,12 +1,12 @@
 // Sizes written by people outside the language: `--max-checkpoint-size 2GiB`
 // on the command line and the editor's `vmsec.maxCheckpointSize` setting.
-// One parser for both, so the CLI and the server accept the same texts.
+// One parser for both, so the CLI and the server accept the same texts; its
+// units are the language's size units (grammar/src/literals.ts UNITS), in any case.
+import { UNITS } from '../../../grammar/src/literals';
+import { unitsOf } from './units';
 
-const SIZE_UNITS: Record<string, number> = {
-  '': 1, b: 1,
-  kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
-  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
-};
+/** Size unit factors by lower-case spelling; a bare number is bytes. */
+const SIZE_UNITS: Record<string, number> = Object.fromEntries([['', 1], ...unitsOf('size').map((u) => [u.toLowerCase(), UNITS[u].factor])]);
 
 /** The largest checkpoint limit either may set: 1 TiB. */
 export const MAX_CHECKPOINT_LIMIT = 1024 ** 4;

@@ -4,13 +4,9 @@
 // passes against a policy that names only PCR 0. That meaning stays; this
 // makes the gap visible, at `check` and in the fork plan's hover.
 import type * as A from '../../../grammar/src/ast';
-import { BootModel, childrenPerHost, ForkModel, HostModel } from '../model/semantic';
+import { childrenPerHost, ForkModel, HostModel } from '../model/semantic';
+import { chainPcrs, coveredPcrs } from '../model/attestation-policy';
 import type { ValidationContext } from './context';
-
-/** The PCR indexes a boot chain extends, ascending (indexes out of range never reach the model). */
-export function chainPcrs(chain: BootModel): number[] {
-  return [...new Set(chain.pcrs.map((p) => p.index))].sort((a, b) => a - b);
-}
 
 export interface HostCoverage { host: HostModel; measured: number[]; uncovered: number[] }
 export interface Coverage {
@@ -24,16 +20,15 @@ export interface Coverage {
  * The coverage of a fork's `attest hosts against …` policy, or undefined when
  * the fork attests nothing (no policy, or every child stays on the source host:
  * only hosts that receive something are attested, and the source with them).
- * A policy whose chains name no PCR still checks PCR 0, as the simulator's
- * quote always selects at least one PCR.
+ * Which PCRs are covered is model/attestation-policy.ts's rule, the one the
+ * simulator's quotes select.
  */
 export function attestationCoverage(f: ForkModel): Coverage | undefined {
   if (!f.attestHosts) return undefined;
   const source = f.parent.host;
   const remote = [...childrenPerHost(f).keys()].filter((h) => h !== source);
   if (!remote.length) return undefined;
-  const named = [...new Set(f.attestHosts.flatMap(chainPcrs))].sort((a, b) => a - b);
-  const covered = named.length ? named : [0];
+  const covered = coveredPcrs(f.attestHosts);
   const hosts = [source, ...remote].map((host) => {
     // Without a TPM nothing is measured (VMS010 reports the host itself).
     const measured = host.tpm && host.boot ? chainPcrs(host.boot) : [];

@@ -9,6 +9,7 @@ import type * as A from '../../../grammar/src/ast';
 import { formatBytes } from '../../../grammar/src/literals';
 import { AttackKind, childrenPerHost, ForkModel, forkPagesPerChild, HostModel, LinkModel, linksBetween } from '../model/semantic';
 import { groupDigits, MAX_FORK_PAGES } from '../model/limits';
+import { childRoom } from '../model/child-address';
 import type { ValidationContext } from './context';
 
 /** The name written in `on` for a host (or the fork's name when `on` is left out). */
@@ -102,16 +103,16 @@ export function checkForks(ctx: ValidationContext): void {
         ctx.report(hostSpan(f, h), 'VMS014', `${kids} of ${f.parent.vcpus} ${f.parent.vcpus === 1 ? 'vcpu' : 'vcpus'} on host '${h.name}' ${needs} ${cpus} cpus, but it has ${h.cpus}; add hosts to \`on\` or lower \`children\``);
       }
     }
-    // Children take addresses subnet + vmid + 1; they must fit in the subnet.
-    const room = 2 ** (32 - f.parent.subnet.prefix) - 2;
+    // Children take addresses by the child IP rule (model/child-address.ts); they must fit in the subnet.
+    const room = childRoom(f.parent.subnet);
     const children = d.props.find((p) => p.key === 'children') as A.ValueProp<'children', A.Quantity> | undefined;
     // Each child keeps a map of the parent's pages and blocks in the simulator.
     const pages = f.children * forkPagesPerChild(f.parent);
     if (pages > MAX_FORK_PAGES) {
       ctx.report(children?.value.span ?? d.name.span, 'VMS003', `${f.children} ${f.children === 1 ? 'child' : 'children'} of vm '${f.parent.name}' (${formatBytes(f.parent.memory)} memory${f.parent.disk ? `, ${formatBytes(f.parent.disk)} disk` : ''}) make ${groupDigits(pages)} pages to track; the limit is ${groupDigits(MAX_FORK_PAGES)} (1 TiB of child memory and disk in all); lower \`children\` or the vm's memory`);
     }
-    if (f.children + 1 > room) {
-      ctx.report(children?.value.span ?? d.name.span, 'VMS003', `${f.children} children do not fit in the /${f.parent.subnet.prefix} subnet of vm '${f.parent.name}' (room for ${Math.max(0, room - 1)}); use a larger subnet`);
+    if (f.children > room) {
+      ctx.report(children?.value.span ?? d.name.span, 'VMS003', `${f.children} children do not fit in the /${f.parent.subnet.prefix} subnet of vm '${f.parent.name}' (room for ${room}); use a larger subnet`);
     }
   }
 }

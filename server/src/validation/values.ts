@@ -4,6 +4,7 @@ import type * as A from '../../../grammar/src/ast';
 import { formatBytes } from '../../../grammar/src/literals';
 import { closest } from '../../../grammar/src/suggest';
 import { bareZero, Limit, LIMITS as L, PAGE, rangeText, within } from '../model/limits';
+import { ENUM_VALUES } from '../model/enum-values';
 import type { ValidationContext } from './context';
 
 const KIND_TEXT: Record<A.QuantityKind, string> = {
@@ -108,7 +109,7 @@ export function checkValues(ctx: ValidationContext): void {
         for (const p of d.props) {
           if (p.key === 'cpus') checkQuantity(ctx, p.value, L.hostCpus);
           if (p.key === 'memory') checkQuantity(ctx, p.value, L.hostMemory);
-          if (p.key === 'tpm') checkWord(ctx, p.value, ['ecdsa-p256', 'rsa-2048'], 'the TPM key algorithm');
+          if (p.key === 'tpm') checkWord(ctx, p.value, ENUM_VALUES.keyAlgorithm, 'the TPM key algorithm');
         }
         break;
       case 'link': case 'network':
@@ -123,9 +124,9 @@ export function checkValues(ctx: ValidationContext): void {
         checkRepeats(ctx, d.props, 'fork');
         for (const p of d.props) {
           if (p.key === 'children') checkQuantity(ctx, p.value, L.children);
-          if (p.key === 'memory' || p.key === 'disk') checkWord(ctx, p.value, ['lazy', 'eager'], `fork ${p.key}`);
+          if (p.key === 'memory' || p.key === 'disk') checkWord(ctx, p.value, ENUM_VALUES.copyMode, `fork ${p.key}`);
           if (p.key === 'integrity') {
-            if (checkWord(ctx, p.mode, ['per-page', 'batched', 'none'], 'integrity')) {
+            if (checkWord(ctx, p.mode, ENUM_VALUES.integrity, 'integrity')) {
               if (p.mode.text === 'batched') {
                 if (!p.batch) ctx.report(p.mode.span, 'VMS003', 'integrity batched needs a batch size, e.g. `integrity batched 1024`');
                 else checkQuantity(ctx, p.batch, L.batch);
@@ -138,13 +139,13 @@ export function checkValues(ctx: ValidationContext): void {
       case 'checkpoint':
         checkRepeats(ctx, d.props, 'checkpoint');
         for (const p of d.props) {
-          if (p.key === 'ipc') checkWord(ctx, p.value, ['follow', 'warn', 'ignore'], 'checkpoint ipc');
-          if (p.key === 'disk') checkWord(ctx, p.value, ['include', 'exclude'], 'checkpoint disk');
+          if (p.key === 'ipc') checkWord(ctx, p.value, ENUM_VALUES.checkpointIpc, 'checkpoint ipc');
+          if (p.key === 'disk') checkWord(ctx, p.value, ENUM_VALUES.checkpointDisk, 'checkpoint disk');
         }
         break;
       case 'authority':
         checkRepeats(ctx, d.props, 'authority');
-        for (const p of d.props) checkWord(ctx, p.value, ['ecdsa-p256', 'rsa-2048'], 'the authority key algorithm');
+        for (const p of d.props) checkWord(ctx, p.value, ENUM_VALUES.keyAlgorithm, 'the authority key algorithm');
         if (d.props.length === 0) ctx.report(d.name.span, 'VMS003', `authority '${d.name.text}' needs a key: \`key ecdsa-p256\` or \`key rsa-2048\``);
         break;
       case 'certificate':
@@ -175,10 +176,10 @@ function vmValues(ctx: ValidationContext, d: A.VmDecl): void {
       case 'vcpus': checkQuantity(ctx, p.value, L.vmVcpus); break;
       case 'memory': vmMemory = checkQuantity(ctx, p.value, L.vmMemory) ? p.value.value : undefined; break;
       case 'disk': checkQuantity(ctx, p.value, L.vmDisk); break;
-      case 'virtualization': checkWord(ctx, p.value, ['full', 'para', 'emulation', 'os-level'], 'virtualization'); break;
+      case 'virtualization': checkWord(ctx, p.value, ENUM_VALUES.virtualization, 'virtualization'); break;
       case 'subnet': checkAddr(ctx, p.value, 'subnet', true); break;
       case 'workingset': checkQuantity(ctx, p.value, L.workingset); break;
-      case 'ipc': checkWord(ctx, p.channel, ['pipe', 'socket', 'shm', 'tty'], 'the IPC channel'); break;
+      case 'ipc': checkWord(ctx, p.channel, ENUM_VALUES.ipcChannel, 'the IPC channel'); break;
       case 'process':
         checkRepeats(ctx, p.props.filter((x) => x.key !== 'file'), 'process');
         for (const x of p.props) {
@@ -202,7 +203,7 @@ function monitorValues(ctx: ValidationContext, d: A.MonitorDecl): void {
   };
   for (const p of d.props) {
     switch (p.key) {
-      case 'mode': checkWord(ctx, p.value, ['concurrent', 'serial'], 'monitor mode'); break;
+      case 'mode': checkWord(ctx, p.value, ENUM_VALUES.monitorMode, 'monitor mode'); break;
       case 'buffer': checkQuantity(ctx, p.size, L.buffer); break;
       case 'default': action(p.action, ['allow', 'deny'], 'a monitor default'); break;
       case 'escalate':

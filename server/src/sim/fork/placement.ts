@@ -1,0 +1,53 @@
+// Placement: the guards that keep a fork simulable, and the children placed
+// round-robin over the `on` hosts, each with its vmid, address and empty page maps.
+import type { HostModel } from '../../model/semantic';
+import { placement } from '../../model/semantic';
+import { childIp } from '../../model/child-address';
+import { formatIp } from '../../../../grammar/src/literals';
+import { formatSize } from '../../model/units';
+import type { TransferResult } from '../results';
+import type { VmRuntime } from '../world';
+import { Child, ForkState, MAX_PAGE_MAP_BYTES, MAX_TOUCHED_BYTES } from './state';
+
+/** Why the fork is too large to simulate, or undefined: checked before anything is allocated per child. */
+export function tooLarge(s: ForkState): string | undefined {
+  const { fork } = s;
+  // What `check` accepts must end in seconds, not exhaust memory.
+  const maps = fork.children * (s.mem.count + s.disk.count + s.descCount);
+  if (maps > MAX_PAGE_MAP_BYTES) {
+    return `fork ${fork.name}: ${fork.children} ${fork.children === 1 ? 'child' : 'children'} of ${formatSize(fork.parent.memory)}${fork.parent.disk ? ` with ${formatSize(fork.parent.disk)} of disk` : ''} need ${formatSize(maps)} of page maps; the simulator's limit is ${formatSize(MAX_PAGE_MAP_BYTES)} — lower children or memory`;
+  }
+  const touched = (fork.parent.memory * fork.parent.workingset) / 100 * fork.children;
+  if (fork.memory === 'eager' ? fork.parent.memory * fork.children > MAX_TOUCHED_BYTES : touched > MAX_TOUCHED_BYTES) {
+    return `fork ${fork.name}: more than ${formatSize(MAX_TOUCHED_BYTES)} of pages would be touched; too large to simulate — lower children, memory or the working set`;
+  }
+  return undefined;
+}
+
+/** Creates every child on its host (round-robin over `on`) and groups them by host, in placement order. */
+export function placeChildren(s: ForkState): Map<HostModel, Child[]> {
+  placement(s.fork).forEach((host, i) => s.children.push(newChild(s, i + 1, host)));
+  const byHost = new Map<HostModel, Child[]>();
+  for (const c of s.children) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c]);
+  return byHost;
+}
+
+function newChild(s: ForkState, index: number, host: HostModel): Child {
+  const name = `${s.fork.name}[${index}]`;
+  const vm = s.fork.parent;
+  // Not ready until it has its descriptor, vTPM and attestation: a step naming it meanwhile is told when it will be.
+  const runtime: VmRuntime = { name, model: vm, host, state: 'paused', fork: s.fork.name, index, arriving: { what: 'forked', over: `from ${s.source.name} to ${host.name}` } };
+  s.world.vms.set(name, runtime);
+  const zero = { sent: 0, verified: 0, rejected: 0, fetched: 0 };
+  const stats: TransferResult = {
+    fork: s.fork.name, child: name, host: host.name, created: false, ready_ms: null, state: 'pending',
+    ip: formatIp(childIp(vm.subnet, index)), pages: { ...zero }, blocks: { ...zero }, descriptor: { ...zero }, bytes: 0, corrupted_accepted: 0, dropped: 0, writes_propagated: 0,
+  };
+  s.world.result.transfers.push(stats);
+  return {
+    index, name, host, runtime, created: false,
+    have: { mem: new Uint8Array(s.mem.count), disk: new Uint8Array(s.disk.count), desc: new Uint8Array(s.descCount) },
+    waiting: new Map(), rejections: new Map(), timeouts: new Map(), requested: new Set(), batchesPaid: new Set(), versions: new Map(),
+    cpuFree: 0, descMissing: s.descCount, eagerMissing: 0, vtpmDone: false, settled: false, stats,
+  };
+}
