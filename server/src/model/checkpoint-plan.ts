@@ -1,13 +1,17 @@
 // What a checkpoint leaves out (SPARC): the processes named in `exclude`,
-// spread along IPC edges in both directions when `ipc follow`. Shared by the
-// validator (VMS030/031) and the simulator (the file it writes).
+// spread along IPC edges in both directions when `ipc follow`; and how its
+// other properties read, defaults filled in. The semantic model
+// (semantic-checkpoints.ts) is built from these; the validator, the
+// simulator and hover read that model or these functions, never their own copy.
 import type * as A from '../../../grammar/src/ast';
 import type { VmModel } from './semantic';
 
-export function excludedProcesses(vm: VmModel, d: A.CheckpointDecl): Set<string> {
-  const out = new Set<string>();
-  for (const p of d.props) if (p.key === 'exclude') for (const n of p.value) out.add(n.text);
-  if (ipcMode(d) === 'follow') {
+export type IpcMode = 'follow' | 'warn' | 'ignore';
+
+/** The processes left out: `names`, and with `ipc follow` everything joined to them by IPC. */
+export function spreadExclusion(vm: VmModel, names: Iterable<string>, mode: IpcMode): Set<string> {
+  const out = new Set<string>(names);
+  if (mode === 'follow') {
     let grew = true;
     while (grew) {
       grew = false;
@@ -19,8 +23,21 @@ export function excludedProcesses(vm: VmModel, d: A.CheckpointDecl): Set<string>
   return out;
 }
 
-export function ipcMode(d: A.CheckpointDecl): string {
-  return (d.props.find((p) => p.key === 'ipc') as A.ValueProp<'ipc', A.Ident> | undefined)?.value.text ?? 'warn';
+/** The `exclude` names as written, in order, with where each is written. */
+export function excludeNames(d: A.CheckpointDecl): A.Ident[] {
+  const out: A.Ident[] = [];
+  for (const p of d.props) if (p.key === 'exclude') out.push(...p.value);
+  return out;
+}
+
+export function excludedProcesses(vm: VmModel, d: A.CheckpointDecl): Set<string> {
+  return spreadExclusion(vm, excludeNames(d).map((n) => n.text), ipcMode(d));
+}
+
+/** `ipc` as written (default `warn`); a misspelt value reads as `warn` (the validator reports it). */
+export function ipcMode(d: A.CheckpointDecl): IpcMode {
+  const v = (d.props.find((p) => p.key === 'ipc') as A.ValueProp<'ipc', A.Ident> | undefined)?.value.text ?? 'warn';
+  return v === 'follow' || v === 'ignore' ? v : 'warn';
 }
 
 export function includesDisk(d: A.CheckpointDecl): boolean {

@@ -6,6 +6,9 @@ import type * as A from '../../../grammar/src/ast';
 import type { SourceFile } from './source-file';
 import { Namespace } from './symbols';
 import { Limit, LIMITS, PAGE, within } from './limits';
+import { buildMonitors, type MonitorModel } from './semantic-monitors';
+import { buildCertificates, type CertificatesModel } from './semantic-certificates';
+import { buildCheckpoints, type CheckpointModel } from './semantic-checkpoints';
 
 const GiB = 1024 ** 3;
 
@@ -47,6 +50,11 @@ export interface SemanticModel {
   vms: Map<string, VmModel>;
   forks: Map<string, ForkModel>;
   attackers: Map<string, AttackerModel>;
+  monitors: Map<string, MonitorModel>;
+  /** Authorities, certificates and shares. */
+  certificates: CertificatesModel;
+  /** Checkpoints, their VM resolved (built once the VMs are). */
+  checkpoints: Map<string, CheckpointModel>;
   /** Indexes, so topology questions cost no scan of the whole file set. */
   linksByHost: Map<HostModel, LinkModel[]>;
   vmsByHost: Map<HostModel, VmModel[]>;
@@ -70,6 +78,9 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
   const m: SemanticModel = {
     boots: new Map(), hosts: new Map(), links: [], vms: new Map(), forks: new Map(), attackers: new Map(),
     linksByHost: new Map(), vmsByHost: new Map(), attacksByLink: new Map(),
+    monitors: buildMonitors(files, ns),
+    certificates: buildCertificates(files, ns),
+    checkpoints: new Map(),
   };
   const networks = new Map<string, LinkModel>();
   const owned = <D extends A.Decl>(d: D & { name: A.Ident }) => ns.get(d.name.text)?.decl === d;
@@ -179,6 +190,7 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
     m.attackers.set(a.name, a);
     for (const attack of a.attacks) for (const l of attack.links) push(m.attacksByLink, l, { attacker: a, attack });
   }
+  for (const [k, c] of buildCheckpoints(files, ns, m.vms)) m.checkpoints.set(k, c);
   return m;
 }
 

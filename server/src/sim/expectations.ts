@@ -1,7 +1,9 @@
 // Evaluating a scenario's expectations against what the run reported.
 import type * as A from '../../../grammar/src/ast';
 import type { ExpectationResult, Loc, ScenarioResult } from './results';
-import type { World } from './world';
+import type { HostModel } from '../model/semantic';
+import { coResidencies } from '../model/coresidency';
+import { isRunning, type VmRuntime, type World } from './world';
 
 export function compare(actual: number, cmp: A.Comparison, expected: number): boolean {
   switch (cmp) {
@@ -106,4 +108,29 @@ export function expectedOf(body: A.ExpectBody): string {
     case 'sees': return body.never ? 'confidential marker never seen' : 'confidential marker seen';
     case 'write': return body.allowed ? 'allowed' : 'denied';
   }
+}
+
+/** The VMs on a host now (after migrations and restores) that are up: running, migrated or paused. */
+function* liveOn(world: World, host: HostModel): Generator<{ name: string; host: HostModel; tenant?: string; vm: VmRuntime }> {
+  for (const vm of world.vms.values()) {
+    if (vm.host === host && (isRunning(vm) || vm.state === 'paused')) yield { name: vm.name, host: vm.host, tenant: vm.model.tenant, vm };
+  }
+}
+
+/**
+ * Whether an attacker saw confidential data, and why: the marker in clear on a
+ * link it taps, or a co-resident VM (model/coresidency.ts, the rule VMS050
+ * uses, with VMs where they are now) holding a confidential process that was
+ * not sanitised away (`lost`: processes a restored VM came back without).
+ */
+export function attackerSees(world: World, result: ScenarioResult, attacker: string, lost: ReadonlyMap<string, ReadonlySet<string>>): { seen: boolean; why: string } {
+  const tapped = result.taps.filter((t) => t.attacker === attacker && t.confidential_seen);
+  if (tapped.length) return { seen: true, why: `marker seen in clear on ${tapped.map((t) => t.link).join(', ')}` };
+  const a = world.model.attackers.get(attacker);
+  for (const { vm: { vm } } of a ? coResidencies([a], (h) => liveOn(world, h)) : []) {
+    const secret = vm.model.processes.find((p) => p.confidential && !lost.get(vm.name)?.has(p.name));
+    if (secret) return { seen: true, why: `co-resident with ${vm.name} (confidential ${secret.name}) on ${vm.host.name}` };
+  }
+  const taps = result.taps.filter((t) => t.attacker === attacker);
+  return { seen: false, why: taps.length ? `tapped ${taps.reduce((n, t) => n + t.messages, 0)} messages, no marker in clear` : 'no tap, no co-resident vm with confidential data' };
 }

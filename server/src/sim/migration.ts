@@ -14,6 +14,12 @@
 // to the first host by name (other than its own) that a link or network
 // joins to its host and that has room: the host's memory minus the memory of
 // the VMs on it (not terminated or failed) is at least the VM's memory.
+//
+// Room is judged with the moves under way: a move holds the VM's memory on its
+// target from its start until the VM is ready there or the move failed, so a
+// second migration or restore to the same host cannot count on the same free
+// memory (it is refused, and says for which VM the memory is held). Room is
+// memory only: vcpus may be overcommitted (VMS018 checks each VM alone).
 import { createHash } from 'node:crypto';
 import type { HostModel, LinkModel, VmModel } from '../model/semantic';
 import { formatSize, MAX_TOUCHED_BYTES } from './fork';
@@ -47,6 +53,8 @@ export interface MoveSpec {
   image: ImageSource;
   /** Who asked, when not a step (a monitor). */
   by?: string;
+  /** Memory held on `to` for the VM while it moves (released when it is ready there, or the move failed). */
+  hold?: number;
 }
 
 interface ChunkMeta { index: number; digest?: Buffer }
@@ -81,6 +89,7 @@ export function move(world: World, spec: MoveSpec, done: (r: MoveResult) => void
     bytes: size, chunks, sent: 0, dropped: 0, rejected: 0, ready_ms: null, line: spec.line, ...(spec.by ? { by: spec.by } : {}),
   };
   world.result.moves.push(result);
+  if (spec.hold !== undefined) hold(world, spec.to, spec.vm, spec.hold);
 
   const have = new Uint8Array(chunks);
   const sends = new Uint8Array(chunks);
@@ -94,9 +103,10 @@ export function move(world: World, spec: MoveSpec, done: (r: MoveResult) => void
   const finish = (failed?: string) => {
     if (finished) return;
     finished = true;
-    if (failed) { result.failed = failed; done(result); return; }
+    if (failed) { release(world, spec); result.failed = failed; done(result); return; }
     engine.after(costs.resume, () => {
       result.ready_ms = round3((engine.now - startUs) / 1000);
+      release(world, spec);
       done(result);
     });
   };
@@ -169,12 +179,47 @@ export function move(world: World, spec: MoveSpec, done: (r: MoveResult) => void
 
 function round3(x: number): number { return Math.round(x * 1000) / 1000; }
 
-/** Why `host` has no room for `vm` (memory of the VMs already on it), or undefined. */
-export function roomProblem(world: World, vm: VmRuntime, host: HostModel): string | undefined {
+/** What was sent again, for an outcome text ('' when nothing was). */
+export function resentText(r: { dropped: number; rejected: number }): string {
+  if (!r.dropped && !r.rejected) return '';
+  return ` (re-sent ${[r.dropped ? `${r.dropped} lost` : '', r.rejected ? `${r.rejected} rejected by SHA-256` : ''].filter(Boolean).join(' and ')})`;
+}
+
+function hold(world: World, host: HostModel, vm: string, bytes: number): void {
+  let held = world.reserved.get(host);
+  if (!held) { held = new Map(); world.reserved.set(host, held); }
+  held.set(vm, bytes);
+}
+
+function release(world: World, spec: MoveSpec): void {
+  if (spec.hold === undefined) return;
+  const held = world.reserved.get(spec.to);
+  held?.delete(spec.vm);
+  if (held?.size === 0) world.reserved.delete(spec.to);
+}
+
+/**
+ * Why `host` has no room for a VM named `name` needing `memory` bytes, or
+ * undefined: the memory of the VMs on it (other than one of that name, which
+ * the VM replaces) and the memory held for VMs on their way there.
+ */
+export function roomFor(world: World, name: string, memory: number, host: HostModel): string | undefined {
   let used = 0;
-  for (const other of world.vms.values()) if (other !== vm && other.host === host && occupies(other)) used += other.model.memory;
-  if (host.memory - used >= vm.model.memory) return undefined;
-  return `${host.name} has no room for ${vm.name} (${formatSize(vm.model.memory)} needed, ${formatSize(Math.max(0, host.memory - used))} free)`;
+  const counted = new Set<string>();
+  for (const other of world.vms.values()) {
+    if (other.name !== name && other.host === host && occupies(other)) { used += other.model.memory; counted.add(other.name); }
+  }
+  // A restore's new VM is already on its host (paused): its hold is counted once.
+  const held = [...world.reserved.get(host) ?? []].filter(([who]) => who !== name && !counted.has(who));
+  for (const [, bytes] of held) used += bytes;
+  if (host.memory - used >= memory) return undefined;
+  const holding = held.length ? `; ${held.map(([who, bytes]) => `${formatSize(bytes)} held for ${who}, on its way there`).join('; ')}` : '';
+  return `${host.name} has no room for ${name} (${formatSize(memory)} needed, ${formatSize(Math.max(0, host.memory - used))} free${holding})`;
+}
+
+/** Why `host` has no room for `vm`, or undefined (roomFor). */
+export function roomProblem(world: World, vm: VmRuntime, host: HostModel): string | undefined {
+  return roomFor(world, vm.name, vm.model.memory, host);
 }
 
 /** The target rule without `to`: the first host by name, other than the VM's, joined to it by a link and with room. */
@@ -203,7 +248,7 @@ export function migrateVm(world: World, vm: VmRuntime, to: HostModel | undefined
   const target = to ?? defaultTarget(world, vm);
   if (!target) return refuse(`no other host joined to ${from.name} by a link or network has room for it`);
   if (target === from) return { ok: false, text: `${vm.name} is already on ${target.name}` };
-  const spec: MoveSpec = { kind: 'migrate', vm: vm.name, from, to: target, line, image: memoryImage(world, vm.model), by };
+  const spec: MoveSpec = { kind: 'migrate', vm: vm.name, from, to: target, line, image: memoryImage(world, vm.model), by, hold: vm.model.memory };
   const problem = moveProblem(world, spec) ?? roomProblem(world, vm, target);
   if (problem) return refuse(problem);
   const before = vm.state;
@@ -222,8 +267,7 @@ export function migrateVm(world: World, vm: VmRuntime, to: HostModel | undefined
     }
     vm.host = target;
     if (vm.state === 'paused') vm.state = 'migrated';
-    const resent = !r.dropped && !r.rejected ? '' : ` (re-sent ${[r.dropped ? `${r.dropped} lost` : '', r.rejected ? `${r.rejected} rejected by SHA-256` : ''].filter(Boolean).join(' and ')})`;
-    settled({ ok: true, text: `${vm.name} migrated from ${from.name} to ${target.name} over ${r.link}, ready at ${world.nowMs.toFixed(1)} ms: ${r.bytes} bytes of memory in ${r.sent} chunk messages${resent}` });
+    settled({ ok: true, text: `${vm.name} migrated from ${from.name} to ${target.name} over ${r.link}, ready at ${world.nowMs.toFixed(1)} ms: ${r.bytes} bytes of memory in ${r.sent} chunk messages${resentText(r)}` });
   });
   vm.arriving = { what: 'migrated', over: world.network.route(from, target)?.name ?? 'no link', readyUs: expectedReadyUs };
   return undefined;

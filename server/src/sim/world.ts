@@ -48,6 +48,12 @@ export class World {
   private readonly rounds = new Map<string, number>();
   /** Crypto work done, for statistics. */
   readonly work = { signatures: 0, verifications: 0, hashes: 0 };
+  /**
+   * Memory held on a host for VMs on their way there (a migration or a
+   * restore under way), by VM name: room is judged against it, so two moves
+   * cannot both count on the same free memory (sim/migration.ts).
+   */
+  readonly reserved = new Map<HostModel, Map<string, number>>();
 
   constructor(readonly model: SemanticModel, readonly seed: number, readonly costs: Costs, readonly result: ScenarioResult, maxEventsPerStep?: number) {
     this.engine = new Engine(maxEventsPerStep);

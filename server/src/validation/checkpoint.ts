@@ -9,7 +9,8 @@ import * as nodePath from 'node:path';
 import { writeProblem } from '../model/guarded-write';
 import { CHECKPOINT_MAGIC } from '../model/checkpoint-magic';
 import type * as A from '../../../grammar/src/ast';
-import { excludedProcesses, ipcMode, outputPath } from '../model/checkpoint-plan';
+import { outputPath } from '../model/checkpoint-plan';
+import { checkpointModel } from '../model/semantic-checkpoints';
 import type { ValidationContext } from './context';
 
 export function checkCheckpoints(ctx: ValidationContext): void {
@@ -20,21 +21,22 @@ export function checkCheckpoints(ctx: ValidationContext): void {
     const file = outputPath(d);
     const problem = d.name.text || to?.value.value ? outputProblem(ctx, file) : undefined;
     if (problem) ctx.report(to?.value.value ? to.value.span : d.name.span, 'VMS003', `checkpoint file '${file}' cannot be written: ${problem}`);
-    const vm = ctx.model.vms.get(d.vm.text);
+    // The semantic model's meaning; a second declaration of the name (VMS002) is judged the same way.
+    const owned = ctx.model.checkpoints.get(d.name.text);
+    const vm = owned?.decl === d ? owned.vm : ctx.model.vms.get(d.vm.text);
     if (!vm) continue;
-    const excluded = excludedProcesses(vm, d);
-    const mode = ipcMode(d);
+    const ck = owned?.decl === d ? owned : checkpointModel(ctx.file.path, d, vm);
     for (const p of vm.processes) {
-      if (p.confidential && !excluded.has(p.name)) {
+      if (p.confidential && !ck.excluded.has(p.name)) {
         ctx.report(d.name.span, 'VMS030', `checkpoint '${d.name.text}' keeps confidential process '${p.name}' of vm '${vm.name}' in clear; add \`exclude ${p.name}\``,
           { data: { checkpoint: d.name.text, process: p.name } });
       }
     }
-    if (mode === 'follow') continue;
+    if (ck.ipc === 'follow') continue;
     const spans = new Map<string, A.Span>();
-    for (const p of d.props) if (p.key === 'exclude') for (const n of p.value) spans.set(n.text, n.span);
+    for (const n of ck.exclude) spans.set(n.text, n.span);
     for (const e of vm.ipc) {
-      const [inside, outside] = excluded.has(e.from) && !excluded.has(e.to) ? [e.from, e.to] : excluded.has(e.to) && !excluded.has(e.from) ? [e.to, e.from] : [];
+      const [inside, outside] = ck.excluded.has(e.from) && !ck.excluded.has(e.to) ? [e.from, e.to] : ck.excluded.has(e.to) && !ck.excluded.has(e.from) ? [e.to, e.from] : [];
       if (!inside || !outside) continue;
       ctx.report(spans.get(inside) ?? d.name.span, 'VMS031',
         `excluded process '${inside}' has ${e.channel} IPC with kept process '${outside}', whose buffers may hold its data; add \`ipc follow\` (or exclude '${outside}')`,
