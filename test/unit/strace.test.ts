@@ -86,12 +86,11 @@ monitor guard for web {
 function replay(log: string, firstN?: number): { report: TraceReport; result: ScenarioResult } {
   const ws = memoryWorkspace({ 'main.vmsec': SOURCE });
   const set = ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!;
-  const { ns, model } = resolveFileSet(set);
+  const { model } = resolveFileSet(set);
   assert.ok(model.vms.get('web'), 'the test source declares vm web');
   const result = { monitor: [], errors: [] } as unknown as ScenarioResult;
   const world = new World(model, 1, DEFAULT_COSTS, result);
-  const decls = [...ns.byName.values()].map((s) => s.decl).filter((d): d is A.MonitorDecl => (d as A.Decl).kind === 'monitor');
-  const monitors = new Monitors(world, decls);
+  const monitors = new Monitors(world, model.monitors.values());
   const report = replayTrace(world, monitors, 'web', readStraceLines(log), { path: log, line: 1, startUs: 1000, firstN });
   world.engine.run();
   return { report, result };

@@ -3,8 +3,9 @@
 // of errors; what does not translate is printed on stderr (and kept as
 // comments in the YAML). `--out` replaces only a file vmsec wrote.
 import * as nodePath from 'node:path';
-import type { MonitorDecl } from '../../../grammar/src/ast';
 import { Workspace } from '../model/workspace';
+import { buildNamespace } from '../model/symbols';
+import { buildMonitors, type MonitorModel } from '../model/semantic-monitors';
 import { escapeControl } from '../model/escape-text';
 import { writeGuarded, WriteRefused } from '../model/guarded-write';
 import { validateFiles } from '../validation/validate-files';
@@ -32,8 +33,8 @@ options:
 
 exit 0 written, 2 misuse, a file with errors, an unknown monitor or a refused write`;
 
-/** Builds the policy for one monitor declaration (pure). */
-export function exportPolicy(m: MonitorDecl, format: PolicyFormat): ExportedPolicy {
+/** Builds the policy for one monitor (pure). */
+export function exportPolicy(m: MonitorModel, format: PolicyFormat): ExportedPolicy {
   return format === 'tetragon' ? tetragonPolicy(m) : falcoRules(m);
 }
 
@@ -60,17 +61,17 @@ export function runExportPolicy(args: string[]): number {
     return fail(`${displayPath(abs)} has errors; fix them before exporting`);
   }
   // The monitors FILE's namespace sees: its own and its imports' (names are unique there).
-  const set = checked.graph.fileSet(abs);
-  const monitors = (set?.files ?? []).flatMap((f) => f.doc.decls.filter((d): d is MonitorDecl => d.kind === 'monitor'));
-  const monitor = monitors.find((m) => m.name.text === monitorName);
+  const files = checked.graph.fileSet(abs)?.files ?? [];
+  const monitors = buildMonitors(files, buildNamespace(files));
+  const monitor = monitors.get(monitorName);
   if (!monitor) {
-    const names = monitors.map((m) => m.name.text);
+    const names = [...monitors.keys()];
     return fail(`no monitor "${monitorName}" in ${displayPath(abs)}; ${names.length ? `it has: ${names.join(', ')}` : 'it has none'}`);
   }
 
   const out = exportPolicy(monitor, format);
   for (const n of out.notes) {
-    process.stderr.write(escapeControl(`vmsec: note: monitor ${monitor.name.text}${n.rule === undefined ? '' : `, rule ${n.rule}`}: ${n.text}`) + '\n');
+    process.stderr.write(escapeControl(`vmsec: note: monitor ${monitor.name}${n.rule === undefined ? '' : `, rule ${n.rule}`}: ${n.text}`) + '\n');
   }
   const target = p.values.get('out');
   if (target === undefined) { process.stdout.write(out.yaml); return 0; }

@@ -31,6 +31,7 @@ import { writeGuarded, WriteRefused } from '../model/guarded-write';
 import { escapeControl as show } from '../model/escape-text';
 import { CHECKPOINT_MAGIC } from '../model/checkpoint-magic';
 import { diskLayout, memoryLayout, PAGE, PageSource, type Region } from './pages';
+import { fillPage } from './page-bytes';
 
 // The first bytes of every vmsec checkpoint, whatever its format version (vmsec replaces only such
 // files); defined in the model so the validator can check `to` targets without importing the simulator.
@@ -155,10 +156,13 @@ export function writeCheckpoint(file: string, vm: VmModel, name: string, seed: n
       sink.write(b);
       used = 0;
     };
+    // Pages are made straight into the chunk buffer (one copy per page, no buffer per run):
+    // these sources are fresh, so every page is at version 0.
     for (const m of map) {
       if (m.kind !== 'data') continue;
-      for (const page of sources[m.space].run(m.first, m.count)) {
-        page.copy(chunk, used);
+      const spec = sources[m.space].spec;
+      for (let i = m.first; i < m.first + m.count; i++) {
+        fillPage(spec, i, 0, chunk, used);
         used += PAGE;
         if (used === chunk.length) flush();
       }

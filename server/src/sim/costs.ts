@@ -24,6 +24,10 @@ export interface Costs {
   faultHandling: number;
   /** How long a receiver waits for a page before asking again. */
   requestTimeout: number;
+  /** Monitors: the in-VM recorder deciding a deny/allow rule (concurrent mode). */
+  monitorInVm: number;
+  /** Monitors: handing an event to the out-of-VM analyzer, and analysing it there. */
+  monitorHandoff: number; monitorAnalyze: number;
 }
 
 export const DEFAULT_COSTS: Costs = {
@@ -38,6 +42,7 @@ export const DEFAULT_COSTS: Costs = {
   resume: 20_000,
   faultHandling: 5,
   requestTimeout: 50_000,
+  monitorInVm: 2, monitorHandoff: 20, monitorAnalyze: 30,
 };
 
 export function signCost(c: Costs, alg: 'ecdsa-p256' | 'rsa-2048'): number { return alg === 'rsa-2048' ? c.rsaSign : c.ecdsaSign; }

@@ -60,6 +60,11 @@ export class Engine {
 
   after(delay: number, fn: Handler): void { this.at(this.now + delay, fn); }
 
+  /** The latest time reached by something that needs no event of its own (an inert monitor verdict). */
+  horizon = 0;
+  /** Records that something happens at `time` without scheduling an event: the run's end still counts it. */
+  note(time: number): void { if (time > this.horizon) this.horizon = time; }
+
   /**
    * Runs events until the queue is empty or the next one is after `until`.
    * An event that throws, or a context over its budget, stops that context

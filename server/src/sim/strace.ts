@@ -169,18 +169,27 @@ export function splitArgs(text: string): string[] | undefined {
   return args.length === 1 && args[0] === '' ? [] : args;
 }
 
+// eslint-disable-next-line no-control-regex
+const ASCII_PLAIN = /^[\x00-\x5b\x5d-\x7f]*$/;
+const SIMPLE_ESCAPES: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { n: 10, t: 9, r: 13, v: 11, f: 12, a: 7, b: 8, e: 27, '"': 34, '\\': 92, "'": 39 });
+
 /** A quoted strace string (maybe followed by `...` when truncated), unescaped; else undefined. */
 export function strValue(raw: string): string | undefined {
   const m = /^"((?:[^"\\]|\\.)*)"(\.\.\.)?$/s.exec(raw);
   if (!m) return undefined;
-  const bytes: number[] = [];
   const s = m[1];
+  // Most strings (ASCII paths without escapes) are their own value.
+  if (ASCII_PLAIN.test(s)) return s;
+  const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
-    if (ch !== '\\') { bytes.push(...Buffer.from(ch, 'utf8')); continue; }
+    if (ch !== '\\') {
+      const c = ch.charCodeAt(0);
+      if (c < 0x80) bytes.push(c); else bytes.push(...Buffer.from(ch, 'utf8'));
+      continue;
+    }
     const nx = s[++i];
-    const simple: Record<string, number> = { n: 10, t: 9, r: 13, v: 11, f: 12, a: 7, b: 8, e: 27, '"': 34, '\\': 92, "'": 39 };
-    if (nx in simple) bytes.push(simple[nx]);
+    if (nx in SIMPLE_ESCAPES) bytes.push(SIMPLE_ESCAPES[nx]);
     else if (nx === 'x') { const h = /^[0-9a-fA-F]{1,2}/.exec(s.slice(i + 1))![0]; bytes.push(parseInt(h, 16)); i += h.length; }
     else if (/[0-7]/.test(nx)) { const o = /^[0-7]{1,3}/.exec(s.slice(i))![0]; bytes.push(parseInt(o, 8) & 255); i += o.length - 1; }
     else bytes.push(...Buffer.from(nx ?? '', 'utf8'));

@@ -2,7 +2,7 @@
 // Falco's filter syntax (evt.type, fd.name, fd.snet/fd.sip, fd.sport,
 // proc.name; and/or/not keep their structure). Falco detects and alerts; the
 // action decides the priority (killProc CRITICAL, deny WARNING).
-import type { Cond, MonitorDecl, RuleDecl } from '../../../../grammar/src/ast';
+import type { ConditionModel as Cond, MonitorModel, RuleModel } from '../../model/semantic-monitors';
 import { actionText, commonNotes, ExportedPolicy, header, PolicyNote, q, rulesOf, sortNotes } from './translate';
 
 /** The Falco field for vmsec's path argument `i` of `call`, if there is one. */
@@ -38,22 +38,22 @@ function condFor(c: Cond, call: string, top = true): { ok: true; text: string } 
       return r.ok ? { ok: true, text: `not ${r.text}` } : r;
     }
     case 'fileEq': case 'filePrefix': {
-      const f = pathField(call, c.index.value);
-      if (!f) return { ok: false, why: `${c.kind}(${c.index.value}, …) has no Falco field on ${call}` };
-      return { ok: true, text: `${f} ${c.kind === 'fileEq' ? '=' : 'startswith'} ${str(c.value.value)}` };
+      const f = pathField(call, c.index);
+      if (!f) return { ok: false, why: `${c.kind}(${c.index}, …) has no Falco field on ${call}` };
+      return { ok: true, text: `${f} ${c.kind === 'fileEq' ? '=' : 'startswith'} ${str(c.value)}` };
     }
     case 'ip':
       if (!NET_CALLS.has(call)) return { ok: false, why: `ip(…) has no destination address on ${call}` };
-      return { ok: true, text: c.addr.prefix === undefined ? `fd.sip = ${c.addr.text}` : `fd.snet = ${str(c.addr.text)}` };
+      return { ok: true, text: c.prefix === undefined ? `fd.sip = ${c.text}` : `fd.snet = ${str(c.text)}` };
     case 'port':
       if (!NET_CALLS.has(call)) return { ok: false, why: `port(…) has no destination port on ${call}` };
-      return { ok: true, text: `fd.sport = ${c.port.value}` };
+      return { ok: true, text: `fd.sport = ${c.port}` };
     case 'process':
-      return { ok: true, text: `proc.name = ${str(c.name.text)}` };
+      return { ok: true, text: `proc.name = ${str(c.name)}` };
   }
 }
 
-function priorityOf(r: RuleDecl): string {
+function priorityOf(r: RuleModel): string {
   const kinds = new Set(r.actions.map((a) => a.kind));
   if (kinds.has('killProc')) return 'CRITICAL';
   if (kinds.has('deny')) return 'WARNING';
@@ -61,12 +61,11 @@ function priorityOf(r: RuleDecl): string {
   return 'NOTICE';
 }
 
-function ruleYaml(m: MonitorDecl, r: RuleDecl, notes: PolicyNote[]): string[] | undefined {
-  const rule = r.name.text;
+function ruleYaml(m: MonitorModel, r: RuleModel, notes: PolicyNote[]): string[] | undefined {
+  const rule = r.name;
   // Calls whose conditions read the same are written once: evt.type in (open, openat).
   const groups = new Map<string, string[]>();
-  for (const c of r.calls) {
-    const call = c.text;
+  for (const call of r.calls) {
     const cond = r.when ? condFor(r.when, call) : { ok: true as const, text: '' };
     if (!cond.ok) { notes.push({ rule, text: `${cond.why}; the rule is not exported for ${call}` }); continue; }
     const g = groups.get(cond.text) ?? [];
@@ -83,16 +82,16 @@ function ruleYaml(m: MonitorDecl, r: RuleDecl, notes: PolicyNote[]): string[] | 
   const enforced = r.actions.filter((a) => a.kind === 'deny' || a.kind === 'killProc').map(actionText);
   if (enforced.length) notes.push({ rule, text: `Falco alerts but does not enforce ${enforced.join(', ')}; pair it with a response engine (e.g. Falco Talon) to act` });
   return [
-    `- rule: ${q(`vmsec ${m.name.text} ${rule}`)}`,
-    `  desc: ${q(`vmsec monitor ${m.name.text}, rule ${rule}: ${actions} on ${r.calls.map((c) => c.text).join(', ')}`)}`,
+    `- rule: ${q(`vmsec ${m.name} ${rule}`)}`,
+    `  desc: ${q(`vmsec monitor ${m.name}, rule ${rule}: ${actions} on ${r.calls.join(', ')}`)}`,
     `  condition: ${q(condition)}`,
-    `  output: ${q(`vmsec ${m.name.text}/${rule} (${actions}): %evt.type by %proc.name (pid=%proc.pid fd=%fd.name)`)}`,
+    `  output: ${q(`vmsec ${m.name}/${rule} (${actions}): %evt.type by %proc.name (pid=%proc.pid fd=%fd.name)`)}`,
     `  priority: ${priorityOf(r)}`,
-    `  tags: [vmsec, ${q(m.name.text)}]`,
+    `  tags: [vmsec, ${q(m.name)}]`,
   ];
 }
 
-export function falcoRules(m: MonitorDecl): ExportedPolicy {
+export function falcoRules(m: MonitorModel): ExportedPolicy {
   const notes = commonNotes(m);
   const body: string[] = [];
   for (const r of rulesOf(m)) {

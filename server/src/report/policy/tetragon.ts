@@ -2,7 +2,7 @@
 // selector per conjunction of a rule's condition (selectors are ORed, the
 // entries of one selector ANDed), deny(N) as Override with argError -N and
 // killProc as Sigkill.
-import type { MonitorDecl, RuleDecl } from '../../../../grammar/src/ast';
+import type { MonitorModel, RuleModel } from '../../model/semantic-monitors';
 import { actionText, commonNotes, ExportedPolicy, header, Literal, PolicyNote, q, rulesOf, sortNotes, toDnf } from './translate';
 
 /** Tetragon refuses a hook with more selectors than this. */
@@ -43,31 +43,31 @@ function entryOf(l: Literal, hook: Hook): Entry | string {
   const not = (op: string) => (l.negated ? `Not${op}` : op);
   switch (a.kind) {
     case 'fileEq': case 'filePrefix': {
-      const idx = hook.fileArg(a.index.value);
-      if (idx === undefined) return `${a.kind}(${a.index.value}, …) has no path argument on ${hook.call}`;
-      return { kind: 'arg', index: idx, op: not(a.kind === 'fileEq' ? 'Equal' : 'Prefix'), value: a.value.value };
+      const idx = hook.fileArg(a.index);
+      if (idx === undefined) return `${a.kind}(${a.index}, …) has no path argument on ${hook.call}`;
+      return { kind: 'arg', index: idx, op: not(a.kind === 'fileEq' ? 'Equal' : 'Prefix'), value: a.value };
     }
     case 'ip':
       if (hook.sockArg === undefined) return `ip(…) has no destination address on ${hook.call}`;
-      return { kind: 'arg', index: hook.sockArg, op: not('DAddr'), value: a.addr.prefix === undefined ? `${a.addr.text}/32` : a.addr.text };
+      return { kind: 'arg', index: hook.sockArg, op: not('DAddr'), value: a.prefix === undefined ? `${a.text}/32` : a.text };
     case 'port':
       if (hook.sockArg === undefined) return `port(…) has no destination port on ${hook.call}`;
-      return { kind: 'arg', index: hook.sockArg, op: not('DPort'), value: String(a.port.value) };
+      return { kind: 'arg', index: hook.sockArg, op: not('DPort'), value: String(a.port) };
     case 'process':
       // vmsec names a process; Tetragon matches the binary's path, so match its last segment.
-      return { kind: 'bin', op: not('Postfix'), value: `/${a.name.text}` };
+      return { kind: 'bin', op: not('Postfix'), value: `/${a.name}` };
   }
 }
 
-function selectorsFor(r: RuleDecl, hook: Hook, calls: string[], notes: PolicyNote[]): Selector[] | undefined {
-  const rule = r.name.text;
+function selectorsFor(r: RuleModel, hook: Hook, calls: string[], notes: PolicyNote[]): Selector[] | undefined {
+  const rule = r.name;
   const dnf = toDnf(r.when);
   if (!dnf) { notes.push({ rule, text: 'the condition is too large to export (more than 32 alternatives once negations are pushed inward); the rule is left out' }); return undefined; }
   const actions: string[] = [];
   for (const a of r.actions) {
     if (a.kind === 'killProc') actions.push('      - action: Sigkill');
     else if (a.kind === 'deny') {
-      if (hook.override) actions.push('      - action: Override', `        argError: ${-a.code.value}`);
+      if (hook.override) actions.push('      - action: Override', `        argError: ${-a.code}`);
       else notes.push({ rule, text: `${actionText(a)} on ${calls.join(', ')}: ${hook.call} cannot be made to fail (not an error-injection point); the call is reported, not denied` });
     }
   }
@@ -102,16 +102,16 @@ function selectorsFor(r: RuleDecl, hook: Hook, calls: string[], notes: PolicyNot
   return out;
 }
 
-export function tetragonPolicy(m: MonitorDecl): ExportedPolicy {
+export function tetragonPolicy(m: MonitorModel): ExportedPolicy {
   const notes = commonNotes(m);
   const hooks = new Map<string, { hook: Hook; selectors: Selector[] }>();
   for (const r of rulesOf(m)) {
     // Calls that share a hook (open, openat) share its selectors.
     const byHook = new Map<string, { hook: Hook; calls: string[] }>();
     for (const c of r.calls) {
-      const h = hookFor(c.text);
+      const h = hookFor(c);
       const g = byHook.get(h.call) ?? { hook: h, calls: [] };
-      if (!g.calls.includes(c.text)) g.calls.push(c.text);
+      if (!g.calls.includes(c)) g.calls.push(c);
       byHook.set(h.call, g);
     }
     for (const { hook, calls } of byHook.values()) {
@@ -125,7 +125,7 @@ export function tetragonPolicy(m: MonitorDecl): ExportedPolicy {
   for (const { hook, selectors } of hooks.values()) {
     if (selectors.length > MAX_SELECTORS) notes.push({ text: `${hook.call} has ${selectors.length} selectors; Tetragon accepts at most ${MAX_SELECTORS} per hook, so split the policy` });
   }
-  const name = `vmsec-${m.name.text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '')}`.replace(/-+$/, '').slice(0, 63);
+  const name = `vmsec-${m.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '')}`.replace(/-+$/, '').slice(0, 63);
   const sorted = sortNotes(notes, m);
   const lines = [
     'apiVersion: cilium.io/v1alpha1',

@@ -1,9 +1,12 @@
-// A monitor declaration as a policy for a real enforcement engine (Tetragon
-// or Falco). Pure: declaration in, YAML text and notes out. What the engine
-// cannot express is never dropped silently: each gap is a note, attached to
-// its rule (or to the monitor), printed in the YAML as a comment and by the
-// CLI on stderr.
-import type { Action, Cond, MonitorDecl, RuleDecl } from '../../../../grammar/src/ast';
+// A monitor as a policy for a real enforcement engine (Tetragon or Falco).
+// Pure: the monitor's semantic model (model/semantic-monitors.ts) in, YAML
+// text and notes out. What the engine cannot express is never dropped
+// silently: each gap is a note, attached to its rule (or to the monitor),
+// printed in the YAML as a comment and by the CLI on stderr.
+import type { ConditionModel as Cond, MonitorModel, RuleModel } from '../../model/semantic-monitors';
+import { actionText } from '../../model/semantic-monitors';
+
+export { actionText };
 
 export const POLICY_MAGIC = '# vmsec export-policy';
 
@@ -54,38 +57,27 @@ export function toDnf(cond: Cond | undefined): Literal[][] | undefined {
   return go(cond, false);
 }
 
-export function rulesOf(m: MonitorDecl): RuleDecl[] {
-  return m.props.filter((p): p is RuleDecl => p.key === 'rule');
-}
-
-export function actionText(a: Action): string {
-  switch (a.kind) {
-    case 'deny': return `deny(${a.code.value})`;
-    case 'policyChange': return `policyChange(${a.monitor.text})`;
-    case 'migrate': return a.to ? `migrate to ${a.to.text}` : 'migrate';
-    default: return a.kind;
-  }
+export function rulesOf(m: MonitorModel): RuleModel[] {
+  return m.rules;
 }
 
 /** Notes that hold for every format: what no per-call engine expresses. */
-export function commonNotes(m: MonitorDecl): PolicyNote[] {
+export function commonNotes(m: MonitorModel): PolicyNote[] {
   const notes: PolicyNote[] = [];
-  for (const p of m.props) {
-    if (p.key === 'default' && p.action.kind !== 'allow') {
-      notes.push({ text: `default ${actionText(p.action)} is not exported: the engine sees only the calls a rule names, so every other call is allowed` });
-    } else if (p.key === 'escalate') {
-      notes.push({ text: `escalate ${p.count.value} violations within ${p.window.text} then ${actionText(p.action)} is not exported: the engine has no escalation windows or VM actions` });
-    }
+  if (m.defaultDeclared && m.default.kind !== 'allow') {
+    notes.push({ text: `default ${actionText(m.default)} is not exported: the engine sees only the calls a rule names, so every other call is allowed` });
   }
+  const esc = m.escalate;
+  if (esc) notes.push({ text: `escalate ${esc.count} violations within ${esc.windowText} then ${actionText(esc.action)} is not exported: the engine has no escalation windows or VM actions` });
   const rules = rulesOf(m);
   rules.forEach((r, i) => {
     for (const a of r.actions) {
-      if (a.kind === 'policyChange') notes.push({ rule: r.name.text, text: `${actionText(a)} is not exported: the engine cannot switch to another policy; export ${a.monitor.text} separately` });
-      else if (a.kind === 'pause' || a.kind === 'terminate' || a.kind === 'migrate') notes.push({ rule: r.name.text, text: `${actionText(a)} is not exported: the engine acts on processes, not on VMs` });
+      if (a.kind === 'policyChange') notes.push({ rule: r.name, text: `${actionText(a)} is not exported: the engine cannot switch to another policy; export ${a.monitor} separately` });
+      else if (a.kind === 'pause' || a.kind === 'terminate' || a.kind === 'migrate') notes.push({ rule: r.name, text: `${actionText(a)} is not exported: the engine acts on processes, not on VMs` });
     }
-    const earlier = rules.slice(0, i).filter((e) => e.calls.some((c) => r.calls.some((d) => d.text === c.text)));
+    const earlier = rules.slice(0, i).filter((e) => e.calls.some((c) => r.calls.includes(c)));
     if (earlier.length) {
-      notes.push({ rule: r.name.text, text: `vmsec tries rules in order and the first match decides: an event that also matches ${earlier.length === 1 ? 'earlier rule' : 'earlier rules'} ${earlier.map((e) => e.name.text).join(', ')} is decided there; the export does not keep that order, so such an event may get this rule's actions too` });
+      notes.push({ rule: r.name, text: `vmsec tries rules in order and the first match decides: an event that also matches ${earlier.length === 1 ? 'earlier rule' : 'earlier rules'} ${earlier.map((e) => e.name).join(', ')} is decided there; the export does not keep that order, so such an event may get this rule's actions too` });
     }
   });
   return notes;
@@ -97,8 +89,8 @@ export function q(s: string): string {
 }
 
 /** The header every exported file starts with, notes included as comments. */
-export function header(m: MonitorDecl, format: PolicyFormat, notes: PolicyNote[]): string {
-  const lines = [POLICY_MAGIC, `# ${format} policy for monitor ${oneLine(m.name.text)} (for ${m.vms.map((v) => oneLine(v.text)).join(', ')})`];
+export function header(m: MonitorModel, format: PolicyFormat, notes: PolicyNote[]): string {
+  const lines = [POLICY_MAGIC, `# ${format} policy for monitor ${oneLine(m.name)} (for ${m.vms.map(oneLine).join(', ')})`];
   if (notes.length) {
     lines.push('# Not translated (vmsec semantics the policy does not carry):');
     for (const n of notes) lines.push(`#   ${n.rule === undefined ? 'monitor' : `rule ${oneLine(n.rule)}`}: ${oneLine(n.text)}`);
@@ -112,8 +104,8 @@ function oneLine(s: string): string {
   return s.replace(/[\x00-\x1f\x7f]/g, ' ');
 }
 
-export function sortNotes(notes: PolicyNote[], m: MonitorDecl): PolicyNote[] {
-  const order = new Map(rulesOf(m).map((r, i) => [r.name.text, i]));
+export function sortNotes(notes: PolicyNote[], m: MonitorModel): PolicyNote[] {
+  const order = new Map(rulesOf(m).map((r, i) => [r.name, i]));
   return notes
     .map((n, i) => ({ n, i }))
     .sort((a, b) => (a.n.rule === undefined ? -1 : order.get(a.n.rule) ?? 0) - (b.n.rule === undefined ? -1 : order.get(b.n.rule) ?? 0) || a.i - b.i)
