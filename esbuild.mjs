@@ -1,8 +1,14 @@
 // Bundles each entry point to one CommonJS file in dist/. The CLI, the
 // language server and the extension share the grammar/model/validation code
 // by bundling, not by a runtime package.
+//
+// The CLI is a small dispatcher (dist/vmsec.js) and one bundle per subcommand
+// (dist/cli-NAME.js, one per line of server/src/cli/commands.json), each with
+// a V8 code cache beside it (dist/cli-NAME.js.cache, see cli/load-bundle.ts).
 import * as esbuild from 'esbuild';
-import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 // Benchmarks run bundled, like the shipped code (tsx's keepNames wrappers
@@ -12,24 +18,76 @@ const bench = process.argv.includes('--bench');
 const e2e = process.argv.includes('--e2e');
 // The page-hashing worker is loaded by file name from beside the simulator's bundle.
 const worker = (dir) => ({ in: 'server/src/sim/page-hasher.worker.ts', out: `${dir}/page-hasher.worker.js` });
+// One bundle per subcommand: its Command and the exit-code wrapper, nothing else.
+const cliCommands = JSON.parse(readFileSync('server/src/cli/commands.json', 'utf8'));
+const cliEntry = (c) => ({
+  stdin: `export { ${c.export} as command } from './${c.module}';\nexport { runCommandMain } from './command-main';\n`,
+  out: `dist/cli-${c.name}.js`, cli: true,
+});
 const entries = e2e
   ? [{ in: 'test/e2e/suite/index.ts', out: 'out/e2e/index.js' }, { in: 'test/e2e/suite/editor.test.ts', out: 'out/e2e/editor.test.js' }]
   : bench
   ? readdirSync('test/bench').filter((f) => f.endsWith('.bench.ts'))
     .map((f) => ({ in: `test/bench/${f}`, out: `bench-out/${f.replace(/\.ts$/, '.cjs')}` })).concat(worker('bench-out'))
   : [
-    { in: 'server/src/cli/main.ts', out: 'dist/vmsec.js', banner: '#!/usr/bin/env node' },
+    { in: 'server/src/cli/main.ts', out: 'dist/vmsec.js', banner: '#!/usr/bin/env node', cli: true },
+    ...cliCommands.map(cliEntry),
     { in: 'server/src/lsp/main.ts', out: 'dist/server.js' },
     { in: 'client/src/extension.ts', out: 'dist/extension.js' },
     worker('dist'),
     // Scenario runs inside the language server happen on this worker thread.
     { in: 'server/src/lsp/run/run-worker.ts', out: 'dist/run-worker.js' },
+    // `vmsec run --jobs N` runs work items on these worker threads (loaded from beside the CLI bundles).
+    { in: 'server/src/batch/run-worker.ts', out: 'dist/batch-worker.js' },
     // The results view's script (chart and tables), shared by the webview and `vmsec run --report`.
     { in: 'server/src/report/view/main.ts', out: 'dist/report-view.js', browser: true },
   ];
 
+// In CLI bundles these built-in modules are required on first use, not at
+// start: `vmsec check` reaches guarded-write (node:crypto) only to check
+// paths, and never needs worker threads. Each export becomes a getter that
+// loads the real module, so behaviour is unchanged.
+const LAZY_BUILTINS = /^node:(crypto|worker_threads)$/;
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    build.onResolve({ filter: LAZY_BUILTINS }, (a) => (a.namespace === 'lazy-builtin' ? { path: a.path, external: true } : { path: a.path, namespace: 'lazy-builtin' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (a) => {
+      const names = Object.keys(await import(a.path)).filter((n) => n !== 'default');
+      return {
+        loader: 'js',
+        contents: `let real; const load = () => (real ??= require(${JSON.stringify(a.path)}));\n`
+          + `for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { enumerable: true, get: () => load()[name] });\n`,
+      };
+    });
+  },
+};
+
+// Chevrotain's lexer fills a 65,536-entry table one element at a time
+// (several ms of a cold start, tens on a busy machine). Same values, filled
+// by blocks into a typed array; if the text ever changes, the original stays.
+const CHEVROTAIN_TABLE = `        charCodeToOptimizedIdxMap = new Array(65536);
+        for (let i = 0; i < 65536; i++) {
+            charCodeToOptimizedIdxMap[i] = i > 255 ? 255 + ~~(i / 255) : i;
+        }`;
+const CHEVROTAIN_TABLE_FAST = `        charCodeToOptimizedIdxMap = new Uint16Array(65536);
+        for (let i = 0; i < 256; i++) charCodeToOptimizedIdxMap[i] = i;
+        for (let q = 1; q * 255 < 65536; q++) charCodeToOptimizedIdxMap.fill(255 + q, Math.max(256, q * 255), Math.min(65536, (q + 1) * 255));`;
+const chevrotainTable = {
+  name: 'chevrotain-table',
+  setup(build) {
+    build.onLoad({ filter: /chevrotain[\\/]lib[\\/]src[\\/]scan[\\/]lexer\.js$/ }, (a) => {
+      const text = readFileSync(a.path, 'utf8');
+      if (!text.includes(CHEVROTAIN_TABLE)) return { contents: text, loader: 'js', warnings: [{ text: 'chevrotain-table: text not found, left as is' }] };
+      return { contents: text.replace(CHEVROTAIN_TABLE, CHEVROTAIN_TABLE_FAST), loader: 'js' };
+    });
+  },
+};
+
 const contexts = await Promise.all(entries.map((e) => esbuild.context({
-  entryPoints: [e.in],
+  ...(e.stdin
+    ? { stdin: { contents: e.stdin, resolveDir: 'server/src/cli', sourcefile: e.out.replace(/^dist\//, '').replace(/\.js$/, '.ts'), loader: 'ts' } }
+    : { entryPoints: [e.in] }),
   outfile: e.out,
   bundle: true,
   platform: e.browser ? 'browser' : 'node',
@@ -38,12 +96,17 @@ const contexts = await Promise.all(entries.map((e) => esbuild.context({
   sourcemap: true,
   external: e2e ? ['vscode', 'mocha'] : ['vscode'],
   banner: e.banner ? { js: e.banner } : undefined,
+  // Built code skips checks that only catch mistakes in vmsec itself (the
+  // grammar's self-validation): the tests run them from the sources.
+  define: e.browser ? undefined : { VMSEC_BUNDLED: 'true' },
+  plugins: e.browser ? [] : e.cli ? [chevrotainTable, lazyBuiltins] : [chevrotainTable],
   logLevel: 'warning',
   // import.meta is only read when running from the sources (tests under tsx).
   logOverride: { 'empty-import-meta': 'silent' },
 })));
 
 if (watch) {
+  // Watch builds write no code cache; the CLI sees an earlier one no longer fits the bundle (CRC-32) and ignores it.
   await Promise.all(contexts.map((c) => c.watch()));
 } else {
   await Promise.all(contexts.map((c) => c.rebuild()));
@@ -54,6 +117,47 @@ if (watch) {
     mkdirSync('dist', { recursive: true });
     writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
     chmodSync('dist/vmsec.js', 0o755);
+    for (const c of cliCommands) writeCodeCache(`dist/cli-${c.name}.js`, c);
   }
   await Promise.all(contexts.map((c) => c.dispose()));
+}
+
+/**
+ * Writes BUNDLE.cache: a header with the CRC-32 of the bundle and of the
+ * data, then V8's code cache, made in a fresh `node` (default V8 flags, as
+ * the CLI runs) after loading the bundle and, for a read-only command with
+ * `warm` arguments in commands.json, after one run of it: the functions a
+ * run compiles are then in the cache too. Without zlib.crc32 (Node before
+ * 20.15) no cache is written: the CLI could not check it.
+ */
+function writeCodeCache(bundle, command) {
+  const r = spawnSync(process.execPath, ['-e', cacheMaker(), resolve(bundle), command.name, ...(command.warm ?? [])], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`code cache for ${bundle}: exit ${r.status}`);
+}
+
+// A function (hoisted): the build above runs before this line is reached.
+function cacheMaker() {
+  return `
+const { readFileSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const { Script } = require('node:vm');
+const { crc32 } = require('node:zlib');
+const [file, name, ...warm] = process.argv.slice(1);
+const bytes = readFileSync(file);
+// The same wrapper as cli/load-bundle.ts: a cache only fits the same text.
+const script = new Script('(function (exports, require, module, __filename, __dirname) { ' + bytes.toString('utf8') + '\\n});', { filename: file });
+const module = { exports: {} };
+script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+if (warm.length) {
+  // Its report (stdout is ignored) is not the build's.
+  const write = process.stderr.write;
+  process.stderr.write = () => true;
+  try { module.exports.runCommandMain(name, module.exports.command, warm); } finally { process.stderr.write = write; }
+}
+const data = script.createCachedData();
+if (typeof crc32 === 'function') {
+  writeFileSync(file + '.cache', Buffer.concat([Buffer.from('vmsec-code-cache/2 ' + crc32(bytes).toString(16) + ' ' + crc32(data).toString(16) + '\\n'), data]));
+}
+`;
 }

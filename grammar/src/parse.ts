@@ -2,7 +2,7 @@
 // problem with its span. Never throws: any input gives a Document.
 import { IToken, Lexer, tokenMatcher } from 'chevrotain';
 import type { Comment, Decl, Document, Span, SyntaxProblem } from './ast';
-import { Identifier, KEYWORDS, KW, lexingTokens, LCurly, LParen, LSquare, RCurly, RParen, RSquare, DECL_KEYWORDS } from './tokens';
+import { Identifier, KEYWORDS, KW, lexingTokens, LCurly, LParen, LSquare, RCurly, RParen, RSquare, DECL_KEYWORDS, GRAMMAR_SELF_CHECKS } from './tokens';
 import { VmsecParser } from './parser';
 
 /** Deeper nesting than this is cut off (and reported) so recursion stays bounded. */
@@ -11,7 +11,8 @@ export const MAX_NESTING = 64;
 export const MAX_PROBLEMS = 200;
 
 // Offsets only: line/column come from the LineIndex when (rarely) needed.
-const lexer = new Lexer(lexingTokens, { ensureOptimizations: true, positionTracking: 'onlyOffset' });
+// The lexer's self-checks run under tests; the bundles skip them (start-up time).
+const lexer = new Lexer(lexingTokens, { ensureOptimizations: true, positionTracking: 'onlyOffset', skipValidations: !GRAMMAR_SELF_CHECKS });
 let parser: VmsecParser | undefined;
 const keywordTypes = new Map(KEYWORDS.map((k) => [k, KW[k]]));
 const declTypes = DECL_KEYWORDS.map((k) => KW[k]);

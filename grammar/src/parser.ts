@@ -8,10 +8,10 @@
 // Enumerated values (`tpm rsa-2048`, `memory lazy`, `ipc follow` …) are parsed
 // as names and checked by the validator (VMS003): the message is then located
 // on the value and recovery never has to guess.
-import { EmbeddedActionsParser, IToken, tokenMatcher, EOF } from 'chevrotain';
+import { EmbeddedActionsParser, ILookaheadStrategy, IToken, LLkLookaheadStrategy, tokenMatcher, EOF } from 'chevrotain';
 import type * as A from './ast';
 import {
-  allTokens, Arrow, BiArrow, Cidr, Cmp, Comma, Digest, DECL_KEYWORDS, Identifier, Ipv4, KW, LCurly, LParen,
+  allTokens, Arrow, BiArrow, Cidr, Cmp, Comma, Digest, DECL_KEYWORDS, GRAMMAR_SELF_CHECKS, Identifier, Ipv4, KW, LCurly, LParen,
   LSquare, Quantity, RCurly, RParen, RSquare, StringLit,
 } from './tokens';
 import { parseAddr, parseQuantity, unescapeString, unknownEscapes } from './literals';
@@ -49,6 +49,37 @@ function joined(kind: 'or' | 'and', ops: A.Cond[]): A.Cond {
   return { kind, operands: ops, span: { start: ops[0].span.start, end: ops[ops.length - 1].span.end } };
 }
 
+const MAX_LOOKAHEAD = 3;
+
+/**
+ * Chevrotain's LL(k) lookahead, each function computed the first time its
+ * decision is reached instead of all of them when the parser is built: a
+ * short file pays only for the decisions it meets (start-up of `vmsec
+ * check`). The functions are the same, so every parse result is too.
+ */
+class LazyLookahead implements ILookaheadStrategy {
+  private llk = new LLkLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD });
+  validate(o: Parameters<ILookaheadStrategy['validate']>[0]) { return this.llk.validate(o); }
+  initialize(o: { rules: Parameters<ILookaheadStrategy['validate']>[0]['rules'] }) { this.llk.initialize?.(o); }
+  buildLookaheadForAlternation(o: Parameters<ILookaheadStrategy['buildLookaheadForAlternation']>[0]) {
+    const llk = this.llk;
+    let f: ReturnType<ILookaheadStrategy['buildLookaheadForAlternation']> | undefined;
+    // Chevrotain calls it with the parser as `this`.
+    return function (this: unknown, alts?: Parameters<ReturnType<ILookaheadStrategy['buildLookaheadForAlternation']>>[0]) {
+      f ??= llk.buildLookaheadForAlternation(o);
+      return f.call(this, alts);
+    };
+  }
+  buildLookaheadForOptional(o: Parameters<ILookaheadStrategy['buildLookaheadForOptional']>[0]) {
+    const llk = this.llk;
+    let f: ReturnType<ILookaheadStrategy['buildLookaheadForOptional']> | undefined;
+    return function (this: unknown) {
+      f ??= llk.buildLookaheadForOptional(o);
+      return f.call(this);
+    };
+  }
+}
+
 export class VmsecParser extends EmbeddedActionsParser {
   private decls: A.Decl[] = [];
   /**
@@ -62,7 +93,10 @@ export class VmsecParser extends EmbeddedActionsParser {
   problems: A.SyntaxProblem[] = [];
 
   constructor() {
-    super(allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider });
+    super(allTokens, {
+      recoveryEnabled: true, maxLookahead: MAX_LOOKAHEAD, errorMessageProvider,
+      lookaheadStrategy: new LazyLookahead(), skipValidations: !GRAMMAR_SELF_CHECKS,
+    });
     this.performSelfAnalysis();
   }
 

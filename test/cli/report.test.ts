@@ -73,6 +73,8 @@ test('--report replaces an earlier report but never a file vmsec did not write',
 test('--report without the view script beside the CLI is a clear error, before anything runs', () => {
   const dir = tempDir('report-cli-');
   copyFileSync(CLI, join(dir, 'vmsec.js'));
+  // The run command's own bundle (and its code cache) comes along; the view script does not.
+  for (const f of ['cli-run.js', 'cli-run.js.cache']) if (existsSync(join(DIST, f))) copyFileSync(join(DIST, f), join(dir, f));
   writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }\n');
   const target = join(dir, 'r.html');
   const r = vmsec(['run', SMALL, '--checkpoint-dir', join(dir, 'ck'), '--report', target], join(dir, 'vmsec.js'));

@@ -15,6 +15,8 @@ export interface Command {
   help: string;
   options: OptionSpec;
   run(p: ParsedArgs): number;
+  /** For a command that parses its own options (then `run` is not called). */
+  runArgs?(args: string[]): number;
 }
 
 /** Text for a terminal: control characters from files (titles, names) escaped, line by line. */

@@ -1,0 +1,24 @@
+// Runs one subcommand under the exit-code contract (0 ok · 1 findings · 2
+// usage, input or I/O error). It is bundled into each command's bundle, next
+// to the command, so the error classes it tests are the ones the command throws.
+import { parseOptions, UsageError } from './args';
+import { WriteRefused } from '../model/guarded-write';
+import { Command, InputError, write } from './common';
+import { internalError } from './internal-error';
+
+export function runCommandMain(name: string, cmd: Command, args: string[]): number {
+  try {
+    if (cmd.runArgs) return cmd.runArgs(args);
+    const p = parseOptions(args, cmd.options);
+    if (p.help) { process.stdout.write(cmd.help + '\n'); return 0; }
+    return cmd.run(p);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      write(process.stderr, `vmsec: ${e.message}`);
+      process.stderr.write(`usage: ${cmd.synopsis}\n(vmsec ${name} --help for more)\n`);
+      return 2;
+    }
+    if (e instanceof InputError || e instanceof WriteRefused) { write(process.stderr, `vmsec: ${e.message}`); return 2; }
+    return internalError(e);
+  }
+}
