@@ -59,3 +59,6 @@ export const QUANTITIES = {
   sim_ms: 'simulated time at the end (ms)',
 } as const;
 export type QuantityName = keyof typeof QUANTITIES;
+
+/** A quantity over many runs: exact order statistics of the values seen. */
+export interface QuantityStats { n: number; min: number; median: number; p95: number; max: number }

@@ -9,6 +9,7 @@ import { runFileSet } from '../sim/run';
 import type { RunResult } from '../sim/results';
 import { formatRunJson, formatRunJsonFiles, formatRunJunit, formatRunText } from './format-run';
 import { exportQuotes, prepareExportFolder } from './export-quotes';
+import { exportCertificates } from './export-certs';
 import { CostsError, readCostsFile } from './costs-file';
 import { ParsedArgs, UsageError } from './args';
 import { MAX_CHECKPOINT_LIMIT, parseSize } from '../model/size-text';
@@ -16,8 +17,9 @@ import { formatBytes } from '../model/source-reader';
 import { DEFAULT_MAX_CHECKPOINT_BYTES } from '../sim/checkpoint';
 import { readViewScript, reportProblem, writeReport } from './report-file';
 import { collect, Command, formatOption, InputError, rootOption, unreadable, write } from './common';
+import { manyRunsRequested, MANY_RUN_HELP, MANY_RUN_OPTIONS, runMany, seedOption } from './run-many';
 
-const SYNOPSIS = 'vmsec run PATH... [--scenario NAME] [--format text|json|junit] [--root DIR]\n            [--checkpoint-dir DIR] [--max-checkpoint-size SIZE] [--export-quotes DIR] [--costs FILE]\n            [--report FILE] [--trace VM=LOG]...';
+const SYNOPSIS = 'vmsec run PATH... [--scenario NAME] [--format text|json|junit] [--root DIR]\n            [--checkpoint-dir DIR] [--max-checkpoint-size SIZE] [--export-quotes DIR] [--costs FILE]\n            [--export-certs DIR] [--report FILE] [--trace VM=LOG]...\n            [--seed N | --seeds RANGE [--jobs N] [--shard i/n --out FILE]]';
 
 function maxCheckpointOption(p: ParsedArgs): number | undefined {
   const raw = p.values.get('max-checkpoint-size');
@@ -46,6 +48,8 @@ function traceOptions(p: ParsedArgs): { vm: string; path: string }[] | undefined
 }
 
 function runRun(p: ParsedArgs): number {
+  const many = manyRunsRequested(p);
+  const seed = seedOption(p);
   const format = formatOption(p, 'run', ['text', 'json', 'junit']);
   const root = rootOption(p);
   const maxCheckpointBytes = maxCheckpointOption(p) ?? DEFAULT_MAX_CHECKPOINT_BYTES;
@@ -61,6 +65,8 @@ function runRun(p: ParsedArgs): number {
   const quotesDir = p.values.get('export-quotes');
   // A folder vmsec may not write into is refused before anything runs.
   if (quotesDir !== undefined) prepareExportFolder(nodePath.resolve(quotesDir));
+  const certsDir = p.values.get('export-certs');
+  if (certsDir !== undefined) prepareExportFolder(nodePath.resolve(certsDir));
   const reportTarget = p.values.has('report') ? nodePath.resolve(p.values.get('report')!) : undefined;
   let viewScript = '';
   if (reportTarget !== undefined) {
@@ -82,6 +88,9 @@ function runRun(p: ParsedArgs): number {
     return 2;
   }
 
+  const checkpointDir = p.values.has('checkpoint-dir') ? nodePath.resolve(p.values.get('checkpoint-dir')!) : undefined;
+  if (many) return runMany(p, checked.graph, paths, { costs, workspaceRoot: root, maxCheckpointBytes, traces, checkpointDir }, format, reportTarget);
+
   const scenario = p.values.get('scenario');
   const results: RunResult[] = [];
   let exportError: unknown;
@@ -90,14 +99,18 @@ function runRun(p: ParsedArgs): number {
     const set = checked.graph.fileSet(file)!;
     const outcome = runFileSet(set, {
       scenario,
+      seed,
       costs,
       workspaceRoot: root,
       maxCheckpointBytes,
       traces,
       checkpointDir: p.values.has('checkpoint-dir') ? nodePath.resolve(p.values.get('checkpoint-dir')!) : undefined,
-      onWorld: quotesDir === undefined ? undefined : (name, world) => {
+      onWorld: quotesDir === undefined && certsDir === undefined ? undefined : (name, world) => {
         if (exportError !== undefined) return;
-        try { exportQuotes(nodePath.resolve(quotesDir), name, world); } catch (e) { exportError = e; }
+        try {
+          if (quotesDir !== undefined) exportQuotes(nodePath.resolve(quotesDir), name, world);
+          if (certsDir !== undefined) exportCertificates(nodePath.resolve(certsDir), name, world);
+        } catch (e) { exportError = e; }
       },
     });
     if (outcome.kind === 'invalid') {
@@ -157,17 +170,19 @@ file set with errors in any of its files, imports included, is not run.
   --max-checkpoint-size SIZE largest checkpoint file, e.g. 500MB, 2GiB
                              (default 1GiB)
   --export-quotes DIR        write every TPM quote for tpm2_checkquote
+  --export-certs DIR         write every X.509 certificate (PEM) for openssl
   --costs FILE               JSON object overriding simulator costs
   --report FILE              also write the results view as one self-contained
                              HTML file (timeline chart, tables, Export JSON);
                              replaces only an earlier vmsec report
   --trace VM=LOG             replay a real strace -f -tt log into VM's
                              monitors from time 0 (repeatable; docs/traces.md)
+${MANY_RUN_HELP}
   --                         end of options
   -h, --help                 this help
 
 exit 0 every expectation passed, 1 an expectation or a step failed,
 2 misuse, a file with errors, or an input or I/O error`,
-  options: { format: true, scenario: true, 'export-quotes': true, 'checkpoint-dir': true, root: true, costs: true, 'max-checkpoint-size': true, report: true, trace: 'many' },
+  options: { format: true, scenario: true, 'export-quotes': true, 'export-certs': true, 'checkpoint-dir': true, root: true, costs: true, 'max-checkpoint-size': true, report: true, trace: 'many', ...MANY_RUN_OPTIONS },
   run: runRun,
 };

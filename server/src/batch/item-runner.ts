@@ -1,0 +1,132 @@
+// Runs one work item in this thread: the item's file set, with its variant's
+// edits applied to the texts the plan read (never re-read from disk, so every
+// worker and shard runs exactly what was validated and hashed), and the
+// item's seed in place of the scenario's own. A file set is resolved and
+// validated once per (file, variant) and kept for the next seeds.
+import type * as A from '../../../grammar/src/ast';
+import { Workspace, type FileSet } from '../model/workspace';
+import { resolveFileSet, type Resolved } from '../model/resolve';
+import { validateFileSetFiles } from '../validation/validate-files';
+import { runScenario, type RunOptions } from '../sim/scenario';
+import { locOfFiles } from '../sim/locations';
+import { failedOutcome, outcomeOf } from './outcome';
+import type { ItemOutcome, SourceEdit, Variant, WorkItem } from './types';
+
+/** What every item of a run shares (the `vmsec run` options that change results). */
+export interface RunSettings {
+  costs?: RunOptions['costs'];
+  workspaceRoot?: string;
+  checkpointDir?: string;
+  maxCheckpointBytes?: number;
+  traces?: { vm: string; path: string }[];
+}
+
+/** What a runner needs of the plan: paths by name, the texts read, the variants. Plain data (sent to workers). */
+export interface RunnerInput {
+  files: { name: string; path: string }[];
+  /** [absolute path, text] of every file of every file set. */
+  texts: [string, string][];
+  variants: Variant[];
+  settings: RunSettings;
+}
+
+type Prepared =
+  | { ok: true; set: FileSet; resolved: Resolved; decls: Map<string, A.ScenarioDecl>; options: RunOptions }
+  | { ok: false; line: number; message: string };
+
+/** Texts with a variant's edits applied (edits of one file must not overlap). */
+export function applyEdits(texts: Map<string, string>, edits: SourceEdit[]): Map<string, string> | string {
+  if (edits.length === 0) return texts;
+  const out = new Map(texts);
+  const byPath = new Map<string, SourceEdit[]>();
+  for (const e of edits) byPath.set(e.path, [...(byPath.get(e.path) ?? []), e]);
+  for (const [path, list] of byPath) {
+    const text = out.get(path);
+    if (text === undefined) return `the variant edits ${path}, which is not part of the run`;
+    const sorted = [...list].sort((a, b) => b.start - a.start);
+    let t = text;
+    let limit = t.length;
+    for (const e of sorted) {
+      if (e.start < 0 || e.end < e.start || e.end > limit) return `the variant's edits of ${path} overlap or fall outside the file`;
+      t = t.slice(0, e.start) + e.text + t.slice(e.end);
+      limit = e.start;
+    }
+    out.set(path, t);
+  }
+  return out;
+}
+
+const CACHED = 8;
+
+export class ItemRunner {
+  private readonly paths: Map<string, string>;
+  private readonly texts: Map<string, string>;
+  private readonly cache = new Map<string, Prepared>();
+
+  constructor(private readonly input: RunnerInput) {
+    this.paths = new Map(input.files.map((f) => [f.name, f.path]));
+    this.texts = new Map(input.texts);
+  }
+
+  run(item: WorkItem): ItemOutcome {
+    const p = this.prepare(item.file, item.variant);
+    if (!p.ok) return failedOutcome(item, p.line, p.message);
+    const decl = p.decls.get(item.scenario);
+    if (!decl) return failedOutcome(item, 1, `no scenario "${item.scenario}" in this variant of the file`);
+    return outcomeOf(runScenario(decl, p.set, p.resolved, { ...p.options, seed: item.seed }), item);
+  }
+
+  private prepare(name: string, variant: number | undefined): Prepared {
+    const key = `${name}\u0000${variant ?? ''}`;
+    const hit = this.cache.get(key);
+    if (hit) {
+      // Most recently used last.
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit;
+    }
+    const p = this.build(name, variant);
+    this.cache.set(key, p);
+    if (this.cache.size > CACHED) this.cache.delete(this.cache.keys().next().value!);
+    return p;
+  }
+
+  private build(name: string, variant: number | undefined): Prepared {
+    const path = this.paths.get(name);
+    if (path === undefined) return { ok: false, line: 1, message: `${name} is not part of this run` };
+    const v = variant === undefined ? undefined : this.input.variants[variant];
+    if (variant !== undefined && !v) return { ok: false, line: 1, message: `variant ${variant} is not part of this run` };
+    const texts = applyEdits(this.texts, v?.edits ?? []);
+    if (typeof texts === 'string') return { ok: false, line: 1, message: texts };
+    // Only the texts the plan read: a file outside them is unreadable, never read from disk behind the hash's back.
+    const ws = new Workspace({ read: (p) => (texts.has(p) ? { ok: true, text: texts.get(p)! } : { ok: false, error: 'was not read when the run was planned' }) });
+    const set = ws.fileSet(path);
+    if (!set) return { ok: false, line: 1, message: `${name} cannot be read` };
+    const resolved = resolveFileSet(set);
+    const { diagnostics } = validateFileSetFiles(set, { workspaceRoot: this.input.settings.workspaceRoot }, resolved);
+    const error = diagnostics.find((d) => d.severity === 'error');
+    if (error) {
+      const f = set.files.find((x) => x.path === error.path);
+      const line = f ? f.lines.position(error.span.start).line + 1 : 1;
+      return { ok: false, line, message: `${v ? `the variant "${v.label}"` : 'the file'} does not validate: ${error.code} ${error.message}` };
+    }
+    const decls = new Map<string, A.ScenarioDecl>();
+    for (const d of set.root.doc.decls) if (d.kind === 'scenario' && !decls.has(d.title.value)) decls.set(d.title.value, d);
+    const lines = set.root.lines;
+    const text = set.root.text;
+    const options: RunOptions = {
+      ...this.input.settings,
+      lineOf: (span) => lines.position(span.start).line + 1,
+      textOf: (span) => text.slice(span.start, span.end).replace(/\s+/g, ' ').trim(),
+      locOf: locOfFiles(set.files),
+    };
+    return { ok: true, set, resolved, decls, options };
+  }
+}
+
+/** The runner's input for a plan (texts keyed by absolute path). */
+export function runnerInput(plan: { files: { name: string; path: string; texts: { path: string; text: string }[] }[]; variants: Variant[] }, settings: RunSettings): RunnerInput {
+  const texts = new Map<string, string>();
+  for (const f of plan.files) for (const t of f.texts) texts.set(t.path, t.text);
+  return { files: plan.files.map((f) => ({ name: f.name, path: f.path })), texts: [...texts], variants: plan.variants, settings };
+}

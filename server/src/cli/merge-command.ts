@@ -1,0 +1,126 @@
+// `vmsec merge PARTS…`: the partial results of `vmsec run --shard i/n --out
+// FILE` combined into one result, the same (timing aside, byte for byte) as
+// the unsharded run. Parts of different inputs, a shard missing or given
+// twice, or a cut-short part are refused with a message naming the parts.
+// Also the output of many runs shared with `vmsec run --seeds`.
+import * as nodePath from 'node:path';
+import pkg from '../../../package.json';
+import { readRegularFile } from '../model/source-reader';
+import { writeGuarded, writeProblem, WriteRefused } from '../model/guarded-write';
+import { Aggregator, type BatchSummary } from '../batch/aggregate';
+import { mergeProblems, parsePartial, partProblem, type PartialHeader } from '../batch/shard';
+import { formatBatchText } from '../report/batch-text';
+import { BATCH_JSON_MAGIC, formatBatchJson } from '../report/batch-json';
+import { BATCH_JUNIT_MAGIC, formatBatchJunit } from '../report/batch-junit';
+import { BATCH_SARIF_MAGIC, formatBatchSarif } from '../report/batch-sarif';
+import { renderBatchHtml } from '../report/batch-html';
+import { REPORT_MAGIC } from '../report/html';
+import type { ParsedArgs } from './args';
+import { Command, formatOption, InputError, write } from './common';
+import { displayPath } from './files';
+
+/** The largest partial merge reads (a million outcomes is about 400 MB). */
+const MAX_PARTIAL_BYTES = 1024 * 1024 * 1024;
+
+export type BatchFormat = 'text' | 'json' | 'junit' | 'sarif' | 'html';
+
+/** The first bytes of each format vmsec writes: --out replaces only a file that starts with them (text has none: never replaced). */
+const MAGIC: Record<BatchFormat, string | undefined> = { text: undefined, json: BATCH_JSON_MAGIC, junit: BATCH_JUNIT_MAGIC, sarif: BATCH_SARIF_MAGIC, html: REPORT_MAGIC };
+
+export function formatBatch(format: BatchFormat, summary: BatchSummary, agg: Aggregator): string {
+  switch (format) {
+    case 'json': return formatBatchJson(summary);
+    case 'junit': return formatBatchJunit(summary);
+    case 'sarif': return formatBatchSarif(summary, pkg.version);
+    case 'html': return renderBatchHtml(summary, agg);
+    default: return formatBatchText(summary);
+  }
+}
+
+/** Why `target` may not be written as `format` (checked before any work), or undefined. */
+export function outProblem(flag: string, target: string, magic: string | undefined): string | undefined {
+  const p = writeProblem(nodePath.dirname(target), target, magic === undefined ? undefined : Buffer.from(magic, 'utf8'));
+  return p ? `${flag} ${target}: ${p.replace(/\n/g, '\\n')}` : undefined;
+}
+
+/** Writes a result file through the guarded writer (its own folder is the root). */
+export function writeOut(flag: string, target: string, magic: string | undefined, text: string | string[]): void {
+  try {
+    writeGuarded(target, { root: nodePath.dirname(target), ownMagic: magic === undefined ? undefined : Buffer.from(magic, 'utf8') }, (sink) => {
+      for (const t of typeof text === 'string' ? [text] : text) sink.write(Buffer.from(t, 'utf8'));
+    });
+  } catch (e) {
+    if (e instanceof WriteRefused) throw new WriteRefused(`${flag} ${target}: ${e.message.replace(/\n/g, '\\n')}`);
+    throw e;
+  }
+}
+
+/** Prints a batch result, or writes it to --out; the exit code follows the runs. */
+export function emitBatch(format: BatchFormat, summary: BatchSummary, agg: Aggregator, out: string | undefined): number {
+  const text = formatBatch(format, summary, agg);
+  if (out !== undefined) {
+    writeOut('--out', out, MAGIC[format], text.endsWith('\n') ? text : text + '\n');
+    if (format === 'text') write(process.stdout, text);
+    else write(process.stderr, `vmsec: ${summary.runs} runs, ${summary.passed} passed, ${summary.runs - summary.passed} failed; written to ${displayPath(out)}`);
+  } else if (format === 'text') write(process.stdout, text);
+  else process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  return summary.passed === summary.runs ? 0 : 1;
+}
+
+export function batchOutTarget(p: ParsedArgs, format: BatchFormat): string | undefined {
+  const raw = p.values.get('out');
+  if (raw === undefined) return undefined;
+  const target = nodePath.resolve(raw);
+  const problem = outProblem('--out', target, MAGIC[format]);
+  if (problem) throw new InputError(problem);
+  return target;
+}
+
+function runMerge(p: ParsedArgs): number {
+  const format = formatOption(p, 'merge', ['text', 'json', 'junit', 'sarif', 'html']) as BatchFormat;
+  if (p.positional.length === 0) throw new InputError('merge needs the partial results to merge (files written by vmsec run --shard i/n --out FILE)');
+  const out = batchOutTarget(p, format);
+  // One part at a time: parsed, checked, added, dropped (the aggregate does not depend on the order).
+  const parts: { name: string; header: PartialHeader }[] = [];
+  const problems: string[] = [];
+  let agg: Aggregator | undefined;
+  for (const file of p.positional) {
+    const name = displayPath(nodePath.resolve(file));
+    const r = readRegularFile(file, MAX_PARTIAL_BYTES);
+    if (!r.ok) { problems.push(`cannot read ${name}: it ${r.error}`); continue; }
+    const parsed = parsePartial(r.bytes.toString('utf8'));
+    if (!parsed.ok) { problems.push(`${name} ${parsed.error}`); continue; }
+    const problem = partProblem(name, parsed.header, parsed.outcomes);
+    if (problem) { problems.push(problem); continue; }
+    parts.push({ name, header: parsed.header });
+    if (!agg) { const { shard: _s, inputs: _i, ...info } = parsed.header; agg = new Aggregator(info); }
+    if (parsed.header.inputs === parts[0].header.inputs) for (const o of parsed.outcomes) agg.add(o);
+  }
+  if (!problems.length) problems.push(...mergeProblems(parts));
+  if (problems.length || !agg) throw new InputError(`cannot merge: ${problems.join('\n  ')}`);
+  return emitBatch(format, agg.summary(), agg, out);
+}
+
+const SYNOPSIS = 'vmsec merge PART... [--format text|json|junit|sarif|html] [--out FILE]';
+
+export const mergeCommand: Command = {
+  synopsis: SYNOPSIS,
+  help: `usage: ${SYNOPSIS}
+
+Combine the partial results of \`vmsec run FILE... --seeds RANGE --shard i/n
+--out PART\` (one per shard, in any order) into one result: the same as the
+run without --shard, byte for byte. Refuses parts of different inputs (files,
+seeds, variants or settings), a shard missing or given twice, and a part that
+was cut short.
+
+  --format text|json|junit|sarif|html   output format (default text)
+  --out FILE                 write the result to FILE instead of standard output
+                             (replaces only a file vmsec wrote in that format)
+  --                         end of options
+  -h, --help                 this help
+
+exit 0 every run passed, 1 a run failed, 2 misuse, an unreadable part or parts
+that do not belong together`,
+  options: { format: true, out: true },
+  run: runMerge,
+};

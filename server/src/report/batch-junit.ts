@@ -1,0 +1,40 @@
+// Many runs as JUnit XML: one test case per scenario (and variant); a case
+// fails when any seed failed, naming the failing seeds and the command that
+// reproduces the first. No times: merged shards equal the unsharded run.
+import type { BatchSummary } from '../batch/aggregate';
+import { ciText, percent, reproduceText, seedList, variantLabel } from './batch-text';
+
+export const BATCH_JUNIT_MAGIC = '<?xml version="1.0" encoding="UTF-8"?>\n<!-- vmsec many runs -->\n';
+
+const xml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }[c]!))
+  // XML 1.0 cannot carry most control characters at all.
+  .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+export function formatBatchJunit(summary: BatchSummary): string {
+  const byFile = new Map<string, string[]>();
+  const counts = new Map<string, { tests: number; failures: number }>();
+  for (const s of summary.scenarios) {
+    const label = variantLabel(summary, s);
+    const name = `${s.scenario}${label ? ` [${label}]` : ''}`;
+    let body = '';
+    if (s.failingSeeds.length) {
+      const lines = [`${s.runs - s.passed} of ${s.runs} runs failed (pass rate ${percent(s.rate)}, ${ciText(s.ci)}); failing seeds: ${seedList(s.failingSeeds, 50)}`];
+      for (const e of s.expectations) if (e.passed < e.runs) lines.push(`line ${e.line}: ${e.text}: failed with seeds ${seedList(e.failing.map((f) => f.seed), 50)}; seed ${e.failing[0].seed} saw ${e.failing[0].actual}`);
+      for (const e of s.errors) lines.push(`line ${e.line}: step error with seeds ${seedList(e.seeds, 50)}: ${e.message}`);
+      lines.push(`reproduce with ${reproduceText(summary, s, s.failingSeeds[0])}`);
+      body = `<failure message="${xml(`${s.runs - s.passed}/${s.runs} runs failed; seeds ${seedList(s.failingSeeds)}`)}">${xml(lines.join('\n'))}</failure>`;
+    }
+    const list = byFile.get(s.file) ?? [];
+    list.push(`    <testcase classname="${xml(s.file)}" name="${xml(name)}" file="${xml(s.file)}">${body}</testcase>`);
+    byFile.set(s.file, list);
+    const c = counts.get(s.file) ?? { tests: 0, failures: 0 };
+    c.tests++;
+    if (body) c.failures++;
+    counts.set(s.file, c);
+  }
+  const suites = [...byFile].map(([file, cases]) => {
+    const c = counts.get(file)!;
+    return `  <testsuite name="${xml(file)}" tests="${c.tests}" failures="${c.failures}" errors="0">\n${cases.join('\n')}\n  </testsuite>`;
+  });
+  return `${BATCH_JUNIT_MAGIC}<testsuites name="vmsec seeds ${xml(summary.info.seeds)}">\n${suites.join('\n')}\n</testsuites>`;
+}

@@ -1,0 +1,103 @@
+// `npm run bench` (many runs): 200 seeds of a small fork-with-attacker sample
+// on 2 worker threads against 1, as whole CLI processes in the same run
+// (target ≥ 1.8× on 2 free cores); merging 100 shard partials of 1,000
+// outcomes each against 10 (linear, target ≤ 1 s); and the memory of a
+// 10,000-item run against a 1,000-item one (results streamed: flat).
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import * as nodePath from 'node:path';
+import { tempDir } from '../tmp';
+import { makePlan, planItems } from '../../server/src/batch/plan';
+import { endLine, headerLines, inShard, outcomeLine } from '../../server/src/batch/shard';
+import { runnerInput } from '../../server/src/batch/item-runner';
+import { runItems } from '../../server/src/batch/run-items';
+import { Aggregator } from '../../server/src/batch/aggregate';
+import type { ItemOutcome, Variant } from '../../server/src/batch/types';
+
+const ROOT = process.cwd();
+const CLI = nodePath.join(ROOT, 'dist', 'vmsec.js');
+const SMALL = 'test/fixtures/batch/small-fork.vmsec';
+
+function timed(args: string[]): { ms: number; out: string; code: number | null } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`vmsec ${args.join(' ')}: ${r.stderr}`);
+  return { ms, out: r.stdout, code: r.status };
+}
+
+console.log(`many runs benchmark (${availableParallelism()} cores)`);
+
+// 1. --jobs 2 against --jobs 1.
+const seeds = ['run', SMALL, '--seeds', '1..200', '--format', 'json'];
+const j1 = timed([...seeds, '--jobs', '1']);
+const j2 = timed([...seeds, '--jobs', '2']);
+if (j1.out !== j2.out) throw new Error('--jobs 2 printed something else than --jobs 1');
+console.log(`200 seeds of ${SMALL}: --jobs 1 ${(j1.ms / 1000).toFixed(2)} s, --jobs 2 ${(j2.ms / 1000).toFixed(2)} s → ${(j1.ms / j2.ms).toFixed(2)}× (target ≥ 1.8× with 2 free cores)`);
+
+// 2. Merging synthetic partials: 10 and 100 shards of 1,000 outcomes each.
+function partials(shards: number, perShard: number): string[] {
+  const dir = tempDir('bench-merge-');
+  const items = shards * perShard;
+  const scenarios = Array.from({ length: 1000 }, (_, i) => ({ name: `scenario ${i}`, seed: 1 }));
+  const seedsPer = items / scenarios.length;
+  const plan = makePlan([{ path: '/bench/f.vmsec', name: 'f.vmsec', scenarios, texts: [] }], Array.from({ length: seedsPer }, (_, i) => i + 1), []);
+  const header = (i: number) => ({ inputs: 'bench', shard: { index: i, count: shards }, items, files: ['f.vmsec'], seeds: `1..${seedsPer}`, variants: [] });
+  const files: string[] = [];
+  for (let s = 1; s <= shards; s++) {
+    const lines = [headerLines(header(s))];
+    let n = 0;
+    for (const it of planItems(plan, inShard({ index: s, count: shards }))) {
+      const o: ItemOutcome = {
+        index: it.index, file: it.file, scenario: it.scenario, seed: it.seed, passed: it.index % 97 !== 0,
+        expectations: [{ text: 'expect f ready within 1 s', line: 30, passed: true, actual: `${50 + (it.index % 13)} ms` }, { text: 'expect f pages rejected > 0', line: 31, passed: it.index % 97 !== 0, actual: String(it.index % 5) }],
+        errors: [], quantities: { ready_ms: 50 + (it.index % 13), pages_sent: 400 + (it.index % 17), pages_rejected: it.index % 5, bytes_sent: 1_800_000 + it.index, sim_ms: 116 + (it.index % 3) },
+      };
+      lines.push(outcomeLine(o));
+      n++;
+    }
+    lines.push(endLine(n));
+    const file = nodePath.join(dir, `part-${s}.jsonl`);
+    writeFileSync(file, lines.join(''));
+    files.push(file);
+  }
+  return files;
+}
+const nodeStart = (() => { const t0 = performance.now(); spawnSync(process.execPath, ['-e', '0']); return performance.now() - t0; })();
+const m10 = timed(['merge', ...partials(10, 1000), '--format', 'json']);
+const m100 = timed(['merge', ...partials(100, 1000), '--format', 'json']);
+console.log(`merge: 10 partials (10,000 outcomes) ${m10.ms.toFixed(0)} ms; 100 partials (100,000 outcomes) ${m100.ms.toFixed(0)} ms → ${((m100.ms - nodeStart) / (m10.ms - nodeStart)).toFixed(1)}× the time for 10× the outcomes beyond node's start (${nodeStart.toFixed(0)} ms; linear ≈ 10; target ≤ 1 s)`);
+
+// 3. Memory of many items: 10,000 variants of a tiny scenario against 1,000, in this process.
+const TINY = `host a { cpus 4 memory 8 GiB }
+vm v on a { vcpus 1 memory 64 MiB process p { memory 8 MiB } }
+monitor m for v { mode serial default allow rule r on open when fileEq(0, "/x") then deny(13) }
+scenario "one call" {
+  at 0 ms syscall v p open("/x")
+  expect m denies == 1
+}
+`;
+function peakRss(items: number): { peak: number; ms: number } {
+  const dir = tempDir('bench-mem-');
+  const path = nodePath.join(dir, 'tiny.vmsec');
+  writeFileSync(path, TINY);
+  // Each variant edits the file (a comment with its number), so each is parsed, validated and run on its own.
+  const variants: Variant[] = Array.from({ length: items }, (_, i) => ({ id: `v${i}`, label: `point ${i}`, values: { n: String(i) }, edits: [{ path, start: 0, end: 0, text: `// point ${i}\n` }] }));
+  const plan = makePlan([{ path, name: 'tiny.vmsec', scenarios: [{ name: 'one call', seed: 1 }], texts: [{ path, name: 'tiny.vmsec', text: TINY }] }], [1], variants);
+  const agg = new Aggregator({ files: ['tiny.vmsec'], seeds: '1', variants: plan.variants.map((v) => ({ id: v.id, label: v.label, values: v.values })), items: plan.count });
+  globalThis.gc?.();
+  let peak = process.memoryUsage().rss;
+  let n = 0;
+  const t0 = performance.now();
+  runItems(runnerInput(plan, { checkpointDir: dir }), planItems(plan), 1, (o) => {
+    if (!o.passed && n === 0) throw new Error(`the tiny scenario failed: ${JSON.stringify(o)}`);
+    agg.add(o);
+    if (++n % 250 === 0) peak = Math.max(peak, process.memoryUsage().rss);
+  });
+  agg.summary();
+  return { peak, ms: performance.now() - t0 };
+}
+const small = peakRss(1000);
+const large = peakRss(10_000);
+console.log(`memory: peak RSS ${(small.peak / 2 ** 20).toFixed(0)} MiB after 1,000 items (${(small.ms / 1000).toFixed(1)} s), ${(large.peak / 2 ** 20).toFixed(0)} MiB after 10,000 (${(large.ms / 1000).toFixed(1)} s) → ${(large.peak / small.peak).toFixed(2)}× (flat ≈ 1; variants are plain data, outcomes are aggregated and dropped)`);
