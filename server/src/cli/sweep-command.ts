@@ -1,0 +1,233 @@
+// `vmsec sweep FILE --vary PATH=V1,V2 … | --ablate`: runs the file at every
+// point of a grid of declared values (or with each defence switched off) and
+// prints a table of medians and pass rates, JSON, or an HTML page.
+import * as nodePath from 'node:path';
+import { Workspace } from '../model/workspace';
+import { validateFiles } from '../validation/validate-files';
+import { writeGuarded, writeProblem, WriteRefused } from '../model/guarded-write';
+import { diskReader, displayPath } from './files';
+import { formatText, locate } from './format-check';
+import { ParsedArgs, UsageError } from './args';
+import { collect, Command, formatOption, InputError, rootOption, unreadable, write } from './common';
+import { parseSeeds, seedsText } from '../batch/plan';
+import { QUANTITIES, type Variant } from '../batch/types';
+import { Grid, guess, MAX_GRID_POINTS, parseVaryArg, resolveAxes, VaryProblem, VaryUsageError } from '../batch/vary';
+import { planAblation } from '../batch/ablate';
+import { EditedFiles } from '../batch/sweep-edits';
+import { runSweep, runSweepHere, sweepScenarios, type SweepRun } from '../batch/sweep-run';
+import type { SweepAggregate } from '../batch/sweep-aggregate';
+import { ablationView, formatAblationText, formatSweepJson, formatSweepText, sweepView, SWEEP_JSON_MAGIC, SWEEP_TEXT_MAGIC, type AblationView, type SweepView } from '../report/sweep-view';
+import { renderAblationHtml, renderSweepHtml, SWEEP_HTML_MAGIC } from '../report/sweep-html';
+
+const SYNOPSIS = 'vmsec sweep FILE (--vary PATH=V1,V2,... | --ablate) [--metric NAME] [--seeds RANGE] [--jobs N]\n            [--samples N] [--scenario NAME] [--format text|json|html] [--out FILE]\n            [--root DIR] [--checkpoint-dir DIR]';
+
+export const METRICS = [...Object.keys(QUANTITIES), 'pass_rate'];
+/** Largest --jobs: more threads than this only queue on any machine this runs on. */
+const MAX_JOBS = 256;
+/** Which grid points `--samples` picks: fixed, so a sample is the same on every machine. */
+const SAMPLE_SEED = 1;
+
+function positiveInt(p: ParsedArgs, name: string, max: number): number | undefined {
+  const raw = p.values.get(name);
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw new UsageError(`--${name} ${raw}: write a whole number from 1 to ${max}`);
+  return Number(raw);
+}
+
+function metricOptions(p: ParsedArgs): string[] {
+  const list = p.lists.get('metric') ?? [];
+  const out: string[] = [];
+  for (const m of list.flatMap((x) => x.split(',')).map((x) => x.trim())) {
+    if (!METRICS.includes(m)) {
+      const g = guess(m, METRICS);
+      throw new UsageError(`unknown metric '${m}'${g ? ` (did you mean ${g}?)` : ''}; metrics are ${METRICS.join(', ')}`);
+    }
+    if (!out.includes(m)) out.push(m);
+  }
+  return out;
+}
+
+/** `file:line:col: message` for a located problem, else the message. */
+function problemText(pr: VaryProblem): string {
+  if (!pr.at) return pr.message;
+  const pos = pr.at.file.lines.position(pr.at.span.start);
+  return `${displayPath(pr.at.file.path)}:${pos.line + 1}:${pos.character + 1}: ${pr.message}`;
+}
+
+function runSweepCommand(p: ParsedArgs): number {
+  const format = formatOption(p, 'sweep', ['text', 'json', 'html']);
+  const ablate = p.flags.has('ablate');
+  const varyRaw = p.lists.get('vary') ?? [];
+  if (ablate && varyRaw.length) throw new UsageError('--ablate and --vary do not go together; run them as two sweeps');
+  if (!ablate && varyRaw.length === 0) throw new UsageError('sweep needs --vary PATH=V1,V2,... or --ablate');
+  if (p.positional.length > 1) throw new UsageError('sweep takes one file');
+  let varyArgs;
+  try { varyArgs = varyRaw.map(parseVaryArg); } catch (e) {
+    if (e instanceof VaryUsageError) throw new UsageError(e.message);
+    throw e;
+  }
+  const metrics = metricOptions(p);
+  if (ablate && metrics.length) throw new UsageError('--metric is for --vary; an ablation reports the expectations each defence carries');
+  const samples = positiveInt(p, 'samples', MAX_GRID_POINTS);
+  if (ablate && samples !== undefined) throw new UsageError('--samples is for --vary');
+  const jobs = positiveInt(p, 'jobs', MAX_JOBS) ?? 1;
+  let seeds: number[] | null = null;
+  if (p.values.has('seeds')) {
+    const s = parseSeeds(p.values.get('seeds')!);
+    if (typeof s === 'string') throw new UsageError(`--seeds ${p.values.get('seeds')}: ${s}`);
+    seeds = s;
+  }
+  const root = rootOption(p);
+  const outTarget = p.values.has('out') ? nodePath.resolve(p.values.get('out')!) : undefined;
+  if (outTarget !== undefined) {
+    const problem = outProblem(outTarget, format);
+    if (problem) throw new InputError(`--out ${p.values.get('out')}: ${problem}`);
+  }
+
+  const collected = collect(p.positional, 'sweep');
+  if (collected.folders.length || collected.files.length !== 1) throw new UsageError('sweep takes one .vmsec file, not a folder');
+  const file = collected.files[0];
+  const checked = validateFiles(new Workspace(diskReader), [file], { workspaceRoot: root });
+  if (checked.unreadable.length) unreadable(checked.unreadable);
+  const errors = checked.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) {
+    write(process.stderr, formatText(locate(checked.files, errors)));
+    write(process.stderr, `vmsec: ${displayPath(file)} has errors; fix them before sweeping`);
+    return 2;
+  }
+  const set = checked.graph.fileSet(file)!;
+  const scenario = p.values.get('scenario');
+  const scenarios = sweepScenarios(set, scenario);
+  if (scenarios.length === 0) {
+    if (scenario === undefined) throw new InputError(`no scenarios in ${displayPath(file)}`);
+    const names = sweepScenarios(set).map((s) => `"${s.name}"`);
+    throw new InputError(`no scenario "${scenario}"; the file has: ${names.join(', ') || 'none'}`);
+  }
+  const edited = new EditedFiles(set, root);
+  const name = displayPath(file);
+  const settings: SweepRun['settings'] = {
+    workspaceRoot: root,
+    checkpointDir: p.values.has('checkpoint-dir') ? nodePath.resolve(p.values.get('checkpoint-dir')!) : undefined,
+  };
+
+  let variants: Variant[];
+  let finish: (agg: SweepAggregate) => { view: SweepView | AblationView; failed: boolean };
+  if (ablate) {
+    const a = planAblation(set, { workspaceRoot: root, edited });
+    const lineOf = (f: { lines: { position(o: number): { line: number } } }, o: number) => f.lines.position(o).line + 1;
+    variants = [{ id: 'as-written', label: 'as written', values: {}, edits: [] }, ...a.variants];
+    finish = (agg) => {
+      const view = ablationView({
+        file: name, seeds: seedsText(seeds), agg,
+        defences: a.defences.map((d, i) => ({ id: a.variants[i].id, label: a.variants[i].label, file: displayPath(d.file.path), line: lineOf(d.file, d.span.start) })),
+        refused: a.refused.map((r) => ({ id: `ablate:${r.defence.id}`, label: `without ${r.defence.what}`, file: displayPath(r.defence.file.path), line: lineOf(r.defence.file, r.defence.span.start), reason: r.reason })),
+      });
+      return { view, failed: view.baseline.some((c) => c.passed < c.runs) };
+    };
+  } else {
+    const { axes, problems } = resolveAxes(set, varyArgs, { workspaceRoot: root, edited });
+    if (problems.length) {
+      for (const pr of problems) write(process.stderr, `vmsec: ${problemText(pr)}`);
+      return 2;
+    }
+    const grid = new Grid(axes);
+    if (samples === undefined && grid.size > MAX_GRID_POINTS) {
+      throw new UsageError(`the grid has ${grid.size.toLocaleString('en-US')} points; run a sample of it with --samples N (at most ${MAX_GRID_POINTS.toLocaleString('en-US')})`);
+    }
+    variants = grid.indices(samples, SAMPLE_SEED).map((i) => grid.point(i));
+    finish = (agg) => {
+      const view = sweepView({ file: name, seeds: seedsText(seeds), axes: axes.map((x) => ({ path: x.path, values: x.values })), metrics, variants, agg, gridSize: samples !== undefined ? grid.size : undefined });
+      return { view, failed: view.points.some((pt) => pt.cells.some((c) => c.passed < c.runs)) };
+    };
+  }
+
+  const run: SweepRun = { set, name, variants, seeds, scenario, settings, jobs };
+  const report = (agg: SweepAggregate): number => {
+    const { view, failed } = finish(agg);
+    const text = format === 'json' ? formatSweepJson(view)
+      : format === 'html' ? (view.kind === 'sweep' ? renderSweepHtml(view) : renderAblationHtml(view))
+        : view.kind === 'sweep' ? formatSweepText(view) : formatAblationText(view);
+    if (outTarget === undefined) {
+      if (format === 'text') write(process.stdout, text); else process.stdout.write(text + (text.endsWith('\n') ? '' : '\n'));
+    } else {
+      writeOut(outTarget, format, text.endsWith('\n') ? text : text + '\n');
+      write(process.stderr, `vmsec: ${format === 'html' ? 'report' : 'results'} written to ${displayPath(outTarget)}`);
+    }
+    return failed ? 1 : 0;
+  };
+  if (jobs === 1) return report(runSweepHere(run));
+  // Worker threads answer asynchronously; the exit code is set when they are done.
+  // (main() returns before that; nothing else runs after it.)
+  runSweep(run).then((agg) => { process.exitCode = report(agg); }).catch((e: unknown) => {
+    write(process.stderr, `vmsec: ${e instanceof WriteRefused || e instanceof InputError ? '' : 'internal error: '}${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 2;
+  });
+  return 0;
+}
+
+const MAGICS: Record<string, string> = { text: SWEEP_TEXT_MAGIC, json: SWEEP_JSON_MAGIC, html: SWEEP_HTML_MAGIC };
+
+/** The magic an existing target was written with (any sweep format may replace any other), or the format's own. */
+function magicFor(target: string, format: string): Buffer | undefined {
+  const root = nodePath.dirname(target);
+  for (const m of [MAGICS[format], ...Object.values(MAGICS)]) {
+    if (writeProblem(root, target, Buffer.from(m, 'utf8')) === undefined) return Buffer.from(m, 'utf8');
+  }
+  return undefined;
+}
+
+function outProblem(target: string, format: string): string | undefined {
+  if (magicFor(target, format)) return undefined;
+  return writeProblem(nodePath.dirname(target), target, Buffer.from(MAGICS[format], 'utf8'));
+}
+
+function writeOut(target: string, format: string, text: string): void {
+  const magic = magicFor(target, format) ?? Buffer.from(MAGICS[format], 'utf8');
+  try {
+    writeGuarded(target, { root: nodePath.dirname(target), ownMagic: magic }, (sink) => sink.write(Buffer.from(text, 'utf8')));
+  } catch (e) {
+    if (e instanceof WriteRefused) throw new WriteRefused(`--out ${displayPath(target)}: ${e.message}`);
+    throw new WriteRefused(`--out ${displayPath(target)}: could not write (${(e as Error).message})`);
+  }
+}
+
+export const sweepCommand: Command = {
+  synopsis: SYNOPSIS,
+  help: `usage: ${SYNOPSIS}
+
+Run FILE's scenarios at every point of a grid of declared values, or with each
+defence switched off in turn (docs/sweeps.md).
+
+  --vary PATH=V1,V2,...  a declared value and the values to try (repeatable;
+                         the grid is every combination, first --vary slowest).
+                         Paths: NAME.PROP (f.children, h1.memory, web.vcpus),
+                         link.A-B.PROP, VM.PROCESS.PROP, ATTACKER.tamper[.TARGET];
+                         flags take on,off; list values join names with '+'
+  --ablate               switch off each defence in turn (attestation,
+                         integrity, encryption, each monitor rule, escalation,
+                         each checkpoint exclusion) and report which
+                         expectations each one carries
+  --metric NAME          a column of medians over seeds (repeatable):
+                         ${METRICS.join(', ')}
+  --samples N            run N points of the grid, picked the same way every
+                         time, instead of all of it
+  --seeds RANGE          run every point with these seeds (1..100, 3,7,9);
+                         default: each scenario's own seed
+  --scenario NAME        only the scenario titled NAME
+  --jobs N               run on N worker threads
+  --format text|json|html  output format (default text); html: a table and a
+                         chart per metric
+  --out FILE             write the output to FILE (replaces only an earlier
+                         sweep output)
+  --root DIR             checkpoint files must stay inside DIR
+  --checkpoint-dir DIR   write checkpoint files below DIR instead
+  -h, --help             this help
+
+exit 0 every run passed (ablation: the file as written passed), 1 a run
+failed, 2 misuse, a wrong path or value, a file with errors, or an I/O error`,
+  options: {
+    vary: 'many', ablate: false, metric: 'many', samples: true, seeds: true, scenario: true, jobs: true,
+    format: true, out: true, root: true, 'checkpoint-dir': true,
+  },
+  run: runSweepCommand,
+};

@@ -1,0 +1,177 @@
+// What a sweep or an ablation shows, built once from the aggregate and
+// printed as text or JSON (the HTML page, sweep-html.ts, reads the same view).
+// Numbers are medians over the seeds of a point; `pass_rate` is a share.
+import type { SweepAggregate, FailedExpectation } from '../batch/sweep-aggregate';
+import type { Variant } from '../batch/types';
+
+export interface CellView {
+  scenario: string;
+  runs: number;
+  passed: number;
+  pass_rate: number;
+  /** Median per metric; null when no run of the point measured it. */
+  metrics: Record<string, number | null>;
+  failing: FailedExpectation[];
+  errors: { line: number; message: string; seeds: number[] }[];
+}
+
+export interface SweepView {
+  kind: 'sweep';
+  file: string;
+  seeds: string;
+  axes: { path: string; values: string[] }[];
+  metrics: string[];
+  scenarios: string[];
+  /** Points in grid order (a sample keeps grid order too). */
+  points: { id: string; values: Record<string, string>; cells: CellView[] }[];
+  /** Grid size, when a sample was run. */
+  gridSize?: number;
+}
+
+export interface DefenceView {
+  id: string;
+  label: string;
+  file: string;
+  line: number;
+  /** Expectations that pass as written (every seed) but fail without the defence. */
+  carries: { scenario: string; line: number; text: string; seeds: number[] }[];
+  /** Step errors that appear only without the defence. */
+  errors: { scenario: string; line: number; message: string; seeds: number[] }[];
+}
+
+export interface AblationView {
+  kind: 'ablation';
+  file: string;
+  seeds: string;
+  scenarios: string[];
+  baseline: CellView[];
+  defences: DefenceView[];
+  refused: { id: string; label: string; file: string; line: number; reason: string }[];
+}
+
+function cellView(agg: SweepAggregate, v: number, s: number, metrics: readonly string[]): CellView {
+  const c = agg.cell(v, s);
+  const m: Record<string, number | null> = {};
+  for (const name of metrics) m[name] = agg.metric(v, s, name) ?? null;
+  return {
+    scenario: agg.scenarios[s], runs: c.runs, passed: c.passed, pass_rate: c.runs ? c.passed / c.runs : 0, metrics: m,
+    failing: [...c.failing.values()].sort((a, b) => a.line - b.line),
+    errors: [...c.errors.values()].sort((a, b) => a.line - b.line),
+  };
+}
+
+export function sweepView(args: {
+  file: string; seeds: string; axes: { path: string; values: string[] }[]; metrics: string[];
+  variants: Variant[]; agg: SweepAggregate; gridSize?: number;
+}): SweepView {
+  const { agg } = args;
+  return {
+    kind: 'sweep', file: args.file, seeds: args.seeds, axes: args.axes, metrics: args.metrics, scenarios: [...agg.scenarios],
+    points: args.variants.map((v, i) => ({ id: v.id, values: v.values, cells: agg.scenarios.map((_, s) => cellView(agg, i, s, args.metrics)) })),
+    ...(args.gridSize !== undefined && args.gridSize !== args.variants.length ? { gridSize: args.gridSize } : {}),
+  };
+}
+
+/**
+ * Variant 0 is the files as written; variants 1.. are the defences in order.
+ * A defence carries an expectation that never fails as written and fails in
+ * at least one seed without it.
+ */
+export function ablationView(args: {
+  file: string; seeds: string; agg: SweepAggregate;
+  defences: { id: string; label: string; file: string; line: number }[];
+  refused: { id: string; label: string; file: string; line: number; reason: string }[];
+}): AblationView {
+  const { agg } = args;
+  const scenarios = [...agg.scenarios];
+  const baseline = scenarios.map((_, s) => cellView(agg, 0, s, []));
+  const defences = args.defences.map((d, i): DefenceView => {
+    const carries: DefenceView['carries'] = [];
+    const errors: DefenceView['errors'] = [];
+    scenarios.forEach((scenario, s) => {
+      const base = agg.cell(0, s);
+      const without = agg.cell(i + 1, s);
+      for (const f of [...without.failing.values()].sort((a, b) => a.line - b.line)) {
+        if (!base.failing.has(f.line)) carries.push({ scenario, line: f.line, text: f.text, seeds: f.seeds });
+      }
+      for (const [key, e] of without.errors) if (!base.errors.has(key)) errors.push({ scenario, ...e });
+    });
+    return { ...d, carries, errors };
+  });
+  return { kind: 'ablation', file: args.file, seeds: args.seeds, scenarios, baseline, defences, refused: args.refused };
+}
+
+/** A number as a table shows it: at most three decimals, no trailing zeros. */
+export function numberText(x: number | null | undefined): string {
+  if (x === null || x === undefined) return '—';
+  if (Number.isInteger(x)) return String(x);
+  return String(Math.round(x * 1000) / 1000);
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
+  return rows.map((r) => r.map((c, k) => (k === r.length - 1 ? c : c.padEnd(widths[k]))).join('  ').trimEnd());
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+export function formatSweepText(v: SweepView): string {
+  const out: string[] = [];
+  const runs = v.points.reduce((n, p) => n + p.cells.reduce((m, c) => m + c.runs, 0), 0);
+  const sample = v.gridSize !== undefined ? ` (a sample of ${v.gridSize})` : '';
+  out.push(`vmsec sweep of ${v.file}: ${v.axes.map((a) => `${a.path} (${a.values.length})`).join(' × ')}, ${plural(v.points.length, 'point')}${sample}, seeds ${v.seeds}, ${plural(runs, 'run')}`);
+  const metrics = v.metrics.filter((m) => m !== 'pass_rate');
+  v.scenarios.forEach((name, s) => {
+    out.push('', `scenario "${name}"${metrics.length ? ' (medians over seeds)' : ''}`);
+    const rows = [[...v.axes.map((a) => a.path), ...metrics, 'passed']];
+    for (const p of v.points) {
+      const c = p.cells[s];
+      rows.push([...v.axes.map((a) => p.values[a.path]), ...metrics.map((m) => numberText(c.metrics[m])), `${c.passed}/${c.runs}`]);
+    }
+    out.push(...table(rows).map((l) => `  ${l}`));
+    // Why points fail, once per distinct reason, so the table stays readable.
+    const reasons = new Map<string, string[]>();
+    for (const p of v.points) {
+      const c = p.cells[s];
+      for (const e of c.errors) reasons.set(`line ${e.line}: ${e.message}`, [...(reasons.get(`line ${e.line}: ${e.message}`) ?? []), p.id]);
+      for (const f of c.failing) reasons.set(`line ${f.line}: ${f.text} failed`, [...(reasons.get(`line ${f.line}: ${f.text} failed`) ?? []), p.id]);
+    }
+    for (const [why, ids] of reasons) out.push(`  ${why} at ${ids.length === v.points.length ? 'every point' : ids.length <= 3 ? ids.join('; ') : `${ids.length} points`}`);
+  });
+  return out.join('\n');
+}
+
+export function formatAblationText(v: AblationView): string {
+  const out: string[] = [];
+  const passing = v.baseline.filter((c) => c.passed === c.runs && c.runs > 0).length;
+  out.push(`vmsec sweep --ablate of ${v.file}: ${plural(v.defences.length + v.refused.length, 'defence')}, seeds ${v.seeds}`);
+  out.push(`as written: ${passing} of ${plural(v.baseline.length, 'scenario')} pass in every seed`);
+  for (const d of v.defences) {
+    out.push('');
+    const n = d.carries.length + d.errors.length;
+    if (n === 0) { out.push(`without ${d.label.replace(/^without /, '')} (line ${d.line}): no expectation depends on it`); continue; }
+    const what = d.carries.length ? plural(d.carries.length, 'expectation') + ` fail${d.carries.length === 1 ? 's' : ''}` : '';
+    const errs = d.errors.length ? plural(d.errors.length, 'step error') : '';
+    out.push(`${d.label} (line ${d.line}), ${[what, errs].filter(Boolean).join(' and ')}:`);
+    for (const c of d.carries) out.push(`  line ${c.line} ${c.text} ("${c.scenario}", ${seedList(c.seeds)})`);
+    for (const e of d.errors) out.push(`  line ${e.line} error: ${e.message} ("${e.scenario}", ${seedList(e.seeds)})`);
+  }
+  if (v.refused.length) {
+    out.push('');
+    for (const r of v.refused) out.push(`cannot be switched off: ${r.label.replace(/^without /, '')} (line ${r.line}): ${r.reason}`);
+  }
+  return out.join('\n');
+}
+
+function seedList(seeds: number[]): string {
+  if (seeds.length === 1) return `seed ${seeds[0]}`;
+  return seeds.length <= 5 ? `seeds ${seeds.join(', ')}` : `${seeds.length} seeds, first ${seeds[0]}`;
+}
+
+/** The first bytes of each output format, so `--out` replaces only an earlier sweep output. */
+export const SWEEP_TEXT_MAGIC = 'vmsec sweep';
+export const SWEEP_JSON_MAGIC = '{\n  "vmsec_sweep": 1';
+
+export function formatSweepJson(v: SweepView | AblationView): string {
+  return JSON.stringify({ vmsec_sweep: 1, ...v }, null, 2);
+}

@@ -1,0 +1,164 @@
+// `vmsec sweep` as a user runs it: a grid of declared values with medians
+// that follow the varied value, ablation naming what each defence carries,
+// located errors for wrong paths and values, exit codes, formats and --out.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../tmp';
+
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'vmsec.js');
+
+function vmsec(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+// Eager memory over a slow link: every child waits for all its pages, one child after another.
+const FORK = `host h1 { tpm ecdsa-p256 }
+host h2 { tpm ecdsa-p256 }
+link h1 <-> h2 { bandwidth 100 Mbps latency 1 ms }
+vm web on h1 { memory 8 MiB vtpm process app { memory 2 MiB } }
+fork f of web {
+  children 1
+  on h2
+  memory eager
+}
+scenario "fork" {
+  at 0 ms fork f
+  expect f ready within 3 s
+}
+`;
+// Lazy memory with an attacker: integrity is what rejects the tampered pages.
+const TAMPERED = `host h1 { tpm ecdsa-p256 }
+host h2 { tpm ecdsa-p256 }
+link h1 <-> h2 { bandwidth 100 Mbps latency 1 ms }
+vm web on h1 { memory 16 MiB vtpm process app { memory 4 MiB } }
+fork f of web { children 2 on h2 integrity per-page }
+attacker eve { tamper h1 <-> h2 5% }
+scenario "fork under tampering" {
+  at 0 ms fork f
+  expect f ready within 10 s
+  expect no tampered page accepted
+  expect f pages rejected > 0
+}
+`;
+
+function dirWith(files: Record<string, string>): string {
+  const dir = tempDir('sweep-');
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+test('a sweep prints one row per value; ready_ms grows with the number of children; a failing point exits 1', () => {
+  const dir = dirWith({ 'fork.vmsec': FORK });
+  const r = vmsec(['sweep', 'fork.vmsec', '--vary', 'f.children=1,2,8', '--metric', 'ready_ms', '--format', 'json'], dir);
+  assert.equal(r.code, 1, r.err);
+  const j = JSON.parse(r.out);
+  assert.deepEqual(j.axes, [{ path: 'f.children', values: ['1', '2', '8'] }]);
+  const ready = j.points.map((p: { cells: { metrics: { ready_ms: number } }[] }) => p.cells[0].metrics.ready_ms);
+  assert.ok(ready[0] < ready[1] && ready[1] < ready[2], JSON.stringify(ready));
+  // 8 MiB over 100 Mbps is about 0.7 s per child: eight children miss the 3 s deadline.
+  assert.deepEqual(j.points.map((p: { cells: { passed: number; runs: number }[] }) => `${p.cells[0].passed}/${p.cells[0].runs}`), ['1/1', '1/1', '0/1']);
+  assert.deepEqual(j.points[2].cells[0].failing.map((f: { line: number; text: string }) => [f.line, f.text]), [[12, 'expect f ready within 3 s']]);
+
+  const t = vmsec(['sweep', 'fork.vmsec', '--vary', 'f.children=1,2,8', '--metric', 'ready_ms'], dir);
+  assert.equal(t.code, 1);
+  const lines = t.out.split('\n');
+  assert.match(lines[0], /^vmsec sweep of fork\.vmsec: f\.children \(3\), 3 points, seeds as declared, 3 runs$/);
+  assert.match(t.out, /\n {2}f\.children {2}ready_ms +passed\n/);
+  const rows = lines.filter((l) => /^ {2}[128] /.test(l)).map((l) => l.trim().split(/\s+/));
+  assert.deepEqual(rows.map((x) => [x[0], Number(x[1]), x[2]]), [['1', ready[0], '1/1'], ['2', ready[1], '1/1'], ['8', ready[2], '0/1']]);
+  assert.match(t.out, /line 12: expect f ready within 3 s failed at f\.children=8/);
+});
+
+test('two axes, seeds and --jobs 2 give the same result as --jobs 1; a passing sweep exits 0', () => {
+  const dir = dirWith({ 'fork.vmsec': FORK });
+  const args = ['sweep', 'fork.vmsec', '--vary', 'f.children=1,2', '--vary', 'link.h2-h1.bandwidth=100Mbps,1Gbps', '--metric', 'ready_ms', '--metric', 'pass_rate', '--seeds', '1..2', '--format', 'json'];
+  const one = vmsec(args, dir);
+  const two = vmsec([...args, '--jobs', '2'], dir);
+  assert.equal(one.code, 0, one.err);
+  assert.equal(two.code, 0, two.err);
+  assert.equal(two.out, one.out);
+  const j = JSON.parse(one.out);
+  assert.deepEqual(j.points.map((p: { id: string }) => p.id), [
+    'f.children=1,link.h2-h1.bandwidth=100Mbps', 'f.children=1,link.h2-h1.bandwidth=1Gbps',
+    'f.children=2,link.h2-h1.bandwidth=100Mbps', 'f.children=2,link.h2-h1.bandwidth=1Gbps',
+  ]);
+  for (const p of j.points) assert.equal(p.cells[0].runs, 2);
+  // A faster link makes the children ready sooner.
+  assert.ok(j.points[1].cells[0].metrics.ready_ms < j.points[0].cells[0].metrics.ready_ms);
+  assert.equal(j.points[0].cells[0].metrics.pass_rate, 1);
+});
+
+test('--samples picks the same points every time, in grid order', () => {
+  const dir = dirWith({ 'fork.vmsec': FORK });
+  const args = ['sweep', 'fork.vmsec', '--vary', 'f.children=1,2,3', '--vary', 'web.vcpus=1,2', '--samples', '2', '--format', 'json'];
+  const a = vmsec(args, dir);
+  assert.equal(a.code, 0, a.err);
+  const j = JSON.parse(a.out);
+  assert.equal(j.points.length, 2);
+  assert.equal(j.gridSize, 6);
+  assert.equal(vmsec(args, dir).out, a.out);
+});
+
+test('a wrong path, an out-of-range value and an unknown metric exit 2 with a located message and a suggestion', () => {
+  const dir = dirWith({ 'fork.vmsec': FORK });
+  const wrong = vmsec(['sweep', 'fork.vmsec', '--vary', 'f.childs=8', '--metric', 'ready_ms'], dir);
+  assert.equal(wrong.code, 2);
+  assert.equal(wrong.err, "vmsec: fork.vmsec:5:6: --vary f.childs=8: no property 'childs' on fork f (did you mean children?)\n");
+  assert.equal(wrong.out, '');
+
+  const range = vmsec(['sweep', 'fork.vmsec', '--vary', 'f.children=2,0'], dir);
+  assert.equal(range.code, 2);
+  assert.match(range.err, /^vmsec: fork\.vmsec:6:12: --vary f\.children=0: VMS003 .+\n$/);
+
+  const metric = vmsec(['sweep', 'fork.vmsec', '--vary', 'f.children=2', '--metric', 'ready'], dir);
+  assert.equal(metric.code, 2);
+  assert.match(metric.err, /^vmsec: unknown metric 'ready' \(did you mean ready_ms\?\); metrics are ready_ms, .*pass_rate\nusage: vmsec sweep FILE/);
+
+  const none = vmsec(['sweep', 'fork.vmsec'], dir);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /sweep needs --vary PATH=V1,V2,\.\.\. or --ablate/);
+  const both = vmsec(['sweep', 'fork.vmsec', '--ablate', '--vary', 'f.children=2'], dir);
+  assert.equal(both.code, 2);
+});
+
+test('--ablate says which expectations each defence carries', () => {
+  const dir = dirWith({ 'tampered.vmsec': TAMPERED });
+  const r = vmsec(['sweep', 'tampered.vmsec', '--ablate'], dir);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, [
+    'vmsec sweep --ablate of tampered.vmsec: 1 defence, seeds as declared',
+    'as written: 1 of 1 scenario pass in every seed',
+    '',
+    'without integrity on f (line 5), 2 expectations fail:',
+    '  line 10 expect no tampered page accepted ("fork under tampering", seed 1)',
+    '  line 11 expect f pages rejected > 0 ("fork under tampering", seed 1)',
+    '',
+  ].join('\n'));
+  const j = JSON.parse(vmsec(['sweep', 'tampered.vmsec', '--ablate', '--format', 'json'], dir).out);
+  assert.deepEqual(j.defences.map((d: { id: string; line: number; carries: { line: number }[] }) => [d.id, d.line, d.carries.map((c) => c.line)]), [['ablate:integrity@f', 5, [10, 11]]]);
+});
+
+test('--format html --out writes a page with a table and a chart, replaces only its own output', () => {
+  const dir = dirWith({ 'fork.vmsec': FORK, 'notes.html': '<p>mine</p>\n' });
+  const args = ['sweep', 'fork.vmsec', '--vary', 'f.children=1,2', '--metric', 'ready_ms', '--format', 'html'];
+  const r = vmsec([...args, '--out', 'sweep.html'], dir);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, '');
+  assert.match(r.err, /results|report/);
+  const html = readFileSync(join(dir, 'sweep.html'), 'utf8');
+  assert.ok(html.startsWith('<!DOCTYPE html><!-- vmsec sweep -->'));
+  assert.match(html, /<th class="l">f\.children<\/th><th>ready_ms<\/th>/);
+  assert.match(html, /<figcaption>ready_ms against f\.children<\/figcaption><svg/);
+  assert.doesNotMatch(html, /<script/);
+  // Again, as JSON, over its own earlier output: allowed.
+  assert.equal(vmsec([...args.slice(0, -2), '--format', 'json', '--out', 'sweep.html'], dir).code, 0);
+  // A file vmsec did not write is never replaced.
+  const refused = vmsec([...args, '--out', 'notes.html'], dir);
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /^vmsec: --out notes\.html: /);
+  assert.equal(readFileSync(join(dir, 'notes.html'), 'utf8'), '<p>mine</p>\n');
+});
