@@ -14,11 +14,14 @@ export const Commands = {
   runFile: 'vmsec.runFile',           // args: [{ uri: string }]
   runWorkspace: 'vmsec.runWorkspace', // args: []
   stop: 'vmsec.stopRuns',             // args: [] or [{ uri: string; scenario?: string }]
+  runSeeds: 'vmsec.runSeeds',         // args: [{ uri: string; scenario?: string; seeds: string }] → SeedsResult
 } as const;
 
 export interface RunScenarioArgs { uri: string; scenario: string }
 export interface RunFileArgs { uri: string }
 export interface StopArgs { uri: string; scenario?: string }
+/** `seeds` as the CLI's --seeds takes it: "1..100", "3,7,9", "1..10,42". No scenario: every scenario of the file. */
+export interface RunSeedsArgs { uri: string; scenario?: string; seeds: string }
 
 /** 0-based LSP range. */
 export interface Range0 { start: { line: number; character: number }; end: { line: number; character: number } }
@@ -38,6 +41,53 @@ export interface RunResultNotification {
   scenario: ScenarioRunView;
 }
 
+/** One expectation over many seeds (the CLI's --seeds numbers; ranges 0-based). */
+export interface SeedsExpectation {
+  text: string; range: Range0;
+  runs: number; passed: number; rate: number;
+  /** 95% Wilson score interval of the pass rate. */
+  ci: [number, number];
+  /** The first failing seeds in seed order (at most 100), and how many failed in all. */
+  failingSeeds: number[]; failingCount: number;
+  /** What the first failing seed saw. */
+  firstFailure?: { seed: number; actual: string };
+}
+
+/** A measured quantity over the runs (the CLI's QUANTITIES), with a histogram of its values. */
+export interface SeedsQuantity {
+  name: string; description: string;
+  n: number; min: number; median: number; p95: number; max: number;
+  histogram: { from: number; to: number; count: number }[];
+}
+
+/** One scenario run once per seed. */
+export interface SeedsScenario {
+  name: string; uri: string; range: Range0;
+  runs: number; passed: number; rate: number; ci: [number, number];
+  failingSeeds: number[]; failingCount: number;
+  /** The command that runs the first failing seed again (absent when every seed passed). */
+  reproduce?: string;
+  expectations: SeedsExpectation[];
+  /** Step errors by line: how many runs had one there, the first message, the first seeds. */
+  errors: { range: Range0; message: string; runs: number; seeds: number[] }[];
+  quantities: SeedsQuantity[];
+  /** The scenario did not finish: stopped, or it could not run (why). */
+  cancelled?: boolean; error?: string;
+}
+
+/** What vmsec.runSeeds / vmsec/runSeeds answer, and vmsec/seedsResult carries. */
+export interface SeedsResult {
+  uri: string; version: number | null;
+  /** The seeds as short text ("1..100"). */
+  seeds: string;
+  runId: string; startedAt: string; durationMs: number;
+  /** Runs finished and passed, over all scenarios. */
+  runs: number; passed: number;
+  scenarios: SeedsScenario[];
+}
+
+export interface RunSeedsParams extends RunSeedsArgs { workDoneToken?: string | number }
+
 export interface ScenariosParams { uri: string }
 export interface ScenariosResult { scenarios: ScenarioInfo[] }
 export interface RunParams { uri: string; scenario?: string; seed?: number; workDoneToken?: string | number }
@@ -51,10 +101,12 @@ export const Methods = {
   runResult: 'vmsec/runResult',     // notification server → client: RunResultNotification, after every finished run of a scenario
   runState: 'vmsec/runState',       // notification server → client: RunStateNotification, whenever the running set changes
   setTrusted: 'vmsec/setTrusted',   // notification client → server: SetTrustedNotification
+  runSeeds: 'vmsec/runSeeds',       // request  RunSeedsParams → SeedsResult; cancellable like vmsec/run
+  seedsResult: 'vmsec/seedsResult', // notification server → client: SeedsResult, after every finished seeds run
 } as const;
 
 /** What the server advertises in capabilities.experimental.vmsec. */
-export interface VmsecCapabilities { run: boolean; scenarios: boolean; runResult: boolean; runState: boolean; setTrusted: boolean }
+export interface VmsecCapabilities { run: boolean; scenarios: boolean; runResult: boolean; runState: boolean; setTrusted: boolean; runSeeds: boolean; seedsResult: boolean }
 
 /** initializationOptions the server reads (all optional). */
 export interface VmsecInitializationOptions {

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { diffViews } from './diff';
 import type { ItemLoc, ScenarioRunView } from './view-model';
+import type { SeedsQuantity, SeedsResult, SeedsScenario } from '../protocol';
 
 /** The first bytes of every report: `vmsec run --report` replaces only a file that starts with them. */
 export const REPORT_MAGIC = '<!DOCTYPE html>\n<!-- vmsec report -->\n';
@@ -86,6 +87,115 @@ ${script}
 </html>
 `;
 }
+
+/**
+ * Many seeds of a file's scenarios (vmsec.runSeeds) as one page, in the same
+ * modes, CSP and style as the results view: per scenario its pass rate with
+ * the 95% interval and the command that reproduces a failing seed, a row per
+ * expectation (click: reveal it), each quantity's min/median/p95/max and a
+ * histogram drawn as inline SVG (readable without the script).
+ */
+export function renderSeedsHtml(result: SeedsResult, opts: ReportOptions): string {
+  const nonce = nonceAttr(opts.nonce ?? randomBytes(18).toString('base64'));
+  const webview = opts.mode === 'webview';
+  const csp = webview
+    ? `default-src 'none'; img-src ${opts.cspSource ?? ''} data:; font-src ${opts.cspSource ?? ''}; script-src 'nonce-${nonce}'; style-src ${opts.cspSource ?? ''} 'unsafe-inline'`
+    : `default-src 'none'; img-src data:; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'`;
+  const data: ReportData = { mode: opts.mode, scenarios: [], raw: [result] };
+  const script = webview
+    ? (opts.scriptUri ? `<script nonce="${nonce}" src="${esc(opts.scriptUri)}"></script>` : '')
+    : (opts.inlineScript ? `<script nonce="${nonce}">${opts.inlineScript.replace(/<\/(script)/gi, '<\\/$1')}</script>` : '');
+  const name = decodeURIComponent(result.uri.slice(result.uri.lastIndexOf('/') + 1)) || result.uri;
+  const title = opts.title ?? `vmsec: ${name} with seeds ${result.seeds}`;
+  const ok = result.passed === result.runs;
+  const n = result.scenarios.length;
+  return `${REPORT_MAGIC}<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>${STYLE}${SEEDS_STYLE}</style>
+</head>
+<body data-mode="${opts.mode}" class="seeds">
+<header>
+<h1>${esc(title)}</h1>
+<p class="summary">${mark(ok)} ${result.runs} run${result.runs === 1 ? '' : 's'} of ${n} scenario${n === 1 ? '' : 's'} with seeds ${esc(result.seeds)}: ${result.passed} passed, ${result.runs - result.passed} failed</p>
+<button type="button" id="export" title="Save the results as JSON">Export JSON</button>
+</header>
+<nav><ul>${result.scenarios.map((s, i) => `<li><a href="#s${i}">${mark(s.runs > 0 ? s.passed === s.runs : null)} ${esc(s.name)}</a></li>`).join('')}</ul></nav>
+<main>
+${result.scenarios.map((s, i) => seedsSection(s, i, result.seeds, webview)).join('\n')}
+</main>
+<script type="application/json" id="vmsec-data">${scriptJson(data)}</script>
+${script}
+</body>
+</html>
+`;
+}
+
+const pctText = (rate: number) => `${(rate * 100).toFixed(1)}%`;
+const ciPct = (ci: [number, number]) => `${(ci[0] * 100).toFixed(1)}–${(ci[1] * 100).toFixed(1)}%`;
+const numText = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 3 });
+const seedsText = (seeds: number[], count: number) => `${seeds.join(', ')}${count > seeds.length ? ` and ${count - seeds.length} more` : ''}`;
+
+function seedsSection(s: SeedsScenario, i: number, seeds: string, webview: boolean): string {
+  const loc: ItemLoc = { uri: s.uri, range: s.range };
+  const head = `<h2>${mark(s.runs > 0 ? s.passed === s.runs : null)} ${esc(s.name)} <small>seeds ${esc(seeds)} · ${locLink(loc, webview)}</small></h2>`;
+  if (s.cancelled || s.error) return `<section class="scenario" id="s${i}">${head}<p class="fail">${esc(s.error ?? 'stopped before it finished')}</p></section>`;
+  const rate = `<p class="rate" data-rate="${s.rate}"><b>${s.passed}/${s.runs} runs passed</b> (${pctText(s.rate)}, 95% CI ${ciPct(s.ci)})${s.failingCount ? ` · fails with seeds ${esc(seedsText(s.failingSeeds.slice(0, 20), s.failingCount))}` : ''}</p>`
+    + (s.reproduce ? `<p class="reproduce">Reproduce a failing seed: <code>${esc(s.reproduce)}</code></p>` : '');
+  const exps = s.expectations.map((e) => {
+    const l: ItemLoc = { uri: s.uri, range: e.range };
+    const failing = e.firstFailure ? `${esc(seedsText(e.failingSeeds.slice(0, 20), e.failingCount))} <small>(seed ${e.firstFailure.seed} saw ${esc(e.firstFailure.actual)})</small>` : '';
+    return `<tr data-loc="${esc(JSON.stringify(l))}" tabindex="0"><td>${mark(e.passed === e.runs)} ${esc(e.text)}</td><td>${e.passed}/${e.runs}</td><td>${pctText(e.rate)}</td><td>${ciPct(e.ci)}</td><td>${failing}</td><td>${locLink(l, webview)}</td></tr>`;
+  }).join('\n');
+  const errors = s.errors.length ? `<ul class="errors">${s.errors.map((e) => `<li data-loc="${esc(JSON.stringify({ uri: s.uri, range: e.range }))}">${mark(false)} step error in ${e.runs}/${s.runs} runs (seeds ${esc(e.seeds.slice(0, 20).join(', '))}): ${esc(e.message)}</li>`).join('')}</ul>` : '';
+  const qs = s.quantities.map((q) => `<tr><td title="${esc(q.description)}">${esc(q.name)}</td><td>${numText(q.min)}</td><td>${numText(q.median)}</td><td>${numText(q.p95)}</td><td>${numText(q.max)}</td><td>${q.n}</td></tr>`).join('\n');
+  return `<section class="scenario seeds" id="s${i}" data-index="${i}">
+${head}
+${rate}
+<table class="expectations">
+<caption>Expectations <small>(${s.expectations.length})</small></caption>
+<thead><tr><th>expectation</th><th>passed</th><th>pass rate</th><th>95% CI</th><th>failing seeds</th><th>source</th></tr></thead>
+<tbody>${exps}</tbody>
+</table>
+${errors}
+${s.quantities.length ? `<table class="quantities">
+<caption>Quantities <small>(${s.quantities.length})</small></caption>
+<thead><tr><th>quantity</th><th>min</th><th>median</th><th>p95</th><th>max</th><th>runs</th></tr></thead>
+<tbody>${qs}</tbody>
+</table>
+<div class="histograms">${s.quantities.map((q) => histogramSvg(q)).join('')}</div>` : ''}
+</section>`;
+}
+
+/** A quantity's histogram as inline SVG: a bar per bin, its range and count in the bar's title. */
+function histogramSvg(q: SeedsQuantity): string {
+  const W = 320; const H = 110; const pad = 16;
+  const bins = q.histogram;
+  if (!bins.length) return '';
+  const top = Math.max(...bins.map((b) => b.count), 1);
+  const bw = (W - 2 * pad) / bins.length;
+  const bars = bins.map((b, i) => {
+    const h = ((H - 2 * pad) * b.count) / top;
+    return `<rect x="${(pad + i * bw).toFixed(1)}" y="${(H - pad - h).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${h.toFixed(1)}"><title>${esc(`${numText(b.from)} – ${numText(b.to)}: ${b.count} run${b.count === 1 ? '' : 's'}`)}</title></rect>`;
+  }).join('');
+  return `<figure class="histogram" data-quantity="${esc(q.name)}"><svg role="img" aria-label="${esc(`histogram of ${q.name}`)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">${bars}`
+    + `<text x="${pad}" y="${H - 3}">${esc(numText(bins[0].from))}</text><text x="${W - pad}" y="${H - 3}" text-anchor="end">${esc(numText(bins[bins.length - 1].to))}</text></svg>`
+    + `<figcaption>${esc(q.name)} <small>${esc(q.description)}</small></figcaption></figure>`;
+}
+
+const SEEDS_STYLE = `
+.rate { font-size: 1.05em; }
+.reproduce code { user-select: all; }
+.histograms { display: flex; flex-wrap: wrap; gap: 1em; }
+figure.histogram { margin: 0; }
+figure.histogram figcaption { font-weight: normal; }
+figure.histogram rect { fill: var(--vscode-charts-blue, #3b82f6); }
+figure.histogram text { font-size: 10px; fill: currentColor; opacity: .7; }
+ul.errors { padding-left: 1.2em; }
+`;
 
 function mark(ok: boolean | null): string {
   return ok === null ? '' : `<span class="${ok ? 'ok' : 'fail'}">${ok ? '✓' : '✗'}</span>`;

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { defineRunSuite } from './runs';
+import { defineSeedsSuite } from './seeds';
 import { waitFor } from './poll';
 
 
@@ -109,3 +110,5 @@ suite('vmsec in VS Code', () => {
 
 // Runs need a trusted workspace: that suite comes after the untrusted one.
 defineRunSuite();
+// Many seeds from the editor (trusted by now).
+defineSeedsSuite();

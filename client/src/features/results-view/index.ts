@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { renderReportHtml } from '../../../../server/src/report/view-model';
-import type { ItemLoc, Range0, RunResultNotification } from '../../../../server/src/protocol';
+import { renderSeedsHtml } from '../../../../server/src/report/html';
+import type { ItemLoc, Range0, RunResultNotification, SeedsResult } from '../../../../server/src/protocol';
 import type { HistoryFeature } from '../history';
 import { reveal } from '../history';
 import type { ResultsHub } from '../run/results-hub';
@@ -16,18 +17,66 @@ function isSource(uri: string, runs: RunResultNotification[]): boolean {
   return (u.scheme === 'file' || u.scheme === 'untitled') && u.path.endsWith('.vmsec');
 }
 
+export const SHOW_SEEDS_COMMAND = 'vmsec.showSeedsResults';
+
 export type ViewMessage =
   | { type: 'reveal'; loc?: ItemLoc; uri?: string; range?: Range0 }
   | { type: 'export' };
 
-export interface ResultsPanel { panel: vscode.WebviewPanel; runs: RunResultNotification[]; html: string; handle(msg: ViewMessage): Promise<void> }
+export interface ResultsPanel {
+  panel: vscode.WebviewPanel; runs: RunResultNotification[]; html: string; handle(msg: ViewMessage): Promise<void>;
+  /** Set on a panel showing a seeds run (then `runs` is empty). */
+  seeds?: SeedsResult;
+}
 
 export class ResultsView {
   /** Open panels, newest last (the in-editor tests read them). */
   readonly panels: ResultsPanel[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly hub: ResultsHub, private readonly history: HistoryFeature) {
-    context.subscriptions.push(vscode.commands.registerCommand('vmsec.showResults', (arg?: unknown) => this.showFor(arg)));
+    context.subscriptions.push(
+      vscode.commands.registerCommand('vmsec.showResults', (arg?: unknown) => this.showFor(arg)),
+      // Internal (not in the palette): the seeds command opens its result here; no argument shows the active file's last one.
+      vscode.commands.registerCommand(SHOW_SEEDS_COMMAND, (r?: SeedsResult) => {
+        const uri = vscode.window.activeTextEditor?.document.uri.toString();
+        const result = r && Array.isArray(r.scenarios) ? r : uri ? hub.latestSeeds.get(uri) : undefined;
+        return result ? this.showSeeds(result) : undefined;
+      }),
+    );
+  }
+
+  /** A seeds run's aggregate: pass rates, failing seeds, a histogram per quantity. */
+  showSeeds(result: SeedsResult): ResultsPanel {
+    const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
+    const name = decodeURIComponent(result.uri.split('/').pop() ?? result.uri);
+    const title = result.scenarios.length === 1 ? `vmsec: ${result.scenarios[0].name} × seeds ${result.seeds}` : `vmsec: ${name} × seeds ${result.seeds}`;
+    const panel = vscode.window.createWebviewPanel('vmsec.results', title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      enableScripts: true, localResourceRoots: [dist], retainContextWhenHidden: false,
+    });
+    const nonce = randomBytes(16).toString('base64');
+    const scriptUri = panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'report-view.js')).toString();
+    const html = renderSeedsHtml(result, { mode: 'webview', nonce, cspSource: panel.webview.cspSource, scriptUri, title });
+    panel.webview.html = html;
+    const entry: ResultsPanel = { panel, runs: [], html, seeds: result, handle: (msg) => this.handleSeeds(result, msg) };
+    this.panels.push(entry);
+    panel.onDidDispose(() => this.panels.splice(this.panels.indexOf(entry), 1));
+    panel.webview.onDidReceiveMessage((m: ViewMessage) => { void entry.handle(m).catch((e) => vscode.window.showErrorMessage(`vmsec: ${e instanceof Error ? e.message : String(e)}`)); });
+    return entry;
+  }
+
+  private async handleSeeds(result: SeedsResult, msg: ViewMessage): Promise<void> {
+    if (msg?.type === 'reveal') {
+      const loc = msg.loc ?? (msg.uri && msg.range ? { uri: msg.uri, range: msg.range } : undefined);
+      if (loc && (loc.uri === result.uri || isSource(loc.uri, []))) await reveal(loc);
+    } else if (msg?.type === 'export') {
+      const name = (result.scenarios.length === 1 ? result.scenarios[0].name : decodeURIComponent(result.uri.split('/').pop() ?? 'results')).replace(/[^A-Za-z0-9_.-]+/g, '-');
+      const target = await vscode.window.showSaveDialog({
+        title: 'Export vmsec seeds results as JSON', filters: { JSON: ['json'] },
+        defaultUri: vscode.Uri.joinPath(vscode.Uri.parse(result.uri), '..', `${name}.seeds.json`),
+      });
+      if (!target) return;
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(result, null, 2)}\n`));
+    }
   }
 
   /** Show Results: the latest run of each scenario of the file (or of every file run so far). */

@@ -14,7 +14,15 @@ export const RunCommands = {
   file: 'vmsec.runFileAtEditor',
   workspace: 'vmsec.runAllInWorkspace',
   stop: 'vmsec.stop',
+  seeds: 'vmsec.runScenarioWithSeeds',
 } as const;
+
+/** What the seeds input box accepts before the server checks the rest (duplicates, limits). */
+const SEEDS_SHAPE = /^\s*\d+(\s*\.\.\s*\d+)?(\s*,\s*\d+(\s*\.\.\s*\d+)?)*\s*$/;
+
+/** Arguments the seeds command takes from a caller (a test, a keybinding) instead of asking. */
+interface SeedsCommandArgs { uri: string; scenario?: string; seeds?: string }
+const isSeedsArgs = (a: unknown): a is SeedsCommandArgs => typeof a === 'object' && a !== null && !(a instanceof vscode.Uri) && typeof (a as { uri?: unknown }).uri === 'string';
 
 const fileName = (uri: string) => decodeURIComponent(uri.split('/').pop() ?? uri);
 
@@ -33,6 +41,7 @@ export function runLogLine(r: RunResultNotification): string {
 export function registerRun(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel, status: StatusItem, hub: ResultsHub): Runner {
   const runner = new Runner(client, output);
   const lenses = new LensRefresh(client);
+  let lastSeeds = '1..100';
 
   const refuseUntrusted = (): boolean => {
     if (vscode.workspace.isTrusted) return false;
@@ -78,7 +87,47 @@ export function registerRun(context: vscode.ExtensionContext, client: LanguageCl
       return s;
     }),
     vscode.commands.registerCommand(RunCommands.stop, () => runner.stop()),
+    vscode.commands.registerCommand(RunCommands.seeds, async (arg?: unknown) => {
+      if (refuseUntrusted()) return undefined;
+      const given = isSeedsArgs(arg) ? arg : undefined;
+      let uri: string;
+      let scenario: string | undefined;
+      if (given) { uri = given.uri; scenario = given.scenario; } else {
+        const u = targetUri(arg);
+        if (!u) return undefined;
+        const scenarios = await scenariosOf(client, u);
+        if (scenarios.length === 0) { void vscode.window.showInformationMessage('vmsec: the file has no scenario'); return undefined; }
+        const editor = vscode.window.activeTextEditor;
+        const atCursor = editor && editor.document.uri.toString() === u.toString() ? scenarioAt(scenarios, editor.selection.active) : undefined;
+        if (atCursor) scenario = atCursor.name;
+        else if (scenarios.length === 1) scenario = scenarios[0].name;
+        else {
+          const all = '$(run-all) All scenarios of the file';
+          const pick = await vscode.window.showQuickPick([...scenarios.map((s) => s.name), all], { title: 'vmsec: run which scenario with seeds?' });
+          if (pick === undefined) return undefined;
+          scenario = pick === all ? undefined : pick;
+        }
+        uri = u.toString();
+      }
+      const seeds = given?.seeds ?? await vscode.window.showInputBox({
+        title: `vmsec: run ${scenario ? `"${scenario}"` : 'every scenario'} once per seed`,
+        prompt: 'Seeds: a range, a list or both, e.g. 1..100, 3,7,9 or 1..10,42',
+        value: lastSeeds,
+        validateInput: (v) => (SEEDS_SHAPE.test(v) ? undefined : 'write seeds as 1..100, 3,7,9 or 1..10,42'),
+      });
+      if (seeds === undefined) return undefined;
+      lastSeeds = seeds.trim();
+      const r = await runner.runSeeds({ uri, scenario, seeds: lastSeeds }, `vmsec: running ${scenario ? `"${scenario}"` : fileName(uri)} with seeds ${lastSeeds}`);
+      if (!r) return undefined;
+      await vscode.commands.executeCommand('vmsec.showSeedsResults', r);
+      const failed = r.scenarios.filter((s) => s.passed < s.runs || s.error);
+      if (failed.length) {
+        void vscode.window.showWarningMessage(`vmsec: ${failed.map((s) => s.error ? `"${s.name}" did not run: ${s.error}` : `"${s.name}" passed ${s.passed}/${s.runs} seeds; fails with seeds ${s.failingSeeds.slice(0, 5).join(', ')}${s.failingCount > 5 ? ' …' : ''}`).join('; ')}`);
+      }
+      return r;
+    }),
     hub.onDidRunResult((r) => { output.appendLine(`[${new Date().toISOString()}] ${runLogLine(r)}`); lenses.soon(); }),
+    hub.onDidSeedsResult(() => lenses.soon()),
     hub.onDidChangeRunState((s) => { status.running(s.running.map((r) => r.scenario)); lenses.soon(); }),
     lenses,
     vscode.workspace.onDidSaveTextDocument((doc) => {

@@ -2,8 +2,8 @@
 // notification with Cancel once a run takes over a second, and a line in the
 // output channel when a run starts and ends.
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
-import { Commands, Methods, type RunParams, type RunSummary } from '../../../../server/src/protocol';
+import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
+import { Commands, Methods, type RunParams, type RunSeedsParams, type RunSummary, type SeedsResult } from '../../../../server/src/protocol';
 
 const PROGRESS_AFTER_MS = 1000;
 const fileName = (uri: string) => decodeURIComponent(uri.split('/').pop() ?? uri);
@@ -51,6 +51,45 @@ export class Runner {
       return await work;
     } finally {
       clearTimeout(timer);
+      sub?.dispose();
+      this.pending.delete(cts);
+      cts.dispose();
+    }
+  }
+
+  /** Runs scenarios once per seed (vmsec/runSeeds) with a cancellable progress
+   *  notification showing the server's counts; undefined when cancelled. */
+  async runSeeds(params: RunSeedsParams, title: string, external?: vscode.CancellationToken): Promise<SeedsResult | undefined> {
+    const cts = new vscode.CancellationTokenSource();
+    const sub = external?.onCancellationRequested(() => cts.cancel());
+    this.pending.add(cts);
+    const what = params.scenario ? `scenario "${params.scenario}"` : 'all scenarios';
+    this.log(`run ${fileName(params.uri)}: ${what} with seeds ${params.seeds}`);
+    try {
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (p, token) => {
+        token.onCancellationRequested(() => cts.cancel());
+        const progressToken = `vmsec-seeds-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+        let last = 0;
+        const listener = this.client.onProgress(WorkDoneProgress.type, progressToken, (v) => {
+          if (v.kind === 'report') {
+            const pct = v.percentage ?? last;
+            p.report({ message: v.message, increment: Math.max(0, pct - last) });
+            last = Math.max(last, pct);
+          }
+        });
+        try {
+          const r = await this.client.sendRequest<SeedsResult>(Methods.runSeeds, { ...params, workDoneToken: progressToken }, cts.token);
+          for (const s of r.scenarios) {
+            this.log(`  "${s.name}": ${s.error ?? (s.cancelled ? 'cancelled' : `${s.passed}/${s.runs} seeds passed${s.reproduce ? `; reproduce: ${s.reproduce}` : ''}`)}`);
+          }
+          return r;
+        } finally { listener.dispose(); }
+      });
+    } catch (e) {
+      if (cts.token.isCancellationRequested) { this.log(`  cancelled: ${fileName(params.uri)}`); return undefined; }
+      this.log(`  ${fileName(params.uri)}: ${errorText(e)}`);
+      throw e;
+    } finally {
       sub?.dispose();
       this.pending.delete(cts);
       cts.dispose();

@@ -4,7 +4,7 @@
 // or a command show there too).
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { UNTRUSTED_MESSAGE, type RunParams, type RunResultNotification, type ScenarioInfo } from '../../../../server/src/protocol';
+import { UNTRUSTED_MESSAGE, type RunParams, type RunResultNotification, type ScenarioInfo, type SeedsResult } from '../../../../server/src/protocol';
 import { keyOf, type ResultsHub } from '../run/results-hub';
 import type { Runner } from '../run/runner';
 import { scenariosOf, toRange } from '../run/scenarios';
@@ -32,6 +32,7 @@ export class ScenarioTests implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => { if (e.document.languageId === 'vmsec' && e.contentChanges.length) this.refreshSoon(e.document.uri); }),
       vscode.workspace.onDidSaveTextDocument((d) => { if (d.languageId === 'vmsec') this.refreshSoon(d.uri); }),
       hub.onDidRunResult((r) => this.result(r)),
+      hub.onDidSeedsResult((r) => this.seedsResult(r)),
     );
   }
 
@@ -141,6 +142,33 @@ export class ScenarioTests implements vscode.Disposable {
       this.outcome(run, item, 'failed', failed.length ? failed : [new vscode.TestMessage('the scenario failed')], r.durationMs);
     }
     if (!own) run.end();
+  }
+
+  /** A seeds run: each scenario passed only if every seed did; a failed one names its failing seeds and how to reproduce one. */
+  private seedsResult(r: SeedsResult): void {
+    const uri = vscode.Uri.parse(r.uri);
+    for (const s of r.scenarios) {
+      if (s.cancelled || (s.runs === 0 && !s.error)) continue;
+      const item = this.controller.items.get(r.uri)?.children.get(keyOf(r.uri, s.name));
+      if (!item) continue;
+      const run = this.controller.createTestRun(new vscode.TestRunRequest([item]), `vmsec: ${s.name} × seeds ${r.seeds}`, false);
+      const located = (m: vscode.TestMessage, range: Parameters<typeof toRange>[0]) => { m.location = new vscode.Location(uri, toRange(range)); return m; };
+      const few = (seeds: number[], count: number) => `${seeds.slice(0, 10).join(', ')}${count > 10 ? ` and ${count - 10} more` : ''}`;
+      if (s.error) { this.outcome(run, item, 'errored', [located(new vscode.TestMessage(s.error), s.range)]); run.end(); continue; }
+      item.children.forEach((x) => {
+        const e = s.expectations.find((e) => e.range.start.line === x.range?.start.line);
+        if (!e) this.outcome(run, x, 'skipped');
+        else if (e.passed === e.runs) this.outcome(run, x, 'passed');
+        else this.outcome(run, x, 'failed', [located(new vscode.TestMessage(`${e.text}: passes ${e.passed}/${e.runs} seeds; fails with seeds ${few(e.failingSeeds, e.failingCount)}${e.firstFailure ? ` (seed ${e.firstFailure.seed} saw ${e.firstFailure.actual})` : ''}`), e.range)]);
+      });
+      if (s.passed === s.runs) this.outcome(run, item, 'passed', [], r.durationMs);
+      else {
+        const text = `passes ${s.passed}/${s.runs} seeds (${r.seeds}); fails with seeds ${few(s.failingSeeds, s.failingCount)}${s.reproduce ? ` — reproduce: ${s.reproduce}` : ''}`;
+        run.appendOutput(`${s.name}: ${text}\r\n`);
+        this.outcome(run, item, 'failed', [located(new vscode.TestMessage(text), s.range)], r.durationMs);
+      }
+      run.end();
+    }
   }
 
   dispose(): void {

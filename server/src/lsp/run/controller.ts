@@ -14,17 +14,26 @@ import { DEFAULT_MAX_CHECKPOINT_BYTES } from '../../sim/checkpoint';
 import {
   Commands, Methods, UNTRUSTED_MESSAGE,
   type RunParams, type RunSummary, type RunResultNotification, type ScenarioInfo, type VmsecCapabilities,
+  type RunSeedsParams, type SeedsResult, type SeedsScenario,
 } from '../../protocol';
+import { parseSeeds, seedsText } from '../../batch/plan';
+import { availableParallelism } from 'node:os';
 import { Runner, type Job } from './runner';
 import { RunResults } from './results-store';
 import { codeLenses, inlayHints, runChanges, runDetails, runDiagnostics, scenariosOf } from './features';
 import { parseCheckpointSize } from './size';
+import { SeedsResults } from './seeds-store';
+import { seedsDetails, seedsDiagnostics, seedsInlayHints, seedsLenses } from './seeds-features';
+
+/** The most seeds one editor run takes (the CLI takes a million, sharded across machines if need be). */
+export const MAX_EDITOR_SEEDS = 100_000;
 
 export class RunController {
   trusted = true;
   maxCheckpointBytes = DEFAULT_MAX_CHECKPOINT_BYTES;
   private initialMaxCheckpointBytes = DEFAULT_MAX_CHECKPOINT_BYTES;
   readonly results = new RunResults();
+  readonly seedsResults = new SeedsResults();
   private readonly runner: Runner;
   private refreshInlay = false;
   private refreshLens = false;
@@ -58,7 +67,7 @@ export class RunController {
   }
 
   capabilities() {
-    const vmsec: VmsecCapabilities = { run: true, scenarios: true, runResult: true, runState: true, setTrusted: true };
+    const vmsec: VmsecCapabilities = { run: true, scenarios: true, runResult: true, runState: true, setTrusted: true, runSeeds: true, seedsResult: true };
     return {
       executeCommandProvider: { commands: Object.values(Commands) },
       codeLensProvider: { resolveProvider: false },
@@ -70,7 +79,7 @@ export class RunController {
   register(): void {
     const c = this.connection;
     c.onExecuteCommand(async (p, token) => {
-      const arg = (p.arguments?.[0] ?? {}) as { uri?: unknown; scenario?: unknown };
+      const arg = (p.arguments?.[0] ?? {}) as { uri?: unknown; scenario?: unknown; seeds?: unknown };
       const progress = await this.progressFor((p as { workDoneToken?: string | number }).workDoneToken);
       switch (p.command) {
         case Commands.runScenario:
@@ -78,6 +87,7 @@ export class RunController {
           return this.run(String(arg.uri), [arg.scenario], undefined, token, progress);
         case Commands.runFile: return this.run(String(arg.uri), undefined, undefined, token, progress);
         case Commands.runWorkspace: return this.runWorkspace(token, progress);
+        case Commands.runSeeds: return this.runSeeds(arg, token, progress);
         case Commands.stop: {
           const uri = typeof arg.uri === 'string' ? this.uriOf(arg.uri) : undefined;
           const stopped = this.runner.cancel((j) => (uri === undefined || j.job.uri === uri) && (typeof arg.scenario !== 'string' || j.job.scenario === arg.scenario));
@@ -95,6 +105,10 @@ export class RunController {
       const seed = typeof p?.seed === 'number' && Number.isSafeInteger(p.seed) && p.seed >= 0 ? p.seed : undefined;
       return this.run(String(p?.uri), typeof p?.scenario === 'string' ? [p.scenario] : undefined, seed, token, progress);
     });
+    c.onRequest(Methods.runSeeds, async (p: RunSeedsParams, token: CancellationToken) => {
+      const progress = await this.progressFor(p?.workDoneToken);
+      return this.runSeeds(p ?? {}, token, progress);
+    });
     c.onNotification(Methods.setTrusted, (p: { trusted?: unknown }) => {
       if (typeof p?.trusted !== 'boolean') return;
       this.trusted = p.trusted;
@@ -106,23 +120,23 @@ export class RunController {
       if (path === undefined) return [];
       const uri = this.session.uriOf(path);
       const running = new Set(this.runner.runningJobs().filter((j) => j.uri === uri).map((j) => j.scenario));
-      return codeLenses(this.scenarios(path), this.results.runs(uri), this.trusted, running);
+      return [...codeLenses(this.scenarios(path), this.results.runs(uri), this.trusted, running), ...(this.trusted ? seedsLenses(this.seedsResults.runs(uri), uri) : [])];
     });
     c.languages.inlayHint.on((p) => {
       const path = this.session.pathOf(p.textDocument.uri);
       const doc = path === undefined ? undefined : this.session.open.get(path);
-      return doc ? inlayHints(this.results.runs(doc.uri), doc, p.range) : [];
+      return doc ? [...inlayHints(this.results.runs(doc.uri), doc, p.range), ...seedsInlayHints(this.seedsResults.runs(doc.uri), doc, p.range)] : [];
     });
   }
 
   /** The run diagnostics of a document (merged with validation's by server.ts). */
-  diagnostics(uri: string): Diagnostic[] { return runDiagnostics(this.results.runs(uri), uri); }
+  diagnostics(uri: string): Diagnostic[] { return [...runDiagnostics(this.results.runs(uri), uri), ...seedsDiagnostics(this.seedsResults.runs(uri), uri)]; }
 
   /** The normal hover with the run details of the line, and what changed there since the previous run, appended. */
   withDetails(path: string, line: number, h: Hover | null): Hover | null {
     const uri = this.session.uriOf(path);
     const runs = this.results.runs(uri);
-    const details = runDetails(runs, uri, line);
+    const details = [...runDetails(runs, uri, line), ...seedsDetails(this.seedsResults.runs(uri), uri, line)];
     const changes = runChanges(runs, uri, line);
     if (!details.length && !changes.length) return h;
     const parts: string[] = [];
@@ -138,11 +152,13 @@ export class RunController {
   /** An edit: results whose lines changed go. */
   documentChanged(path: string): void {
     const doc = this.session.open.get(path);
-    if (!doc || !this.results.has(doc.uri)) return;
-    if (this.results.prune(doc.uri, doc)) { this.republish(path); this.refresh(true); }
+    if (!doc) return;
+    const a = this.results.has(doc.uri) && this.results.prune(doc.uri, doc);
+    const b = this.seedsResults.has(doc.uri) && this.seedsResults.prune(doc.uri, doc);
+    if (a || b) { this.republish(path); this.refresh(true); }
   }
 
-  documentClosed(uri: string): void { this.results.clear(uri); }
+  documentClosed(uri: string): void { this.results.clear(uri); this.seedsResults.clear(uri); }
 
   dispose(): void { this.runner.dispose(); }
 
@@ -179,30 +195,121 @@ export class RunController {
     return out;
   }
 
+  /** What a run of a file needs: its path and URI, the scenarios (all when `names` is undefined), the texts to run. */
+  private target(rawUri: string, names: string[] | undefined) {
+    if (!this.trusted) throw new ResponseError(ErrorCodes.InvalidRequest, UNTRUSTED_MESSAGE);
+    const path = this.session.pathOf(rawUri);
+    if (path === undefined) throw new ResponseError(ErrorCodes.InvalidParams, `not a file this server answers for: ${rawUri}`);
+    const uri = this.session.uriOf(path);
+    const all = this.scenarios(path).map((s) => s.name);
+    const chosen = names ?? all;
+    const missing = chosen.filter((n) => !all.includes(n));
+    if (missing.length) throw new ResponseError(ErrorCodes.InvalidParams, `no scenario "${missing[0]}" in ${path}; the file has: ${all.map((n) => `"${n}"`).join(', ') || 'none'}`);
+    const open = this.session.open.get(path);
+    let text = open?.getText();
+    if (text === undefined) {
+      const r = readSourceFile(path);
+      if (!r.ok) throw new ResponseError(ErrorCodes.InvalidParams, `${path} ${r.error}`);
+      text = r.text;
+    }
+    const ranText = TextDocument.create(uri, 'vmsec', open?.version ?? 0, text);
+    const texts: [string, string][] = [...this.session.open].map(([p, d]) => [p, p === path ? text! : d.getText()]);
+    return { path, uri, chosen, open, ranText, texts };
+  }
+
+  /**
+   * vmsec.runSeeds: each chosen scenario once per seed on the run workers (one
+   * worker per scenario, the batch engine inside it), with progress and
+   * cancellation like single runs. Answers the aggregate and keeps it for the
+   * inlay hints, diagnostics, hovers and lenses.
+   */
+  private async runSeeds(arg: { uri?: unknown; scenario?: unknown; seeds?: unknown }, token: CancellationToken, progress: WorkDoneProgressReporter): Promise<SeedsResult> {
+    try {
+      if (!this.trusted) throw new ResponseError(ErrorCodes.InvalidRequest, UNTRUSTED_MESSAGE);
+      if (typeof arg.seeds !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, `${Commands.runSeeds} needs [{ uri, scenario?, seeds }] with seeds such as "1..100"`);
+      if (arg.scenario !== undefined && typeof arg.scenario !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, `${Commands.runSeeds}: scenario must be a scenario's title`);
+      const seeds = parseSeeds(arg.seeds);
+      if (typeof seeds === 'string') throw new ResponseError(ErrorCodes.InvalidParams, `seeds ${arg.seeds}: ${seeds}`);
+      if (seeds.length > MAX_EDITOR_SEEDS) throw new ResponseError(ErrorCodes.InvalidParams, `seeds ${arg.seeds}: ${seeds.length.toLocaleString('en-US')} seeds; the editor runs at most ${MAX_EDITOR_SEEDS.toLocaleString('en-US')} at once (use vmsec run --seeds with --jobs or --shard for more)`);
+      const { path, uri, chosen, open, ranText, texts } = this.target(String(arg.uri), typeof arg.scenario === 'string' ? [arg.scenario] : undefined);
+      const text = seedsText(seeds);
+      const startedAt = new Date().toISOString();
+      const t0 = Date.now();
+      const total = chosen.length * seeds.length;
+      progress.begin('vmsec: running with seeds', 0, `${chosen.length === 1 ? `"${chosen[0]}"` : `${chosen.length} scenarios`} × seeds ${text}`, true);
+      let cleared = false;
+      for (const n of chosen) cleared = this.results.clear(uri, n) || cleared;
+      for (const n of chosen) cleared = this.seedsResults.clear(uri, n) || cleared;
+      if (cleared) { this.republish(path); this.refresh(true); }
+      // One scenario may use several threads; several scenarios share the runner's workers.
+      const jobsEach = chosen.length === 1 ? Math.max(1, Math.min(4, availableParallelism() - 1)) : 1;
+      const counts = new Map<string, { done: number; failed: number }>();
+      let lastReport = 0;
+      const report = () => {
+        const now = Date.now();
+        let done = 0; let failed = 0;
+        for (const c of counts.values()) { done += c.done; failed += c.failed; }
+        if (now - lastReport < 100 && done < total) return;
+        lastReport = now;
+        progress.report(Math.floor((done / total) * 100), `${done}/${total} runs · ${failed} failed`);
+      };
+      const jobs: Job[] = chosen.map((scenario) => {
+        const j = this.runner.start({
+          path, uri, texts, scenario, seeds, jobs: jobsEach, workspaceRoot: this.session.workspaceRootOf(path), maxCheckpointBytes: this.maxCheckpointBytes,
+        });
+        j.onProgress = (done, failed) => { counts.set(scenario, { done, failed }); report(); };
+        return j;
+      });
+      const mine = new Set(jobs);
+      const stop = () => this.runner.cancel((j) => mine.has(j));
+      const progressToken = (progress as { token?: CancellationToken }).token;
+      const subs = [token.onCancellationRequested(stop), ...(progressToken ? [progressToken.onCancellationRequested(stop)] : [])];
+      const scenarios: SeedsScenario[] = [];
+      try {
+        await Promise.all(jobs.map(async (j) => {
+          const o = await j.done;
+          const info = this.scenarios(path).find((s) => s.name === j.job.scenario);
+          const empty = (): SeedsScenario => ({ name: j.job.scenario, uri, range: info?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+            runs: 0, passed: 0, rate: 0, ci: [0, 1], failingSeeds: [], failingCount: 0, expectations: [], errors: [], quantities: [] });
+          if (o.status === 'cancelled') { scenarios.push({ ...empty(), cancelled: true }); return; }
+          if (o.status !== 'seeds') {
+            const message = o.status === 'failed' ? o.message : 'the run ended without a result';
+            this.connection.console.error(`seeds run of "${j.job.scenario}" in ${uri}: ${message}`);
+            scenarios.push({ ...empty(), error: message });
+            return;
+          }
+          scenarios.push(o.scenario);
+          this.seedsResults.set(uri, { scenario: o.scenario, seeds: text, ranText, runId: randomUUID(), durationMs: Date.now() - t0 });
+          this.connection.console.log(`ran "${j.job.scenario}" in ${uri} with seeds ${text}: ${o.scenario.passed}/${o.scenario.runs} passed`);
+          const now = this.session.open.get(path);
+          if (now) this.seedsResults.prune(uri, now);
+          this.republish(path);
+          this.refresh(true);
+        }));
+      } finally { for (const sub of subs) sub.dispose(); }
+      scenarios.sort((a, b) => chosen.indexOf(a.name) - chosen.indexOf(b.name));
+      if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'run cancelled');
+      const result: SeedsResult = {
+        uri, version: open?.version ?? null, seeds: text, runId: randomUUID(), startedAt, durationMs: Date.now() - t0,
+        runs: scenarios.reduce((n, s) => n + s.runs, 0), passed: scenarios.reduce((n, s) => n + s.passed, 0), scenarios,
+      };
+      void this.connection.sendNotification(Methods.seedsResult, result);
+      return result;
+    } finally {
+      progress.done();
+    }
+  }
+
   /** Runs scenarios of one file (all when `names` is undefined); settles when each has finished, failed or been cancelled. */
   private async run(rawUri: string, names: string[] | undefined, seed: number | undefined, token: CancellationToken,
     progress: WorkDoneProgressReporter, ownProgress = true): Promise<RunSummary> {
     try {
-      if (!this.trusted) throw new ResponseError(ErrorCodes.InvalidRequest, UNTRUSTED_MESSAGE);
-      const path = this.session.pathOf(rawUri);
-      if (path === undefined) throw new ResponseError(ErrorCodes.InvalidParams, `not a file this server answers for: ${rawUri}`);
-      const uri = this.session.uriOf(path);
-      const all = this.scenarios(path).map((s) => s.name);
-      const chosen = names ?? all;
-      const missing = chosen.filter((n) => !all.includes(n));
-      if (missing.length) throw new ResponseError(ErrorCodes.InvalidParams, `no scenario "${missing[0]}" in ${path}; the file has: ${all.map((n) => `"${n}"`).join(', ') || 'none'}`);
-      const open = this.session.open.get(path);
-      let text = open?.getText();
-      if (text === undefined) {
-        const r = readSourceFile(path);
-        if (!r.ok) throw new ResponseError(ErrorCodes.InvalidParams, `${path} ${r.error}`);
-        text = r.text;
-      }
-      const ranText = TextDocument.create(uri, 'vmsec', open?.version ?? 0, text);
-      const texts: [string, string][] = [...this.session.open].map(([p, d]) => [p, p === path ? text! : d.getText()]);
+      const { path, uri, chosen, open, ranText, texts } = this.target(rawUri, names);
       const startedAt = new Date().toISOString();
       if (ownProgress) progress.begin('vmsec: running scenarios', 0, `${chosen.length} scenario${chosen.length === 1 ? '' : 's'} of ${path}`, true);
       let cleared = false;
+      // A scenario shows its last run: a single run's result replaces a seeds run's and the other way round.
+      for (const n of chosen) cleared = this.seedsResults.clear(uri, n) || cleared;
       for (const n of chosen) cleared = this.results.clear(uri, n) || cleared;
       if (cleared) { this.republish(path); this.refresh(true); }
       const jobs: Job[] = chosen.map((scenario) => this.runner.start({
@@ -222,9 +329,10 @@ export class RunController {
           finished++;
           if (ownProgress) progress.report(Math.round((finished / jobs.length) * 100), `${finished}/${jobs.length}: ${j.job.scenario}`);
           if (o.status === 'cancelled') { summary.scenarios.push({ name: j.job.scenario, passed: false, cancelled: true }); return; }
-          if (o.status === 'failed') {
-            summary.scenarios.push({ name: j.job.scenario, passed: false, error: o.message });
-            this.connection.console.error(`run of "${j.job.scenario}" in ${uri}: ${o.message}`);
+          if (o.status !== 'ran') {
+            const message = o.status === 'failed' ? o.message : 'the run ended without a result';
+            summary.scenarios.push({ name: j.job.scenario, passed: false, error: message });
+            this.connection.console.error(`run of "${j.job.scenario}" in ${uri}: ${message}`);
             return;
           }
           const durationMs = Date.now() - t0;

@@ -4,13 +4,15 @@
 // run) and everything else from disk; posts each scenario's view as soon as
 // it has run, then `done`. Cancelling is terminating this thread.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Workspace } from '../../model/workspace';
+import { Workspace, type FileSet } from '../../model/workspace';
 import { readSourceFile } from '../../model/source-reader';
 import { runFileSet } from '../../sim/run';
 import { stopHashWorkers } from '../../sim/page-hasher';
 import { buildScenarioView } from '../../report/view-model';
+import { validateFileSetFiles } from '../../validation/validate-files';
 import { pathToUri } from '../convert';
 import type { RunJob, WorkerMessage } from './messages';
+import { runSeedsOf } from './seeds-batch';
 
 function main(job: RunJob): WorkerMessage {
   const texts = new Map(job.texts);
@@ -18,6 +20,7 @@ function main(job: RunJob): WorkerMessage {
   const loaded = workspace.load(job.path);
   if (!loaded.ok) return { kind: 'done', status: 'unreadable', message: `${job.path} ${loaded.error}` };
   const set = workspace.fileSet(job.path)!;
+  if (job.seeds) return seeds(job as RunJob & { seeds: number[] }, set);
   const uriOf = (p: string) => (p === job.path ? job.uri : pathToUri(p));
   const outcome = runFileSet(set, {
     scenario: job.scenario,
@@ -32,6 +35,21 @@ function main(job: RunJob): WorkerMessage {
     return { kind: 'done', status: 'invalid', message: `the file has ${n} error${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} before running` };
   }
   if (outcome.kind === 'no-scenario') return { kind: 'done', status: 'no-scenario', message: `no scenario "${job.scenario}"; the file has: ${outcome.names.map((n) => `"${n}"`).join(', ') || 'none'}` };
+  return { kind: 'done', status: 'ran' };
+}
+
+/** Once per seed: the file set must validate, as for a single run. */
+function seeds(job: RunJob & { seeds: number[] }, set: FileSet): WorkerMessage {
+  const { diagnostics } = validateFileSetFiles(set, { workspaceRoot: job.workspaceRoot });
+  const n = diagnostics.filter((d) => d.severity === 'error').length;
+  if (n) return { kind: 'done', status: 'invalid', message: `the file has ${n} error${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} before running` };
+  const names = set.root.doc.decls.filter((d) => d.kind === 'scenario').map((d) => (d as { title: { value: string } }).title.value);
+  if (job.scenario === undefined || !names.includes(job.scenario)) return { kind: 'done', status: 'no-scenario', message: `no scenario "${job.scenario}"; the file has: ${names.map((x) => `"${x}"`).join(', ') || 'none'}` };
+  const scenario = runSeedsOf(set, {
+    path: job.path, uri: job.uri, scenario: job.scenario, seeds: job.seeds, jobs: job.jobs ?? 1,
+    settings: { workspaceRoot: job.workspaceRoot, maxCheckpointBytes: job.maxCheckpointBytes },
+  }, (done, failed, total) => post({ kind: 'progress', done, failed, total }));
+  post({ kind: 'seeds', scenario });
   return { kind: 'done', status: 'ran' };
 }
 

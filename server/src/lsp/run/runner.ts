@@ -6,10 +6,12 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ScenarioRunView } from '../../report/view-model';
+import type { SeedsScenario } from '../../protocol';
 import type { RunJob, WorkerMessage } from './messages';
 
 export type JobOutcome =
   | { status: 'ran'; view: ScenarioRunView; wallMs: number }
+  | { status: 'seeds'; scenario: SeedsScenario }
   | { status: 'cancelled' }
   | { status: 'failed'; message: string };
 
@@ -19,11 +21,15 @@ export interface Job {
   readonly job: RunJob & { scenario: string };
   /** Settles once: the scenario's view, cancelled, or why it could not run. */
   readonly done: Promise<JobOutcome>;
+  /** Called as the runs of a seeds job finish. */
+  onProgress?: (done: number, failed: number, total: number) => void;
 }
 
 interface Entry extends Job { settle(o: JobOutcome): void; worker?: Worker; settled: boolean; startedAt?: number }
 
 export const runKey = (uri: string, scenario: string) => `${uri}\u0000${scenario}`;
+/** A seeds run and a single run of one scenario are different runs: neither cancels the other. */
+const jobKey = (job: RunJob & { scenario: string }) => `${runKey(job.uri, job.scenario)}${job.seeds ? '\u0000seeds' : ''}`;
 
 /** The worker's script: beside the server's bundle, or (tests under tsx) the TypeScript source. */
 function startWorker(job: RunJob): Worker {
@@ -50,7 +56,7 @@ export class Runner {
 
   /** Queues a run of one scenario; an older run of the same scenario (queued or running) is cancelled. */
   start(job: RunJob & { scenario: string }): Job {
-    const key = runKey(job.uri, job.scenario);
+    const key = jobKey(job);
     this.cancel((e) => e.key === key);
     let settle!: (o: JobOutcome) => void;
     const done = new Promise<JobOutcome>((r) => { settle = r; });
@@ -102,6 +108,7 @@ export class Runner {
     this.running.set(e.key, e);
     e.startedAt = Date.now();
     let view: ScenarioRunView | undefined;
+    let seeds: SeedsScenario | undefined;
     let wallMs = 0;
     const finish = (o: JobOutcome) => {
       if (this.running.get(e.key) !== e) return; // cancelled meanwhile: already settled
@@ -123,7 +130,10 @@ export class Runner {
     e.worker.stderr.on('data', printed);
     e.worker.on('message', (m: WorkerMessage) => {
       if (m.kind === 'scenario') { view = m.view; wallMs = m.wallMs; return; }
-      if (m.status === 'ran' && view) finish({ status: 'ran', view, wallMs });
+      if (m.kind === 'progress') { e.onProgress?.(m.done, m.failed, m.total); return; }
+      if (m.kind === 'seeds') { seeds = m.scenario; return; }
+      if (m.status === 'ran' && seeds) finish({ status: 'seeds', scenario: seeds });
+      else if (m.status === 'ran' && view) finish({ status: 'ran', view, wallMs });
       else finish({ status: 'failed', message: m.message ?? `the run ended without a result (${m.status})` });
     });
     e.worker.on('error', (err) => {

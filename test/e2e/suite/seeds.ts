@@ -1,0 +1,155 @@
+// Many seeds from VS Code: "vmsec: Run Scenario with Seeds…" asks for the
+// range (the input box, stubbed here as the save dialog is elsewhere), runs
+// the scenario once per seed on the server's worker, and the user sees the
+// pass rates in the results view, on the expectation lines and in the Test
+// Explorer. Runs after the run suite (the workspace is trusted by then).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { VmsecApi } from '../../../client/src/extension';
+import type { SeedsResult } from '../../../server/src/protocol';
+import { waitFor } from './poll';
+
+const results = process.env.VMSEC_E2E_RESULTS;
+const SCENARIO = 'fork under tampering';
+// test/fixtures/batch/small-fork.vmsec: whether a page is rejected depends on the seed (seeds 11, 14, 17 of 1..20 reject none).
+const SMALL_FORK = `boot std { pcr 0 "fw-1" pcr 4 "grub-2" pcr 8 "kvm-6" }
+host a { cpus 8 memory 16 GiB tpm ecdsa-p256 boot std }
+host b { cpus 8 memory 16 GiB tpm ecdsa-p256 boot std }
+network lan { hosts a, b bandwidth 1 Gbps latency 100 us }
+vm app on a {
+  vcpus 1
+  memory 16 MiB
+  subnet 10.1.0.0/24
+  workingset 5%
+  process srv { memory 4 MiB }
+}
+fork f of app {
+  children 2
+  on b
+  memory lazy
+  attest hosts against std
+  integrity per-page
+}
+attacker eve { tamper lan 0.5% }
+scenario "fork under tampering" {
+  at 0 ms fork f
+  expect f ready within 1 s
+  expect no tampered page accepted
+  expect f pages rejected > 0
+}
+`;
+
+/** The texts the page shows now (only with the offline launcher; see runs.ts). */
+let reads = 0;
+async function webviewTexts(): Promise<string[] | undefined> {
+  if (!results) return undefined;
+  const name = `seeds${++reads}`;
+  fs.writeFileSync(`${results}.read-${name}`, '');
+  const answer = `${results}.page-${name}`;
+  return waitFor(`the launcher to read the page (${name})`, () => {
+    try { return fs.existsSync(answer) ? (JSON.parse(fs.readFileSync(answer, 'utf8')) as { webviews: string[] }).webviews : undefined; } catch { return undefined; }
+  }, 30_000);
+}
+
+async function shoot(name: string): Promise<void> {
+  if (!results) return;
+  fs.writeFileSync(`${results}.shoot-${name}`, '');
+  await waitFor(`the launcher to photograph ${name}`, () => (fs.existsSync(`${results}.shot-${name}`) ? true : undefined), 45_000);
+}
+
+export function defineSeedsSuite(): void {
+  suite('vmsec runs a scenario with many seeds in VS Code', function () {
+    this.timeout(300_000);
+    let api: VmsecApi;
+    let doc: vscode.TextDocument;
+    let file: vscode.Uri;
+    const lineOf = (needle: string) => doc.positionAt(doc.getText().indexOf(needle)).line;
+
+    suiteSetup(async () => {
+      const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'vmsec');
+      assert.ok(ext);
+      api = (await ext.activate()) as VmsecApi;
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      assert.ok(folder);
+      file = vscode.Uri.file(path.join(folder.uri.fsPath, 'seeds.vmsec'));
+      await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(SMALL_FORK));
+      doc = await vscode.workspace.openTextDocument(file);
+      await vscode.window.showTextDocument(doc);
+    });
+
+    suiteTeardown(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(file);
+    });
+
+    test('Run Scenario with Seeds… asks for the seeds, runs them and shows pass rates in the results view', async function () {
+      if (!vscode.workspace.isTrusted) this.skip();
+      const editor = await vscode.window.showTextDocument(doc);
+      const at = new vscode.Position(lineOf('expect f pages rejected'), 4);
+      editor.selection = new vscode.Selection(at, at);
+      await waitFor('the scenario in the Test Explorer', () => api.tests.controller.items.get(doc.uri.toString())?.children.get(`${doc.uri.toString()}#${SCENARIO}`));
+      // The input box is the user's: stubbed to answer 1..20, restored after.
+      const win = vscode.window as { showInputBox: typeof vscode.window.showInputBox };
+      const original = win.showInputBox;
+      let asked: vscode.InputBoxOptions | undefined;
+      win.showInputBox = async (o) => { asked = o; return '1..20'; };
+      let r: SeedsResult | undefined;
+      try {
+        r = await vscode.commands.executeCommand<SeedsResult | undefined>('vmsec.runScenarioWithSeeds', doc.uri);
+      } finally { win.showInputBox = original; }
+      assert.equal(asked?.value, '1..100', 'the default range');
+      assert.equal(await asked?.validateInput?.('1..10,42'), undefined);
+      assert.match(String(await asked?.validateInput?.('one to ten')), /1\.\.100, 3,7,9 or 1\.\.10,42/);
+      assert.ok(r, 'the command answers the aggregate');
+      assert.deepEqual([r.seeds, r.runs, r.passed], ['1..20', 20, 17]);
+      const [s] = r.scenarios;
+      assert.deepEqual([s.name, s.failingSeeds], [SCENARIO, [11, 14, 17]]);
+      assert.equal(s.reproduce, "vmsec run seeds.vmsec --scenario 'fork under tampering' --seed 11");
+
+      // The results view: the aggregate, with a histogram per quantity.
+      const view = api.results.panels.at(-1);
+      assert.ok(view?.seeds, 'a seeds results panel opened');
+      assert.equal(view.seeds.runId, r.runId);
+      assert.match(view.html, /17\/20 runs passed/);
+      assert.match(view.html, /expect f pages rejected &gt; 0<\/td><td>17\/20<\/td><td>85\.0%<\/td>/);
+      assert.match(view.html, /aria-label="histogram of pages_rejected"/);
+      assert.match(view.html, /vmsec run seeds\.vmsec --scenario &#39;fork under tampering&#39; --seed 11/);
+      const texts = await webviewTexts();
+      if (texts !== undefined) {
+        await waitFor('the results view to show the pass rates', async () => ((await webviewTexts())?.some((t) => /17\/20 runs passed/.test(t) && /fails with seeds 11, 14, 17/.test(t)) ? true : undefined), 60_000);
+        await vscode.commands.executeCommand('notifications.clearAll');
+        await shoot('seeds-view');
+      }
+
+      // Inline: the expectation line says how often it passed and with which seeds it failed.
+      const line = lineOf('expect f pages rejected');
+      const hint = await waitFor('the seeds hint', async () => {
+        const hs = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, new vscode.Range(0, 0, doc.lineCount, 0));
+        const h = hs?.find((x) => x.position.line === line);
+        return h ? (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')) : undefined;
+      });
+      assert.equal(hint, '✗ passes 17/20 (64–95%) · fails with seeds 11, 14, 17');
+      const diag = await waitFor('the seeds diagnostic', () => vscode.languages.getDiagnostics(doc.uri).find((d) => d.range.start.line === line));
+      assert.match(diag.message, /fails with seeds 11, 14, 17; seed 11 saw 0/);
+
+      // Test Explorer: the scenario failed, naming its failing seeds; the passing expectations passed.
+      const item = api.tests.controller.items.get(doc.uri.toString())!.children.get(`${doc.uri.toString()}#${SCENARIO}`)!;
+      const outcome = await waitFor('the Test Explorer outcome', () => api.tests.outcomes.get(item.id));
+      assert.equal(outcome.state, 'failed');
+      assert.match(outcome.messages[0].message.toString(), /passes 17\/20 seeds \(1\.\.20\); fails with seeds 11, 14, 17 — reproduce: vmsec run seeds\.vmsec/);
+      let ready: vscode.TestItem | undefined;
+      item.children.forEach((x) => { if (x.range?.start.line === lineOf('expect f ready')) ready = x; });
+      assert.equal(ready && api.tests.outcomes.get(ready.id)?.state, 'passed');
+    });
+
+    test('the command also takes its target and seeds as an argument (keybindings, other extensions)', async function () {
+      if (!vscode.workspace.isTrusted) this.skip();
+      const r = await vscode.commands.executeCommand<SeedsResult>('vmsec.runScenarioWithSeeds', { uri: doc.uri.toString(), scenario: SCENARIO, seeds: '1,2,3' });
+      assert.deepEqual([r.seeds, r.runs, r.passed], ['1..3', 3, 3]);
+      assert.match(api.results.panels.at(-1)!.html, /3\/3 runs passed/);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+  });
+}
