@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../tmp';
 
@@ -100,4 +100,28 @@ test('misuse of the many-runs options is exit 2 with a message', () => {
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
     assert.match(r.err, message, args.join(' '));
   }
+});
+
+test('a worker thread that cannot start or dies ends the run with exit 2 and says so, instead of hanging', () => {
+  // A partial install: the command's bundle without the worker's script beside it.
+  const dir = tempDir('partial-dist-');
+  for (const f of ['vmsec.js', 'cli-run.js', 'cli-run.js.cache', 'package.json']) copyFileSync(join(ROOT, 'dist', f), join(dir, f));
+  const r = spawnSync(process.execPath, [join(dir, 'vmsec.js'), 'run', SMALL, '--seeds', '1..6', '--jobs', '2'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.signal, null, 'it did not hang');
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^vmsec: the run stopped: worker thread 1 stopped \(Cannot find module '.*batch-worker\.js'\)/);
+  assert.equal(r.stdout, '');
+});
+
+test('with --seeds and --checkpoint-dir every seed writes its checkpoints into its own folder', () => {
+  const dir = tempDir('seeds-ckpt-');
+  const r = vmsec(['run', 'test/fixtures/report/small.vmsec', '--seeds', '1..2', '--jobs', '2', '--checkpoint-dir', dir]);
+  assert.ok(r.code === 0 || r.code === 1, r.err);
+  const scenario = readdirSync(dir);
+  assert.equal(scenario.length, 1);
+  assert.match(scenario[0], /^small-script-run-[0-9a-f]{8}$/);
+  assert.deepEqual(readdirSync(join(dir, scenario[0])).sort(), ['seed-1', 'seed-2']);
+  for (const seed of ['seed-1', 'seed-2']) assert.deepEqual(readdirSync(join(dir, scenario[0], seed)), ['snap.ckpt']);
+  // Different seeds, different page contents: two files, not one overwritten.
+  assert.notDeepEqual(readFileSync(join(dir, scenario[0], 'seed-1', 'snap.ckpt')), readFileSync(join(dir, scenario[0], 'seed-2', 'snap.ckpt')));
 });

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { parseSeeds, seedsText, makePlan, planItems, planFromGraph } from '../../server/src/batch/plan';
 import { parseShard, shardSize, inShard, parsePartial, mergeProblems, partProblem, headerLines, outcomeLine, endLine, partialHeader, type PartialHeader } from '../../server/src/batch/shard';
 import { wilson, orderStats, Aggregator } from '../../server/src/batch/aggregate';
-import { applyEdits, runnerInput } from '../../server/src/batch/item-runner';
-import { runItems } from '../../server/src/batch/run-items';
+import { applyEdits, itemFolder, runnerInput } from '../../server/src/batch/item-runner';
+import { Worker } from 'node:worker_threads';
+import { BatchWorkerError, runItems, runItemsAsync, WorkerPool } from '../../server/src/batch/run-items';
 import { quantitiesOf } from '../../server/src/batch/outcome';
 import type { ItemOutcome } from '../../server/src/batch/types';
 import { Workspace } from '../../server/src/model/workspace';
@@ -178,6 +179,50 @@ test('the runner gives the same outcomes on one thread and on two worker threads
   assert.deepEqual(run(1), one, 'deterministic');
   // A partial header carries what the merge checks.
   assert.deepEqual(partialHeader(plan, { index: 1, count: 1 }, 'h').files, [plan.files[0].name]);
+});
+
+test('the asynchronous runner gives the same outcomes in order on 1, 2 and 3 threads, also with workers started ahead', async () => {
+  const graph = new Workspace({ read: readSourceFile }).graph([SMALL]);
+  const plan = planFromGraph(graph, [SMALL], { seeds: parseSeeds('9..14') as number[] });
+  const run = async (jobs: number, pool?: WorkerPool) => {
+    const out: ItemOutcome[] = [];
+    await runItemsAsync(runnerInput(plan, {}), planItems(plan), jobs, (o) => out.push(o), { pool });
+    return out.map(({ wall_ms: _w, ...o }) => o);
+  };
+  const one = await run(1);
+  assert.deepEqual(one.map((o) => o.index), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(one.map((o) => o.passed), [true, true, false, true, true, false]);
+  assert.deepEqual(await run(2), one);
+  assert.deepEqual(await run(3), one);
+  assert.deepEqual(await run(2, new WorkerPool(2)), one);
+});
+
+// A worker that exits as soon as it is given an item, as a crash would.
+const dyingWorker = (data: { port: unknown }) => new Worker(
+  `const { workerData } = require('node:worker_threads');
+   workerData.port.on('message', (m) => { if (m.kind === 'item') process.exit(7); });`,
+  { eval: true, workerData: data, transferList: [data.port as never] },
+);
+
+test('a worker thread that dies is reported with the item it was running, not waited for', async () => {
+  const graph = new Workspace({ read: readSourceFile }).graph([SMALL]);
+  const plan = planFromGraph(graph, [SMALL], { seeds: parseSeeds('1..4') as number[] });
+  let delivered = 0;
+  await assert.rejects(
+    runItemsAsync(runnerInput(plan, {}), planItems(plan), 2, () => { delivered++; }, { startWorker: dyingWorker }),
+    (e: unknown) => {
+      assert.ok(e instanceof BatchWorkerError);
+      assert.match(e.message, /^worker thread 1 stopped \(exit code 7\) while running scenario "fork under tampering" of .*small-fork\.vmsec with seed \d$/);
+      return true;
+    },
+  );
+  assert.ok(delivered < 4, 'the run stopped');
+});
+
+test('many runs write each item\'s checkpoints into a folder of its own', () => {
+  // Titles become safe path segments (a hash keeps changed names apart); the file only when the run has several.
+  assert.match(itemFolder({ index: 3, file: 'a.vmsec', scenario: 'fork under tampering', seed: 7 }, false), /^fork-under-tampering-[0-9a-f]{8}\/seed-7$/);
+  assert.match(itemFolder({ index: 3, file: 'dir/a.vmsec', scenario: 'boot', seed: 7, variant: 0 }, true), /^dir-a\.vmsec-[0-9a-f]{8}\/boot\/point-1\/seed-7$/);
 });
 
 test('quantities come from transfers, attestations, monitor decisions, moves and stats', () => {

@@ -74,7 +74,7 @@ interface ErrAcc { line: number; first: number; message: string; runs: number; s
 interface Group {
   first: number; file: string; scenario: string; variant?: number;
   runs: number; passed: number; failing: { index: number; seed: number }[];
-  exps: Map<string, ExpAcc>; errs: Map<string, ErrAcc>; quantities: Map<string, number[]>;
+  exps: Map<number, Map<string, ExpAcc>>; errs: Map<number, ErrAcc>; quantities: Map<string, number[]>;
 }
 
 /** Seeds listed per error kind. */
@@ -89,43 +89,55 @@ export class Aggregator {
 
   constructor(private readonly info: BatchInfo) {}
 
-  add(o: ItemOutcome): void {
-    const key = `${o.file}\u0000${o.scenario}\u0000${o.variant ?? ''}`;
-    let g = this.groups.get(key);
+  /** Groups by file, scenario and variant: nested maps, so adding an outcome builds no key strings (merge adds 100,000s). */
+  private readonly byFile = new Map<string, Map<string, Map<number | undefined, Group>>>();
+
+  private group(o: ItemOutcome): Group {
+    let scenarios = this.byFile.get(o.file);
+    if (!scenarios) { scenarios = new Map(); this.byFile.set(o.file, scenarios); }
+    let variants = scenarios.get(o.scenario);
+    if (!variants) { variants = new Map(); scenarios.set(o.scenario, variants); }
+    let g = variants.get(o.variant);
     if (!g) {
       g = { first: o.index, file: o.file, scenario: o.scenario, runs: 0, passed: 0, failing: [], exps: new Map(), errs: new Map(), quantities: new Map() };
       if (o.variant !== undefined) g.variant = o.variant;
-      this.groups.set(key, g);
+      variants.set(o.variant, g);
+      this.groups.set(`${o.file}\u0000${o.scenario}\u0000${o.variant ?? ''}`, g);
     }
-    g.first = Math.min(g.first, o.index);
+    return g;
+  }
+
+  add(o: ItemOutcome): void {
+    const g = this.group(o);
+    if (o.index < g.first) g.first = o.index;
     this.runs++;
     g.runs++;
     if (o.passed) { this.passed++; g.passed++; } else g.failing.push({ index: o.index, seed: o.seed });
     for (const e of o.expectations) {
-      const k = `${e.line}\u0000${e.text}`;
-      let a = g.exps.get(k);
-      if (!a) { a = { line: e.line, text: e.text, runs: 0, passed: 0, failing: [] }; g.exps.set(k, a); }
+      // By line first (a number), then text: the same expectation has the same line in every run.
+      let byText = g.exps.get(e.line);
+      if (!byText) { byText = new Map(); g.exps.set(e.line, byText); }
+      let a = byText.get(e.text);
+      if (!a) { a = { line: e.line, text: e.text, runs: 0, passed: 0, failing: [] }; byText.set(e.text, a); }
       a.runs++;
       if (e.passed) a.passed++; else a.failing.push({ index: o.index, seed: o.seed, actual: e.actual });
     }
     // By line, not by message: messages may carry per-seed figures, lines are bounded by the file.
-    const lines = new Set<number>();
+    const lines = o.errors.length > 1 ? new Set<number>() : undefined;
     for (const e of o.errors) {
-      if (lines.has(e.line)) continue;
-      lines.add(e.line);
-      const k = String(e.line);
-      let a = g.errs.get(k);
-      if (!a) { a = { line: e.line, first: o.index, message: e.message, runs: 0, seeds: [] }; g.errs.set(k, a); }
+      if (lines) { if (lines.has(e.line)) continue; lines.add(e.line); }
+      let a = g.errs.get(e.line);
+      if (!a) { a = { line: e.line, first: o.index, message: e.message, runs: 0, seeds: [] }; g.errs.set(e.line, a); }
       else if (o.index < a.first) { a.first = o.index; a.message = e.message; }
       a.runs++;
       a.seeds.push({ index: o.index, seed: o.seed });
       // Keep the earliest seeds in plan order, whatever order outcomes come in.
       if (a.seeds.length > 2 * MAX_ERROR_SEEDS) { a.seeds.sort(byIndex); a.seeds.length = MAX_ERROR_SEEDS; }
     }
-    for (const [name, v] of Object.entries(o.quantities)) {
-      let list = g.quantities.get(name);
-      if (!list) { list = []; g.quantities.set(name, list); }
-      list.push(v);
+    for (const name in o.quantities) {
+      const v = o.quantities[name];
+      const list = g.quantities.get(name);
+      if (list) list.push(v); else g.quantities.set(name, [v]);
     }
   }
 
@@ -140,7 +152,7 @@ export class Aggregator {
           file: g.file, scenario: g.scenario,
           runs: g.runs, passed: g.passed, rate: round6(g.passed / g.runs), ci: roundCi(wilson(g.passed, g.runs)),
           failingSeeds: g.failing.sort(byIndex).map((f) => f.seed),
-          expectations: [...g.exps.values()].sort((a, b) => a.line - b.line || (a.text < b.text ? -1 : 1)).map((a) => ({
+          expectations: [...g.exps.values()].flatMap((m) => [...m.values()]).sort((a, b) => a.line - b.line || (a.text < b.text ? -1 : 1)).map((a) => ({
             line: a.line, text: a.text, runs: a.runs, passed: a.passed, rate: round6(a.passed / a.runs), ci: roundCi(wilson(a.passed, a.runs)),
             failing: a.failing.sort(byIndex).map((f) => ({ seed: f.seed, actual: f.actual })),
           })),

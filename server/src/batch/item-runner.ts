@@ -9,6 +9,8 @@ import { resolveFileSet, type Resolved } from '../model/resolve';
 import { validateFileSetFiles } from '../validation/validate-files';
 import { runScenario, type RunOptions } from '../sim/scenario';
 import { locOfFiles } from '../sim/locations';
+import * as nodePath from 'node:path';
+import { safeSegment } from '../model/guarded-write';
 import { failedOutcome, outcomeOf } from './outcome';
 import type { ItemOutcome, SourceEdit, Variant, WorkItem } from './types';
 
@@ -17,6 +19,11 @@ export interface RunSettings {
   costs?: RunOptions['costs'];
   workspaceRoot?: string;
   checkpointDir?: string;
+  /**
+   * Many runs: each item writes its checkpoints into its own folder below
+   * checkpointDir (see itemFolder), so seeds and points do not overwrite each other.
+   */
+  checkpointPerItem?: boolean;
   maxCheckpointBytes?: number;
   traces?: { vm: string; path: string }[];
 }
@@ -58,6 +65,19 @@ export function applyEdits(texts: Map<string, string>, edits: SourceEdit[]): Map
 
 const CACHED = 8;
 
+/**
+ * Where one item of many runs writes its checkpoints, below --checkpoint-dir:
+ * [FILE/]SCENARIO/[point-K/]seed-N, each name made one safe path segment
+ * (FILE only when the run has several files; K counts variants from 1).
+ */
+export function itemFolder(item: WorkItem, withFile: boolean): string {
+  const parts = withFile ? [safeSegment(item.file)] : [];
+  parts.push(safeSegment(item.scenario));
+  if (item.variant !== undefined) parts.push(`point-${item.variant + 1}`);
+  parts.push(`seed-${item.seed}`);
+  return parts.join('/');
+}
+
 export class ItemRunner {
   private readonly paths: Map<string, string>;
   private readonly texts: Map<string, string>;
@@ -73,7 +93,9 @@ export class ItemRunner {
     if (!p.ok) return failedOutcome(item, p.line, p.message);
     const decl = p.decls.get(item.scenario);
     if (!decl) return failedOutcome(item, 1, `no scenario "${item.scenario}" in this variant of the file`);
-    return outcomeOf(runScenario(decl, p.set, p.resolved, { ...p.options, seed: item.seed }), item);
+    const dir = this.input.settings.checkpointDir;
+    const checkpointDir = dir !== undefined && this.input.settings.checkpointPerItem ? nodePath.join(dir, itemFolder(item, this.input.files.length > 1)) : dir;
+    return outcomeOf(runScenario(decl, p.set, p.resolved, { ...p.options, seed: item.seed, checkpointDir }), item);
   }
 
   private prepare(name: string, variant: number | undefined): Prepared {

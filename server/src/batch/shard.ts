@@ -102,23 +102,31 @@ export type ParsedPartial = { ok: true; header: PartialHeader; outcomes: ItemOut
 /** Reads a partial's text; every problem is a message naming the line. */
 export function parsePartial(text: string): ParsedPartial {
   if (!text.startsWith(PARTIAL_MAGIC)) return { ok: false, error: `is not a vmsec partial result (its first line is not "${PARTIAL_MAGIC.trim()}"); write one with vmsec run --shard i/n --out FILE` };
-  const lines = text.slice(PARTIAL_MAGIC.length).split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
+  // Line by line without splitting the whole text first (a merge reads 100,000s of lines).
+  let at = PARTIAL_MAGIC.length;
+  const nextLine = (): string | undefined => {
+    if (at >= text.length) return undefined;
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    const line = text.slice(at, end);
+    at = end + 1;
+    return line;
+  };
   let header: PartialHeader;
-  try { header = JSON.parse(lines[0] ?? ''); } catch { return { ok: false, error: 'line 2: the header is not JSON' }; }
+  try { header = JSON.parse(nextLine() ?? ''); } catch { return { ok: false, error: 'line 2: the header is not JSON' }; }
   if (!isHeader(header)) return { ok: false, error: 'line 2: the header lacks inputs, shard, items, files, seeds or variants' };
   const outcomes: ItemOutcome[] = [];
   let ended = false;
-  for (let i = 1; i < lines.length; i++) {
+  for (let n = 3, line = nextLine(); line !== undefined; n++, line = nextLine()) {
     let v: unknown;
-    try { v = JSON.parse(lines[i]); } catch { return { ok: false, error: `line ${i + 2}: not JSON (the file is damaged)` }; }
-    if (ended) return { ok: false, error: `line ${i + 2}: text after the end line` };
+    try { v = JSON.parse(line); } catch { return { ok: false, error: `line ${n}: not JSON (the file is damaged)` }; }
+    if (ended) return { ok: false, error: `line ${n}: text after the end line` };
     if (isEnd(v)) {
-      if (v.outcomes !== outcomes.length) return { ok: false, error: `line ${i + 2}: the end line counts ${v.outcomes} outcomes, the file has ${outcomes.length}` };
+      if (v.outcomes !== outcomes.length) return { ok: false, error: `line ${n}: the end line counts ${v.outcomes} outcomes, the file has ${outcomes.length}` };
       ended = true;
       continue;
     }
-    if (!isOutcome(v)) return { ok: false, error: `line ${i + 2}: not an item outcome` };
+    if (!isOutcome(v)) return { ok: false, error: `line ${n}: not an item outcome` };
     outcomes.push(v);
   }
   if (!ended) return { ok: false, error: 'has no end line: it is incomplete (the shard was stopped or the file cut short)' };

@@ -3,8 +3,8 @@
 // outcome folded into the aggregate as it arrives.
 import type * as A from '../../../grammar/src/ast';
 import type { FileSet } from '../model/workspace';
-import { runItems } from './run-items';
-import { ItemRunner, type RunnerInput, type RunSettings } from './item-runner';
+import { runItemsAsync, type WorkerPool } from './run-items';
+import type { RunnerInput, RunSettings } from './item-runner';
 import { SweepAggregate } from './sweep-aggregate';
 import type { Variant, WorkItem } from './types';
 
@@ -19,6 +19,8 @@ export interface SweepRun {
   scenario?: string;
   settings: RunSettings;
   jobs: number;
+  /** Worker threads started ahead (see WorkerPool). */
+  pool?: WorkerPool;
 }
 
 /** The scenarios a sweep runs, with their declared seeds. */
@@ -54,17 +56,9 @@ function prepare(r: SweepRun): { agg: SweepAggregate; input: RunnerInput; items:
   return { agg, input, items: sweepItems(r.name, scenarios, r.variants.length, r.seeds) };
 }
 
-/** On `jobs` worker threads. */
+/** On `jobs` threads (this one and jobs − 1 workers). */
 export async function runSweep(r: SweepRun): Promise<SweepAggregate> {
   const { agg, input, items } = prepare(r);
-  await runItems(input, items, r.jobs, (o) => agg.add(o));
-  return agg;
-}
-
-/** In this thread, synchronously (one job: no workers to wait for). */
-export function runSweepHere(r: SweepRun): SweepAggregate {
-  const { agg, input, items } = prepare(r);
-  const runner = new ItemRunner(input);
-  for (const item of items) agg.add(runner.run(item));
+  await runItemsAsync(input, items, r.jobs, (o) => agg.add(o), { pool: r.pool });
   return agg;
 }

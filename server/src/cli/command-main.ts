@@ -6,19 +6,28 @@ import { WriteRefused } from '../model/guarded-write';
 import { Command, InputError, write } from './common';
 import { internalError } from './internal-error';
 
-export function runCommandMain(name: string, cmd: Command, args: string[]): number {
+// A command that returns a promise gets the same contract for what it rejects with.
+export function runCommandMain(name: string, cmd: Command, args: string[]): number | Promise<number> {
   try {
-    if (cmd.runArgs) return cmd.runArgs(args);
-    const p = parseOptions(args, cmd.options);
-    if (p.help) { process.stdout.write(cmd.help + '\n'); return 0; }
-    return cmd.run(p);
+    const code = cmd.runArgs ? cmd.runArgs(args) : runParsed(cmd, args);
+    return typeof code === 'number' ? code : code.catch((e: unknown) => failure(name, cmd, e));
   } catch (e) {
-    if (e instanceof UsageError) {
-      write(process.stderr, `vmsec: ${e.message}`);
-      process.stderr.write(`usage: ${cmd.synopsis}\n(vmsec ${name} --help for more)\n`);
-      return 2;
-    }
-    if (e instanceof InputError || e instanceof WriteRefused) { write(process.stderr, `vmsec: ${e.message}`); return 2; }
-    return internalError(e);
+    return failure(name, cmd, e);
   }
+}
+
+function runParsed(cmd: Command, args: string[]): number | Promise<number> {
+  const p = parseOptions(args, cmd.options);
+  if (p.help) { process.stdout.write(cmd.help + '\n'); return 0; }
+  return cmd.run(p);
+}
+
+function failure(name: string, cmd: Command, e: unknown): number {
+  if (e instanceof UsageError) {
+    write(process.stderr, `vmsec: ${e.message}`);
+    process.stderr.write(`usage: ${cmd.synopsis}\n(vmsec ${name} --help for more)\n`);
+    return 2;
+  }
+  if (e instanceof InputError || e instanceof WriteRefused) { write(process.stderr, `vmsec: ${e.message}`); return 2; }
+  return internalError(e);
 }

@@ -14,9 +14,10 @@ export interface Command {
   synopsis: string;
   help: string;
   options: OptionSpec;
-  run(p: ParsedArgs): number;
+  /** The exit code; a promise for a command that waits for worker threads (many runs, sweeps). */
+  run(p: ParsedArgs): number | Promise<number>;
   /** For a command that parses its own options (then `run` is not called). */
-  runArgs?(args: string[]): number;
+  runArgs?(args: string[]): number | Promise<number>;
 }
 
 /** Text for a terminal: control characters from files (titles, names) escaped, line by line. */

@@ -17,7 +17,7 @@ import { formatBytes } from '../model/source-reader';
 import { DEFAULT_MAX_CHECKPOINT_BYTES } from '../sim/checkpoint';
 import { readViewScript, reportProblem, writeReport } from './report-file';
 import { collect, Command, formatOption, InputError, rootOption, unreadable, write } from './common';
-import { manyRunsRequested, MANY_RUN_HELP, MANY_RUN_OPTIONS, runMany, seedOption } from './run-many';
+import { manyRunsRequested, MANY_RUN_HELP, MANY_RUN_OPTIONS, prestartWorkers, runMany, seedOption } from './run-many';
 
 const SYNOPSIS = 'vmsec run PATH... [--scenario NAME] [--format text|json|junit] [--root DIR]\n            [--checkpoint-dir DIR] [--max-checkpoint-size SIZE] [--export-quotes DIR] [--costs FILE]\n            [--export-certs DIR] [--report FILE] [--trace VM=LOG]...\n            [--seed N | --seeds RANGE [--jobs N] [--shard i/n --out FILE]]';
 
@@ -47,8 +47,9 @@ function traceOptions(p: ParsedArgs): { vm: string; path: string }[] | undefined
   });
 }
 
-function runRun(p: ParsedArgs): number {
+function runRun(p: ParsedArgs): number | Promise<number> {
   const many = manyRunsRequested(p);
+  const pool = many ? prestartWorkers(p) : undefined;
   const seed = seedOption(p);
   const format = formatOption(p, 'run', ['text', 'json', 'junit']);
   const root = rootOption(p);
@@ -89,7 +90,7 @@ function runRun(p: ParsedArgs): number {
   }
 
   const checkpointDir = p.values.has('checkpoint-dir') ? nodePath.resolve(p.values.get('checkpoint-dir')!) : undefined;
-  if (many) return runMany(p, checked.graph, paths, { costs, workspaceRoot: root, maxCheckpointBytes, traces, checkpointDir }, format, reportTarget);
+  if (many) return runMany(p, checked.graph, paths, { costs, workspaceRoot: root, maxCheckpointBytes, traces, checkpointDir }, format, reportTarget, pool);
 
   const scenario = p.values.get('scenario');
   const results: RunResult[] = [];

@@ -8,7 +8,7 @@ import type { ImportGraph } from '../model/workspace';
 import { LIMITS } from '../model/limits';
 import { nameOf, planFromGraph, planItems, parseSeeds } from '../batch/plan';
 import { runnerInput, type RunSettings } from '../batch/item-runner';
-import { BatchWorkerError, runItems } from '../batch/run-items';
+import { BatchWorkerError, runItemsAsync, WorkerPool } from '../batch/run-items';
 import { endLine, headerLines, inputsHash, inShard, outcomeLine, parseShard, partialHeader, PARTIAL_MAGIC, type Shard } from '../batch/shard';
 import { Aggregator } from '../batch/aggregate';
 import type { ParsedArgs } from './args';
@@ -57,6 +57,15 @@ export function manyRunsRequested(p: ParsedArgs): boolean {
   return many;
 }
 
+/**
+ * With --jobs N > 1, the worker threads started now, so they load while this
+ * thread reads and validates the files (they keep no process alive until used).
+ */
+export function prestartWorkers(p: ParsedArgs): WorkerPool | undefined {
+  const jobs = jobsOption(p);
+  return jobs > 1 ? new WorkerPool(jobs) : undefined;
+}
+
 function jobsOption(p: ParsedArgs): number {
   const raw = p.values.get('jobs');
   if (raw === undefined) return 1;
@@ -64,7 +73,7 @@ function jobsOption(p: ParsedArgs): number {
   return Number(raw);
 }
 
-export function runMany(p: ParsedArgs, graph: ImportGraph, paths: string[], settings: RunSettings, format: string, reportTarget: string | undefined): number {
+export async function runMany(p: ParsedArgs, graph: ImportGraph, paths: string[], settings: RunSettings, format: string, reportTarget: string | undefined, pool?: WorkerPool): Promise<number> {
   const jobs = jobsOption(p);
   const seedsRaw = p.values.get('seeds');
   const seeds = seedsRaw === undefined ? null : parseSeeds(seedsRaw);
@@ -88,7 +97,7 @@ export function runMany(p: ParsedArgs, graph: ImportGraph, paths: string[], sett
     if (problem) throw new InputError(problem);
   }
   // What changes results, in terms equal on every machine (no absolute paths).
-  const { checkpointDir: _dir, workspaceRoot: _root, traces, ...resultSettings } = settings;
+  const { checkpointDir: _dir, checkpointPerItem: _per, workspaceRoot: _root, traces, ...resultSettings } = settings;
   const inputs = inputsHash(plan, { ...resultSettings, traces: traces?.map((t) => ({ vm: t.vm, log: nameOf(t.path) })) });
   const header = partialHeader(plan, shard ?? { index: 1, count: 1 }, inputs);
   const { shard: _s, inputs: _i, ...info } = header;
@@ -96,13 +105,15 @@ export function runMany(p: ParsedArgs, graph: ImportGraph, paths: string[], sett
   const lines: string[] = partialTarget ? [headerLines(header)] : [];
   let count = 0;
   try {
-    runItems(runnerInput(plan, settings), planItems(plan, inShard(shard)), jobs, (o) => {
+    // Each seed's checkpoints go to their own folder below --checkpoint-dir (docs/scale.md).
+    await runItemsAsync(runnerInput(plan, { ...settings, checkpointPerItem: true }), planItems(plan, inShard(shard)), jobs, (o) => {
       agg.add(o);
       count++;
       if (partialTarget) lines.push(outcomeLine(o));
-    });
+    }, { pool });
   } catch (e) {
-    if (e instanceof BatchWorkerError) throw new Error(e.message);
+    // A worker that failed or died: exit 2 with what happened, not a hang.
+    if (e instanceof BatchWorkerError) throw new InputError(`the run stopped: ${e.message}`);
     throw e;
   }
   const summary = agg.summary();

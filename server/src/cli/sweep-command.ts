@@ -14,8 +14,9 @@ import { QUANTITIES, type Variant } from '../batch/types';
 import { Grid, guess, MAX_GRID_POINTS, parseVaryArg, resolveAxes, VaryProblem, VaryUsageError } from '../batch/vary';
 import { planAblation } from '../batch/ablate';
 import { EditedFiles } from '../batch/sweep-edits';
-import { runSweep, runSweepHere, sweepScenarios, type SweepRun } from '../batch/sweep-run';
+import { runSweep, sweepScenarios, type SweepRun } from '../batch/sweep-run';
 import type { SweepAggregate } from '../batch/sweep-aggregate';
+import { BatchWorkerError, WorkerPool } from '../batch/run-items';
 import { ablationView, formatAblationText, formatSweepJson, formatSweepText, sweepView, SWEEP_JSON_MAGIC, SWEEP_TEXT_MAGIC, type AblationView, type SweepView } from '../report/sweep-view';
 import { renderAblationHtml, renderSweepHtml, SWEEP_HTML_MAGIC } from '../report/sweep-html';
 
@@ -54,7 +55,7 @@ function problemText(pr: VaryProblem): string {
   return `${displayPath(pr.at.file.path)}:${pos.line + 1}:${pos.character + 1}: ${pr.message}`;
 }
 
-function runSweepCommand(p: ParsedArgs): number {
+async function runSweepCommand(p: ParsedArgs): Promise<number> {
   const format = formatOption(p, 'sweep', ['text', 'json', 'html']);
   const ablate = p.flags.has('ablate');
   const varyRaw = p.lists.get('vary') ?? [];
@@ -71,6 +72,8 @@ function runSweepCommand(p: ParsedArgs): number {
   const samples = positiveInt(p, 'samples', MAX_GRID_POINTS);
   if (ablate && samples !== undefined) throw new UsageError('--samples is for --vary');
   const jobs = positiveInt(p, 'jobs', MAX_JOBS) ?? 1;
+  // Started now, they load while the files and varied values are checked (and keep no process alive until used).
+  const pool = jobs > 1 ? new WorkerPool(jobs) : undefined;
   let seeds: number[] | null = null;
   if (p.values.has('seeds')) {
     const s = parseSeeds(p.values.get('seeds')!);
@@ -108,6 +111,8 @@ function runSweepCommand(p: ParsedArgs): number {
   const settings: SweepRun['settings'] = {
     workspaceRoot: root,
     checkpointDir: p.values.has('checkpoint-dir') ? nodePath.resolve(p.values.get('checkpoint-dir')!) : undefined,
+    // Each point and seed keeps its own checkpoints (docs/scale.md).
+    checkpointPerItem: true,
   };
 
   let variants: Variant[];
@@ -141,7 +146,7 @@ function runSweepCommand(p: ParsedArgs): number {
     };
   }
 
-  const run: SweepRun = { set, name, variants, seeds, scenario, settings, jobs };
+  const run: SweepRun = { set, name, variants, seeds, scenario, settings, jobs, pool };
   const report = (agg: SweepAggregate): number => {
     const { view, failed } = finish(agg);
     const text = format === 'json' ? formatSweepJson(view)
@@ -155,14 +160,13 @@ function runSweepCommand(p: ParsedArgs): number {
     }
     return failed ? 1 : 0;
   };
-  if (jobs === 1) return report(runSweepHere(run));
-  // Worker threads answer asynchronously; the exit code is set when they are done.
-  // (main() returns before that; nothing else runs after it.)
-  runSweep(run).then((agg) => { process.exitCode = report(agg); }).catch((e: unknown) => {
-    write(process.stderr, `vmsec: ${e instanceof WriteRefused || e instanceof InputError ? '' : 'internal error: '}${e instanceof Error ? e.message : String(e)}`);
-    process.exitCode = 2;
-  });
-  return 0;
+  try {
+    return report(await runSweep(run));
+  } catch (e) {
+    // A worker that failed or died: exit 2 with what happened, not a hang.
+    if (e instanceof BatchWorkerError) throw new InputError(`the sweep stopped: ${e.message}`);
+    throw e;
+  }
 }
 
 const MAGICS: Record<string, string> = { text: SWEEP_TEXT_MAGIC, json: SWEEP_JSON_MAGIC, html: SWEEP_HTML_MAGIC };
