@@ -145,3 +145,17 @@ test('a real strace log of `cat /etc/hostname; ls /tmp` is parsed and its /etc/ 
   assert.equal(report.decided, events.length);
   assert.ok((report.unsupported.exit_group ?? 0) >= 3);
 });
+
+test('odd escapes are read, not fatal: \\x without hex digits, octal, and characters outside the BMP', () => {
+  const dir = tempDir('strace-');
+  const log = nodePath.join(dir, 'odd.log');
+  writeFileSync(log, [
+    '1 10:00:00.000000 open("/a\\xZZ", O_RDONLY) = 3',
+    '1 10:00:00.000100 open("/b\\x41\\1012\\7", O_RDONLY) = 3',
+    '1 10:00:00.000200 open("/c/😀", O_RDONLY) = 3',
+    '1 10:00:00.000300 open("/d\\t😀"..., O_RDONLY) = 3',
+  ].join('\n') + '\n');
+  const { events, parser } = parse(log);
+  assert.equal(parser.counts.unparsable, 0);
+  assert.deepEqual(events.map((e) => (e.args[0] as A.Str).value), ['/axZZ', '/bAA2\u0007', '/c/😀', '/d\t😀']);
+});

@@ -20,8 +20,10 @@ export function quantitiesOf(r: ScenarioResult): Partial<Record<QuantityName, nu
   q.bytes_sent = r.stats.bytes_sent;
   if (r.attestations.length) q.attestations_failed = r.attestations.filter((a) => !a.passed).length;
   if (r.monitor.length) {
-    q.decisions = r.monitor.length;
-    q.delay_us_max = round(Math.max(...r.monitor.map((m) => m.delay_us)));
+    // Decisions past the listing cap of a replayed trace are counted in monitor_more.
+    q.decisions = r.monitor.length + Object.values(r.monitor_more ?? {}).reduce((a, b) => a + b, 0);
+    // Of the listed decisions (every step's; a trace's first ones); no spread: the list can be long.
+    q.delay_us_max = round(r.monitor.reduce((a, m) => Math.max(a, m.delay_us), 0));
   }
   const moved = r.moves.map((m) => m.ready_ms).filter((x): x is number => x !== null);
   if (moved.length) q.move_ready_ms = round(Math.max(...moved));

@@ -13,6 +13,9 @@
 // the VM (`effect`), escalations as decisions of their own (rule `escalate`).
 // A `migrate` action goes through migration.ts, like the step. The delays
 // come from the cost table (`monitorInVm`, `monitorHandoff`, `monitorAnalyze`).
+// Every step's decision is listed. A replayed trace can make millions on one
+// line: the results list the first LISTED of each rule from it and count the
+// rest per rule in `monitor_more`, so the expectations (counts) stay exact.
 import type { Arg } from '../../../grammar/src/ast';
 import type { ActionModel, MonitorModel, RuleModel, VmActionModel } from '../model/semantic-monitors';
 import { actionText } from '../model/semantic-monitors';
@@ -23,9 +26,20 @@ import { RuleIndex } from './monitor-rules';
 
 export { actionText };
 
-export interface SyscallEvent { vm: VmRuntime; process: string; call: string; args: readonly Arg[]; line: number }
+export interface SyscallEvent {
+  vm: VmRuntime; process: string; call: string; args: readonly Arg[]; line: number;
+  /** From a replayed trace (many events on one line): only the first LISTED per rule are listed. A `syscall` step's decision always is. */
+  replayed?: boolean;
+}
 
-export interface Verdict { monitor?: string; rule: string; actions: readonly ActionModel[]; delayUs: number; dropped?: boolean }
+export interface Verdict {
+  monitor?: string; rule: string; actions: readonly ActionModel[]; delayUs: number; dropped?: boolean;
+  /** `monitor/rule` (the rule alone without a monitor): how per-rule counts are keyed. */
+  key: string;
+}
+
+/** Decisions listed in the results per rule and source line; the rest are counted in `monitor_more`. */
+export const LISTED = 20;
 
 /** What a rule (or the default) decides, worked out once per monitor. */
 interface Decision {
@@ -38,6 +52,13 @@ interface Decision {
   deny: boolean; allow: boolean; kill: boolean;
   /** Nothing to apply later: only allow, or deny where no escalation counts violations. */
   inert: boolean;
+  /** `monitor/rule`. */
+  key: string;
+  /** The verdict of an in-VM decision (its delay is a constant), made once: most events need no allocation. */
+  inVmVerdict?: Verdict;
+  /** Decisions listed so far, by source line; and the decisions past LISTED, counted. */
+  listed: Map<number, number>;
+  more: number;
 }
 
 /** The end times of the events in an analyzer's buffer, oldest first (they only grow). */
@@ -67,13 +88,18 @@ interface Monitor {
 
 const NO_MONITOR: readonly ActionModel[] = [{ kind: 'allow' }];
 
-function decision(rule: string, actions: readonly ActionModel[], m: MonitorModel): Decision {
+const NO_MONITOR_VERDICT: Verdict = { rule: 'no monitor', actions: NO_MONITOR, delayUs: 0, key: 'no monitor' };
+
+function decision(rule: string, actions: readonly ActionModel[], m: MonitorModel, inVmUs: number): Decision {
   const has = (k: ActionModel['kind']) => actions.some((a) => a.kind === k);
+  const inVm = m.mode === 'concurrent' && (has('deny') || has('allow'));
+  const key = `${m.name}/${rule}`;
   return {
     rule, actions, text: actions.map(actionText).join(', '),
-    inVm: m.mode === 'concurrent' && (has('deny') || has('allow')),
-    deny: has('deny'), allow: has('allow'), kill: has('killProc'),
+    inVm, deny: has('deny'), allow: has('allow'), kill: has('killProc'),
     inert: actions.every((a) => a.kind === 'allow' || (a.kind === 'deny' && !m.escalate)),
+    key, inVmVerdict: inVm ? Object.freeze({ monitor: m.name, rule, actions, delayUs: inVmUs, key }) : undefined,
+    listed: new Map(), more: 0,
   };
 }
 
@@ -90,8 +116,8 @@ export class Monitors {
       const m: Monitor = {
         model, name: model.name,
         index: new RuleIndex(model.rules),
-        decisions: new Map(model.rules.map((r) => [r, decision(r.name, r.actions, model)])),
-        byDefault: decision('default', [model.default], model),
+        decisions: new Map(model.rules.map((r) => [r, decision(r.name, r.actions, model, world.costs.monitorInVm)])),
+        byDefault: decision('default', [model.default], model, world.costs.monitorInVm),
         analyzerFree: 0, queued: new EndTimes(),
         counts: { deny: 0, kill: 0, allow: 0 },
       };
@@ -112,7 +138,7 @@ export class Monitors {
   decide(e: SyscallEvent, done: (v: Verdict) => void): void {
     const { world } = this;
     const m = this.monitorOf(e.vm);
-    if (!m) { done({ rule: 'no monitor', actions: NO_MONITOR, delayUs: 0 }); return; }
+    if (!m) { done(NO_MONITOR_VERDICT); return; }
     const rule = m.index.match(e);
     const d = rule ? m.decisions.get(rule)! : m.byDefault;
     const costs = world.costs;
@@ -128,7 +154,7 @@ export class Monitors {
       const full = bounded && q.length >= m.model.buffer;
       if (full && m.model.policy === 'drop') {
         this.record(m, e, d, 0, true);
-        done({ monitor: m.name, rule: d.rule, actions: [], delayUs: 0, dropped: true });
+        done({ monitor: m.name, rule: d.rule, actions: [], delayUs: 0, dropped: true, key: d.key });
         return;
       }
       // `block`: the event waits for the place of the one `buffer` places before it.
@@ -142,16 +168,24 @@ export class Monitors {
     // An inert decision has no effect to apply, so it costs no engine event.
     if (!d.inert) world.engine.after(delay, () => this.apply(m, e, d, r));
     else world.engine.note(world.engine.now + delay);
-    done({ monitor: m.name, rule: d.rule, actions: d.actions, delayUs: delay });
+    done(d.inVm ? d.inVmVerdict! : { monitor: m.name, rule: d.rule, actions: d.actions, delayUs: delay, key: d.key });
   }
 
-  private record(m: Monitor, e: SyscallEvent, d: Decision, delay: number, dropped: boolean): MonitorResult {
+  /** Counts the decision and lists it in the results if it is among the first LISTED of its rule and line; undefined if not listed. */
+  private record(m: Monitor, e: SyscallEvent, d: Decision, delay: number, dropped: boolean): MonitorResult | undefined {
     if (!dropped) {
       // Each verdict counts for every kind of action it includes (the default too).
       if (d.deny) m.counts.deny++;
       if (d.allow) m.counts.allow++;
       if (d.kill) m.counts.kill++;
     }
+    const n = d.listed.get(e.line) ?? 0;
+    if (e.replayed && n >= LISTED) {
+      const more = (this.world.result.monitor_more ??= {});
+      more[d.key] = ++d.more;
+      return undefined;
+    }
+    d.listed.set(e.line, n + 1);
     const now = this.world.engine.now / 1000;
     const r: MonitorResult = {
       monitor: m.name, vm: e.vm.name, process: e.process, call: e.call, rule: d.rule,
@@ -171,11 +205,12 @@ export class Monitors {
     return r;
   }
 
-  private apply(m: Monitor, e: SyscallEvent, d: Decision, r: MonitorResult): void {
+  /** Applies a decision's effects; `r`, its listed result, hears what they did (an unlisted one's effects still apply). */
+  private apply(m: Monitor, e: SyscallEvent, d: Decision, r: MonitorResult | undefined): void {
     const { world } = this;
     let violation = false;
     const effects: string[] = [];
-    const effect = (text: string) => { effects.push(text); r.effect = effects.join('; '); };
+    const effect = (text: string) => { if (r) { effects.push(text); r.effect = effects.join('; '); } };
     for (const a of d.actions) {
       switch (a.kind) {
         case 'deny': violation = true; break;
@@ -183,7 +218,7 @@ export class Monitors {
         case 'policyChange': this.active.set(e.vm.name, a.monitor); effect(`${e.vm.name} now monitored by ${a.monitor}`); break;
         case 'pause': case 'terminate': case 'migrate':
           violation = true;
-          this.vmAction(e.vm, a, e.line, `monitor ${m.name} rule ${r.rule}`, effect);
+          this.vmAction(e.vm, a, e.line, `monitor ${m.name} rule ${d.rule}`, effect);
           break;
         default: break;
       }
@@ -201,7 +236,7 @@ export class Monitors {
         const out: MonitorResult = {
           monitor: m.name, vm: e.vm.name, process: e.process, call: e.call, rule: 'escalate', action: actionText(esc.action),
           delay_us: 0, line: e.line, at_ms: now / 1000,
-          fired: `${list.length} violations within ${esc.windowUs / 1000} ms (the last: ${e.call} by ${e.vm.name}/${e.process}, rule ${r.rule})`,
+          fired: `${list.length} violations within ${esc.windowUs / 1000} ms (the last: ${e.call} by ${e.vm.name}/${e.process}, rule ${d.rule})`,
         };
         world.result.monitor.push(out);
         world.timeline.add({ kind: 'monitor', lane: m.name, startMs: now / 1000, endMs: now / 1000, line: e.line, label: `escalate → ${out.action} ${e.vm.name}` });

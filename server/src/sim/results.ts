@@ -69,6 +69,12 @@ export interface ScenarioResult {
   attestations: AttestationResult[];
   transfers: TransferResult[];
   monitor: MonitorResult[];
+  /**
+   * Decisions not listed in `monitor`, per `monitor/rule`: `monitor` lists the
+   * first LISTED (monitor.ts) of each rule from each source line. Absent when
+   * every decision is listed.
+   */
+  monitor_more?: Record<string, number>;
   checkpoints: CheckpointResult[];
   moves: MoveResult[];
   taps: TapResult[];

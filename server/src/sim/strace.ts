@@ -41,7 +41,10 @@ const NOSPAN: A.Span = { start: 0, end: 0 };
 const HEAD = /^(?:(\d+)(?:<([^>]*)>)?\s+)?(\d{2}):(\d{2}):(\d{2})\.(\d{1,6})\s+(.*)$/s;
 const CALL = /^([a-z_][a-z0-9_]*)\((.*)$/s;
 const RESUMED = /^<\.\.\. ([a-z_][a-z0-9_]*) resumed>(.*)$/s;
+const UNFINISHED_TAG = '<unfinished ...>';
 const UNFINISHED = /\s*<unfinished \.\.\.>$/;
+/** `) = ` after the arguments (sticky: tried where the arguments end). */
+const TAIL = /\)\s+=\s+/y;
 
 export class StraceParser {
   readonly counts: TraceCounts = { lines: 0, events: 0, unparsable: 0, signals: 0, exits: 0, unsupported: new Map(), unfinished: 0 };
@@ -51,7 +54,8 @@ export class StraceParser {
   private readonly pending = new Map<number, { call: string; text: string }>();
   private readonly comms = new Map<number, string>();
 
-  constructor(private readonly emit: (e: TraceEvent) => void) {}
+  /** `onUnsupported`: hears each unsupported call with its count so far. */
+  constructor(private readonly emit: (e: TraceEvent) => void, private readonly onUnsupported?: (call: string, count: number) => void) {}
 
   /** One line of the log, without its line break; null stands for a line longer than MAX_LINE_BYTES. */
   push(line: string | null): void {
@@ -67,7 +71,8 @@ export class StraceParser {
     if (rest.startsWith('+++')) { this.counts.exits++; this.pending.delete(pid); return; }
     if (rest.startsWith('---')) { this.counts.signals++; return; }
     let call: string, text: string;
-    const r = RESUMED.exec(rest);
+    // `<... call resumed>` starts with `<`; most lines are calls.
+    const r = rest.charCodeAt(0) === 60 ? RESUMED.exec(rest) : null;
     if (r) {
       const p = this.pending.get(pid);
       this.pending.delete(pid);
@@ -77,18 +82,22 @@ export class StraceParser {
       const c = CALL.exec(rest);
       if (!c) { this.counts.unparsable++; return; }
       call = c[1]; text = c[2];
-      if (UNFINISHED.test(text)) {
+      if (text.endsWith(UNFINISHED_TAG)) {
         if (this.pending.size >= 65536) { this.counts.unparsable++; return; } // bounded: a log of only unfinished lines
         this.pending.set(pid, { call, text: text.replace(UNFINISHED, '') });
         return;
       }
     }
-    const split = splitResult(text);
+    const split = splitCall(text);
     if (!split) { this.counts.unparsable++; return; }
-    const raw = splitArgs(split.args);
-    if (!raw) { this.counts.unparsable++; return; }
+    const raw = split.args;
     this.track(pid, call, raw, split.result);
-    if (!SUPPORTED_CALLS.has(call)) { this.counts.unsupported.set(call, (this.counts.unsupported.get(call) ?? 0) + 1); return; }
+    if (!SUPPORTED_CALLS.has(call)) {
+      const count = (this.counts.unsupported.get(call) ?? 0) + 1;
+      this.counts.unsupported.set(call, count);
+      this.onUnsupported?.(call, count);
+      return;
+    }
     const args = shape(call, raw);
     this.counts.events++;
     this.emit({ pid, comm: this.comms.get(pid), atUs, call, args, result: split.result, line: n });
@@ -115,7 +124,7 @@ export class StraceParser {
       const path = strValue(raw[call === 'execve' ? 0 : 1] ?? '');
       if (path !== undefined) this.comms.set(pid, (path.split('/').pop() ?? path).slice(0, 15));
     }
-    if (/^(clone3?|fork|vfork)$/.test(call)) {
+    if (call === 'clone' || call === 'clone3' || call === 'fork' || call === 'vfork') {
       const child = Number(result.split(' ')[0]);
       const name = this.comms.get(pid);
       if (child > 0 && name !== undefined && this.comms.size < 65536) this.comms.set(child, name);
@@ -123,78 +132,122 @@ export class StraceParser {
   }
 }
 
-/** `args) = result` → its parts, or undefined when there is no closing `) =`. */
-function splitResult(text: string): { args: string; result: string } | undefined {
-  // The `) = ` at nesting depth 0 ends the arguments; strings may contain `) = `, so scan.
-  const end = closingParen(text);
-  if (end === undefined) return undefined;
-  const tail = /^\)\s+=\s+(.*)$/s.exec(text.slice(end));
-  return tail ? { args: text.slice(0, end), result: tail[1].trim() } : undefined;
-}
-
-function closingParen(text: string): number | undefined {
+/**
+ * `args) = result` → the top-level arguments (comments removed) and the
+ * result, in one pass; undefined when there is no closing `) =` or the
+ * brackets or strings do not balance. Strings may contain `) = `, commas and
+ * brackets, so they are skipped whole.
+ */
+function splitCall(text: string): { args: string[]; result: string } | undefined {
+  const cuts: number[] = [];
   let depth = 0;
+  let end = -1;
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '"') { i = skipString(text, i); if (i < 0) return undefined; continue; }
-    if (ch === '(' || ch === '{' || ch === '[') depth++;
-    else if (ch === ')' || ch === '}' || ch === ']') { if (depth === 0) return ch === ')' ? i : undefined; depth--; }
+    const ch = text.charCodeAt(i);
+    if (ch === 34) { i = skipString(text, i); if (i < 0) return undefined; continue; }
+    if (ch === 40 || ch === 123 || ch === 91) depth++;
+    else if (ch === 41 || ch === 125 || ch === 93) {
+      if (depth === 0) { if (ch !== 41) return undefined; end = i; break; }
+      depth--;
+    } else if (ch === 44 && depth === 0) cuts.push(i);
   }
-  return undefined;
+  if (end < 0) return undefined;
+  TAIL.lastIndex = end;
+  if (!TAIL.test(text)) return undefined;
+  const result = text.slice(TAIL.lastIndex).trim();
+  return { args: argList(text, cuts, end), result };
 }
 
 /** Index of the closing quote of the string starting at i, or -1. */
 function skipString(text: string, i: number): number {
   for (let j = i + 1; j < text.length; j++) {
-    if (text[j] === '\\') { j++; continue; }
-    if (text[j] === '"') return j;
+    const ch = text.charCodeAt(j);
+    if (ch === 92) { j++; continue; }
+    if (ch === 34) return j;
   }
   return -1;
 }
 
-/** Top-level comma-separated arguments, comments removed; undefined when unbalanced. */
-export function splitArgs(text: string): string[] | undefined {
-  const out: string[] = [];
-  let depth = 0, start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '"') { i = skipString(text, i); if (i < 0) return undefined; continue; }
-    if (ch === '(' || ch === '{' || ch === '[') depth++;
-    else if (ch === ')' || ch === '}' || ch === ']') { depth--; if (depth < 0) return undefined; }
-    else if (ch === ',' && depth === 0) { out.push(text.slice(start, i)); start = i + 1; }
+/** The arguments between the commas at `cuts`, up to `end`, comments removed and trimmed. */
+function argList(text: string, cuts: number[], end: number): string[] {
+  const args: string[] = [];
+  let start = 0;
+  for (let k = 0; k <= cuts.length; k++) {
+    const stop = k < cuts.length ? cuts[k] : end;
+    let a = text.slice(start, stop);
+    if (a.includes('/*')) a = a.replace(/\/\*.*?\*\//g, '');
+    args.push(a.trim());
+    start = stop + 1;
   }
-  if (depth !== 0) return undefined;
-  out.push(text.slice(start));
-  const args = out.map((a) => a.replace(/\/\*.*?\*\//g, '').trim());
   return args.length === 1 && args[0] === '' ? [] : args;
 }
 
-// eslint-disable-next-line no-control-regex
-const ASCII_PLAIN = /^[\x00-\x5b\x5d-\x7f]*$/;
+/** Top-level comma-separated arguments, comments removed; undefined when unbalanced. */
+export function splitArgs(text: string): string[] | undefined {
+  const cuts: number[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 34) { i = skipString(text, i); if (i < 0) return undefined; continue; }
+    if (ch === 40 || ch === 123 || ch === 91) depth++;
+    else if (ch === 41 || ch === 125 || ch === 93) { depth--; if (depth < 0) return undefined; }
+    else if (ch === 44 && depth === 0) cuts.push(i);
+  }
+  if (depth !== 0) return undefined;
+  return argList(text, cuts, text.length);
+}
+
 const SIMPLE_ESCAPES: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { n: 10, t: 9, r: 13, v: 11, f: 12, a: 7, b: 8, e: 27, '"': 34, '\\': 92, "'": 39 });
+const QUOTED = /^"((?:[^"\\]|\\.)*)"(\.\.\.)?$/s;
 
 /** A quoted strace string (maybe followed by `...` when truncated), unescaped; else undefined. */
 export function strValue(raw: string): string | undefined {
-  const m = /^"((?:[^"\\]|\\.)*)"(\.\.\.)?$/s.exec(raw);
-  if (!m) return undefined;
-  const s = m[1];
-  // Most strings (ASCII paths without escapes) are their own value.
-  if (ASCII_PLAIN.test(s)) return s;
-  const bytes: number[] = [];
+  if (raw.charCodeAt(0) !== 34) return undefined;
+  // Most strings (paths) have no escapes: the text between the quotes is the value.
+  if (raw.indexOf('\\') < 0) {
+    const q = raw.indexOf('"', 1);
+    if (q < 0) return undefined;
+    return q === raw.length - 1 || (q === raw.length - 4 && raw.endsWith('...')) ? raw.slice(1, q) : undefined;
+  }
+  const m = QUOTED.exec(raw);
+  return m ? unescape(m[1]) : undefined;
+}
+
+/** strace's C escapes → the bytes they stand for, read as UTF-8. */
+function unescape(s: string): string {
+  // Each UTF-16 unit is at most 3 bytes of UTF-8; an escape is never longer than its text.
+  const out = Buffer.allocUnsafe(s.length * 3);
+  let n = 0;
   for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
-    if (ch !== '\\') {
-      const c = ch.charCodeAt(0);
-      if (c < 0x80) bytes.push(c); else bytes.push(...Buffer.from(ch, 'utf8'));
+    const c = s.charCodeAt(i);
+    if (c !== 92) {
+      if (c < 0x80) out[n++] = c;
+      else {
+        // A surrogate pair is one character (written whole, not as two replacement characters).
+        const pair = c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+        n += out.write(pair ? s.slice(i, ++i + 1) : s[i], n, 'utf8');
+      }
       continue;
     }
-    const nx = s[++i];
-    if (nx in SIMPLE_ESCAPES) bytes.push(SIMPLE_ESCAPES[nx]);
-    else if (nx === 'x') { const h = /^[0-9a-fA-F]{1,2}/.exec(s.slice(i + 1))![0]; bytes.push(parseInt(h, 16)); i += h.length; }
-    else if (/[0-7]/.test(nx)) { const o = /^[0-7]{1,3}/.exec(s.slice(i))![0]; bytes.push(parseInt(o, 8) & 255); i += o.length - 1; }
-    else bytes.push(...Buffer.from(nx ?? '', 'utf8'));
+    const nx = s[++i] ?? '';
+    const d = s.charCodeAt(i);
+    if (nx in SIMPLE_ESCAPES) out[n++] = SIMPLE_ESCAPES[nx];
+    else if (nx === 'x' && hexDigit(s.charCodeAt(i + 1)) >= 0) {
+      let v = hexDigit(s.charCodeAt(++i));
+      const lo = hexDigit(s.charCodeAt(i + 1));
+      if (lo >= 0) { v = v * 16 + lo; i++; }
+      out[n++] = v;
+    } else if (d >= 48 && d <= 55) {
+      let v = d - 48;
+      for (let k = 0; k < 2 && s.charCodeAt(i + 1) >= 48 && s.charCodeAt(i + 1) <= 55; k++) v = v * 8 + s.charCodeAt(++i) - 48;
+      out[n++] = v & 255;
+    } else n += out.write(nx, n, 'utf8');
   }
-  return Buffer.from(bytes).toString('utf8');
+  return out.toString('utf8', 0, n);
+}
+
+function hexDigit(c: number): number {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
 }
 
 function str(value: string): A.Str { return { value, span: NOSPAN }; }
@@ -258,8 +311,10 @@ export function* readStraceLines(path: string): Generator<string | null> {
       let start = 0;
       for (let i = buf.indexOf(10, 0); i !== -1 && i < n; i = buf.indexOf(10, i + 1)) {
         if (overlong) yield null;
+        else if (carry.length === 0) yield buf.toString('utf8', start, i > start && buf[i - 1] === 13 ? i - 1 : i);
         else { carry.push(buf.subarray(start, i)); yield Buffer.concat(carry).toString('utf8').replace(/\r$/, ''); }
-        carry = []; carried = 0; overlong = false;
+        if (carry.length) carry = [];
+        carried = 0; overlong = false;
         start = i + 1;
       }
       if (start < n && !overlong) {

@@ -9,7 +9,7 @@
 // forked children) when the VM declares a process of that name; otherwise the
 // VM's first declared process.
 import type { World, VmRuntime } from './world';
-import { actionText, type Monitors } from './monitor';
+import { actionText, type Monitors, type Verdict } from './monitor';
 import { isRunning } from './world';
 import { StraceParser, type TraceEvent } from './strace';
 
@@ -54,12 +54,17 @@ export function replayTrace(world: World, monitors: Monitors, vmName: string, li
   const firstN = opts.firstN ?? 20;
   const start = opts.startUs ?? 0;
   const queue: TraceEvent[] = [];
-  const parser = new StraceParser((e) => queue.push(e));
+  const parser = new StraceParser((e) => queue.push(e), (call, n) => {
+    // A call seen before keeps its place; a new one re-sorts the names (rare).
+    if (Object.hasOwn(report.unsupported, call)) report.unsupported[call] = n;
+    else report.unsupported = Object.fromEntries([...parser.counts.unsupported].sort(([a], [b]) => a.localeCompare(b)));
+  });
   let done = false;
+  // The report is complete whenever the engine stops, so the counts are copied as they change.
   const sync = () => {
     const c = parser.counts;
-    Object.assign(report, { lines: c.lines, events: c.events, unparsable: c.unparsable, unfinished: c.unfinished, signals: c.signals, exits: c.exits });
-    report.unsupported = Object.fromEntries([...c.unsupported].sort(([a], [b]) => a.localeCompare(b)));
+    report.lines = c.lines; report.events = c.events; report.unparsable = c.unparsable;
+    report.unfinished = c.unfinished; report.signals = c.signals; report.exits = c.exits;
   };
   /** The next event of the log, reading only as far as needed. */
   const next = (): TraceEvent | undefined => {
@@ -72,23 +77,29 @@ export function replayTrace(world: World, monitors: Monitors, vmName: string, li
     return queue.shift();
   };
   const skip = (why: string) => { report.skipped[why] = (report.skipped[why] ?? 0) + 1; };
+  // The event being decided: `decide` answers at once, so one callback serves every event.
+  let current: TraceEvent | undefined;
+  let currentProcess = '';
+  const decided = (v: Verdict) => {
+    const e = current!;
+    report.decided++;
+    report.hits[v.key] = (report.hits[v.key] ?? 0) + 1;
+    if (report.first.length < firstN) {
+      report.first.push({
+        line: e.line, at_ms: world.engine.now / 1000, pid: e.pid, process: currentProcess, call: e.call, monitor: v.monitor, rule: v.rule,
+        action: v.dropped ? 'dropped (buffer full)' : v.actions.map(actionText).join(', '),
+      });
+    }
+  };
   const fire = (e: TraceEvent) => {
     const vm = world.vms.get(vmName);
     const process = vm ? processOf(vm, e) : '';
     if (!vm || !isRunning(vm)) skip(`${vmName} not running`);
-    else if (monitors.killed.has(`${vm.name}/${process}`)) skip(`process ${process} killed`);
+    else if (monitors.killed.size > 0 && monitors.killed.has(`${vm.name}/${process}`)) skip(`process ${process} killed`);
     else {
-      monitors.decide({ vm, process, call: e.call, args: e.args, line: opts.line }, (v) => {
-        report.decided++;
-        const key = v.monitor ? `${v.monitor}/${v.rule}` : v.rule;
-        report.hits[key] = (report.hits[key] ?? 0) + 1;
-        if (report.first.length < firstN) {
-          report.first.push({
-            line: e.line, at_ms: world.engine.now / 1000, pid: e.pid, process, call: e.call, monitor: v.monitor, rule: v.rule,
-            action: v.dropped ? 'dropped (buffer full)' : v.actions.map(actionText).join(', '),
-          });
-        }
-      });
+      current = e; currentProcess = process;
+      monitors.decide({ vm, process, call: e.call, args: e.args, line: opts.line, replayed: true }, decided);
+      current = undefined;
     }
     schedule();
   };

@@ -8,6 +8,7 @@ import type { LinkModel } from '../../model/semantic';
 import { signCost, verifyCost } from '../costs';
 import { signatureSlot } from '../keys';
 import { PAGE } from '../pages';
+import { fillPage } from '../page-bytes';
 import { Proof, Space, proofBytes } from '../integrity';
 import type { Message } from '../network';
 import { Child, DataMeta, ForkState, keyOf, MAX_REJECTIONS, MAX_TIMEOUTS, RUN, unkey } from './state';
@@ -108,7 +109,7 @@ function check(s: ForkState, m: Message<DataMeta>, k: number, plain: Buffer | un
   // Without bytes, only an unmodified copy can be checked (by its sender's hash); a body that did not decrypt fails.
   const v = bytes || (pristine && !m.payload) ? s.verifier.check(space, index, bytes, proof, pristine, version) : { ok: false, hashes: 0 };
   s.world.work.verifications = s.verifier.verifications;
-  // The bytes are kept only where the truth must be checked later (a replayed body).
+  // The bytes are kept only where the truth must be checked later (a tampered or replayed body).
   const res = { ok: v.ok, bytes: v.ok && !pristine ? bytes : undefined, hashes: v.hashes };
   if (reuse) s.canonical.set(key, res);
   return res;
@@ -165,10 +166,19 @@ function receive(s: ForkState, c: Child, m: Message<DataMeta>): void {
       if (version > 0) c.versions.set(key, version);
       c.have[space][index] = 1;
       // The simulator knows the truth: bytes used that are not the page's own.
-      if (m.tampered || (m.replayed && result.bytes && !result.bytes.equals(s.pagesOf(space).page(index)))) c.stats.corrupted_accepted++;
+      // A tampered message of many pages has only some of them changed (the
+      // rest are the pages themselves), so each accepted page is judged by its bytes.
+      if (result.bytes && !isTrue(s, space, index, version, result.bytes)) c.stats.corrupted_accepted++;
       arrived(s, c, space, key);
     });
   });
+}
+
+/** Whether bytes are the page's own contents at the version the message was sent for. */
+function isTrue(s: ForkState, space: Space, index: number, version: number, bytes: Buffer): boolean {
+  const truth = Buffer.allocUnsafe(PAGE);
+  fillPage(s.pagesOf(space).spec, index, version, truth, 0);
+  return bytes.equals(truth);
 }
 
 /** A verified page is in: the descriptor or eager copy may be complete, and whoever waited for it goes on. */

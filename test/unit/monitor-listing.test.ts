@@ -1,0 +1,87 @@
+// A replayed trace can make millions of monitor decisions: the results list
+// the first LISTED of each rule from each source line and count the rest per
+// rule in `monitor_more`; expectations count every decision, listed or not.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import * as nodePath from 'node:path';
+import { runFileSet } from '../../server/src/sim/run';
+import { LISTED } from '../../server/src/sim/monitor';
+import { memoryWorkspace, ROOT } from '../helpers';
+import { tempDir } from '../tmp';
+
+const SOURCE = `host h { }
+vm web on h { process nginx { } }
+monitor guard for web {
+  mode concurrent buffer 1048576 block default allow
+  rule etc on open when filePrefix(0, "/etc/") then deny(13)
+  rule tmp on execve when filePrefix(0, "/tmp/") then killProc
+}
+scenario "trace" {
+  at 0 ms syscall web nginx open("/etc/passwd")
+  expect guard denies == 301
+  expect guard allows == 200
+}
+`;
+
+/** A log of 300 denied opens, 200 allowed reads, one kill at the end. */
+function log(): string {
+  const lines: string[] = [];
+  const t = (i: number) => `10:00:00.${String(10 + i * 10).padStart(6, '0')}`;
+  for (let i = 0; i < 500; i++) {
+    lines.push(i % 5 < 3 ? `100 ${t(i)} open("/etc/f${i}", O_RDONLY) = 3` : `100 ${t(i)} read(3, "x", 1) = 1`);
+  }
+  lines.push(`100 ${t(500)} execve("/tmp/x", ["x"], 0x7ffd /* 1 vars */) = 0`);
+  return lines.join('\n') + '\n';
+}
+
+function runWithTrace() {
+  const path = nodePath.join(tempDir('listing-'), 'web.strace');
+  writeFileSync(path, log());
+  const ws = memoryWorkspace({ 'main.vmsec': SOURCE });
+  const out = runFileSet(ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!, { workspaceRoot: ROOT, checkpointDir: tempDir('ck-'), traces: [{ vm: 'web', path }] });
+  if (out.kind !== 'ran') throw new Error(JSON.stringify(out));
+  return out.result.scenarios[0];
+}
+
+test('the first LISTED decisions per rule and line are listed, the rest counted per rule; expectations count all', () => {
+  const s = runWithTrace();
+  assert.equal(s.passed, true, JSON.stringify(s.expectations));
+  assert.deepEqual(s.expectations.map((e) => e.actual), [301, 200]);
+  const listed = (rule: string) => s.monitor.filter((m) => m.rule === rule);
+  // The step's own decision is on its own line, so it is listed whatever the trace did.
+  const step = s.monitor.filter((m) => m.line === 9);
+  assert.equal(step.length, 1);
+  assert.equal(step[0].action, 'deny(13)');
+  // The trace's decisions point at the scenario's line.
+  assert.equal(listed('etc').filter((m) => m.line !== 9).length, LISTED);
+  assert.equal(listed('default').length, LISTED);
+  assert.equal(listed('tmp').length, 1);
+  assert.equal(listed('tmp')[0].effect, 'process nginx killed');
+  assert.deepEqual(s.monitor_more, { 'guard/etc': 300 - LISTED, 'guard/default': 200 - LISTED });
+  // The trace's report keeps its own exact per-rule hits.
+  assert.deepEqual(s.traces?.[0].hits, { 'guard/etc': 300, 'guard/default': 200, 'guard/tmp': 1 });
+});
+
+test('a run whose decisions are all listed has no monitor_more', () => {
+  const ws = memoryWorkspace({ 'main.vmsec': SOURCE });
+  const out = runFileSet(ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!, { workspaceRoot: ROOT, checkpointDir: tempDir('ck-') });
+  assert.equal(out.kind, 'ran');
+  if (out.kind !== 'ran') return;
+  const s = out.result.scenarios[0];
+  assert.equal(s.monitor.length, 1);
+  assert.equal(s.monitor_more, undefined);
+  assert.deepEqual(s.expectations.map((e) => e.actual), [1, 0]);
+});
+
+test('every decision of a syscall step is listed, even when many steps share a line (the cap is for replayed traces)', () => {
+  const steps = Array.from({ length: LISTED + 5 }, (_, i) => `at ${i} ms syscall web nginx open("/etc/f${i}")`).join(' ');
+  const source = SOURCE.replace('  at 0 ms syscall web nginx open("/etc/passwd")', `  ${steps}`).replace('denies == 301', `denies == ${LISTED + 5}`).replace('allows == 200', 'allows == 0');
+  const ws = memoryWorkspace({ 'main.vmsec': source });
+  const out = runFileSet(ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!, { workspaceRoot: ROOT, checkpointDir: tempDir('ck-') });
+  if (out.kind !== 'ran') throw new Error(JSON.stringify(out));
+  const s = out.result.scenarios[0];
+  assert.equal(s.passed, true, JSON.stringify(s.expectations));
+  assert.equal(s.monitor.filter((m) => m.rule === 'etc').length, LISTED + 5);
+  assert.equal(s.monitor_more, undefined);
+});
