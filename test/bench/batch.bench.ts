@@ -17,7 +17,7 @@ import { runInNewContext } from 'node:vm';
 import * as nodePath from 'node:path';
 import { tempDir } from '../tmp';
 import { makePlan, planItems } from '../../server/src/batch/plan';
-import { endLine, headerLines, inShard, outcomeLine } from '../../server/src/batch/shard';
+import { inShard, PartialWriter } from '../../server/src/batch/shard';
 import { runnerInput } from '../../server/src/batch/item-runner';
 import { runItemsAsync } from '../../server/src/batch/run-items';
 import { SweepAggregate } from '../../server/src/batch/sweep-aggregate';
@@ -59,21 +59,19 @@ function partials(shards: number, perShard: number): string[] {
   const scenarios = Array.from({ length: 1000 }, (_, i) => ({ name: `scenario ${i}`, seed: 1 }));
   const seedsPer = items / scenarios.length;
   const plan = makePlan([{ path: '/bench/f.vmsec', name: 'f.vmsec', scenarios, texts: [] }], Array.from({ length: seedsPer }, (_, i) => i + 1), []);
-  const header = (i: number) => ({ inputs: 'bench', shard: { index: i, count: shards }, items, files: ['f.vmsec'], seeds: `1..${seedsPer}`, variants: [] });
+  const info = (i: number) => ({ inputs: 'bench', shard: { index: i, count: shards }, items, files: ['f.vmsec'], seeds: `1..${seedsPer}`, variants: [] });
   const files: string[] = [];
   for (let s = 1; s <= shards; s++) {
-    const lines = [headerLines(header(s))];
-    let n = 0;
+    const w = new PartialWriter(info(s));
     for (const it of planItems(plan, inShard({ index: s, count: shards }))) {
       const o: ItemOutcome = {
         index: it.index, file: it.file, scenario: it.scenario, seed: it.seed, passed: it.index % 97 !== 0,
         expectations: [{ text: 'expect f ready within 1 s', line: 30, passed: true, actual: `${50 + (it.index % 13)} ms` }, { text: 'expect f pages rejected > 0', line: 31, passed: it.index % 97 !== 0, actual: String(it.index % 5) }],
         errors: [], quantities: { ready_ms: 50 + (it.index % 13), pages_sent: 400 + (it.index % 17), pages_rejected: it.index % 5, bytes_sent: 1_800_000 + it.index, sim_ms: 116 + (it.index % 3) },
       };
-      lines.push(outcomeLine(o));
-      n++;
+      w.add(o);
     }
-    lines.push(endLine(n));
+    const lines = w.text();
     const file = nodePath.join(dir, `part-${s}.jsonl`);
     writeFileSync(file, lines.join(''));
     files.push(file);

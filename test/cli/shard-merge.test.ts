@@ -13,15 +13,15 @@ const CLI = join(ROOT, 'dist', 'vmsec.js');
 const SMALL = 'test/fixtures/batch/small-fork.vmsec';
 const SEEDS = '1..14';
 
-function vmsec(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+function vmsec(args: string[], cwd = ROOT) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 /** Runs the CLI as its own process without waiting (the shards run side by side, as on separate machines). */
-function vmsecAsync(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function vmsecAsync(args: string[], cwd = ROOT): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT });
+    const p = spawn(process.execPath, [CLI, ...args], { cwd });
     let out = ''; let err = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { err += d; });
@@ -36,7 +36,7 @@ test('four shard processes merged equal the unsharded run byte for byte, in ever
   for (const [i, s] of shards.entries()) {
     assert.ok(s.code === 0 || s.code === 1, s.err);
     assert.match(s.out, new RegExp(`shard ${i + 1}/4: ${i < 2 ? 4 : 3} of 14 runs`));
-    assert.ok(readFileSync(parts[i], 'utf8').startsWith('vmsec-partial/1\n'));
+    assert.ok(readFileSync(parts[i], 'utf8').startsWith('vmsec-partial/2\n'));
   }
   for (const format of ['json', 'junit', 'text']) {
     const whole = vmsec(['run', SMALL, '--seeds', SEEDS, '--format', format]);
@@ -87,6 +87,16 @@ test('merge refuses missing, duplicate, foreign, cut-short and mismatched parts'
   const notes = join(dir, 'notes.txt');
   writeFileSync(notes, 'hello\n');
   refuse([a1, notes], /notes\.txt is not a vmsec partial result/);
+  // A part in the earlier format is named as such, not called damaged.
+  const old = join(dir, 'old');
+  writeFileSync(old, 'vmsec-partial/1\n{"inputs":"x"}\n');
+  refuse([a1, old], /old was written by an earlier vmsec \(format vmsec-partial\/1\); run its shard again/);
+  // A damaged outcome line is named by its line.
+  const damaged = join(dir, 'damaged');
+  const lines = text.split('\n');
+  lines[2] = lines[2].slice(0, -3);
+  writeFileSync(damaged, lines.join('\n'));
+  refuse([a1, damaged], /damaged line 3: not JSON \(the file is damaged\)/);
   refuse([a1, join(dir, 'missing')], /cannot read .*missing/);
   const usage = vmsec(['merge']);
   assert.equal(usage.code, 2);
@@ -102,4 +112,97 @@ test('merge refuses missing, duplicate, foreign, cut-short and mismatched parts'
   assert.equal(vmsec(['merge', a1, a2, '--format', 'json', '--out', out]).code, 0);
   assert.equal(JSON.parse(readFileSync(out, 'utf8')).runs, 3);
   assert.equal(vmsec(['merge', a1, a2, '--format', 'json', '--out', notes]).code, 2);
+});
+
+/** Three shard processes of a sweep, from `cwd`, each with its own args. */
+async function sweepShards(dir: string, args: string[], cwds: string[] = [ROOT, ROOT, ROOT], files: string[] = [SMALL, SMALL, SMALL]): Promise<string[]> {
+  const parts = [1, 2, 3].map((i) => join(dir, `sweep-${i}.part`));
+  const runs = await Promise.all(parts.map((part, i) => vmsecAsync(['sweep', files[i], ...args, '--shard', `${i + 1}/3`, '--out', part], cwds[i])));
+  for (const [i, r] of runs.entries()) {
+    assert.ok(r.code === 0 || r.code === 1, r.err);
+    assert.match(r.out, new RegExp(`^vmsec: sweep shard ${i + 1}/3: \\d+ of \\d+ runs, \\d+ passed, \\d+ failed; partial result written to`));
+  }
+  return parts;
+}
+
+test('three sweep shard processes merged print what the unsharded sweep prints, in text, json and html', async () => {
+  const dir = tempDir('sweep-shards-');
+  const args = ['--vary', 'f.children=1,2', '--metric', 'ready_ms', '--metric', 'pages_rejected', '--metric', 'pass_rate', '--seeds', '1..4'];
+  const parts = await sweepShards(dir, args);
+  for (const format of ['text', 'json', 'html']) {
+    const whole = vmsec(['sweep', SMALL, ...args, '--format', format]);
+    const merged = vmsec(['merge', parts[1], parts[2], parts[0], '--format', format]);
+    assert.equal(merged.code, whole.code, merged.err);
+    assert.equal(merged.out, whole.out, format);
+  }
+  assert.match(vmsec(['merge', ...parts]).out, /^vmsec sweep of test\/fixtures\/batch\/small-fork\.vmsec: f\.children \(2\), 2 points, seeds 1\.\.4, 8 runs\n/);
+  // A sweep's parts have no JUnit or SARIF form.
+  const junit = vmsec(['merge', ...parts, '--format', 'junit']);
+  assert.equal(junit.code, 2);
+  assert.match(junit.err, /the parts are of a sweep, which merges as text, json or html/);
+  // Merged to a file, as the sweep writes it.
+  const out = join(dir, 'merged.json');
+  const w = vmsec(['merge', ...parts, '--format', 'json', '--out', out]);
+  assert.ok(w.code === 0 || w.code === 1, w.err);
+  assert.equal(readFileSync(out, 'utf8'), vmsec(['sweep', SMALL, ...args, '--format', 'json']).out);
+});
+
+test('three ablation shard processes merged print what the unsharded ablation prints', async () => {
+  const dir = tempDir('ablate-shards-');
+  const args = ['--ablate', '--seeds', '1..3'];
+  const parts = await sweepShards(dir, args);
+  for (const format of ['text', 'json']) {
+    const whole = vmsec(['sweep', SMALL, ...args, '--format', format]);
+    const merged = vmsec(['merge', ...parts, '--format', format]);
+    assert.equal(merged.code, whole.code, merged.err);
+    assert.equal(merged.out, whole.out, format);
+  }
+  assert.match(vmsec(['merge', ...parts]).out, /^vmsec sweep --ablate of test\/fixtures\/batch\/small-fork\.vmsec: \d+ defences?, seeds 1\.\.3\n/);
+});
+
+test('a sweep shard made from another folder with a relative path merges with shards made from the repository root', async () => {
+  const dir = tempDir('sweep-cwd-');
+  const args = ['--vary', 'f.children=1,2', '--metric', 'ready_ms', '--seeds', '1..3'];
+  // Shard 2 runs in test/fixtures (as a CI machine that checked out elsewhere and changed folder would).
+  const fixtures = join(ROOT, 'test', 'fixtures');
+  const parts = await sweepShards(dir, args, [ROOT, fixtures, ROOT], [SMALL, 'batch/small-fork.vmsec', SMALL]);
+  const merged = vmsec(['merge', ...parts, '--format', 'json']);
+  const whole = vmsec(['sweep', SMALL, ...args, '--format', 'json']);
+  assert.equal(merged.code, whole.code, merged.err);
+  assert.equal(merged.out, whole.out);
+  // The same for vmsec run: a part from the other folder joins the others under the first part's file name.
+  const runParts = [1, 2].map((i) => join(dir, `run-${i}.part`));
+  assert.ok([0, 1].includes(vmsec(['run', SMALL, '--seeds', '1..4', '--shard', '1/2', '--out', runParts[0]]).code!));
+  assert.ok([0, 1].includes(vmsec(['run', 'batch/small-fork.vmsec', '--seeds', '1..4', '--shard', '2/2', '--out', runParts[1]], fixtures).code!));
+  const runMerged = vmsec(['merge', ...runParts, '--format', 'json']);
+  assert.equal(runMerged.out, vmsec(['run', SMALL, '--seeds', '1..4', '--format', 'json']).out, runMerged.err);
+});
+
+test('merge refuses run and sweep parts together, parts of different sweeps, and missing or repeated sweep shards', async () => {
+  const dir = tempDir('sweep-bad-');
+  const parts = await sweepShards(dir, ['--vary', 'f.children=1,2', '--seeds', '1..2']);
+  const other = join(dir, 'other.part');
+  assert.ok([0, 1].includes(vmsec(['sweep', SMALL, '--vary', 'f.children=1,3', '--seeds', '1..2', '--shard', '3/3', '--out', other]).code!));
+  const otherMetric = join(dir, 'metric.part');
+  assert.ok([0, 1].includes(vmsec(['sweep', SMALL, '--vary', 'f.children=1,2', '--seeds', '1..2', '--metric', 'ready_ms', '--shard', '3/3', '--out', otherMetric]).code!));
+  const run = join(dir, 'run.part');
+  assert.ok([0, 1].includes(vmsec(['run', SMALL, '--seeds', '1..3', '--shard', '3/3', '--out', run]).code!));
+  const refuse = (list: string[], message: RegExp) => {
+    const r = vmsec(['merge', ...list]);
+    assert.equal(r.code, 2, `${list.join(' ')}: ${r.out}`);
+    assert.match(r.err, message);
+    assert.equal(r.out, '');
+  };
+  refuse([parts[0], parts[1], run], /run\.part is a part of vmsec run --shard and .*sweep-1\.part is a part of vmsec sweep --shard: merge the parts of one run or one sweep/);
+  refuse([parts[0], parts[1], other], /other\.part is a part of a different sweep than .*sweep-1\.part/);
+  refuse([parts[0], parts[1], otherMetric], /metric\.part is a part of a different sweep/);
+  refuse([parts[0], parts[2]], /cannot merge: shard 2 of 3 is missing/);
+  refuse([parts[0], parts[1], parts[2], parts[1]], /shard 2\/3 is given twice/);
+  // Usage: --shard needs --out; a shard has no --format.
+  const noOut = vmsec(['sweep', SMALL, '--vary', 'f.children=1,2', '--shard', '1/2']);
+  assert.equal(noOut.code, 2);
+  assert.match(noOut.err, /--shard needs --out PART/);
+  const bad = vmsec(['sweep', SMALL, '--vary', 'f.children=1,2', '--shard', '0/2', '--out', join(dir, 'x')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--shard 0\/2: shards are numbered 1 to 2/);
 });

@@ -9,7 +9,8 @@ import { Workspace, type FileSet } from '../../server/src/model/workspace';
 import { diskReader } from '../../server/src/cli/files';
 import { listDefences, planAblation } from '../../server/src/batch/ablate';
 import { applyEdits, EditedFiles } from '../../server/src/batch/sweep-edits';
-import { ItemRunner } from '../../server/src/batch/item-runner';
+import { ItemRunner, runnerInput } from '../../server/src/batch/item-runner';
+import { sweepPlan } from '../../server/src/batch/sweep-run';
 import { tempDir } from '../tmp';
 
 const SAMPLES = join(import.meta.dirname, '..', '..', 'samples');
@@ -108,12 +109,9 @@ test('without integrity, tampered pages are accepted: the tamper expectations fa
   const set = setOf(TAMPERED);
   const a = planAblation(set);
   assert.deepEqual(a.variants.map((v) => v.label), ['without integrity on f']);
-  const runner = new ItemRunner({
-    files: [{ name: 'a.vmsec', path: set.root.path }],
-    texts: set.files.map((f) => [f.path, f.text]),
-    variants: [{ id: 'as-written', label: 'as written', values: {}, edits: [] }, ...a.variants],
-    settings: { checkpointDir: tempDir('ablate-') },
-  });
+  // The same plan `vmsec sweep --ablate` runs: files and edits by key.
+  const plan = sweepPlan(set, 'a.vmsec', [{ id: 'as-written', label: 'as written', values: {}, edits: [] }, ...a.variants], null);
+  const runner = new ItemRunner(runnerInput(plan, { checkpointDir: tempDir('ablate-') }));
   const failing = (variant: number) => runner.run({ index: variant, file: 'a.vmsec', scenario: 'fork under tampering', seed: 1, variant })
     .expectations.filter((e) => !e.passed).map((e) => `${e.line} ${e.text}`);
   assert.deepEqual(failing(0), []);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { parseSeeds, seedsText, makePlan, planItems, planFromGraph } from '../../server/src/batch/plan';
-import { parseShard, shardSize, inShard, parsePartial, mergeProblems, partProblem, headerLines, outcomeLine, endLine, partialHeader, type PartialHeader } from '../../server/src/batch/shard';
+import { parseShard, shardSize, inShard, parsePartial, mergeProblems, partProblem, partialInfo, inputsHash, PartialWriter, type PartialInfo } from '../../server/src/batch/shard';
 import { wilson, orderStats, Aggregator } from '../../server/src/batch/aggregate';
 import { applyEdits, itemFolder, runnerInput } from '../../server/src/batch/item-runner';
 import { Worker } from 'node:worker_threads';
@@ -142,22 +142,51 @@ test('the output formats name failing seeds and how to reproduce one; each start
   assert.equal(reproduceCommand("it's.vmsec", 'a b', 3), `vmsec run 'it'\\''s.vmsec' --scenario 'a b' --seed 3`);
 });
 
-test('a partial reads back; cut-short, foreign and mismatched parts are refused', () => {
-  const header: PartialHeader = { inputs: 'abc', shard: { index: 1, count: 2 }, items: 5, files: ['f.vmsec'], seeds: '1..5', variants: [] };
+test('a partial reads back to the same outcomes; cut-short, foreign and mismatched parts are refused', () => {
+  const header: PartialInfo = { inputs: 'abc', shard: { index: 1, count: 2 }, items: 5, files: ['f.vmsec'], seeds: '1..5', variants: [] };
   const outs = synthetic(5).filter((o) => o.index % 2 === 0);
-  const text = headerLines(header) + outs.map(outcomeLine).join('') + endLine(outs.length);
+  const w = new PartialWriter(header);
+  for (const o of outs) w.add(o);
+  const text = w.text().join('');
+  assert.ok(text.startsWith('vmsec-partial/2\n'));
   const parsed = parsePartial(text);
   assert.ok(parsed.ok);
-  assert.equal(parsed.outcomes.length, 3);
+  // Everything the aggregates read comes back; what a passing check saw is not kept.
+  const expected = outs.map(({ wall_ms: _w, ...o }) => ({ ...o, expectations: o.expectations.map((e) => ({ ...e, actual: e.passed ? '' : e.actual })) }));
+  assert.deepEqual(parsed.outcomes, expected);
+  // Texts once in the header; an outcome line is numbers.
+  assert.ok(text.split('\n')[2].startsWith('[0,0,0,-1,'), text.split('\n')[2]);
   assert.equal(partProblem('p1', parsed.header, parsed.outcomes), undefined);
   assert.match(partProblem('p1', parsed.header, parsed.outcomes.slice(1))!, /should hold the 3 items of shard 1\/2 and holds 2/);
   assert.match((parsePartial(text.slice(0, text.lastIndexOf('{"end"'))) as { error: string }).error, /incomplete/);
   assert.match((parsePartial('{"not":"ours"}\n') as { error: string }).error, /is not a vmsec partial result/);
-  assert.match((parsePartial(text.replace('"index":2', 'oops')) as { error: string }).error, /line 4: not JSON/);
+  assert.match((parsePartial('vmsec-partial/1\n{}\n') as { error: string }).error, /earlier vmsec \(format vmsec-partial\/1\)/);
+  assert.match((parsePartial(text.replace('[2,0,', 'oops')) as { error: string }).error, /line 4: not JSON/);
+  assert.match((parsePartial(text.replace('[2,0,0,', '[2,7,0,')) as { error: string }).error, /line 4: not an item outcome \(unknown file\)/);
+  assert.match((parsePartial(text.replace('"outcomes":3', '"outcomes":4')) as { error: string }).error, /line 6: the end line counts 4 outcomes, the file has 3/);
   const other = { ...header, inputs: 'def', shard: { index: 2, count: 2 } };
   assert.match(mergeProblems([{ name: 'p1', header }, { name: 'p2', header: other }])[0], /p2 is a result of different inputs than p1/);
   assert.deepEqual(mergeProblems([{ name: 'p1', header }]), ['shard 2 of 2 is missing']);
   assert.match(mergeProblems([{ name: 'p1', header }, { name: 'p1b', header }])[0], /shard 1\/2 is given twice: p1 and p1b/);
+  assert.match(mergeProblems([{ name: 'p1', header }, { name: 's2', header: { ...header, shard: { index: 2, count: 2 }, sweep: { kind: 'sweep' } } }])[0], /s2 is a part of vmsec sweep --shard and p1 is a part of vmsec run --shard/);
+});
+
+test('files go by one key from the plan on: equal inputs hash equal wherever the files are and whatever the working folder', () => {
+  const at = (base: string, name: string) => makePlan([{
+    path: `${base}/sub/f.vmsec`, name, scenarios: [{ name: 's', seed: 1 }],
+    texts: [{ path: `${base}/sub/f.vmsec`, name, text: 'x' }, { path: `${base}/lib/l.vmsec`, name: 'l', text: 'y' }],
+  }], [1, 2], [{ id: 'v', label: 'v', values: {}, edits: [{ path: `${base}/lib/l.vmsec`, start: 0, end: 1, text: 'z' }] }]);
+  const a = at('/ci/one', 'sub/f.vmsec');
+  const b = at('/home/me/checkout', '/home/me/checkout/sub/f.vmsec');
+  assert.equal(a.base, '/ci/one');
+  assert.deepEqual(a.variants[0].edits[0].path, 'lib/l.vmsec');
+  assert.deepEqual(runnerInput(a, {}).texts, [['sub/f.vmsec', 'x'], ['lib/l.vmsec', 'y']]);
+  assert.deepEqual(runnerInput(b, {}).files, [{ name: '/home/me/checkout/sub/f.vmsec', key: 'sub/f.vmsec' }]);
+  assert.equal(inputsHash(a, {}), inputsHash(b, {}));
+  assert.notEqual(inputsHash(a, {}), inputsHash(at('/ci/one', 'sub/f.vmsec'), { costs: 1 }));
+  // A sweep's description counts, its shown file names do not.
+  assert.equal(inputsHash(a, {}, { metrics: ['ready_ms'], file: 'a' }), inputsHash(b, {}, { metrics: ['ready_ms'], file: 'b' }));
+  assert.notEqual(inputsHash(a, {}, { metrics: ['ready_ms'] }), inputsHash(a, {}, { metrics: ['sim_ms'] }));
 });
 
 test('the runner gives the same outcomes on one thread and on two worker threads, seed by seed', () => {
@@ -178,7 +207,7 @@ test('the runner gives the same outcomes on one thread and on two worker threads
   assert.deepEqual(run(2), one);
   assert.deepEqual(run(1), one, 'deterministic');
   // A partial header carries what the merge checks.
-  assert.deepEqual(partialHeader(plan, { index: 1, count: 1 }, 'h').files, [plan.files[0].name]);
+  assert.deepEqual(partialInfo(plan, { index: 1, count: 1 }, 'h').files, [plan.files[0].name]);
 });
 
 test('the asynchronous runner gives the same outcomes in order on 1, 2 and 3 threads, also with workers started ahead', async () => {

@@ -13,6 +13,7 @@ import * as nodePath from 'node:path';
 import { safeSegment } from '../model/guarded-write';
 import { failedOutcome, outcomeOf } from './outcome';
 import type { ItemOutcome, SourceEdit, Variant, WorkItem } from './types';
+import type { Plan } from './plan';
 
 /** What every item of a run shares (the `vmsec run` options that change results). */
 export interface RunSettings {
@@ -28,11 +29,19 @@ export interface RunSettings {
   traces?: { vm: string; path: string }[];
 }
 
-/** What a runner needs of the plan: paths by name, the texts read, the variants. Plain data (sent to workers). */
+/**
+ * What a runner needs of the plan: keys by name, the texts read, the variants.
+ * Plain data (sent to workers). Files go by their key (plan.ts FileKey) here
+ * as in the plan; only the runner turns a key into a path (base + key), where
+ * it makes the file set.
+ */
 export interface RunnerInput {
-  files: { name: string; path: string }[];
-  /** [absolute path, text] of every file of every file set. */
+  /** The folder the keys are relative to, on this machine. */
+  base: string;
+  files: { name: string; key: string }[];
+  /** [key, text] of every file of every file set. */
   texts: [string, string][];
+  /** Edits by key. */
   variants: Variant[];
   settings: RunSettings;
 }
@@ -82,10 +91,14 @@ export class ItemRunner {
   private readonly paths: Map<string, string>;
   private readonly texts: Map<string, string>;
   private readonly cache = new Map<string, Prepared>();
+  /** The variants with their edits' keys turned into this machine's paths. */
+  private readonly variants: Variant[];
 
   constructor(private readonly input: RunnerInput) {
-    this.paths = new Map(input.files.map((f) => [f.name, f.path]));
-    this.texts = new Map(input.texts);
+    const abs = (key: string) => nodePath.join(input.base, key);
+    this.paths = new Map(input.files.map((f) => [f.name, abs(f.key)]));
+    this.texts = new Map(input.texts.map(([key, text]) => [abs(key), text]));
+    this.variants = input.variants.map((v) => ({ ...v, edits: v.edits.map((e) => ({ ...e, path: abs(e.path) })) }));
   }
 
   run(item: WorkItem): ItemOutcome {
@@ -116,7 +129,7 @@ export class ItemRunner {
   private build(name: string, variant: number | undefined): Prepared {
     const path = this.paths.get(name);
     if (path === undefined) return { ok: false, line: 1, message: `${name} is not part of this run` };
-    const v = variant === undefined ? undefined : this.input.variants[variant];
+    const v = variant === undefined ? undefined : this.variants[variant];
     if (variant !== undefined && !v) return { ok: false, line: 1, message: `variant ${variant} is not part of this run` };
     const texts = applyEdits(this.texts, v?.edits ?? []);
     if (typeof texts === 'string') return { ok: false, line: 1, message: texts };
@@ -146,9 +159,10 @@ export class ItemRunner {
   }
 }
 
-/** The runner's input for a plan (texts keyed by absolute path). */
-export function runnerInput(plan: { files: { name: string; path: string; texts: { path: string; text: string }[] }[]; variants: Variant[] }, settings: RunSettings): RunnerInput {
+/** The runner's input for a plan (texts and edits by key). */
+export function runnerInput(plan: Plan, settings: RunSettings): RunnerInput {
   const texts = new Map<string, string>();
-  for (const f of plan.files) for (const t of f.texts) texts.set(t.path, t.text);
-  return { files: plan.files.map((f) => ({ name: f.name, path: f.path })), texts: [...texts], variants: plan.variants, settings };
+  const key = (p: string) => plan.keys.get(p) ?? p;
+  for (const f of plan.files) for (const t of f.texts) texts.set(key(t.path), t.text);
+  return { base: plan.base, files: plan.files.map((f) => ({ name: f.name, key: key(f.path) })), texts: [...texts], variants: plan.variants, settings };
 }

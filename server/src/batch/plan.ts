@@ -19,11 +19,24 @@ export interface PlanFile {
   texts: { path: string; name: string; text: string }[];
 }
 
+/**
+ * A file's key: its path relative to the folder holding every file of the
+ * plan, with '/' separators. The one name a file goes by from the plan on
+ * (runner texts, variant edits, the inputs hash, partials): it is the same on
+ * every machine and from every working folder, where absolute paths (CI
+ * checkouts) and shown names (relative to the working folder) are not.
+ */
+export type FileKey = string;
+
 export interface Plan {
   files: PlanFile[];
+  /** The folder holding every file of the plan, on this machine: key = path relative to it. */
+  base: string;
+  /** Keys by absolute path. */
+  keys: Map<string, FileKey>;
   /** Seeds every scenario runs with; null: each scenario runs once with its own seed. */
   seeds: number[] | null;
-  /** Variants (sweep points, ablations); empty: the files as written. */
+  /** Variants (sweep points, ablations); empty: the files as written. Their edits' `path` is a FileKey. */
   variants: Variant[];
   /** Number of items. */
   count: number;
@@ -97,9 +110,32 @@ export function planFromGraph(graph: ImportGraph, roots: string[], opts: { scena
   return makePlan(files, opts.seeds, opts.variants ?? []);
 }
 
+/** The deepest folder holding every path (absolute paths). */
+export function commonFolder(paths: readonly string[]): string {
+  if (paths.length === 0) return nodePath.resolve('.');
+  let base = nodePath.dirname(paths[0]);
+  for (const p of paths) {
+    while (base !== nodePath.dirname(base)) {
+      const rel = nodePath.relative(base, p);
+      if (!rel.startsWith('..') && !nodePath.isAbsolute(rel)) break;
+      base = nodePath.dirname(base);
+    }
+  }
+  return base;
+}
+
+/**
+ * A plan of files, seeds and variants. `variants` may edit by absolute path
+ * (as vary.ts and ablate.ts make them) or by key: the plan's variants edit by
+ * key, so the same sweep planned on two machines is equal data.
+ */
 export function makePlan(files: PlanFile[], seeds: number[] | null, variants: Variant[]): Plan {
   const per = Math.max(1, variants.length) * (seeds ? seeds.length : 1);
-  return { files, seeds, variants, count: files.reduce((n, f) => n + f.scenarios.length * per, 0) };
+  const paths = [...new Set(files.flatMap((f) => [f.path, ...f.texts.map((t) => t.path)]))];
+  const base = commonFolder(paths);
+  const keys = new Map(paths.map((p) => [p, nodePath.relative(base, p).split(nodePath.sep).join('/')]));
+  const keyed = variants.map((v) => ({ ...v, edits: v.edits.map((e) => ({ ...e, path: keys.get(e.path) ?? e.path })) }));
+  return { files, base, keys, seeds, variants: keyed, count: files.reduce((n, f) => n + f.scenarios.length * per, 0) };
 }
 
 /** The items of a plan in canonical order (file, scenario, variant, seed); `keep` filters by index (a shard). */

@@ -8,19 +8,29 @@
 // Playwright); a Kubernetes Indexed Job passes JOB_COMPLETION_INDEX + 1.
 //
 // A partial is JSON lines after a magic first line:
-//   vmsec-partial/1
-//   {"inputs":"<sha256>","shard":{"index":i,"count":n},"items":N,"files":[…],"seeds":"1..1000","variants":[…]}
-//   {"index":…} one ItemOutcome per line, in index order
+//   vmsec-partial/2
+//   {"inputs":"<sha256>","shard":{"index":i,"count":n},"items":N,"files":[…],"seeds":"1..1000","variants":[…],
+//    "sweep":{…} (sweeps only),"scenarios":[…],"expectations":[[line,text],…],"quantities":[…]}
+//   [index,file,scenario,variant,seed,passed,expectations,errors,quantities]   one per item, in index order
 //   {"end":true,"outcomes":K}
-// The inputs hash covers every file's name and text, the seeds, the variants
-// and the settings that change results, so parts of different inputs are
-// refused; the end line tells a complete partial from a truncated one.
+// An outcome line is numbers into the header's tables (file, scenario; -1: no
+// variant; passed 0/1; each expectation its table index when it passed,
+// [index, actual] when it failed; errors [[line, message]…]; quantities by the
+// header's quantity names, null when not measured), so a merge of 100,000
+// outcomes reads a few MB and parses them in one go. Format 1 (an object per
+// line) is refused with a message: a shard is re-run, not converted.
+// The inputs hash covers every file's key and text, the seeds, the variants,
+// the sweep and the settings that change results, so parts of different
+// inputs are refused; the end line tells a complete partial from a truncated one.
 import { createHash } from 'node:crypto';
 import type { Plan } from './plan';
 import { seedsText } from './plan';
 import type { ItemOutcome } from './types';
 
-export const PARTIAL_MAGIC = 'vmsec-partial/1\n';
+export const PARTIAL_MAGIC = 'vmsec-partial/2\n';
+const OLD_MAGIC = 'vmsec-partial/1\n';
+/** What every partial starts with, whatever its version: --out replaces a file only when it starts so. */
+export const PARTIAL_FAMILY = 'vmsec-partial/';
 
 export interface Shard { index: number; count: number }
 export const MAX_SHARDS = 100_000;
@@ -48,110 +58,201 @@ export function shardSize(total: number, shard: Shard): number {
   return r >= total ? 0 : Math.floor((total - 1 - r) / shard.count) + 1;
 }
 
-export interface PartialHeader {
+/** What a partial says about the run it is a part of (line 2). */
+export interface PartialInfo {
   inputs: string;
   shard: Shard;
   items: number;
   files: string[];
   seeds: string;
   variants: { id: string; label: string; values: Record<string, string> }[];
+  /** A sweep's description (vmsec sweep --shard); absent for vmsec run --shard. */
+  sweep?: unknown;
 }
 
-/** The content hash of everything that decides a plan's outcomes. */
-export function inputsHash(plan: Plan, settings: unknown): string {
+export interface PartialHeader extends PartialInfo {
+  /** The tables outcome lines index into. */
+  scenarios: string[];
+  expectations: [number, string][];
+  quantities: string[];
+}
+
+/** The content hash of everything that decides a plan's outcomes (and, for a sweep, its report). */
+export function inputsHash(plan: Plan, settings: unknown, sweep?: unknown): string {
   const h = createHash('sha256');
   const put = (x: unknown) => h.update(JSON.stringify(x) + '\n');
-  put({ format: 1, settings: settings ?? null, seeds: plan.seeds });
+  // Files by key, never by shown name or absolute path: the same inputs hash the same from any folder on any machine.
+  const key = (p: string) => plan.keys.get(p) ?? p;
+  put({ format: 2, settings: settings ?? null, seeds: plan.seeds });
   for (const f of plan.files) {
-    put({ file: f.name, scenarios: f.scenarios });
-    for (const t of f.texts) put({ name: t.name, sha256: createHash('sha256').update(t.text, 'utf8').digest('hex') });
+    put({ file: key(f.path), scenarios: f.scenarios });
+    for (const t of f.texts) put({ key: key(t.path), sha256: createHash('sha256').update(t.text, 'utf8').digest('hex') });
   }
-  for (const v of plan.variants) put({ id: v.id, values: v.values, edits: v.edits.map((e) => ({ ...e, path: nameOfEdit(plan, e.path) })) });
+  for (const v of plan.variants) put({ id: v.id, values: v.values, edits: v.edits });
+  // Shown names ("file") are left out for the same reason.
+  if (sweep !== undefined) h.update(JSON.stringify(sweep, (k, v) => (k === 'file' ? undefined : v)));
   return h.digest('hex');
 }
 
-/** An edit's file by its shown name (absolute paths differ between machines). */
-function nameOfEdit(plan: Plan, path: string): string {
-  for (const f of plan.files) for (const t of f.texts) if (t.path === path) return t.name;
-  return path;
-}
-
-export function partialHeader(plan: Plan, shard: Shard, inputs: string): PartialHeader {
-  return {
+export function partialInfo(plan: Plan, shard: Shard, inputs: string, sweep?: unknown): PartialInfo {
+  const info: PartialInfo = {
     inputs, shard, items: plan.count, files: plan.files.map((f) => f.name), seeds: seedsText(plan.seeds),
     variants: plan.variants.map((v) => ({ id: v.id, label: v.label, values: v.values })),
   };
+  if (sweep !== undefined) info.sweep = sweep;
+  return info;
 }
 
-export function headerLines(header: PartialHeader): string {
-  return PARTIAL_MAGIC + JSON.stringify(header) + '\n';
-}
+/**
+ * Collects a shard's outcome lines and writes the partial at the end (the
+ * tables in the header are only known then). Lines are strings: an outcome
+ * is encoded as it arrives and dropped.
+ */
+export class PartialWriter {
+  private readonly lines: string[] = [];
+  private readonly files: Map<string, number>;
+  private readonly scenarios = new Map<string, number>();
+  private readonly expectations = new Map<string, number>();
+  private readonly expList: [number, string][] = [];
+  private readonly quantities = new Map<string, number>();
 
-/** One outcome line; wall time left out (the only field that differs between equal runs). */
-export function outcomeLine(o: ItemOutcome): string {
-  const { wall_ms: _wall, ...rest } = o;
-  return JSON.stringify(rest) + '\n';
-}
+  constructor(private readonly info: PartialInfo) {
+    this.files = new Map(info.files.map((f, i) => [f, i]));
+  }
 
-export function endLine(outcomes: number): string {
-  return JSON.stringify({ end: true, outcomes }) + '\n';
+  get count(): number { return this.lines.length; }
+
+  add(o: ItemOutcome): void {
+    let file = this.files.get(o.file);
+    if (file === undefined) { file = this.files.size; this.files.set(o.file, file); }
+    let scenario = this.scenarios.get(o.scenario);
+    if (scenario === undefined) { scenario = this.scenarios.size; this.scenarios.set(o.scenario, scenario); }
+    const exps: (number | [number, string])[] = [];
+    for (const e of o.expectations) {
+      const k = `${e.line}\u0000${e.text}`;
+      let id = this.expectations.get(k);
+      if (id === undefined) { id = this.expList.length; this.expectations.set(k, id); this.expList.push([e.line, e.text]); }
+      // What a passing check saw is not kept: only failures are reported with it.
+      exps.push(e.passed ? id : [id, e.actual]);
+    }
+    const qs: (number | null)[] = [];
+    for (const name in o.quantities) {
+      let q = this.quantities.get(name);
+      if (q === undefined) { q = this.quantities.size; this.quantities.set(name, q); }
+      while (qs.length <= q) qs.push(null);
+      qs[q] = o.quantities[name];
+    }
+    // Wall time is left out: the only field that differs between equal runs.
+    this.lines.push(JSON.stringify([o.index, file, scenario, o.variant ?? -1, o.seed, o.passed ? 1 : 0, exps, o.errors.map((e) => [e.line, e.message]), qs]) + '\n');
+  }
+
+  header(): PartialHeader {
+    return { ...this.info, files: [...this.files.keys()], scenarios: [...this.scenarios.keys()], expectations: this.expList, quantities: [...this.quantities.keys()] };
+  }
+
+  /** The whole partial, as chunks to write one after another. */
+  text(): string[] {
+    return [PARTIAL_MAGIC + JSON.stringify(this.header()) + '\n', ...this.lines, JSON.stringify({ end: true, outcomes: this.lines.length }) + '\n'];
+  }
 }
 
 export type ParsedPartial = { ok: true; header: PartialHeader; outcomes: ItemOutcome[] } | { ok: false; error: string };
 
 /** Reads a partial's text; every problem is a message naming the line. */
 export function parsePartial(text: string): ParsedPartial {
-  if (!text.startsWith(PARTIAL_MAGIC)) return { ok: false, error: `is not a vmsec partial result (its first line is not "${PARTIAL_MAGIC.trim()}"); write one with vmsec run --shard i/n --out FILE` };
-  // Line by line without splitting the whole text first (a merge reads 100,000s of lines).
-  let at = PARTIAL_MAGIC.length;
-  const nextLine = (): string | undefined => {
-    if (at >= text.length) return undefined;
-    let end = text.indexOf('\n', at);
-    if (end < 0) end = text.length;
-    const line = text.slice(at, end);
-    at = end + 1;
-    return line;
-  };
+  if (text.startsWith(OLD_MAGIC)) return { ok: false, error: `was written by an earlier vmsec (format ${OLD_MAGIC.trim()}); run its shard again with this version, which writes ${PARTIAL_MAGIC.trim()}` };
+  if (!text.startsWith(PARTIAL_MAGIC)) return { ok: false, error: `is not a vmsec partial result (its first line is not "${PARTIAL_MAGIC.trim()}"); write one with vmsec run --shard i/n --out FILE or vmsec sweep --shard i/n --out FILE` };
+  const headerEnd = text.indexOf('\n', PARTIAL_MAGIC.length);
   let header: PartialHeader;
-  try { header = JSON.parse(nextLine() ?? ''); } catch { return { ok: false, error: 'line 2: the header is not JSON' }; }
-  if (!isHeader(header)) return { ok: false, error: 'line 2: the header lacks inputs, shard, items, files, seeds or variants' };
-  const outcomes: ItemOutcome[] = [];
-  let ended = false;
-  for (let n = 3, line = nextLine(); line !== undefined; n++, line = nextLine()) {
-    let v: unknown;
-    try { v = JSON.parse(line); } catch { return { ok: false, error: `line ${n}: not JSON (the file is damaged)` }; }
-    if (ended) return { ok: false, error: `line ${n}: text after the end line` };
-    if (isEnd(v)) {
-      if (v.outcomes !== outcomes.length) return { ok: false, error: `line ${n}: the end line counts ${v.outcomes} outcomes, the file has ${outcomes.length}` };
-      ended = true;
-      continue;
-    }
-    if (!isOutcome(v)) return { ok: false, error: `line ${n}: not an item outcome` };
-    outcomes.push(v);
+  try { header = JSON.parse(text.slice(PARTIAL_MAGIC.length, headerEnd < 0 ? text.length : headerEnd)); } catch { return { ok: false, error: 'line 2: the header is not JSON' }; }
+  if (!isHeader(header)) return { ok: false, error: 'line 2: the header lacks inputs, shard, items, files, seeds, variants or its tables' };
+  // The end line is the last line; everything between it and the header is outcome lines.
+  const body = headerEnd < 0 ? '' : text.slice(headerEnd + 1);
+  const trimmed = body.endsWith('\n') ? body.slice(0, -1) : body;
+  const lastStart = trimmed.lastIndexOf('\n') + 1;
+  const lines = trimmed.length ? (trimmed.match(/\n/g)?.length ?? 0) + 1 : 0;
+  let end: unknown;
+  try { end = trimmed.length ? JSON.parse(trimmed.slice(lastStart)) : undefined; } catch { end = undefined; }
+  if (!isEnd(end)) return { ok: false, error: 'has no end line: it is incomplete (the shard was stopped or the file cut short)' };
+  const itemsText = lastStart > 0 ? trimmed.slice(0, lastStart - 1) : '';
+  let rows: unknown[];
+  try {
+    // One parse for all lines: a merge of 100,000 outcomes spends its time here.
+    rows = itemsText.length ? JSON.parse(`[${itemsText.replaceAll('\n', ',')}]`) : [];
+  } catch {
+    return { ok: false, error: `line ${badLine(itemsText)}: not JSON (the file is damaged)` };
   }
-  if (!ended) return { ok: false, error: 'has no end line: it is incomplete (the shard was stopped or the file cut short)' };
+  if (rows.length !== lines - 1) return { ok: false, error: `line ${badLine(itemsText)}: not JSON (the file is damaged)` };
+  if (end.outcomes !== rows.length) return { ok: false, error: `line ${lines + 2}: the end line counts ${end.outcomes} outcomes, the file has ${rows.length}` };
+  const outcomes: ItemOutcome[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const o = decode(rows[i], header);
+    if (typeof o === 'string') return { ok: false, error: `line ${i + 3}: ${isEnd(rows[i]) ? 'text after the end line' : `not an item outcome (${o})`}` };
+    outcomes[i] = o;
+  }
   return { ok: true, header, outcomes };
+}
+
+/** The first line (counting the file's lines) of outcome text that is not one JSON value. */
+function badLine(itemsText: string): number {
+  const lines = itemsText.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    try { JSON.parse(lines[i]); } catch { return i + 3; }
+  }
+  return 3;
+}
+
+/** An outcome line back into an outcome, or what is wrong with it. */
+function decode(r: unknown, h: PartialHeader): ItemOutcome | string {
+  if (!Array.isArray(r) || r.length !== 9) return 'not an array of 9 fields';
+  const [index, file, scenario, variant, seed, passed, exps, errors, qs] = r as unknown[];
+  if (!Number.isInteger(index) || (index as number) < 0) return 'bad item number';
+  if (typeof file !== 'number' || h.files[file] === undefined) return 'unknown file';
+  if (typeof scenario !== 'number' || h.scenarios[scenario] === undefined) return 'unknown scenario';
+  if (!Number.isInteger(variant) || (variant as number) < -1) return 'bad variant';
+  if (typeof seed !== 'number' || (passed !== 0 && passed !== 1)) return 'bad seed or verdict';
+  if (!Array.isArray(exps) || !Array.isArray(errors) || !Array.isArray(qs)) return 'bad expectations, errors or quantities';
+  const expectations: ItemOutcome['expectations'] = new Array(exps.length);
+  for (let k = 0; k < exps.length; k++) {
+    const e = exps[k];
+    const failed = Array.isArray(e);
+    const id = failed ? e[0] : e;
+    const t = typeof id === 'number' ? h.expectations[id] : undefined;
+    if (!t || (failed && typeof e[1] !== 'string')) return 'unknown expectation';
+    expectations[k] = { text: t[1], line: t[0], passed: !failed, actual: failed ? e[1] : '' };
+  }
+  const errs: ItemOutcome['errors'] = new Array(errors.length);
+  for (let k = 0; k < errors.length; k++) {
+    const e = errors[k];
+    if (!Array.isArray(e) || typeof e[0] !== 'number' || typeof e[1] !== 'string') return 'bad error';
+    errs[k] = { line: e[0], message: e[1] };
+  }
+  const quantities: Record<string, number> = {};
+  for (let k = 0; k < qs.length; k++) {
+    const v = qs[k];
+    if (v === null) continue;
+    if (typeof v !== 'number' || h.quantities[k] === undefined) return 'bad quantity';
+    quantities[h.quantities[k]] = v;
+  }
+  const o: ItemOutcome = { index: index as number, file: h.files[file], scenario: h.scenarios[scenario], seed, passed: passed === 1, expectations, errors: errs, quantities };
+  if (variant !== -1) o.variant = variant as number;
+  return o;
 }
 
 function isHeader(h: unknown): h is PartialHeader {
   const x = h as PartialHeader;
   return typeof x === 'object' && x !== null && typeof x.inputs === 'string' && typeof x.items === 'number' && typeof x.shard === 'object' && x.shard !== null
-    && Number.isInteger(x.shard.index) && Number.isInteger(x.shard.count) && Array.isArray(x.files) && typeof x.seeds === 'string' && Array.isArray(x.variants);
+    && Number.isInteger(x.shard.index) && Number.isInteger(x.shard.count) && Array.isArray(x.files) && typeof x.seeds === 'string' && Array.isArray(x.variants)
+    && Array.isArray(x.scenarios) && Array.isArray(x.expectations) && Array.isArray(x.quantities)
+    && x.expectations.every((e) => Array.isArray(e) && typeof e[0] === 'number' && typeof e[1] === 'string');
 }
 
 function isEnd(v: unknown): v is { end: true; outcomes: number } {
-  return typeof v === 'object' && v !== null && (v as { end?: unknown }).end === true;
-}
-
-function isOutcome(v: unknown): v is ItemOutcome {
-  const o = v as ItemOutcome;
-  return typeof o === 'object' && o !== null && Number.isInteger(o.index) && typeof o.file === 'string' && typeof o.scenario === 'string'
-    && typeof o.seed === 'number' && typeof o.passed === 'boolean' && Array.isArray(o.expectations) && Array.isArray(o.errors)
-    && typeof o.quantities === 'object' && o.quantities !== null;
+  return typeof v === 'object' && v !== null && (v as { end?: unknown }).end === true && typeof (v as { outcomes?: unknown }).outcomes === 'number';
 }
 
 /** Whether one part holds exactly the items of its shard: a problem message, or undefined. */
-export function partProblem(name: string, header: PartialHeader, outcomes: readonly ItemOutcome[]): string | undefined {
+export function partProblem(name: string, header: PartialInfo, outcomes: readonly ItemOutcome[]): string | undefined {
   const want = shardSize(header.items, header.shard);
   const keep = inShard(header.shard);
   const seen = new Set<number>();
@@ -168,12 +269,15 @@ export function partProblem(name: string, header: PartialHeader, outcomes: reado
  * Checks that parts are the n shards of one input, each once: an empty list
  * or problem messages naming the parts.
  */
-export function mergeProblems(parts: { name: string; header: PartialHeader }[]): string[] {
+export function mergeProblems(parts: { name: string; header: PartialInfo }[]): string[] {
   if (parts.length === 0) return ['no partial results given'];
   const first = parts[0];
   const problems: string[] = [];
+  const kind = (h: PartialInfo) => (h.sweep === undefined ? 'a part of vmsec run --shard' : 'a part of vmsec sweep --shard');
   for (const p of parts.slice(1)) {
-    if (p.header.inputs !== first.header.inputs) problems.push(`${p.name} is a result of different inputs than ${first.name} (files, seeds, variants or settings differ); merge only the shards of one run`);
+    if ((p.header.sweep === undefined) !== (first.header.sweep === undefined)) problems.push(`${p.name} is ${kind(p.header)} and ${first.name} is ${kind(first.header)}: merge the parts of one run or one sweep`);
+    else if (p.header.inputs !== first.header.inputs && first.header.sweep !== undefined) problems.push(`${p.name} is a part of a different sweep than ${first.name} (file, varied values, ablation, metrics, seeds or settings differ); merge only the shards of one sweep`);
+    else if (p.header.inputs !== first.header.inputs) problems.push(`${p.name} is a result of different inputs than ${first.name} (files, seeds, variants or settings differ); merge only the shards of one run`);
     else if (p.header.shard.count !== first.header.shard.count) problems.push(`${p.name} is shard ${p.header.shard.index}/${p.header.shard.count}, ${first.name} is ${first.header.shard.index}/${first.header.shard.count}: the shard counts differ`);
   }
   if (problems.length) return problems;

@@ -1,26 +1,26 @@
 // Runs a sweep or an ablation on the batch engine: one work item per
-// (scenario, variant, seed) in canonical order, on `jobs` threads, each
-// outcome folded into the aggregate as it arrives.
+// (scenario, variant, seed) in the plan's canonical order, on `jobs` threads,
+// each outcome folded into the aggregate as it arrives (and handed to
+// `onOutcome`, which writes a shard's partial). A sweep is a plan of one file
+// with variants, so its items, keys and shards are those of `vmsec run`.
 import type * as A from '../../../grammar/src/ast';
 import type { FileSet } from '../model/workspace';
 import { runItemsAsync, type WorkerPool } from './run-items';
-import type { RunnerInput, RunSettings } from './item-runner';
+import { runnerInput, type RunSettings } from './item-runner';
+import { makePlan, nameOf, planItems, type Plan } from './plan';
+import { inShard, type Shard } from './shard';
 import { SweepAggregate } from './sweep-aggregate';
-import type { Variant, WorkItem } from './types';
+import type { ItemOutcome, Variant } from './types';
 
 export interface SweepRun {
-  set: FileSet;
-  /** The file as shown in results. */
-  name: string;
-  variants: Variant[];
-  /** Seeds for every scenario; null: each scenario's own seed. */
-  seeds: number[] | null;
-  /** Only the scenario titled so. */
-  scenario?: string;
+  plan: Plan;
   settings: RunSettings;
   jobs: number;
   /** Worker threads started ahead (see WorkerPool). */
   pool?: WorkerPool;
+  /** Only this shard's items. */
+  shard?: Shard;
+  onOutcome?: (o: ItemOutcome) => void;
 }
 
 /** The scenarios a sweep runs, with their declared seeds. */
@@ -34,31 +34,20 @@ export function sweepScenarios(set: FileSet, only?: string): { name: string; see
     });
 }
 
-/** Items in canonical order: scenario, variant, seed. */
-export function* sweepItems(name: string, scenarios: { name: string; seed: number }[], variants: number, seeds: number[] | null): Generator<WorkItem> {
-  let index = 0;
-  for (const s of scenarios) {
-    for (let v = 0; v < variants; v++) {
-      for (const seed of seeds ?? [s.seed]) yield { index: index++, file: name, scenario: s.name, seed, variant: v };
-    }
-  }
+/** The plan of a sweep of one file set: `name` is the file as shown. */
+export function sweepPlan(set: FileSet, name: string, variants: Variant[], seeds: number[] | null, scenario?: string): Plan {
+  return makePlan([{ path: set.root.path, name, scenarios: sweepScenarios(set, scenario), texts: set.files.map((f) => ({ path: f.path, name: nameOf(f.path), text: f.text })) }], seeds, variants);
 }
 
-function prepare(r: SweepRun): { agg: SweepAggregate; input: RunnerInput; items: Iterable<WorkItem> } {
-  const scenarios = sweepScenarios(r.set, r.scenario);
-  const agg = new SweepAggregate(r.variants.length, scenarios.map((s) => s.name));
-  const input: RunnerInput = {
-    files: [{ name: r.name, path: r.set.root.path }],
-    texts: r.set.files.map((f) => [f.path, f.text] as [string, string]),
-    variants: r.variants,
-    settings: r.settings,
-  };
-  return { agg, input, items: sweepItems(r.name, scenarios, r.variants.length, r.seeds) };
+/** An empty aggregate for a sweep plan (one file). */
+export function sweepAggregate(plan: Plan): SweepAggregate {
+  return new SweepAggregate(plan.variants.length, plan.files[0]?.scenarios.map((s) => s.name) ?? []);
 }
 
 /** On `jobs` threads (this one and jobs − 1 workers). */
 export async function runSweep(r: SweepRun): Promise<SweepAggregate> {
-  const { agg, input, items } = prepare(r);
-  await runItemsAsync(input, items, r.jobs, (o) => agg.add(o), { pool: r.pool });
+  const agg = sweepAggregate(r.plan);
+  const on = r.onOutcome;
+  await runItemsAsync(runnerInput(r.plan, r.settings), planItems(r.plan, inShard(r.shard)), r.jobs, (o) => { agg.add(o); on?.(o); }, { pool: r.pool });
   return agg;
 }

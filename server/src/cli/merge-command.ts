@@ -9,6 +9,9 @@ import { readRegularFile } from '../model/source-reader';
 import { writeGuarded, writeProblem, WriteRefused } from '../model/guarded-write';
 import { Aggregator, type BatchSummary } from '../batch/aggregate';
 import { mergeProblems, parsePartial, partProblem, type PartialHeader } from '../batch/shard';
+import { SweepAggregate } from '../batch/sweep-aggregate';
+import type { ItemOutcome } from '../batch/types';
+import { isSweepSpec, sweepOutProblem, sweepOutput, sweepResult, writeSweepOut, type SweepFormat } from '../report/sweep-report';
 import { formatBatchText } from '../report/batch-text';
 import { BATCH_JSON_MAGIC, formatBatchJson } from '../report/batch-json';
 import { BATCH_JUNIT_MAGIC, formatBatchJunit } from '../report/batch-junit';
@@ -78,27 +81,72 @@ export function batchOutTarget(p: ParsedArgs, format: BatchFormat): string | und
 
 function runMerge(p: ParsedArgs): number {
   const format = formatOption(p, 'merge', ['text', 'json', 'junit', 'sarif', 'html']) as BatchFormat;
-  if (p.positional.length === 0) throw new InputError('merge needs the partial results to merge (files written by vmsec run --shard i/n --out FILE)');
-  const out = batchOutTarget(p, format);
-  // One part at a time: parsed, checked, added, dropped (the aggregate does not depend on the order).
+  if (p.positional.length === 0) throw new InputError('merge needs the partial results to merge (files written by vmsec run --shard i/n --out FILE or vmsec sweep --shard i/n --out FILE)');
+  const outRaw = p.values.get('out');
+  const out = outRaw === undefined ? undefined : nodePath.resolve(outRaw);
+  // One part at a time: parsed, checked, added, dropped (a run's aggregate does not depend on the order).
+  // A sweep's parts are kept: its aggregate takes outcomes in plan order, as the unsharded sweep did.
   const parts: { name: string; header: PartialHeader }[] = [];
   const problems: string[] = [];
   let agg: Aggregator | undefined;
+  let sweepItems: ItemOutcome[] | undefined;
   for (const file of p.positional) {
     const name = displayPath(nodePath.resolve(file));
     const r = readRegularFile(file, MAX_PARTIAL_BYTES);
     if (!r.ok) { problems.push(`cannot read ${name}: it ${r.error}`); continue; }
     const parsed = parsePartial(r.bytes.toString('utf8'));
     if (!parsed.ok) { problems.push(`${name} ${parsed.error}`); continue; }
-    const problem = partProblem(name, parsed.header, parsed.outcomes);
+    const { header, outcomes } = parsed;
+    if (header.sweep !== undefined && !isSweepSpec(header.sweep)) { problems.push(`${name} line 2: the sweep it is a part of is not described in a way this vmsec reads`); continue; }
+    const problem = partProblem(name, header, outcomes);
     if (problem) { problems.push(problem); continue; }
-    parts.push({ name, header: parsed.header });
-    if (!agg) { const { shard: _s, inputs: _i, ...info } = parsed.header; agg = new Aggregator(info); }
-    if (parsed.header.inputs === parts[0].header.inputs) for (const o of parsed.outcomes) agg.add(o);
+    parts.push({ name, header });
+    const first = parts[0].header;
+    if (header.inputs !== first.inputs || (header.sweep === undefined) !== (first.sweep === undefined)) continue;
+    if (header.sweep !== undefined) {
+      sweepItems ??= new Array(header.items);
+      for (const o of outcomes) sweepItems[o.index] = o;
+    } else {
+      if (!agg) { const { shard: _s, inputs: _i, scenarios: _sc, expectations: _e, quantities: _q, ...info } = header; agg = new Aggregator(info); }
+      // Files as the first part names them: a shard run from another folder shows other names for the same files (equal inputs: same files, same order).
+      const rename = header.files.some((f, i) => f !== first.files[i]) ? new Map(header.files.map((f, i) => [f, first.files[i] ?? f])) : undefined;
+      for (const o of outcomes) {
+        if (rename) o.file = rename.get(o.file) ?? o.file;
+        agg.add(o);
+      }
+    }
   }
   if (!problems.length) problems.push(...mergeProblems(parts));
-  if (problems.length || !agg) throw new InputError(`cannot merge: ${problems.join('\n  ')}`);
-  return emitBatch(format, agg.summary(), agg, out);
+  if (problems.length || parts.length === 0) throw new InputError(`cannot merge: ${problems.join('\n  ')}`);
+  const first = parts[0].header;
+  if (isSweepSpec(first.sweep)) return emitSweep(p, format, first, sweepItems ?? [], out);
+  if (out !== undefined) {
+    const problem = outProblem('--out', out, MAGIC[format]);
+    if (problem) throw new InputError(problem);
+  }
+  return emitBatch(format, agg!.summary(), agg!, out);
+}
+
+/** The merged sweep, printed as `vmsec sweep` prints it. */
+function emitSweep(p: ParsedArgs, format: BatchFormat, header: PartialHeader, outcomes: ItemOutcome[], out: string | undefined): number {
+  if (format !== 'text' && format !== 'json' && format !== 'html') throw new InputError(`--format ${format}: the parts are of a sweep, which merges as text, json or html`);
+  const spec = header.sweep as Parameters<typeof sweepResult>[0];
+  if (out !== undefined) {
+    const problem = sweepOutProblem(out, format as SweepFormat);
+    if (problem) throw new InputError(`--out ${p.values.get('out')}: ${problem}`);
+  }
+  const agg = new SweepAggregate(header.variants.length, spec.scenarios);
+  // In plan order, so failing seeds and errors are listed as the unsharded sweep lists them.
+  for (const o of outcomes) agg.add(o);
+  const { view, failed } = sweepResult(spec, header.variants, agg);
+  const text = sweepOutput(view, format as SweepFormat);
+  if (out === undefined) {
+    if (format === 'text') write(process.stdout, text); else process.stdout.write(text + (text.endsWith('\n') ? '' : '\n'));
+  } else {
+    writeSweepOut(out, displayPath(out), format as SweepFormat, text);
+    write(process.stderr, `vmsec: ${format === 'html' ? 'report' : 'results'} written to ${displayPath(out)}`);
+  }
+  return failed ? 1 : 0;
 }
 
 const SYNOPSIS = 'vmsec merge PART... [--format text|json|junit|sarif|html] [--out FILE]';
@@ -108,10 +156,12 @@ export const mergeCommand: Command = {
   help: `usage: ${SYNOPSIS}
 
 Combine the partial results of \`vmsec run FILE... --seeds RANGE --shard i/n
---out PART\` (one per shard, in any order) into one result: the same as the
-run without --shard, byte for byte. Refuses parts of different inputs (files,
-seeds, variants or settings), a shard missing or given twice, and a part that
-was cut short.
+--out PART\` or of \`vmsec sweep FILE ... --shard i/n --out PART\` (one per
+shard, in any order) into one result: the same as the run or sweep without
+--shard, byte for byte. Refuses parts of different inputs (files, seeds,
+varied values, ablation, metrics or settings), run and sweep parts together, a
+shard missing or given twice, and a part that was cut short. A sweep's parts
+merge as text, json or html.
 
   --format text|json|junit|sarif|html   output format (default text)
   --out FILE                 write the result to FILE instead of standard output

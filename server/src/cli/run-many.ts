@@ -9,7 +9,7 @@ import { LIMITS } from '../model/limits';
 import { nameOf, planFromGraph, planItems, parseSeeds } from '../batch/plan';
 import { runnerInput, type RunSettings } from '../batch/item-runner';
 import { BatchWorkerError, runItemsAsync, WorkerPool } from '../batch/run-items';
-import { endLine, headerLines, inputsHash, inShard, outcomeLine, parseShard, partialHeader, PARTIAL_MAGIC, type Shard } from '../batch/shard';
+import { inputsHash, inShard, parseShard, partialInfo, PartialWriter, PARTIAL_FAMILY, type Shard } from '../batch/shard';
 import { Aggregator } from '../batch/aggregate';
 import type { ParsedArgs } from './args';
 import { UsageError } from './args';
@@ -93,23 +93,21 @@ export async function runMany(p: ParsedArgs, graph: ImportGraph, paths: string[]
   // Where the partial goes is checked before anything runs.
   const partialTarget = shard ? nodePath.resolve(p.values.get('out')!) : undefined;
   if (partialTarget !== undefined) {
-    const problem = outProblem('--out', partialTarget, PARTIAL_MAGIC);
+    const problem = outProblem('--out', partialTarget, PARTIAL_FAMILY);
     if (problem) throw new InputError(problem);
   }
   // What changes results, in terms equal on every machine (no absolute paths).
   const { checkpointDir: _dir, checkpointPerItem: _per, workspaceRoot: _root, traces, ...resultSettings } = settings;
   const inputs = inputsHash(plan, { ...resultSettings, traces: traces?.map((t) => ({ vm: t.vm, log: nameOf(t.path) })) });
-  const header = partialHeader(plan, shard ?? { index: 1, count: 1 }, inputs);
-  const { shard: _s, inputs: _i, ...info } = header;
-  const agg = new Aggregator(info);
-  const lines: string[] = partialTarget ? [headerLines(header)] : [];
-  let count = 0;
+  const info = partialInfo(plan, shard ?? { index: 1, count: 1 }, inputs);
+  const { shard: _s, inputs: _i, ...batchInfo } = info;
+  const agg = new Aggregator(batchInfo);
+  const partial = partialTarget ? new PartialWriter(info) : undefined;
   try {
     // Each seed's checkpoints go to their own folder below --checkpoint-dir (docs/scale.md).
     await runItemsAsync(runnerInput(plan, { ...settings, checkpointPerItem: true }), planItems(plan, inShard(shard)), jobs, (o) => {
       agg.add(o);
-      count++;
-      if (partialTarget) lines.push(outcomeLine(o));
+      partial?.add(o);
     }, { pool });
   } catch (e) {
     // A worker that failed or died: exit 2 with what happened, not a hang.
@@ -117,9 +115,8 @@ export async function runMany(p: ParsedArgs, graph: ImportGraph, paths: string[]
     throw e;
   }
   const summary = agg.summary();
-  if (partialTarget !== undefined && shard) {
-    lines.push(endLine(count));
-    writeOut('--out', partialTarget, PARTIAL_MAGIC, lines);
+  if (partialTarget !== undefined && partial && shard) {
+    writeOut('--out', partialTarget, PARTIAL_FAMILY, partial.text());
     write(process.stdout, `vmsec: shard ${shard.index}/${shard.count}: ${summary.runs} of ${plan.count} runs, ${summary.passed} passed, ${summary.runs - summary.passed} failed; partial result written to ${displayPath(partialTarget)}`);
     return summary.passed === summary.runs ? 0 : 1;
   }

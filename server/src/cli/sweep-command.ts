@@ -4,7 +4,6 @@
 import * as nodePath from 'node:path';
 import { Workspace } from '../model/workspace';
 import { validateFiles } from '../validation/validate-files';
-import { writeGuarded, writeProblem, WriteRefused } from '../model/guarded-write';
 import { diskReader, displayPath } from './files';
 import { formatText, locate } from './format-check';
 import { ParsedArgs, UsageError } from './args';
@@ -14,13 +13,13 @@ import { QUANTITIES, type Variant } from '../batch/types';
 import { Grid, guess, MAX_GRID_POINTS, parseVaryArg, resolveAxes, VaryProblem, VaryUsageError } from '../batch/vary';
 import { planAblation } from '../batch/ablate';
 import { EditedFiles } from '../batch/sweep-edits';
-import { runSweep, sweepScenarios, type SweepRun } from '../batch/sweep-run';
-import type { SweepAggregate } from '../batch/sweep-aggregate';
+import { runSweep, sweepPlan, sweepScenarios, type SweepRun } from '../batch/sweep-run';
 import { BatchWorkerError, WorkerPool } from '../batch/run-items';
-import { ablationView, formatAblationText, formatSweepJson, formatSweepText, sweepView, SWEEP_JSON_MAGIC, SWEEP_TEXT_MAGIC, type AblationView, type SweepView } from '../report/sweep-view';
-import { renderAblationHtml, renderSweepHtml, SWEEP_HTML_MAGIC } from '../report/sweep-html';
+import { inputsHash, parseShard, partialInfo, PartialWriter, PARTIAL_FAMILY, type Shard } from '../batch/shard';
+import { sweepOutProblem, sweepOutput, sweepResult, writeSweepOut, type SweepFormat, type SweepSpec } from '../report/sweep-report';
+import { outProblem as partialOutProblem, writeOut as writePartial } from './merge-command';
 
-const SYNOPSIS = 'vmsec sweep FILE (--vary PATH=V1,V2,... | --ablate) [--metric NAME] [--seeds RANGE] [--jobs N]\n            [--samples N] [--scenario NAME] [--format text|json|html] [--out FILE]\n            [--root DIR] [--checkpoint-dir DIR]';
+const SYNOPSIS = 'vmsec sweep FILE (--vary PATH=V1,V2,... | --ablate) [--metric NAME] [--seeds RANGE] [--jobs N]\n            [--samples N] [--scenario NAME] [--format text|json|html] [--out FILE]\n            [--root DIR] [--checkpoint-dir DIR] [--shard i/n --out PART]';
 
 export const METRICS = [...Object.keys(QUANTITIES), 'pass_rate'];
 /** Largest --jobs: more threads than this only queue on any machine this runs on. */
@@ -56,7 +55,7 @@ function problemText(pr: VaryProblem): string {
 }
 
 async function runSweepCommand(p: ParsedArgs): Promise<number> {
-  const format = formatOption(p, 'sweep', ['text', 'json', 'html']);
+  const format = formatOption(p, 'sweep', ['text', 'json', 'html']) as SweepFormat;
   const ablate = p.flags.has('ablate');
   const varyRaw = p.lists.get('vary') ?? [];
   if (ablate && varyRaw.length) throw new UsageError('--ablate and --vary do not go together; run them as two sweeps');
@@ -80,11 +79,25 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
     if (typeof s === 'string') throw new UsageError(`--seeds ${p.values.get('seeds')}: ${s}`);
     seeds = s;
   }
+  let shard: Shard | undefined;
+  if (p.values.has('shard')) {
+    const sh = parseShard(p.values.get('shard')!);
+    if (typeof sh === 'string') throw new UsageError(`--shard ${sh}`);
+    if (!p.values.has('out')) throw new UsageError('--shard needs --out PART, where the partial result goes (vmsec merge reads it)');
+    if (p.values.has('format')) throw new UsageError('--format is for vmsec merge of the parts; a shard writes a partial result');
+    shard = sh;
+  }
   const root = rootOption(p);
   const outTarget = p.values.has('out') ? nodePath.resolve(p.values.get('out')!) : undefined;
   if (outTarget !== undefined) {
-    const problem = outProblem(outTarget, format);
-    if (problem) throw new InputError(`--out ${p.values.get('out')}: ${problem}`);
+    // Checked before anything runs.
+    if (shard) {
+      const problem = partialOutProblem('--out', outTarget, PARTIAL_FAMILY);
+      if (problem) throw new InputError(problem);
+    } else {
+      const problem = sweepOutProblem(outTarget, format);
+      if (problem) throw new InputError(`--out ${p.values.get('out')}: ${problem}`);
+    }
   }
 
   const collected = collect(p.positional, 'sweep');
@@ -116,18 +129,16 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
   };
 
   let variants: Variant[];
-  let finish: (agg: SweepAggregate) => { view: SweepView | AblationView; failed: boolean };
+  let spec: SweepSpec;
+  const names = scenarios.map((x) => x.name);
   if (ablate) {
     const a = planAblation(set, { workspaceRoot: root, edited });
     const lineOf = (f: { lines: { position(o: number): { line: number } } }, o: number) => f.lines.position(o).line + 1;
     variants = [{ id: 'as-written', label: 'as written', values: {}, edits: [] }, ...a.variants];
-    finish = (agg) => {
-      const view = ablationView({
-        file: name, seeds: seedsText(seeds), agg,
-        defences: a.defences.map((d, i) => ({ id: a.variants[i].id, label: a.variants[i].label, file: displayPath(d.file.path), line: lineOf(d.file, d.span.start) })),
-        refused: a.refused.map((r) => ({ id: `ablate:${r.defence.id}`, label: `without ${r.defence.what}`, file: displayPath(r.defence.file.path), line: lineOf(r.defence.file, r.defence.span.start), reason: r.reason })),
-      });
-      return { view, failed: view.baseline.some((c) => c.passed < c.runs) };
+    spec = {
+      kind: 'ablation', file: name, seeds: seedsText(seeds), scenarios: names,
+      defences: a.defences.map((d, i) => ({ id: a.variants[i].id, label: a.variants[i].label, file: displayPath(d.file.path), line: lineOf(d.file, d.span.start) })),
+      refused: a.refused.map((r) => ({ id: `ablate:${r.defence.id}`, label: `without ${r.defence.what}`, file: displayPath(r.defence.file.path), line: lineOf(r.defence.file, r.defence.span.start), reason: r.reason })),
     };
   } else {
     const { axes, problems } = resolveAxes(set, varyArgs, { workspaceRoot: root, edited });
@@ -140,59 +151,48 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
       throw new UsageError(`the grid has ${grid.size.toLocaleString('en-US')} points; run a sample of it with --samples N (at most ${MAX_GRID_POINTS.toLocaleString('en-US')})`);
     }
     variants = grid.indices(samples, SAMPLE_SEED).map((i) => grid.point(i));
-    finish = (agg) => {
-      const view = sweepView({ file: name, seeds: seedsText(seeds), axes: axes.map((x) => ({ path: x.path, values: x.values })), metrics, variants, agg, gridSize: samples !== undefined ? grid.size : undefined });
-      return { view, failed: view.points.some((pt) => pt.cells.some((c) => c.passed < c.runs)) };
-    };
+    spec = { kind: 'sweep', file: name, seeds: seedsText(seeds), scenarios: names, axes: axes.map((x) => ({ path: x.path, values: x.values })), metrics };
+    if (samples !== undefined) spec.gridSize = grid.size;
   }
 
-  const run: SweepRun = { set, name, variants, seeds, scenario, settings, jobs, pool };
-  const report = (agg: SweepAggregate): number => {
-    const { view, failed } = finish(agg);
-    const text = format === 'json' ? formatSweepJson(view)
-      : format === 'html' ? (view.kind === 'sweep' ? renderSweepHtml(view) : renderAblationHtml(view))
-        : view.kind === 'sweep' ? formatSweepText(view) : formatAblationText(view);
-    if (outTarget === undefined) {
-      if (format === 'text') write(process.stdout, text); else process.stdout.write(text + (text.endsWith('\n') ? '' : '\n'));
-    } else {
-      writeOut(outTarget, format, text.endsWith('\n') ? text : text + '\n');
-      write(process.stderr, `vmsec: ${format === 'html' ? 'report' : 'results'} written to ${displayPath(outTarget)}`);
-    }
-    return failed ? 1 : 0;
-  };
+  const plan = sweepPlan(set, name, variants, seeds, scenario);
+  let partial: PartialWriter | undefined;
+  if (shard) {
+    // What changes results or the report, in terms equal on every machine (no absolute paths).
+    const { checkpointDir: _dir, checkpointPerItem: _per, workspaceRoot: _root, ...resultSettings } = settings;
+    partial = new PartialWriter(partialInfo(plan, shard, inputsHash(plan, resultSettings, spec), spec));
+  }
+  const run: SweepRun = { plan, settings, jobs, pool, shard, onOutcome: partial ? (o) => partial.add(o) : undefined };
+  let agg;
   try {
-    return report(await runSweep(run));
+    agg = await runSweep(run);
   } catch (e) {
     // A worker that failed or died: exit 2 with what happened, not a hang.
     if (e instanceof BatchWorkerError) throw new InputError(`the sweep stopped: ${e.message}`);
     throw e;
   }
-}
-
-const MAGICS: Record<string, string> = { text: SWEEP_TEXT_MAGIC, json: SWEEP_JSON_MAGIC, html: SWEEP_HTML_MAGIC };
-
-/** The magic an existing target was written with (any sweep format may replace any other), or the format's own. */
-function magicFor(target: string, format: string): Buffer | undefined {
-  const root = nodePath.dirname(target);
-  for (const m of [MAGICS[format], ...Object.values(MAGICS)]) {
-    if (writeProblem(root, target, Buffer.from(m, 'utf8')) === undefined) return Buffer.from(m, 'utf8');
+  if (partial && shard && outTarget !== undefined) {
+    writePartial('--out', outTarget, PARTIAL_FAMILY, partial.text());
+    const failed = partial.count - countPassed(agg);
+    write(process.stdout, `vmsec: sweep shard ${shard.index}/${shard.count}: ${partial.count} of ${plan.count} runs, ${partial.count - failed} passed, ${failed} failed; partial result written to ${displayPath(outTarget)}`);
+    return failed ? 1 : 0;
   }
-  return undefined;
-}
-
-function outProblem(target: string, format: string): string | undefined {
-  if (magicFor(target, format)) return undefined;
-  return writeProblem(nodePath.dirname(target), target, Buffer.from(MAGICS[format], 'utf8'));
-}
-
-function writeOut(target: string, format: string, text: string): void {
-  const magic = magicFor(target, format) ?? Buffer.from(MAGICS[format], 'utf8');
-  try {
-    writeGuarded(target, { root: nodePath.dirname(target), ownMagic: magic }, (sink) => sink.write(Buffer.from(text, 'utf8')));
-  } catch (e) {
-    if (e instanceof WriteRefused) throw new WriteRefused(`--out ${displayPath(target)}: ${e.message}`);
-    throw new WriteRefused(`--out ${displayPath(target)}: could not write (${(e as Error).message})`);
+  const { view, failed } = sweepResult(spec, variants, agg);
+  const text = sweepOutput(view, format);
+  if (outTarget === undefined) {
+    if (format === 'text') write(process.stdout, text); else process.stdout.write(text + (text.endsWith('\n') ? '' : '\n'));
+  } else {
+    writeSweepOut(outTarget, displayPath(outTarget), format, text);
+    write(process.stderr, `vmsec: ${format === 'html' ? 'report' : 'results'} written to ${displayPath(outTarget)}`);
   }
+  return failed ? 1 : 0;
+}
+
+/** Runs that passed, over every cell of the aggregate. */
+function countPassed(agg: Awaited<ReturnType<typeof runSweep>>): number {
+  let n = 0;
+  for (let v = 0; v < Math.max(1, agg.variantCount); v++) for (let s = 0; s < agg.scenarios.length; s++) n += agg.cell(v, s).passed;
+  return n;
 }
 
 export const sweepCommand: Command = {
@@ -222,7 +222,10 @@ defence switched off in turn (docs/sweeps.md).
   --format text|json|html  output format (default text); html: a table and a
                          chart per metric
   --out FILE             write the output to FILE (replaces only an earlier
-                         sweep output)
+                         sweep output); with --shard, the partial result
+  --shard i/n            run only shard i of n of the (point, scenario, seed)
+                         runs and write a partial result to --out PART;
+                         vmsec merge PARTS... prints the whole sweep
   --root DIR             checkpoint files must stay inside DIR
   --checkpoint-dir DIR   write checkpoint files below DIR instead
   -h, --help             this help
@@ -231,7 +234,7 @@ exit 0 every run passed (ablation: the file as written passed), 1 a run
 failed, 2 misuse, a wrong path or value, a file with errors, or an I/O error`,
   options: {
     vary: 'many', ablate: false, metric: 'many', samples: true, seeds: true, scenario: true, jobs: true,
-    format: true, out: true, root: true, 'checkpoint-dir': true,
+    format: true, out: true, root: true, 'checkpoint-dir': true, shard: true,
   },
   run: runSweepCommand,
 };
