@@ -84,6 +84,43 @@ const chevrotainTable = {
   },
 };
 
+// Chevrotain builds its grammar model (one object per rule element) when the
+// parser is made, each copying its options through lodash's pickBy and
+// assign: general code that runs cold at every start (about half of the
+// grammar recording's time). Same effect by a plain loop: every enumerable
+// key of the options whose value is not undefined is set on the object
+// (setters included, as assign does); if the text ever changes, the original stays.
+const GAST_ASSIGN = 'assign(this, pickBy(options, (v) => v !== undefined));';
+const GAST_ASSIGN_FAST = 'assignDefined(this, options);';
+const GAST_ASSIGN_FN = '\nfunction assignDefined(target, options) { for (const key in options) { const v = options[key]; if (v !== undefined) target[key] = v; } }\n';
+const chevrotainGast = {
+  name: 'chevrotain-gast',
+  setup(build) {
+    build.onLoad({ filter: /@chevrotain[\\/]gast[\\/]lib[\\/]src[\\/]model\.js$/ }, (a) => {
+      const text = readFileSync(a.path, 'utf8');
+      if (text.split(GAST_ASSIGN).length !== 11) return { contents: text, loader: 'js', warnings: [{ text: 'chevrotain-gast: text not found, left as is' }] };
+      return { contents: text.split(GAST_ASSIGN).join(GAST_ASSIGN_FAST) + GAST_ASSIGN_FN, loader: 'js' };
+    });
+  },
+};
+
+// The parser's grammar model, recorded once here from the sources and
+// written into the bundles (grammar/src/grammar-snapshot.ts): a built parser
+// restores it instead of recording it at every start. Watch builds go without
+// (a rebuilt parser.ts would no longer fit a snapshot made at start).
+const grammarSnapshot = watch || e2e ? undefined : await recordGrammar();
+
+async function recordGrammar() {
+  const maker = await esbuild.build({
+    stdin: { contents: "import { VmsecParser } from './parser';\nimport { snapshotOf } from './grammar-snapshot';\nprocess.stdout.write(JSON.stringify(snapshotOf(new VmsecParser() as never)));\n", resolveDir: 'grammar/src', loader: 'ts' },
+    bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'warning',
+    plugins: [chevrotainTable, chevrotainGast],
+  });
+  const r = spawnSync(process.execPath, ['-'], { input: maker.outputFiles[0].text, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`recording the grammar: exit ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
 const contexts = await Promise.all(entries.map((e) => esbuild.context({
   ...(e.stdin
     ? { stdin: { contents: e.stdin, resolveDir: 'server/src/cli', sourcefile: e.out.replace(/^dist\//, '').replace(/\.js$/, '.ts'), loader: 'ts' } }
@@ -98,8 +135,8 @@ const contexts = await Promise.all(entries.map((e) => esbuild.context({
   banner: e.banner ? { js: e.banner } : undefined,
   // Built code skips checks that only catch mistakes in vmsec itself (the
   // grammar's self-validation): the tests run them from the sources.
-  define: e.browser ? undefined : { VMSEC_BUNDLED: 'true' },
-  plugins: e.browser ? [] : e.cli ? [chevrotainTable, lazyBuiltins] : [chevrotainTable],
+  define: e.browser ? undefined : { VMSEC_BUNDLED: 'true', ...(grammarSnapshot ? { VMSEC_GRAMMAR: JSON.stringify(grammarSnapshot) } : {}) },
+  plugins: e.browser ? [] : e.cli ? [chevrotainTable, chevrotainGast, lazyBuiltins] : [chevrotainTable, chevrotainGast],
   logLevel: 'warning',
   // import.meta is only read when running from the sources (tests under tsx).
   logOverride: { 'empty-import-meta': 'silent' },

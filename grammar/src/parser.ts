@@ -17,6 +17,10 @@ import {
 import { parseAddr, parseQuantity, unescapeString, unknownEscapes } from './literals';
 import { errorMessageProvider } from './messages';
 import { closest } from './suggest';
+import { AnalysedParser, GrammarSnapshot, restore } from './grammar-snapshot';
+
+/** The grammar model recorded at build time (esbuild.mjs), as JSON; absent when running from the sources. */
+declare const VMSEC_GRAMMAR: string | undefined;
 
 const DECL_TYPE_IDX = new Set(DECL_KEYWORDS.map((k) => KW[k].tokenTypeIdx));
 
@@ -97,7 +101,27 @@ export class VmsecParser extends EmbeddedActionsParser {
       recoveryEnabled: true, maxLookahead: MAX_LOOKAHEAD, errorMessageProvider,
       lookaheadStrategy: new LazyLookahead(), skipValidations: !GRAMMAR_SELF_CHECKS,
     });
-    this.performSelfAnalysis();
+    if (!this.analyseFromSnapshot()) this.performSelfAnalysis();
+  }
+
+  /**
+   * What performSelfAnalysis leaves, from the build's snapshot of this very
+   * grammar (grammar-snapshot.ts): without the recording run, its follow
+   * sets, or the validations the built code skips anyway. False when there
+   * is no snapshot or it does not fit the rules defined here.
+   */
+  private analyseFromSnapshot(): boolean {
+    if (typeof VMSEC_GRAMMAR === 'undefined' || GRAMMAR_SELF_CHECKS) return false;
+    const restored = restore(JSON.parse(VMSEC_GRAMMAR) as GrammarSnapshot, allTokens);
+    // Chevrotain's own fields (not in its public typings).
+    const self = this as unknown as AnalysedParser & { definedRulesNames: string[]; selfAnalysisDone: boolean; lookaheadStrategy: ILookaheadStrategy; preComputeLookaheadFunctions(rules: unknown[]): void };
+    if (!restored || restored.rules.map((r) => r.name).join() !== self.definedRulesNames.join()) return false;
+    self.selfAnalysisDone = true;
+    for (const r of restored.rules) self.gastProductionsCache[r.name] = r;
+    self.resyncFollows = restored.follows;
+    self.lookaheadStrategy.initialize?.({ rules: restored.rules });
+    self.preComputeLookaheadFunctions(restored.rules);
+    return true;
   }
 
   /** Parses a token vector; call `startDocument` first. Returns the declarations read. */

@@ -15,11 +15,15 @@ declare const VMSEC_BUNDLED: boolean | undefined;
  */
 export const GRAMMAR_SELF_CHECKS = typeof VMSEC_BUNDLED === 'undefined' || !VMSEC_BUNDLED;
 
-export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true });
-export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: 'comments' });
-export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: 'comments', line_breaks: true });
+// Every regular-expression token names the characters it can start with
+// (exactly those its pattern allows; test/unit/keyword-tokens.test.ts holds
+// them equal): the lexer then need not analyse its patterns when it is
+// built, a share of a cold start.
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true, start_chars_hint: [' ', '\t', '\r', '\n', '\f', '\v'] });
+export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: 'comments', start_chars_hint: ['/'] });
+export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: 'comments', line_breaks: true, start_chars_hint: ['/'] });
 
-export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n\r]|\\.)*"/ });
+export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n\r]|\\.)*"/, start_chars_hint: ['"'] });
 export const Digest = createToken({ name: 'Digest', pattern: /sha256:[0-9a-fA-F]{64}(?![0-9A-Za-z_])/, start_chars_hint: ['s'] });
 export const Cidr = createToken({ name: 'Cidr', pattern: /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}(?![0-9])/, start_chars_hint: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
 export const Ipv4 = createToken({ name: 'Ipv4', pattern: /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![0-9.])/, start_chars_hint: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
@@ -44,7 +48,8 @@ export const LSquare = createToken({ name: 'LSquare', pattern: '[' });
 export const RSquare = createToken({ name: 'RSquare', pattern: ']' });
 export const Comma = createToken({ name: 'Comma', pattern: ',' });
 // A hyphen may sit inside a name but not before `>`, so `a->b` is an IPC edge.
-export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_](?:[A-Za-z0-9_]|-(?!>))*/ });
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_';
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_](?:[A-Za-z0-9_]|-(?!>))*/, start_chars_hint: [...LETTERS] });
 
 /** Every word the grammar uses as a keyword. */
 export const KEYWORDS = [
@@ -67,7 +72,29 @@ export type Keyword = (typeof KEYWORDS)[number];
 /** Keyword token types by word; never produced by the lexer directly. */
 export const KW: Record<Keyword, TokenType> = Object.create(null);
 for (const word of KEYWORDS) {
-  KW[word] = createToken({ name: `KW_${word}`, pattern: Lexer.NA, categories: [Identifier], label: `'${word}'` });
+  KW[word] = createToken({ name: `KW_${word}`, pattern: Lexer.NA, label: `'${word}'` });
+}
+joinIdentifierCategory(Object.values(KW));
+
+/**
+ * Makes each keyword a member of the Identifier category, in the state
+ * Chevrotain's `createToken({ categories: [Identifier] })` leaves it. Done
+ * here in one pass because createToken recomputes Identifier's member list
+ * on every call (quadratic in the ~170 keywords: a visible share of a cold
+ * start). The lexer and parser re-derive the same fields from CATEGORIES
+ * when they are built; test/unit/keyword-tokens.test.ts holds the two equal.
+ */
+function joinIdentifierCategory(keywords: TokenType[]): void {
+  // Chevrotain's own fields on a token type (not in its public typings).
+  type Augmented = TokenType & { categoryMatches: number[]; categoryMatchesMap: Record<number, boolean>; isParent: boolean };
+  const parent = Identifier as Augmented;
+  for (const kw of keywords) {
+    kw.CATEGORIES = [Identifier];
+    parent.categoryMatchesMap[kw.tokenTypeIdx!] = true;
+  }
+  // Chevrotain lists a category's members by its map's keys (ascending indexes).
+  parent.categoryMatches = Object.keys(parent.categoryMatchesMap).map(Number);
+  parent.isParent = parent.categoryMatches.length > 0;
 }
 
 /** Tokens the lexer tries, in priority order. */

@@ -10,7 +10,8 @@ import { tempDir } from '../tmp';
 import { generate } from './generate';
 import { median } from './timing';
 
-const cli = resolve('dist/vmsec.js');
+// VMSEC_BENCH_CLI=path/to/vmsec.js measures another build (an earlier one, for a before/after).
+const cli = resolve(process.env.VMSEC_BENCH_CLI ?? 'dist/vmsec.js');
 const dir = tempDir('cli-cold-bench-');
 const files = { one: join(dir, 'one.vmsec'), '10k': join(dir, '10k.vmsec'), '100k': join(dir, '100k.vmsec') };
 writeFileSync(files.one, 'host h1 { cpus 4 memory 8 GiB }\n');

@@ -12,6 +12,9 @@ import { crc32 } from 'node:zlib';
 import { tempDir } from '../tmp';
 import commands from '../../server/src/cli/commands.json';
 import pkg from '../../package.json';
+import { checkFiles } from '../../server/src/cli/check';
+import { formatJson, formatText, locate } from '../../server/src/cli/format-check';
+import { escapeControl } from '../../server/src/model/escape-text';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
@@ -154,4 +157,32 @@ test('a command whose bundle is missing beside the dispatcher is a clear error (
   assert.equal(r.code, 2);
   assert.equal(r.err, `vmsec: the code of 'vmsec check' (${join(dir, 'cli-check.js')}) is missing; reinstall vmsec or run \`node esbuild.mjs\`\n`);
   assert.equal(vmsec(['--version'], { cli: join(dir, 'vmsec.js') }).out, `${pkg.version}\n`);
+});
+
+test('the built parser (grammar restored from the build) and direct output give what the sources give, even for broken files', () => {
+  // Broken variants of the samples: recovery, follow sets and messages all come from the grammar model.
+  const work = tempDir('broken-');
+  const texts = readdirSync(SAMPLES).filter((f) => f.endsWith('.vmsec')).map((f) => readFileSync(join(SAMPLES, f), 'utf8'));
+  const variants = texts.flatMap((t, i) => [
+    [t.replace(/\}/, ''), t.slice(0, Math.floor(t.length / 2))][i % 2],
+    [t.replace(/memory/g, 'memroy').replace(/"/, ''), t.replace(/ on /, ' of ').replace(/\{/g, '{ @ ')][i % 2],
+    t.replace(/\n/g, ' -> ( '),
+  ]);
+  // Enough problems for an output far above a pipe's buffer: a direct write must not lose any of it.
+  variants.push(Array.from({ length: 1000 }, (_, i) => `host h${i} { cpus x${i} memory 1 GiB } vm v${i} on nowhere${i} { memroy 2 }`).join('\n'));
+  variants.forEach((t, i) => writeFileSync(join(work, `v${i}.vmsec`), t));
+  for (let i = 0; i < variants.length; i++) {
+    const file = join(work, `v${i}.vmsec`);
+    const { files, diagnostics } = checkFiles([file]);
+    const items = locate(files, diagnostics);
+    const json = vmsec(['check', '--format', 'json', file]);
+    assert.equal(json.code, diagnostics.some((d) => d.severity === 'error') ? 1 : 0, `v${i}`);
+    assert.equal(json.out, formatJson(items) + '\n', `v${i}`);
+    const text = vmsec(['check', file]);
+    const shown = formatText(items);
+    assert.equal(text.out, shown ? shown.split('\n').map(escapeControl).join('\n') + '\n' : '', `v${i}`);
+    assert.match(text.err, /^1 file checked: \d+ errors?, \d+ warnings?\n$/, `v${i}`);
+  }
+  // (500 diagnostics per file, far above a pipe's 64 KiB.)
+  assert.ok(vmsec(['check', '--format', 'json', join(work, `v${variants.length - 1}.vmsec`)]).out.length > 1 << 17);
 });

@@ -3,7 +3,12 @@ import pkg from '../../../package.json';
 import { checkFiles } from './check';
 import { formatJson, formatSarif, formatText, locate } from './format-check';
 import type { ParsedArgs } from './args';
-import { collect, Command, formatOption, rootOption, unreadable, write } from './common';
+import { collect, Command, formatOption, rootOption, unreadable } from './common';
+import { escapeControl } from '../model/escape-text';
+import { writeStd } from './stdio';
+
+/** What common.ts `write` sends to a terminal: control characters escaped, line by line. */
+const terminalText = (text: string) => text.split('\n').map(escapeControl).join('\n') + '\n';
 
 const SYNOPSIS = 'vmsec check PATH... [--format text|json|sarif] [--root DIR]';
 
@@ -15,11 +20,12 @@ function runCheck(p: ParsedArgs): number {
   if (bad.length) unreadable(bad);
   const items = locate(files, diagnostics);
   const out = format === 'json' ? formatJson(items) : format === 'sarif' ? formatSarif(items, pkg.version) : formatText(items);
-  if (out) (format === 'text' ? write(process.stdout, out) : process.stdout.write(out + '\n'));
+  // Straight to the descriptors (stdio.ts): the same bytes as write(process.stdout, …).
+  if (out) writeStd('stdout', format === 'text' ? terminalText(out) : out + '\n');
   if (format === 'text') {
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
     const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
-    process.stderr.write(`${files.length} file${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+    writeStd('stderr', `${files.length} file${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
   }
   return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }

@@ -14,8 +14,12 @@ import { escapeControl } from '../model/escape-text';
 import { internalError } from './internal-error';
 import { commandInfo, usage } from './registry';
 import { BundleMissing, loadCommand } from './load-command';
+import { onFirstUse, stdioIdle } from './stdio';
 
-export function main(argv: string[]): number {
+/** Commands that are done when they return (no workers, timers or pending writes). */
+const EXIT_WHEN_DONE = new Set(['check']);
+
+export function main(argv: string[]): number | Promise<number> {
   const [command = '', ...rest] = argv;
   try {
     if (commandInfo(command)) return loadCommand(command).run(rest);
@@ -41,9 +45,19 @@ export function main(argv: string[]): number {
 }
 
 // `vmsec run … | head` closes stdout early: that is not an error of vmsec.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); });
+// Hooked on first use: making the stream at start costs a cold `check` time (stdio.ts).
+onFirstUse('stdout', (s) => s.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); }));
+onFirstUse('stderr', () => undefined);
 // Errors from worker threads or timers arrive outside main(): same contract.
 process.on('uncaughtException', (e) => { process.exitCode = internalError(e); process.exit(2); });
 process.on('unhandledRejection', (e) => { process.exitCode = internalError(e); process.exit(2); });
 
-process.exitCode = main(process.argv.slice(2));
+// Many runs and sweeps answer when their worker threads are done.
+const code = main(process.argv.slice(2));
+if (typeof code === 'number') {
+  process.exitCode = code;
+  // `check` leaves nothing running when it returns: exit at once rather than
+  // let the event loop run V8's after-work collections (tens of ms after a
+  // large file). Only when no output waits in a stream, so none is lost.
+  if (EXIT_WHEN_DONE.has(process.argv[2]) && stdioIdle()) process.exit(code);
+} else void code.then((c) => { process.exitCode = c; });

@@ -25,7 +25,8 @@ export class WriteRefused extends Error {
 }
 
 function lstatOrUndefined(p: string): Stats | undefined {
-  try { return lstatSync(p); } catch { return undefined; }
+  // No exception for a missing path: checks of paths not yet written are the common case.
+  try { return lstatSync(p, { throwIfNoEntry: false }); } catch { return undefined; }
 }
 
 function kindOf(s: Stats): string {
@@ -168,7 +169,7 @@ function makeFolders(realRoot: string, dir: string): void {
 }
 
 function statOrUndefined(p: string): Stats | undefined {
-  try { return statSync(p); } catch { return undefined; }
+  try { return statSync(p, { throwIfNoEntry: false }); } catch { return undefined; }
 }
 
 /** A file-system error (full disk, no permission) as a user message; other errors pass unchanged. */
