@@ -31,19 +31,7 @@ scenario "fork" {
 }
 `;
 // Lazy memory with an attacker: integrity is what rejects the tampered pages.
-const TAMPERED = `host h1 { tpm ecdsa-p256 }
-host h2 { tpm ecdsa-p256 }
-link h1 <-> h2 { bandwidth 100 Mbps latency 1 ms }
-vm web on h1 { memory 16 MiB vtpm process app { memory 4 MiB } }
-fork f of web { children 2 on h2 integrity per-page }
-attacker eve { tamper h1 <-> h2 5% }
-scenario "fork under tampering" {
-  at 0 ms fork f
-  expect f ready within 10 s
-  expect no tampered page accepted
-  expect f pages rejected > 0
-}
-`;
+const TAMPERED = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'batch', 'tampered-fork.vmsec'), 'utf8');
 
 function dirWith(files: Record<string, string>): string {
   const dir = tempDir('sweep-');

@@ -3,7 +3,7 @@
 // switching off integrity makes the tamper expectation fail.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Workspace, type FileSet } from '../../server/src/model/workspace';
 import { diskReader } from '../../server/src/cli/files';
@@ -91,19 +91,7 @@ test('a defence whose removal leaves an error is refused with the reason, not ru
 });
 
 // Lazy memory: one page per message, so each tampered page is caught or accepted on its own.
-const TAMPERED = `host h1 { tpm ecdsa-p256 }
-host h2 { tpm ecdsa-p256 }
-link h1 <-> h2 { bandwidth 100 Mbps latency 1 ms }
-vm web on h1 { memory 16 MiB vtpm process app { memory 4 MiB } }
-fork f of web { children 2 on h2 integrity per-page }
-attacker eve { tamper h1 <-> h2 5% }
-scenario "fork under tampering" {
-  at 0 ms fork f
-  expect f ready within 10 s
-  expect no tampered page accepted
-  expect f pages rejected > 0
-}
-`;
+const TAMPERED = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'batch', 'tampered-fork.vmsec'), 'utf8');
 
 test('without integrity, tampered pages are accepted: the tamper expectations fail, the others do not', () => {
   const set = setOf(TAMPERED);

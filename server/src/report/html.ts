@@ -50,18 +50,24 @@ function nonceAttr(s: string): string {
   return s;
 }
 
-export function renderReportHtml(views: ScenarioRunView[], opts: ReportOptions): string {
+/** What every page of the results view shares: a fresh nonce, the CSP of its mode, and its script tag. */
+function pageFrame(opts: ReportOptions): { nonce: string; csp: string; script: string } {
   const nonce = nonceAttr(opts.nonce ?? randomBytes(18).toString('base64'));
   const webview = opts.mode === 'webview';
   const csp = webview
     ? `default-src 'none'; img-src ${opts.cspSource ?? ''} data:; font-src ${opts.cspSource ?? ''}; script-src 'nonce-${nonce}'; style-src ${opts.cspSource ?? ''} 'unsafe-inline'`
     : `default-src 'none'; img-src data:; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'`;
-  const data: ReportData = { mode: opts.mode, scenarios: views.map((v) => ({ name: v.name, timeline: v.timeline })), raw: views.map((v) => v.raw) };
-  const passed = views.filter((v) => v.passed).length;
-  const title = opts.title ?? 'vmsec report';
   const script = webview
     ? (opts.scriptUri ? `<script nonce="${nonce}" src="${esc(opts.scriptUri)}"></script>` : '')
     : (opts.inlineScript ? `<script nonce="${nonce}">${opts.inlineScript.replace(/<\/(script)/gi, '<\\/$1')}</script>` : '');
+  return { nonce, csp, script };
+}
+
+export function renderReportHtml(views: ScenarioRunView[], opts: ReportOptions): string {
+  const { nonce, csp, script } = pageFrame(opts);
+  const data: ReportData = { mode: opts.mode, scenarios: views.map((v) => ({ name: v.name, timeline: v.timeline })), raw: views.map((v) => v.raw) };
+  const passed = views.filter((v) => v.passed).length;
+  const title = opts.title ?? 'vmsec report';
   const exportButton = `<button type="button" id="export" title="Save the results as JSON">Export JSON</button>`;
   return `${REPORT_MAGIC}<html lang="en">
 <head>
@@ -79,7 +85,7 @@ ${exportButton}
 </header>
 <nav><ul>${views.map((v, i) => `<li><a href="#s${i}">${mark(v.passed)} ${esc(v.name)}</a></li>`).join('')}</ul></nav>
 <main>
-${views.map((v, i) => scenarioSection(v, i, webview, opts.previous?.find((p) => p.name === v.name))).join('\n')}
+${views.map((v, i) => scenarioSection(v, i, opts.mode === 'webview', opts.previous?.find((p) => p.name === v.name))).join('\n')}
 </main>
 <script type="application/json" id="vmsec-data">${scriptJson(data)}</script>
 ${script}
@@ -96,15 +102,8 @@ ${script}
  * histogram drawn as inline SVG (readable without the script).
  */
 export function renderSeedsHtml(result: SeedsResult, opts: ReportOptions): string {
-  const nonce = nonceAttr(opts.nonce ?? randomBytes(18).toString('base64'));
-  const webview = opts.mode === 'webview';
-  const csp = webview
-    ? `default-src 'none'; img-src ${opts.cspSource ?? ''} data:; font-src ${opts.cspSource ?? ''}; script-src 'nonce-${nonce}'; style-src ${opts.cspSource ?? ''} 'unsafe-inline'`
-    : `default-src 'none'; img-src data:; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'`;
+  const { nonce, csp, script } = pageFrame(opts);
   const data: ReportData = { mode: opts.mode, scenarios: [], raw: [result] };
-  const script = webview
-    ? (opts.scriptUri ? `<script nonce="${nonce}" src="${esc(opts.scriptUri)}"></script>` : '')
-    : (opts.inlineScript ? `<script nonce="${nonce}">${opts.inlineScript.replace(/<\/(script)/gi, '<\\/$1')}</script>` : '');
   const name = decodeURIComponent(result.uri.slice(result.uri.lastIndexOf('/') + 1)) || result.uri;
   const title = opts.title ?? `vmsec: ${name} with seeds ${result.seeds}`;
   const ok = result.passed === result.runs;
@@ -125,7 +124,7 @@ export function renderSeedsHtml(result: SeedsResult, opts: ReportOptions): strin
 </header>
 <nav><ul>${result.scenarios.map((s, i) => `<li><a href="#s${i}">${mark(s.runs > 0 ? s.passed === s.runs : null)} ${esc(s.name)}</a></li>`).join('')}</ul></nav>
 <main>
-${result.scenarios.map((s, i) => seedsSection(s, i, result.seeds, webview)).join('\n')}
+${result.scenarios.map((s, i) => seedsSection(s, i, result.seeds, opts.mode === 'webview')).join('\n')}
 </main>
 <script type="application/json" id="vmsec-data">${scriptJson(data)}</script>
 ${script}

@@ -75,7 +75,8 @@ export class RunResults {
   }
 }
 
-function sameLines(a: TextDocument, b: TextDocument, from: number, to: number): boolean {
+/** Whether lines from..to read the same in both texts (a result stays while the text under it does). */
+export function sameLines(a: TextDocument, b: TextDocument, from: number, to: number): boolean {
   if (to >= a.lineCount || to >= b.lineCount) return false;
   const r = { start: { line: from, character: 0 }, end: { line: to + 1, character: 0 } };
   return a.getText(r) === b.getText(r);

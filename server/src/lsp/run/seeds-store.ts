@@ -3,6 +3,7 @@
 // own, and an item stays only while the text of its lines is what ran.
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Range0, SeedsScenario } from '../../protocol';
+import { sameLines } from './results-store';
 
 export interface StoredSeeds {
   scenario: SeedsScenario;
@@ -55,8 +56,3 @@ export class SeedsResults {
   }
 }
 
-function sameLines(a: TextDocument, b: TextDocument, from: number, to: number): boolean {
-  if (to >= a.lineCount || to >= b.lineCount) return false;
-  const r = { start: { line: from, character: 0 }, end: { line: to + 1, character: 0 } };
-  return a.getText(r) === b.getText(r);
-}
