@@ -3,8 +3,9 @@
 // vscode, vscode-languageserver or simulator imports, so any side can use it.
 // docs/protocol.md describes it for other editors.
 import type { ScenarioRunView } from './report/view-model';
+import type { AblationView, SweepView } from './report/sweep-view';
 
-export type { ScenarioRunView };
+export type { ScenarioRunView, AblationView, SweepView };
 
 /** Commands served by the server's workspace/executeCommand (advertised in
  *  executeCommandProvider.commands). vscode-languageclient registers them in
@@ -15,6 +16,7 @@ export const Commands = {
   runWorkspace: 'vmsec.runWorkspace', // args: []
   stop: 'vmsec.stopRuns',             // args: [] or [{ uri: string; scenario?: string }]
   runSeeds: 'vmsec.runSeeds',         // args: [{ uri: string; scenario?: string; seeds: string }] → SeedsResult
+  sweep: 'vmsec.sweep',               // args: [SweepArgs] → SweepResult
 } as const;
 
 export interface RunScenarioArgs { uri: string; scenario: string }
@@ -88,6 +90,32 @@ export interface SeedsResult {
 
 export interface RunSeedsParams extends RunSeedsArgs { workDoneToken?: string | number }
 
+/**
+ * A sweep (`vary`: the CLI's --vary texts, e.g. "f.children=2,4,8"; `metrics`:
+ * its --metric names; `seeds`: its --seeds; `samples`: its --samples) or an
+ * ablation (`ablate: true`) of the file's scenarios (or of one).
+ */
+export interface SweepArgs { uri: string; vary?: string[]; ablate?: boolean; metrics?: string[]; seeds?: string; samples?: number; scenario?: string }
+export interface SweepParams extends SweepArgs { workDoneToken?: string | number }
+
+/** A wrong varied path or value, located in the file when the path got that far. */
+export interface SweepProblem { message: string; uri?: string; range?: Range0 }
+
+/** What the sweep worker answers: the view, or why the sweep did not run. */
+export type SweepOutcome =
+  | { ok: true; view: SweepView | AblationView; runs: number; passed: number }
+  | { ok: false; message: string; problems: SweepProblem[] };
+
+/** What vmsec.sweep / vmsec/sweep answer. */
+export interface SweepResult {
+  uri: string; version: number | null;
+  runId: string; startedAt: string; durationMs: number;
+  /** Runs finished and passed, over every point (or ablation) and scenario. */
+  runs: number; passed: number;
+  /** `vmsec sweep --format json`'s object (without its "vmsec_sweep" marker): points × metrics and pass rates, or what each defence carries. */
+  view: SweepView | AblationView;
+}
+
 export interface ScenariosParams { uri: string }
 export interface ScenariosResult { scenarios: ScenarioInfo[] }
 export interface RunParams { uri: string; scenario?: string; seed?: number; workDoneToken?: string | number }
@@ -103,10 +131,11 @@ export const Methods = {
   setTrusted: 'vmsec/setTrusted',   // notification client → server: SetTrustedNotification
   runSeeds: 'vmsec/runSeeds',       // request  RunSeedsParams → SeedsResult; cancellable like vmsec/run
   seedsResult: 'vmsec/seedsResult', // notification server → client: SeedsResult, after every finished seeds run
+  sweep: 'vmsec/sweep',             // request  SweepParams → SweepResult; cancellable like vmsec/run; wrong paths: error with data { problems: SweepProblem[] }
 } as const;
 
 /** What the server advertises in capabilities.experimental.vmsec. */
-export interface VmsecCapabilities { run: boolean; scenarios: boolean; runResult: boolean; runState: boolean; setTrusted: boolean; runSeeds: boolean; seedsResult: boolean }
+export interface VmsecCapabilities { run: boolean; scenarios: boolean; runResult: boolean; runState: boolean; setTrusted: boolean; runSeeds: boolean; seedsResult: boolean; sweep: boolean }
 
 /** initializationOptions the server reads (all optional). */
 export interface VmsecInitializationOptions {

@@ -8,25 +8,18 @@ import { diskReader, displayPath } from './files';
 import { formatText, locate } from './format-check';
 import { ParsedArgs, UsageError } from './args';
 import { collect, Command, formatOption, InputError, rootOption, unreadable, write } from './common';
-import { parseSeeds, seedsText } from '../batch/plan';
-import { QUANTITIES, type Variant } from '../batch/types';
-import { Grid, guess, MAX_GRID_POINTS, parseVaryArg, resolveAxes, VaryProblem, VaryUsageError } from '../batch/vary';
-import { planAblation } from '../batch/ablate';
-import { EditedFiles } from '../batch/sweep-edits';
-import { runSweep, sweepPlan, sweepScenarios, type SweepRun } from '../batch/sweep-run';
+import { MAX_GRID_POINTS } from '../batch/vary';
+import { runSweep, type SweepRun } from '../batch/sweep-run';
 import { BatchWorkerError, WorkerPool } from '../batch/run-items';
 import { inputsHash, parseShard, partialInfo, PartialWriter, PARTIAL_FAMILY, type Shard } from '../batch/shard';
-import { sweepOutProblem, sweepOutput, sweepResult, writeSweepOut, type SweepFormat, type SweepSpec } from '../report/sweep-report';
+import { sweepOutProblem, sweepOutput, sweepResult, writeSweepOut, type SweepFormat } from '../report/sweep-report';
+import { prepareSweep, problemText, sweepRequest, SWEEP_METRICS } from '../report/sweep-prepare';
 import { outProblem as partialOutProblem, writeOut as writePartial } from './merge-command';
 
 const SYNOPSIS = 'vmsec sweep FILE (--vary PATH=V1,V2,... | --ablate) [--metric NAME] [--seeds RANGE] [--jobs N]\n            [--samples N] [--scenario NAME] [--format text|json|html] [--out FILE]\n            [--root DIR] [--checkpoint-dir DIR] [--shard i/n --out PART]';
 
-export const METRICS = [...Object.keys(QUANTITIES), 'pass_rate'];
 /** Largest --jobs: more threads than this only queue on any machine this runs on. */
 const MAX_JOBS = 256;
-/** Which grid points `--samples` picks: fixed, so a sample is the same on every machine. */
-const SAMPLE_SEED = 1;
-
 function positiveInt(p: ParsedArgs, name: string, max: number): number | undefined {
   const raw = p.values.get(name);
   if (raw === undefined) return undefined;
@@ -34,51 +27,16 @@ function positiveInt(p: ParsedArgs, name: string, max: number): number | undefin
   return Number(raw);
 }
 
-function metricOptions(p: ParsedArgs): string[] {
-  const list = p.lists.get('metric') ?? [];
-  const out: string[] = [];
-  for (const m of list.flatMap((x) => x.split(',')).map((x) => x.trim())) {
-    if (!METRICS.includes(m)) {
-      const g = guess(m, METRICS);
-      throw new UsageError(`unknown metric '${m}'${g ? ` (did you mean ${g}?)` : ''}; metrics are ${METRICS.join(', ')}`);
-    }
-    if (!out.includes(m)) out.push(m);
-  }
-  return out;
-}
-
-/** `file:line:col: message` for a located problem, else the message. */
-function problemText(pr: VaryProblem): string {
-  if (!pr.at) return pr.message;
-  const pos = pr.at.file.lines.position(pr.at.span.start);
-  return `${displayPath(pr.at.file.path)}:${pos.line + 1}:${pos.character + 1}: ${pr.message}`;
-}
-
 async function runSweepCommand(p: ParsedArgs): Promise<number> {
   const format = formatOption(p, 'sweep', ['text', 'json', 'html']) as SweepFormat;
-  const ablate = p.flags.has('ablate');
-  const varyRaw = p.lists.get('vary') ?? [];
-  if (ablate && varyRaw.length) throw new UsageError('--ablate and --vary do not go together; run them as two sweeps');
-  if (!ablate && varyRaw.length === 0) throw new UsageError('sweep needs --vary PATH=V1,V2,... or --ablate');
   if (p.positional.length > 1) throw new UsageError('sweep takes one file');
-  let varyArgs;
-  try { varyArgs = varyRaw.map(parseVaryArg); } catch (e) {
-    if (e instanceof VaryUsageError) throw new UsageError(e.message);
-    throw e;
-  }
-  const metrics = metricOptions(p);
-  if (ablate && metrics.length) throw new UsageError('--metric is for --vary; an ablation reports the expectations each defence carries');
+  // The same checks and words as the editor's vmsec.sweep (report/sweep-prepare.ts).
   const samples = positiveInt(p, 'samples', MAX_GRID_POINTS);
-  if (ablate && samples !== undefined) throw new UsageError('--samples is for --vary');
+  const req = sweepRequest({ vary: p.lists.get('vary') ?? [], ablate: p.flags.has('ablate'), metrics: p.lists.get('metric') ?? [], samples, seeds: p.values.get('seeds'), scenario: p.values.get('scenario') });
+  if (typeof req === 'string') throw new UsageError(req);
   const jobs = positiveInt(p, 'jobs', MAX_JOBS) ?? 1;
   // Started now, they load while the files and varied values are checked (and keep no process alive until used).
   const pool = jobs > 1 ? new WorkerPool(jobs) : undefined;
-  let seeds: number[] | null = null;
-  if (p.values.has('seeds')) {
-    const s = parseSeeds(p.values.get('seeds')!);
-    if (typeof s === 'string') throw new UsageError(`--seeds ${p.values.get('seeds')}: ${s}`);
-    seeds = s;
-  }
   let shard: Shard | undefined;
   if (p.values.has('shard')) {
     const sh = parseShard(p.values.get('shard')!);
@@ -112,15 +70,6 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
     return 2;
   }
   const set = checked.graph.fileSet(file)!;
-  const scenario = p.values.get('scenario');
-  const scenarios = sweepScenarios(set, scenario);
-  if (scenarios.length === 0) {
-    if (scenario === undefined) throw new InputError(`no scenarios in ${displayPath(file)}`);
-    const names = sweepScenarios(set).map((s) => `"${s.name}"`);
-    throw new InputError(`no scenario "${scenario}"; the file has: ${names.join(', ') || 'none'}`);
-  }
-  const edited = new EditedFiles(set, root);
-  const name = displayPath(file);
   const settings: SweepRun['settings'] = {
     workspaceRoot: root,
     checkpointDir: p.values.has('checkpoint-dir') ? nodePath.resolve(p.values.get('checkpoint-dir')!) : undefined,
@@ -128,34 +77,13 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
     checkpointPerItem: true,
   };
 
-  let variants: Variant[];
-  let spec: SweepSpec;
-  const names = scenarios.map((x) => x.name);
-  if (ablate) {
-    const a = planAblation(set, { workspaceRoot: root, edited });
-    const lineOf = (f: { lines: { position(o: number): { line: number } } }, o: number) => f.lines.position(o).line + 1;
-    variants = [{ id: 'as-written', label: 'as written', values: {}, edits: [] }, ...a.variants];
-    spec = {
-      kind: 'ablation', file: name, seeds: seedsText(seeds), scenarios: names,
-      defences: a.defences.map((d, i) => ({ id: a.variants[i].id, label: a.variants[i].label, file: displayPath(d.file.path), line: lineOf(d.file, d.span.start) })),
-      refused: a.refused.map((r) => ({ id: `ablate:${r.defence.id}`, label: `without ${r.defence.what}`, file: displayPath(r.defence.file.path), line: lineOf(r.defence.file, r.defence.span.start), reason: r.reason })),
-    };
-  } else {
-    const { axes, problems } = resolveAxes(set, varyArgs, { workspaceRoot: root, edited });
-    if (problems.length) {
-      for (const pr of problems) write(process.stderr, `vmsec: ${problemText(pr)}`);
-      return 2;
-    }
-    const grid = new Grid(axes);
-    if (samples === undefined && grid.size > MAX_GRID_POINTS) {
-      throw new UsageError(`the grid has ${grid.size.toLocaleString('en-US')} points; run a sample of it with --samples N (at most ${MAX_GRID_POINTS.toLocaleString('en-US')})`);
-    }
-    variants = grid.indices(samples, SAMPLE_SEED).map((i) => grid.point(i));
-    spec = { kind: 'sweep', file: name, seeds: seedsText(seeds), scenarios: names, axes: axes.map((x) => ({ path: x.path, values: x.values })), metrics };
-    if (samples !== undefined) spec.gridSize = grid.size;
+  const prepared = prepareSweep(set, req, { workspaceRoot: root, show: displayPath });
+  if (!prepared.ok) {
+    if (!prepared.problems.length) throw new InputError(prepared.message);
+    for (const pr of prepared.problems) write(process.stderr, `vmsec: ${problemText(pr, displayPath)}`);
+    return 2;
   }
-
-  const plan = sweepPlan(set, name, variants, seeds, scenario);
+  const { variants, spec, plan } = prepared;
   let partial: PartialWriter | undefined;
   if (shard) {
     // What changes results or the report, in terms equal on every machine (no absolute paths).
@@ -212,7 +140,7 @@ defence switched off in turn (docs/sweeps.md).
                          each checkpoint exclusion) and report which
                          expectations each one carries
   --metric NAME          a column of medians over seeds (repeatable):
-                         ${METRICS.join(', ')}
+                         ${SWEEP_METRICS.join(', ')}
   --samples N            run N points of the grid, picked the same way every
                          time, instead of all of it
   --seeds RANGE          run every point with these seeds (1..100, 3,7,9);

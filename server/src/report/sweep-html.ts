@@ -4,6 +4,14 @@
 // Charts are inline SVG: no script, so the page's CSP forbids all scripts.
 import type { AblationView, SweepView } from './sweep-view';
 import { numberText } from './sweep-view';
+import { scriptJson, type ReportData } from './html';
+
+/**
+ * The editor's results view shows the same page in a webview: a nonce'd
+ * view script (dist/report-view.js, which turns Export JSON into a message
+ * to the editor), the webview's CSP source and its theme colours.
+ */
+export interface SweepWebview { nonce: string; cspSource: string; scriptUri: string }
 
 /** The first bytes of every sweep page: what lets `--out` replace an earlier one and nothing else. */
 export const SWEEP_HTML_MAGIC = '<!DOCTYPE html><!-- vmsec sweep -->';
@@ -12,17 +20,29 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
-function page(title: string, body: string): string {
+function page(title: string, body: string, view?: SweepView | AblationView, webview?: SweepWebview): string {
+  if (webview && view) {
+    if (!/^[A-Za-z0-9+/=_-]{8,}$/.test(webview.nonce)) throw new Error('the nonce must be at least 8 base64 characters');
+    const data: ReportData = { mode: 'webview', scenarios: [], raw: [view] };
+    body = `<button type="button" id="export" title="Save the sweep as JSON">Export JSON</button>\n${body}
+<script type="application/json" id="vmsec-data">${scriptJson(data)}</script>
+<script nonce="${webview.nonce}" src="${esc(webview.scriptUri)}"></script>`;
+  }
+  const csp = webview
+    ? `default-src 'none'; img-src ${webview.cspSource} data:; script-src 'nonce-${webview.nonce}'; style-src ${webview.cspSource} 'unsafe-inline'`
+    : `default-src 'none'; style-src 'unsafe-inline'`;
   return `${SWEEP_HTML_MAGIC}
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="${webview ? esc(csp) : csp}">
 <title>${esc(title)}</title>
 <style>
 body{font:14px system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f4f4f4}td.l,th.l{text-align:left}.fail{color:#b00}.ok{color:#070}
 svg{background:#fff;border:1px solid #ddd;margin:0.5em 1em 1em 0}figure{display:inline-block;margin:0}
-figcaption{font-weight:600}
+figcaption{font-weight:600}${webview ? `
+body{color:var(--vscode-foreground);background:var(--vscode-editor-background)}th{background:var(--vscode-editorWidget-background,#f4f4f4)}
+#export{float:right}` : ''}
 </style></head><body>
 ${body}
 </body></html>
@@ -54,7 +74,7 @@ function chart(title: string, xs: string[], series: { name: string; ys: (number 
   return `<figure><figcaption>${esc(title)}</figcaption><svg role="img" aria-label="${esc(title)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${parts.join('')}</svg></figure>`;
 }
 
-export function renderSweepHtml(v: SweepView): string {
+export function renderSweepHtml(v: SweepView, webview?: SweepWebview): string {
   const body: string[] = [`<h1>Sweep of ${esc(v.file)}</h1>`, `<p>seeds ${esc(v.seeds)}; ${v.points.length} points${v.gridSize !== undefined ? ` sampled from ${v.gridSize}` : ''}; values are medians over seeds.</p>`];
   const metrics = v.metrics.filter((m) => m !== 'pass_rate');
   const first = v.axes[0];
@@ -81,10 +101,10 @@ export function renderSweepHtml(v: SweepView): string {
       body.push(chart(`${m} against ${first.path}`, first.values, series));
     }
   });
-  return page(`vmsec sweep: ${v.file}`, body.join('\n'));
+  return page(`vmsec sweep: ${v.file}`, body.join('\n'), v, webview);
 }
 
-export function renderAblationHtml(v: AblationView): string {
+export function renderAblationHtml(v: AblationView, webview?: SweepWebview): string {
   const body: string[] = [`<h1>Ablation of ${esc(v.file)}</h1>`, `<p>seeds ${esc(v.seeds)}. Each row switches off one defence; an expectation is carried by it when it passes as written and fails without it.</p>`];
   body.push('<table><tr><th class="l">defence</th><th>line</th><th>carries</th><th class="l">expectations that fail without it</th></tr>');
   for (const d of v.defences) {
@@ -99,5 +119,5 @@ export function renderAblationHtml(v: AblationView): string {
   const counts = v.defences.map((d) => d.carries.length + d.errors.length);
   body.push(chart('expectations carried per defence', v.defences.map((_, i) => String(i + 1)), [{ name: '', ys: counts }]));
   body.push(`<ol>${v.defences.map((d) => `<li>${esc(d.label)}</li>`).join('')}</ol>`);
-  return page(`vmsec ablation: ${v.file}`, body.join('\n'));
+  return page(`vmsec ablation: ${v.file}`, body.join('\n'), v, webview);
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { defineRunSuite } from './runs';
 import { defineSeedsSuite } from './seeds';
+import { defineSweepSuite } from './sweep';
 import { waitFor } from './poll';
 
 
@@ -112,3 +113,5 @@ suite('vmsec in VS Code', () => {
 defineRunSuite();
 // Many seeds from the editor (trusted by now).
 defineSeedsSuite();
+// Sweeps and ablation from the editor.
+defineSweepSuite();

@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { renderReportHtml } from '../../../../server/src/report/view-model';
 import { renderSeedsHtml } from '../../../../server/src/report/html';
-import type { ItemLoc, Range0, RunResultNotification, SeedsResult } from '../../../../server/src/protocol';
+import { renderAblationHtml, renderSweepHtml } from '../../../../server/src/report/sweep-html';
+import { formatSweepJson } from '../../../../server/src/report/sweep-view';
+import type { ItemLoc, Range0, RunResultNotification, SeedsResult, SweepResult } from '../../../../server/src/protocol';
 import type { HistoryFeature } from '../history';
 import { reveal } from '../history';
 import type { ResultsHub } from '../run/results-hub';
@@ -18,6 +20,7 @@ function isSource(uri: string, runs: RunResultNotification[]): boolean {
 }
 
 export const SHOW_SEEDS_COMMAND = 'vmsec.showSeedsResults';
+export const SHOW_SWEEP_COMMAND = 'vmsec.showSweepResults';
 
 export type ViewMessage =
   | { type: 'reveal'; loc?: ItemLoc; uri?: string; range?: Range0 }
@@ -27,6 +30,8 @@ export interface ResultsPanel {
   panel: vscode.WebviewPanel; runs: RunResultNotification[]; html: string; handle(msg: ViewMessage): Promise<void>;
   /** Set on a panel showing a seeds run (then `runs` is empty). */
   seeds?: SeedsResult;
+  /** Set on a panel showing a sweep or an ablation (then `runs` is empty). */
+  sweep?: SweepResult;
 }
 
 export class ResultsView {
@@ -42,7 +47,42 @@ export class ResultsView {
         const result = r && Array.isArray(r.scenarios) ? r : uri ? hub.latestSeeds.get(uri) : undefined;
         return result ? this.showSeeds(result) : undefined;
       }),
+      // Internal: the sweep and ablation commands open their result here.
+      vscode.commands.registerCommand(SHOW_SWEEP_COMMAND, (r?: SweepResult) => (r && r.view ? this.showSweep(r) : undefined)),
     );
+  }
+
+  /** A sweep: the table of points × metrics and a chart per metric against the varied values; an ablation: what each defence carries. The CLI's HTML page. */
+  showSweep(result: SweepResult): ResultsPanel {
+    const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
+    const v = result.view;
+    const title = v.kind === 'sweep' ? `vmsec: sweep of ${v.axes.map((a) => a.path).join(' × ')}` : `vmsec: defences of ${v.file}`;
+    const panel = vscode.window.createWebviewPanel('vmsec.results', title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      enableScripts: true, localResourceRoots: [dist], retainContextWhenHidden: false,
+    });
+    const webview = {
+      nonce: randomBytes(16).toString('base64'), cspSource: panel.webview.cspSource,
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'report-view.js')).toString(),
+    };
+    const html = v.kind === 'sweep' ? renderSweepHtml(v, webview) : renderAblationHtml(v, webview);
+    panel.webview.html = html;
+    const entry: ResultsPanel = { panel, runs: [], html, sweep: result, handle: (msg) => this.handleSweep(result, msg) };
+    this.panels.push(entry);
+    panel.onDidDispose(() => this.panels.splice(this.panels.indexOf(entry), 1));
+    panel.webview.onDidReceiveMessage((m: ViewMessage) => { void entry.handle(m).catch((e) => vscode.window.showErrorMessage(`vmsec: ${e instanceof Error ? e.message : String(e)}`)); });
+    return entry;
+  }
+
+  private async handleSweep(result: SweepResult, msg: ViewMessage): Promise<void> {
+    if (msg?.type !== 'export') return;
+    const base = decodeURIComponent(result.uri.split('/').pop() ?? 'sweep').replace(/\.vmsec$/, '').replace(/[^A-Za-z0-9_.-]+/g, '-');
+    const target = await vscode.window.showSaveDialog({
+      title: `Export the vmsec ${result.view.kind} as JSON`, filters: { JSON: ['json'] },
+      defaultUri: vscode.Uri.joinPath(vscode.Uri.parse(result.uri), '..', `${base}.${result.view.kind}.json`),
+    });
+    if (!target) return;
+    // The same JSON as `vmsec sweep --format json`.
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${formatSweepJson(result.view)}\n`));
   }
 
   /** A seeds run's aggregate: pass rates, failing seeds, a histogram per quantity. */

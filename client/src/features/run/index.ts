@@ -8,6 +8,7 @@ import type { ResultsHub } from './results-hub';
 import { LensRefresh } from './lens-refresh';
 import { Runner } from './runner';
 import { scenarioAt, scenariosOf } from './scenarios';
+import { registerSweep } from './sweep';
 
 export const RunCommands = {
   atCursor: 'vmsec.runScenarioAtCursor',
@@ -59,6 +60,7 @@ export function registerRun(context: vscode.ExtensionContext, client: LanguageCl
       .then((a) => (a ? vscode.commands.executeCommand('vmsec.showResults') : undefined));
   };
 
+  registerSweep(context, runner, refuseUntrusted);
   context.subscriptions.push(
     vscode.commands.registerCommand(RunCommands.atCursor, async (arg?: unknown) => {
       if (refuseUntrusted()) return undefined;

@@ -3,7 +3,7 @@
 // output channel when a run starts and ends.
 import * as vscode from 'vscode';
 import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
-import { Commands, Methods, type RunParams, type RunSeedsParams, type RunSummary, type SeedsResult } from '../../../../server/src/protocol';
+import { Commands, Methods, type RunParams, type RunSeedsParams, type RunSummary, type SeedsResult, type SweepParams, type SweepResult } from '../../../../server/src/protocol';
 
 const PROGRESS_AFTER_MS = 1000;
 const fileName = (uri: string) => decodeURIComponent(uri.split('/').pop() ?? uri);
@@ -91,6 +91,41 @@ export class Runner {
       throw e;
     } finally {
       sub?.dispose();
+      this.pending.delete(cts);
+      cts.dispose();
+    }
+  }
+
+  /** A sweep or an ablation (vmsec/sweep) with a cancellable progress
+   *  notification showing the server's counts; undefined when cancelled.
+   *  Rejects with the server's error (a wrong path: the CLI's message, with
+   *  data.problems locating it). */
+  async sweep(params: SweepParams, title: string): Promise<SweepResult | undefined> {
+    const cts = new vscode.CancellationTokenSource();
+    this.pending.add(cts);
+    this.log(`${params.ablate ? 'ablation' : `sweep ${(params.vary ?? []).join(' ')}`} of ${fileName(params.uri)}${params.seeds ? ` with seeds ${params.seeds}` : ''}`);
+    try {
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (p, token) => {
+        token.onCancellationRequested(() => cts.cancel());
+        const progressToken = `vmsec-sweep-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+        let last = 0;
+        const listener = this.client.onProgress(WorkDoneProgress.type, progressToken, (v) => {
+          if (v.kind !== 'report') return;
+          const pct = v.percentage ?? last;
+          p.report({ message: v.message, increment: Math.max(0, pct - last) });
+          last = Math.max(last, pct);
+        });
+        try {
+          const r = await this.client.sendRequest<SweepResult>(Methods.sweep, { ...params, workDoneToken: progressToken }, cts.token);
+          this.log(`  ${r.passed}/${r.runs} runs passed in ${r.durationMs} ms`);
+          return r;
+        } finally { listener.dispose(); }
+      });
+    } catch (e) {
+      if (cts.token.isCancellationRequested) { this.log(`  cancelled: ${fileName(params.uri)}`); return undefined; }
+      this.log(`  ${fileName(params.uri)}: ${errorText(e)}`);
+      throw e;
+    } finally {
       this.pending.delete(cts);
       cts.dispose();
     }

@@ -14,7 +14,7 @@ import { DEFAULT_MAX_CHECKPOINT_BYTES } from '../../sim/checkpoint';
 import {
   Commands, Methods, UNTRUSTED_MESSAGE,
   type RunParams, type RunSummary, type RunResultNotification, type ScenarioInfo, type VmsecCapabilities,
-  type RunSeedsParams, type SeedsResult, type SeedsScenario,
+  type RunSeedsParams, type SeedsResult, type SeedsScenario, type SweepParams, type SweepResult,
 } from '../../protocol';
 import { parseSeeds, seedsText } from '../../batch/plan';
 import { availableParallelism } from 'node:os';
@@ -24,6 +24,7 @@ import { codeLenses, inlayHints, runChanges, runDetails, runDiagnostics, scenari
 import { parseCheckpointSize } from './size';
 import { SeedsResults } from './seeds-store';
 import { seedsDetails, seedsDiagnostics, seedsInlayHints, seedsLenses } from './seeds-features';
+import { runSweepRequest } from './sweep-request';
 
 /** The most seeds one editor run takes (the CLI takes a million, sharded across machines if need be). */
 export const MAX_EDITOR_SEEDS = 100_000;
@@ -67,7 +68,7 @@ export class RunController {
   }
 
   capabilities() {
-    const vmsec: VmsecCapabilities = { run: true, scenarios: true, runResult: true, runState: true, setTrusted: true, runSeeds: true, seedsResult: true };
+    const vmsec: VmsecCapabilities = { run: true, scenarios: true, runResult: true, runState: true, setTrusted: true, runSeeds: true, seedsResult: true, sweep: true };
     return {
       executeCommandProvider: { commands: Object.values(Commands) },
       codeLensProvider: { resolveProvider: false },
@@ -88,6 +89,7 @@ export class RunController {
         case Commands.runFile: return this.run(String(arg.uri), undefined, undefined, token, progress);
         case Commands.runWorkspace: return this.runWorkspace(token, progress);
         case Commands.runSeeds: return this.runSeeds(arg, token, progress);
+        case Commands.sweep: return this.sweep(p.arguments?.[0] ?? {}, token, progress);
         case Commands.stop: {
           const uri = typeof arg.uri === 'string' ? this.uriOf(arg.uri) : undefined;
           const stopped = this.runner.cancel((j) => (uri === undefined || j.job.uri === uri) && (typeof arg.scenario !== 'string' || j.job.scenario === arg.scenario));
@@ -108,6 +110,10 @@ export class RunController {
     c.onRequest(Methods.runSeeds, async (p: RunSeedsParams, token: CancellationToken) => {
       const progress = await this.progressFor(p?.workDoneToken);
       return this.runSeeds(p ?? {}, token, progress);
+    });
+    c.onRequest(Methods.sweep, async (p: SweepParams, token: CancellationToken) => {
+      const progress = await this.progressFor(p?.workDoneToken);
+      return this.sweep(p ?? {}, token, progress);
     });
     c.onNotification(Methods.setTrusted, (p: { trusted?: unknown }) => {
       if (typeof p?.trusted !== 'boolean') return;
@@ -298,6 +304,17 @@ export class RunController {
     } finally {
       progress.done();
     }
+  }
+
+  /** vmsec.sweep: a sweep or an ablation of one file on a run worker (sweep-request.ts). */
+  private sweep(arg: unknown, token: CancellationToken, progress: WorkDoneProgressReporter): Promise<SweepResult> {
+    return runSweepRequest(arg, token, progress, {
+      runner: this.runner,
+      target: (uri, scenario) => this.target(uri, scenario === undefined ? undefined : [scenario]),
+      workspaceRootOf: (path) => this.session.workspaceRootOf(path),
+      maxCheckpointBytes: this.maxCheckpointBytes,
+      log: (m) => this.connection.console.log(m),
+    });
   }
 
   /** Runs scenarios of one file (all when `names` is undefined); settles when each has finished, failed or been cancelled. */

@@ -13,13 +13,15 @@ import { validateFileSetFiles } from '../../validation/validate-files';
 import { pathToUri } from '../convert';
 import type { RunJob, WorkerMessage } from './messages';
 import { runSeedsOf } from './seeds-batch';
+import { runSweepOf } from './sweep-batch';
 
-function main(job: RunJob): WorkerMessage {
+function main(job: RunJob): WorkerMessage | Promise<WorkerMessage> {
   const texts = new Map(job.texts);
   const workspace = new Workspace({ read: (p) => (texts.has(p) ? { ok: true, text: texts.get(p)! } : readSourceFile(p)) });
   const loaded = workspace.load(job.path);
   if (!loaded.ok) return { kind: 'done', status: 'unreadable', message: `${job.path} ${loaded.error}` };
   const set = workspace.fileSet(job.path)!;
+  if (job.sweep) return sweep(job as RunJob & { sweep: NonNullable<RunJob['sweep']> }, set);
   if (job.seeds) return seeds(job as RunJob & { seeds: number[] }, set);
   const uriOf = (p: string) => (p === job.path ? job.uri : pathToUri(p));
   const outcome = runFileSet(set, {
@@ -53,12 +55,28 @@ function seeds(job: RunJob & { seeds: number[] }, set: FileSet): WorkerMessage {
   return { kind: 'done', status: 'ran' };
 }
 
+/** A sweep or ablation of the file: the file set must validate, as `vmsec sweep` requires. */
+async function sweep(job: RunJob & { sweep: NonNullable<RunJob['sweep']> }, set: FileSet): Promise<WorkerMessage> {
+  const { diagnostics } = validateFileSetFiles(set, { workspaceRoot: job.workspaceRoot });
+  const n = diagnostics.filter((d) => d.severity === 'error').length;
+  if (n) return { kind: 'done', status: 'invalid', message: `the file has ${n} error${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} before sweeping` };
+  const outcome = await runSweepOf(set, {
+    path: job.path, uri: job.uri, request: job.sweep, jobs: job.jobs ?? 1,
+    // Each point and seed keeps its own checkpoints, as with vmsec sweep.
+    settings: { workspaceRoot: job.workspaceRoot, maxCheckpointBytes: job.maxCheckpointBytes, checkpointPerItem: true },
+  }, (done, failed, total) => post({ kind: 'progress', done, failed, total }));
+  post({ kind: 'sweep', outcome });
+  return { kind: 'done', status: 'ran' };
+}
+
 function post(m: WorkerMessage): void { parentPort!.postMessage(m); }
 
-let last: WorkerMessage;
-try { last = main(workerData as RunJob); } catch (e) {
-  last = { kind: 'done', status: 'crashed', message: `the run failed: ${(e as Error)?.stack ?? String(e)}` };
-}
-post(last);
-// The hashing threads would keep this thread alive.
-void stopHashWorkers().finally(() => process.exit(0));
+void (async () => {
+  let last: WorkerMessage;
+  try { last = await main(workerData as RunJob); } catch (e) {
+    last = { kind: 'done', status: 'crashed', message: `the run failed: ${(e as Error)?.stack ?? String(e)}` };
+  }
+  post(last);
+  // The hashing threads would keep this thread alive.
+  void stopHashWorkers().finally(() => process.exit(0));
+})();

@@ -6,12 +6,13 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ScenarioRunView } from '../../report/view-model';
-import type { SeedsScenario } from '../../protocol';
+import type { SeedsScenario, SweepOutcome } from '../../protocol';
 import type { RunJob, WorkerMessage } from './messages';
 
 export type JobOutcome =
   | { status: 'ran'; view: ScenarioRunView; wallMs: number }
   | { status: 'seeds'; scenario: SeedsScenario }
+  | { status: 'sweep'; outcome: SweepOutcome }
   | { status: 'cancelled' }
   | { status: 'failed'; message: string };
 
@@ -28,8 +29,8 @@ export interface Job {
 interface Entry extends Job { settle(o: JobOutcome): void; worker?: Worker; settled: boolean; startedAt?: number }
 
 export const runKey = (uri: string, scenario: string) => `${uri}\u0000${scenario}`;
-/** A seeds run and a single run of one scenario are different runs: neither cancels the other. */
-const jobKey = (job: RunJob & { scenario: string }) => `${runKey(job.uri, job.scenario)}${job.seeds ? '\u0000seeds' : ''}`;
+/** A seeds run, a sweep and a single run of one scenario are different runs: none cancels another. */
+const jobKey = (job: RunJob & { scenario: string }) => `${runKey(job.uri, job.scenario)}${job.sweep ? '\u0000sweep' : job.seeds ? '\u0000seeds' : ''}`;
 
 /** The worker's script: beside the server's bundle, or (tests under tsx) the TypeScript source. */
 function startWorker(job: RunJob): Worker {
@@ -109,6 +110,7 @@ export class Runner {
     e.startedAt = Date.now();
     let view: ScenarioRunView | undefined;
     let seeds: SeedsScenario | undefined;
+    let sweep: SweepOutcome | undefined;
     let wallMs = 0;
     const finish = (o: JobOutcome) => {
       if (this.running.get(e.key) !== e) return; // cancelled meanwhile: already settled
@@ -132,7 +134,9 @@ export class Runner {
       if (m.kind === 'scenario') { view = m.view; wallMs = m.wallMs; return; }
       if (m.kind === 'progress') { e.onProgress?.(m.done, m.failed, m.total); return; }
       if (m.kind === 'seeds') { seeds = m.scenario; return; }
-      if (m.status === 'ran' && seeds) finish({ status: 'seeds', scenario: seeds });
+      if (m.kind === 'sweep') { sweep = m.outcome; return; }
+      if (m.status === 'ran' && sweep) finish({ status: 'sweep', outcome: sweep });
+      else if (m.status === 'ran' && seeds) finish({ status: 'seeds', scenario: seeds });
       else if (m.status === 'ran' && view) finish({ status: 'ran', view, wallMs });
       else finish({ status: 'failed', message: m.message ?? `the run ended without a result (${m.status})` });
     });

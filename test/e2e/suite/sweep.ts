@@ -1,0 +1,137 @@
+// Sweeps from VS Code: "vmsec: Sweep…" asks for the varied values (input
+// box) and the metrics (quick pick, both stubbed here), runs the sweep on the
+// server's worker and the results view shows the table and a chart per
+// metric; "Which Defences Carry the Results" shows what each defence carries.
+// Runs after the run suite (the workspace is trusted by then).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { VmsecApi } from '../../../client/src/extension';
+import type { SweepResult } from '../../../server/src/protocol';
+import { waitFor } from './poll';
+
+const results = process.env.VMSEC_E2E_RESULTS;
+// test/fixtures/batch/small-fork.vmsec
+const SOURCE = `boot std { pcr 0 "fw-1" pcr 4 "grub-2" pcr 8 "kvm-6" }
+host a { cpus 8 memory 16 GiB tpm ecdsa-p256 boot std }
+host b { cpus 8 memory 16 GiB tpm ecdsa-p256 boot std }
+network lan { hosts a, b bandwidth 1 Gbps latency 100 us }
+vm app on a {
+  vcpus 1
+  memory 16 MiB
+  subnet 10.1.0.0/24
+  workingset 5%
+  process srv { memory 4 MiB }
+}
+fork f of app {
+  children 2
+  on b
+  memory lazy
+  attest hosts against std
+  integrity per-page
+}
+attacker eve { tamper lan 0.5% }
+scenario "fork under tampering" {
+  at 0 ms fork f
+  expect f ready within 1 s
+  expect no tampered page accepted
+  expect f pages rejected > 0
+}
+`;
+
+/** The texts the page shows now (only with the offline launcher; see runs.ts). */
+let reads = 0;
+async function webviewTexts(): Promise<string[] | undefined> {
+  if (!results) return undefined;
+  const name = `sweep${++reads}`;
+  fs.writeFileSync(`${results}.read-${name}`, '');
+  const answer = `${results}.page-${name}`;
+  return waitFor(`the launcher to read the page (${name})`, () => {
+    try { return fs.existsSync(answer) ? (JSON.parse(fs.readFileSync(answer, 'utf8')) as { webviews: string[] }).webviews : undefined; } catch { return undefined; }
+  }, 30_000);
+}
+
+export function defineSweepSuite(): void {
+  suite('vmsec sweeps declared values in VS Code', function () {
+    this.timeout(300_000);
+    let api: VmsecApi;
+    let doc: vscode.TextDocument;
+    let file: vscode.Uri;
+
+    suiteSetup(async () => {
+      const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'vmsec');
+      assert.ok(ext);
+      api = (await ext.activate()) as VmsecApi;
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      assert.ok(folder);
+      file = vscode.Uri.file(path.join(folder.uri.fsPath, 'sweep.vmsec'));
+      await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(SOURCE));
+      doc = await vscode.workspace.openTextDocument(file);
+      await vscode.window.showTextDocument(doc);
+    });
+
+    suiteTeardown(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(file);
+    });
+
+    test('Sweep… asks for the values and metrics, and the results view shows the table and a chart per metric', async function () {
+      if (!vscode.workspace.isTrusted) this.skip();
+      await vscode.window.showTextDocument(doc);
+      // The prompts are the user's: stubbed, restored after.
+      const win = vscode.window as { showInputBox: typeof vscode.window.showInputBox; showQuickPick: typeof vscode.window.showQuickPick };
+      const [inputBox, quickPick] = [win.showInputBox, win.showQuickPick];
+      let asked: vscode.InputBoxOptions | undefined;
+      let offered: string[] = [];
+      win.showInputBox = async (o) => { asked = o; return 'f.children=1,2,3'; };
+      win.showQuickPick = (async (items: readonly vscode.QuickPickItem[]) => {
+        offered = items.map((i) => i.label);
+        return items.filter((i) => i.label === 'ready_ms' || i.label === 'pages_sent');
+      }) as unknown as typeof vscode.window.showQuickPick;
+      let r: SweepResult | undefined;
+      try {
+        r = await vscode.commands.executeCommand<SweepResult | undefined>('vmsec.sweepAtEditor', doc.uri);
+      } finally { win.showInputBox = inputBox; win.showQuickPick = quickPick; }
+      assert.equal(await asked?.validateInput?.('f.children=2,4 link.a-b.bandwidth=1Gbps,10Gbps'), undefined);
+      assert.match(String(await asked?.validateInput?.('f.children')), /write PATH=V1,V2/);
+      assert.ok(offered.includes('ready_ms') && offered.includes('pass_rate'), offered.join(','));
+      assert.ok(r, 'the command answers the sweep');
+      assert.equal(r.view.kind, 'sweep');
+      if (r.view.kind !== 'sweep') return;
+      assert.deepEqual(r.view.points.map((p) => p.id), ['f.children=1', 'f.children=2', 'f.children=3']);
+      assert.deepEqual(r.view.metrics, ['ready_ms', 'pages_sent']);
+
+      const view = api.results.panels.at(-1);
+      assert.ok(view?.sweep, 'a sweep panel opened');
+      assert.equal(view.sweep.runId, r.runId);
+      assert.match(view.html, /<th class="l">f\.children<\/th><th>ready_ms<\/th><th>pages_sent<\/th><th>passed<\/th>/);
+      assert.match(view.html, /aria-label="ready_ms against f\.children"/);
+      assert.match(view.html, /aria-label="pass_rate against f\.children"/);
+      assert.match(view.html, /id="export"/);
+      const texts = await webviewTexts();
+      if (texts !== undefined) {
+        await waitFor('the results view to show the sweep table', async () => ((await webviewTexts())?.some((t) => /Sweep of sweep\.vmsec/.test(t) && /ready_ms against f\.children/.test(t)) ? true : undefined), 60_000);
+      }
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+
+    test('a wrong path is refused with the suggestion; the ablation shows what each defence carries', async function () {
+      if (!vscode.workspace.isTrusted) this.skip();
+      await assert.rejects(
+        Promise.resolve(vscode.commands.executeCommand('vmsec.sweep', { uri: doc.uri.toString(), vary: ['f.childs=1,2'] })),
+        /sweep\.vmsec:\d+:\d+: --vary f\.childs=1,2: no property 'childs' on fork f \(did you mean children\?\)/,
+      );
+      const r = await vscode.commands.executeCommand<SweepResult>('vmsec.ablateAtEditor', { uri: doc.uri.toString(), seeds: '1..2' });
+      assert.ok(r && r.view.kind === 'ablation');
+      if (r.view.kind !== 'ablation') return;
+      const integrity = r.view.defences.find((d) => d.label === 'without integrity on f');
+      assert.deepEqual(integrity?.carries.map((c) => c.text), ['expect no tampered page accepted', 'expect f pages rejected > 0']);
+      const view = api.results.panels.at(-1);
+      assert.ok(view?.sweep && view.sweep.runId === r.runId);
+      assert.match(view.html, /Ablation of sweep\.vmsec/);
+      assert.match(view.html, /without integrity on f<\/td><td>\d+<\/td><td class="fail">2<\/td>/);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+  });
+}
