@@ -8,6 +8,7 @@
 import * as esbuild from 'esbuild';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -104,6 +105,86 @@ const chevrotainGast = {
   },
 };
 
+// Chevrotain sets up token types (createToken, and the lexer and parser for
+// all of them) with general lodash helpers that run cold at every start:
+// ~190 token types, a share of a cold check. The same steps by plain loops
+// (own-property tests for lodash's has, SameValueZero for difference and
+// includes, Object.keys order for forEach over a map); if the text ever
+// changes (its SHA-256 differs), the original stays.
+const TOKENS_FROM = 'export function augmentTokenTypes(tokenTypes) {';
+const TOKENS_TO = 'export function isTokenType(tokType) {\n    return has(tokType, "tokenTypeIdx");\n}\n';
+const TOKENS_SHA256 = '5a93321e17fb282f2a0cda439810bf291d6f8ec8f5940d6803e501e39436ab38';
+const TOKENS_FAST = `const hasOwn = (o, k) => o != null && Object.prototype.hasOwnProperty.call(o, k);
+export function augmentTokenTypes(tokenTypes) {
+    const tokenTypesAndParents = expandCategories(tokenTypes);
+    assignTokenDefaultProps(tokenTypesAndParents);
+    assignCategoriesMapProp(tokenTypesAndParents);
+    assignCategoriesTokensProp(tokenTypesAndParents);
+    for (const t of tokenTypesAndParents) t.isParent = t.categoryMatches.length > 0;
+}
+export function expandCategories(tokenTypes) {
+    let result = tokenTypes.slice();
+    const seen = new Set(result);
+    let categories = tokenTypes;
+    for (;;) {
+        const found = [];
+        for (const t of categories) {
+            const c = t.CATEGORIES;
+            if (Array.isArray(c)) { for (const x of c) if (x) found.push(x); } else if (c) found.push(c);
+        }
+        const fresh = found.filter((c) => !seen.has(c));
+        if (fresh.length === 0) return result;
+        result = result.concat(fresh);
+        for (const c of fresh) seen.add(c);
+        categories = fresh;
+    }
+}
+export function assignTokenDefaultProps(tokenTypes) {
+    for (const t of tokenTypes) {
+        if (!hasOwn(t, "tokenTypeIdx")) { tokenIdxToClass[tokenShortNameIdx] = t; t.tokenTypeIdx = tokenShortNameIdx++; }
+        if (hasOwn(t, "CATEGORIES") && !Array.isArray(t.CATEGORIES)) t.CATEGORIES = [t.CATEGORIES];
+        if (!hasOwn(t, "CATEGORIES")) t.CATEGORIES = [];
+        if (!hasOwn(t, "categoryMatches")) t.categoryMatches = [];
+        if (!hasOwn(t, "categoryMatchesMap")) t.categoryMatchesMap = {};
+    }
+}
+export function assignCategoriesTokensProp(tokenTypes) {
+    for (const t of tokenTypes) {
+        t.categoryMatches = [];
+        for (const key of Object.keys(t.categoryMatchesMap)) t.categoryMatches.push(tokenIdxToClass[key].tokenTypeIdx);
+    }
+}
+export function assignCategoriesMapProp(tokenTypes) {
+    for (const t of tokenTypes) singleAssignCategoriesToksMap([], t);
+}
+export function singleAssignCategoriesToksMap(path, nextNode) {
+    for (const p of path) nextNode.categoryMatchesMap[p.tokenTypeIdx] = true;
+    const categories = nextNode.CATEGORIES;
+    if (!Array.isArray(categories)) return;
+    for (const c of categories) {
+        const newPath = path.concat(nextNode);
+        if (!newPath.includes(c)) singleAssignCategoriesToksMap(newPath, c);
+    }
+}
+export function hasShortKeyProperty(tokType) { return hasOwn(tokType, "tokenTypeIdx"); }
+export function hasCategoriesProperty(tokType) { return hasOwn(tokType, "CATEGORIES"); }
+export function hasExtendingTokensTypesProperty(tokType) { return hasOwn(tokType, "categoryMatches"); }
+export function hasExtendingTokensTypesMapProperty(tokType) { return hasOwn(tokType, "categoryMatchesMap"); }
+export function isTokenType(tokType) { return hasOwn(tokType, "tokenTypeIdx"); }
+`;
+const chevrotainTokens = {
+  name: 'chevrotain-tokens',
+  setup(build) {
+    build.onLoad({ filter: /chevrotain[\\/]lib[\\/]src[\\/]scan[\\/]tokens\.js$/ }, (a) => {
+      const text = readFileSync(a.path, 'utf8');
+      const from = text.indexOf(TOKENS_FROM), to = text.indexOf(TOKENS_TO);
+      const region = from < 0 || to < from ? '' : text.slice(from, to + TOKENS_TO.length);
+      if (createHash('sha256').update(region).digest('hex') !== TOKENS_SHA256) return { contents: text, loader: 'js', warnings: [{ text: 'chevrotain-tokens: text not found, left as is' }] };
+      return { contents: text.slice(0, from) + TOKENS_FAST + text.slice(to + TOKENS_TO.length), loader: 'js' };
+    });
+  },
+};
+
 // The parser's grammar model, recorded once here from the sources and
 // written into the bundles (grammar/src/grammar-snapshot.ts): a built parser
 // restores it instead of recording it at every start. Watch builds go without
@@ -114,7 +195,7 @@ async function recordGrammar() {
   const maker = await esbuild.build({
     stdin: { contents: "import { VmsecParser } from './parser';\nimport { snapshotOf } from './grammar-snapshot';\nprocess.stdout.write(JSON.stringify(snapshotOf(new VmsecParser() as never)));\n", resolveDir: 'grammar/src', loader: 'ts' },
     bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'warning',
-    plugins: [chevrotainTable, chevrotainGast],
+    plugins: [chevrotainTable, chevrotainGast, chevrotainTokens],
   });
   const r = spawnSync(process.execPath, ['-'], { input: maker.outputFiles[0].text, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`recording the grammar: exit ${r.status}: ${r.stderr}`);
@@ -136,7 +217,7 @@ const contexts = await Promise.all(entries.map((e) => esbuild.context({
   // Built code skips checks that only catch mistakes in vmsec itself (the
   // grammar's self-validation): the tests run them from the sources.
   define: e.browser ? undefined : { VMSEC_BUNDLED: 'true', ...(grammarSnapshot ? { VMSEC_GRAMMAR: JSON.stringify(grammarSnapshot) } : {}) },
-  plugins: e.browser ? [] : e.cli ? [chevrotainTable, chevrotainGast, lazyBuiltins] : [chevrotainTable, chevrotainGast],
+  plugins: e.browser ? [] : e.cli ? [chevrotainTable, chevrotainGast, chevrotainTokens, lazyBuiltins] : [chevrotainTable, chevrotainGast, chevrotainTokens],
   logLevel: 'warning',
   // import.meta is only read when running from the sources (tests under tsx).
   logOverride: { 'empty-import-meta': 'silent' },

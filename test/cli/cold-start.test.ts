@@ -144,6 +144,15 @@ test('the code cache is used, and a damaged, stale, missing or foreign cache sti
   assert.equal(rejected.err, 'vmsec: code cache cli-check.js: rejected\n');
   assert.equal(rejected.out, expected.out);
 
+  // The cache's checksum comes from zlib's native crc32 without loading
+  // node:zlib; under --pending-deprecation (where that access would warn)
+  // node:zlib is loaded instead: no warning, and the cache is still used.
+  for (const env of [{ NODE_OPTIONS: '--pending-deprecation' }, { NODE_PENDING_DEPRECATION: '1' }] as Record<string, string>[]) {
+    const r = vmsec(['check', 'bad.vmsec', '--format', 'json'], { cwd: work, env: { ...env, VMSEC_DEBUG_CACHE: '1' } });
+    assert.equal(r.err, 'vmsec: code cache cli-check.js: used\n', JSON.stringify(env));
+    assert.equal(r.out, expected.out);
+  }
+
   // Source maps on: Node's own loader (stack traces map to the sources).
   const maps = check(join(DIST, 'vmsec.js'), ['--enable-source-maps']);
   assert.equal(maps.err, 'vmsec: code cache cli-check.js: source-maps\n');

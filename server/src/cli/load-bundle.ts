@@ -31,11 +31,34 @@ export function cacheDataFor(cache: Buffer | undefined, bundle: Buffer): { data:
   return { data };
 }
 
+type Crc32 = (data: Uint8Array, value: number) => number;
+let crc32: Crc32 | null | undefined;
+
 /** zlib.crc32 (Node 20.15 and later); without it no cache is trusted. */
-function crc32Of(data: Buffer): number | undefined {
+export function crc32Of(data: Buffer): number | undefined {
+  crc32 ??= zlibCrc32();
+  return crc32 ? crc32(data, 0) : undefined;
+}
+
+/**
+ * Loading node:zlib costs a cold start several ms (it loads Node's streams);
+ * its crc32 is the native function of the zlib binding, which is taken
+ * straight from there when Node offers it (process.binding('zlib') warns
+ * only under --pending-deprecation; then, and without it, node:zlib is used).
+ */
+function zlibCrc32(): Crc32 | null {
+  const pending = process.execArgv.includes('--pending-deprecation') || /--pending-deprecation/.test(process.env.NODE_OPTIONS ?? '')
+    || process.env.NODE_PENDING_DEPRECATION === '1';
+  if (!pending) {
+    try {
+      const native = (process as unknown as { binding(name: string): { crc32?: unknown } }).binding('zlib').crc32;
+      // A check against the known CRC-32 of "123456789" guards against a binding of another shape.
+      if (typeof native === 'function' && (native as Crc32)(Buffer.from('123456789'), 0) === 0xcbf43926) return native as Crc32;
+    } catch { /* not offered: node:zlib below */ }
+  }
   // Required here, not imported: only a start with a cache file pays for zlib.
-  const zlib = createRequire(`${process.cwd()}/`)('node:zlib') as { crc32?: (d: Uint8Array) => number };
-  return typeof zlib.crc32 === 'function' ? zlib.crc32(data) : undefined;
+  const zlib = createRequire(`${process.cwd()}/`)('node:zlib') as { crc32?: Crc32 };
+  return typeof zlib.crc32 === 'function' ? zlib.crc32 : null;
 }
 
 function readOptional(file: string): Buffer | undefined {
