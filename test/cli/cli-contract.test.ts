@@ -196,7 +196,7 @@ describe('what is read', () => {
     truncateSync(join(dir, 'huge.vmsec'), 17 * 1024 * 1024);
     const r = vmsec(['check', 'main.vmsec'], dir);
     assert.equal(r.code, 1);
-    assert.match(r.out, /^main\.vmsec:1:8: error VMS004 cannot read 'huge\.vmsec': .*huge\.vmsec is 17\.0 MiB; the limit is 16 MiB$/m);
+    assert.match(r.out, /^main\.vmsec:1:8: error VMS004 cannot read 'huge\.vmsec': .*huge\.vmsec is 17 MiB; the limit is 16 MiB$/m);
   });
 
   test('a file starting with a UTF-8 BOM checks clean, as in the editor', () => {

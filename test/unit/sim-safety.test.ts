@@ -200,7 +200,7 @@ scenario "s" { at 0 ms fork f }`);
   const f = step(s, 'fork');
   assert.equal(f.ok, false);
   assert.equal(f.line, 3);
-  assert.equal(f.outcome, 'fork f: 100000 children of 16 GiB need 391 GiB of page maps; the simulator\'s limit is 1 GiB — lower children or memory');
+  assert.equal(f.outcome, 'fork f: 100000 children of 16 GiB need 391.0 GiB of page maps; the simulator\'s limit is 1 GiB — lower children or memory');
 });
 
 test('many vcpus and the largest step time run to the end', () => {

@@ -51,7 +51,7 @@ describe('readSourceFile', () => {
     const big = nodePath.join(dir, 'big.vmsec');
     writeFileSync(big, '');
     truncateSync(big, 20 * 1024 * 1024); // sparse: no 20 MiB written
-    assert.deepEqual(readSourceFile(big), { ok: false, error: 'is 20.0 MiB; the limit is 16 MiB' });
+    assert.deepEqual(readSourceFile(big), { ok: false, error: 'is 20 MiB; the limit is 16 MiB' });
     truncateSync(big, MAX_SOURCE_BYTES + 1);
     assert.deepEqual(readSourceFile(big), { ok: false, error: `is ${MAX_SOURCE_BYTES + 1} bytes; the limit is 16 MiB` });
     // The same bound for other readers, at a small cap: cap bytes pass, cap+1 do not.

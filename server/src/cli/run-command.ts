@@ -13,7 +13,7 @@ import { exportCertificates } from './export-certs';
 import { CostsError, readCostsFile } from './costs-file';
 import { ParsedArgs, UsageError } from './args';
 import { MAX_CHECKPOINT_LIMIT, parseSize } from '../model/size-text';
-import { formatBytes } from '../model/source-reader';
+import { formatSize } from '../model/units';
 import { DEFAULT_MAX_CHECKPOINT_BYTES } from '../sim/checkpoint';
 import { readViewScript, reportProblem, writeReport } from './report-file';
 import { collect, Command, formatOption, InputError, rootOption, unreadable, write } from './common';
@@ -26,7 +26,7 @@ function maxCheckpointOption(p: ParsedArgs): number | undefined {
   if (raw === undefined) return undefined;
   const n = parseSize(raw);
   if (n === undefined) throw new UsageError(`--max-checkpoint-size ${raw}: not a size; write e.g. 500MB or 2GiB`);
-  if (n < 1 || n > MAX_CHECKPOINT_LIMIT) throw new UsageError(`--max-checkpoint-size ${raw}: must be at least 1 byte and at most ${formatBytes(MAX_CHECKPOINT_LIMIT)}`);
+  if (n < 1 || n > MAX_CHECKPOINT_LIMIT) throw new UsageError(`--max-checkpoint-size ${raw}: must be at least 1 byte and at most ${formatSize(MAX_CHECKPOINT_LIMIT)}`);
   return n;
 }
 

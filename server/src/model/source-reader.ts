@@ -5,20 +5,11 @@
 // checked before opening, the open does not wait (O_NONBLOCK), and the open
 // descriptor is checked again (the path may have been swapped in between).
 import * as fs from 'node:fs';
+import { formatSize } from './units';
 
 export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
 
 export type ReadResult = { ok: true; text: string } | { ok: false; error: string };
-
-/** "20.0 MiB", "512 bytes": sizes in messages. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} byte${n === 1 ? '' : 's'}`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${v.toFixed(1)} ${units[u]}`;
-}
 
 function kindOf(st: fs.Stats): string | undefined {
   if (st.isFile()) return undefined;
@@ -30,12 +21,12 @@ function kindOf(st: fs.Stats): string | undefined {
 }
 
 /** A limit as written in the docs: "16 MiB", not "16.0 MiB". */
-function formatLimit(n: number): string { return formatBytes(n).replace(/\.0 /, ' '); }
 
 function tooBig(size: number, cap: number): string {
   // "is 16.0 MiB; the limit is 16 MiB" would read as a contradiction: give bytes then.
-  const shown = formatBytes(size) === formatBytes(cap) ? `${size} bytes` : formatBytes(size);
-  return `is ${shown}; the limit is ${formatLimit(cap)}`;
+  // A size that rounds to the limit's text is shown in bytes, so the two never read the same.
+  const shown = formatSize(size).replace('.0 ', ' ') === formatSize(cap) ? `${size} bytes` : formatSize(size);
+  return `is ${shown}; the limit is ${formatSize(cap)}`;
 }
 
 function reason(e: unknown): string {
@@ -87,7 +78,7 @@ export function readRegularFile(path: string, cap: number): { ok: true; bytes: B
       if (n === 0) break;
       parts.push(n === chunk.length ? chunk : chunk.subarray(0, n));
       total += n;
-      if (total > cap) return { ok: false, error: `is larger than ${formatLimit(cap)}, the limit` };
+      if (total > cap) return { ok: false, error: `is larger than ${formatSize(cap)}, the limit` };
     }
     return { ok: true, bytes: parts.length === 1 ? parts[0] : Buffer.concat(parts, total) };
   } catch (e) {

@@ -11,11 +11,19 @@ export function unitsOf(kind: QuantityKind): string[] {
 }
 
 /** Binary size steps for messages, each 1024 times the one before. */
-const SIZE_STEPS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+const SIZE_STEPS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
 
-/** A size for messages, rounded to one decimal (390.6 GiB). */
+/**
+ * A size for messages, the one formatter every message uses: whole bytes
+ * below 1 KiB ("1 byte", "300 bytes"), else the largest binary unit, exact
+ * when whole ("16 MiB") and to one decimal when rounded ("2.0 GiB" is a bit
+ * more than 2 GiB). Sizes in language syntax (exact, `B`) are
+ * grammar/src/literals.ts formatBytes.
+ */
 export function formatSize(n: number): string {
+  if (n < 1024) return `${n} byte${n === 1 ? '' : 's'}`;
+  let v = n / 1024;
   let u = 0;
-  while (n >= 1024 && u < SIZE_STEPS.length - 1) { n /= 1024; u++; }
-  return `${Number.isInteger(n) ? n : n.toFixed(1).replace(/\.0$/, '')} ${SIZE_STEPS[u]}`;
+  while (v >= 1024 && u < SIZE_STEPS.length - 1) { v /= 1024; u++; }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${SIZE_STEPS[u]}`;
 }

@@ -32,6 +32,7 @@ import { escapeControl as show } from '../model/escape-text';
 import { CHECKPOINT_MAGIC } from '../model/checkpoint-magic';
 import { diskLayout, memoryLayout, PAGE, PageSource, type Region } from './pages';
 import { fillPage } from './page-bytes';
+import { formatSize } from '../model/units';
 
 // The first bytes of every vmsec checkpoint, whatever its format version (vmsec replaces only such
 // files); defined in the model so the validator can check `to` targets without importing the simulator.
@@ -69,15 +70,6 @@ export interface CheckpointManifest {
 }
 
 export interface WrittenCheckpoint { manifest: CheckpointManifest; bytes: number }
-
-/** Bytes for a person: 1.2 GiB, 340 MiB, 12 KiB. */
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let u = 0;
-  let v = n;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return u === 0 ? `${n} bytes` : `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
-}
 
 /** The exact size of a checkpoint file with this manifest length and record count. */
 export function checkpointSize(manifestBytes: number, records: number): number {
@@ -134,10 +126,10 @@ export function writeCheckpoint(file: string, vm: VmModel, name: string, seed: n
     records: map.filter((m) => m.kind === 'data').reduce((n, m) => n + m.count, 0),
   };
   const json = Buffer.from(JSON.stringify(manifest), 'utf8');
-  if (json.length > MAX_MANIFEST_BYTES) throw new WriteRefused(`checkpoint ${show(name)}: its manifest would be ${formatBytes(json.length)}; the limit is ${formatBytes(MAX_MANIFEST_BYTES)}`);
+  if (json.length > MAX_MANIFEST_BYTES) throw new WriteRefused(`checkpoint ${show(name)}: its manifest would be ${formatSize(json.length)}; the limit is ${formatSize(MAX_MANIFEST_BYTES)}`);
   const size = checkpointSize(json.length, manifest.records);
   const limit = opts.maxBytes ?? DEFAULT_MAX_CHECKPOINT_BYTES;
-  if (size > limit) throw new WriteRefused(`checkpoint ${show(name)} would write ${formatBytes(size)}; the limit is ${formatBytes(limit)} (raise it with ${opts.limitHint ?? '--max-checkpoint-size'})`);
+  if (size > limit) throw new WriteRefused(`checkpoint ${show(name)} would write ${formatSize(size)}; the limit is ${formatSize(limit)} (raise it with ${opts.limitHint ?? '--max-checkpoint-size'})`);
 
   const bytes = writeGuarded(file, { root: opts.root, ownMagic: CHECKPOINT_MAGIC, maxBytes: size }, (sink) => {
     const head = Buffer.alloc(HEAD);
@@ -282,7 +274,7 @@ export function verifyCheckpoint(file: string, visit?: (records: Buffer) => void
     if (head[7] !== VERSION) throw bad(`header: unknown format version byte 0x${head[7].toString(16).padStart(2, '0')} at offset 7`);
     if (head.length < HEAD) throw bad(`header: truncated (${size} bytes)`);
     const len = head.readUInt32BE(8);
-    if (len > MAX_MANIFEST_BYTES) throw bad(`header: manifest length ${len} at offset 8 is over the ${formatBytes(MAX_MANIFEST_BYTES)} limit`);
+    if (len > MAX_MANIFEST_BYTES) throw bad(`header: manifest length ${len} at offset 8 is over the ${formatSize(MAX_MANIFEST_BYTES)} limit`);
     if (HEAD + len + DIGEST > size) throw bad(`header: manifest length ${len} at offset 8 runs past the end of the file (${size} bytes; truncated?)`);
     const json = readExact(fd, len, HEAD);
     const headDigest = readExact(fd, DIGEST, HEAD + len);
