@@ -70,7 +70,7 @@ export function prepareExportFolder(dir: string): string {
     throw new WriteRefused(`the export folder ${show(abs)} holds files vmsec did not write (it has no ${EXPORT_MARKER} marker); choose a new or empty folder`);
   }
   writeGuarded(marker, { root: real, ownMagic: MARKER_MAGIC }, (sink) => {
-    sink.write(Buffer.concat([MARKER_MAGIC, Buffer.from('This folder holds quotes exported by vmsec; vmsec replaces files only in folders with this marker.\n')]));
+    sink.write(Buffer.concat([MARKER_MAGIC, Buffer.from('This folder holds files exported by vmsec (TPM quotes, certificates); vmsec replaces files only in folders with this marker.\n')]));
   });
   return real;
 }
