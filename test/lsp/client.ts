@@ -84,3 +84,14 @@ export class TestClient {
     this.proc.kill();
   }
 }
+
+/** Polls `get` until it gives a value (not undefined or false), or fails after `ms`. */
+export async function until<T>(what: string, get: () => T | undefined | false, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

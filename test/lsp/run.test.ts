@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { CodeLens, Diagnostic, Hover, InlayHint } from 'vscode-languageserver-protocol';
 import { tempDir } from '../tmp';
-import { TestClient } from './client';
+import { TestClient, until } from './client';
 import { Commands, type RunResultNotification, type RunSummary, type ScenarioInfo } from '../../server/src/protocol';
 
 const SAMPLES = join(import.meta.dirname, '..', '..', 'samples');
@@ -57,16 +57,6 @@ const created: unknown[] = [];
 const results: RunResultNotification[] = [];
 let running: { uri: string; scenario: string }[] = [];
 let refreshes = 0;
-
-async function until<T>(what: string, get: () => T | undefined | false, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 let small: { path: string; uri: string };
 let lensRefreshes = 0;

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { CodeLens, Diagnostic, InlayHint } from 'vscode-languageserver-protocol';
 import { tempDir } from '../tmp';
-import { TestClient } from './client';
+import { TestClient, until } from './client';
 import { Commands, Methods, type RunSummary, type SeedsResult } from '../../server/src/protocol';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -30,16 +30,6 @@ const progress: { token: unknown; value: { kind: string; message?: string; perce
 const notified: SeedsResult[] = [];
 let vmsecCaps: Record<string, boolean> = {};
 let commands: string[] = [];
-
-async function until<T>(what: string, get: () => T | undefined | false, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 before(async () => {
   c = new TestClient();

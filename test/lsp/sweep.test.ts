@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { tempDir } from '../tmp';
-import { TestClient } from './client';
+import { TestClient, until } from './client';
 import { Commands, Methods, type SweepProblem, type SweepResult } from '../../server/src/protocol';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -25,16 +25,6 @@ let running: { uri: string; scenario: string }[] = [];
 const progress: { token: unknown; value: { kind: string; message?: string; percentage?: number } }[] = [];
 let vmsecCaps: Record<string, boolean> = {};
 let commands: string[] = [];
-
-async function until<T>(what: string, get: () => T | undefined | false, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** `vmsec sweep small-fork.vmsec ARGS --format json` run in the workspace folder, as its object. */
 function cli(args: string[]): { status: number | null; json: Record<string, unknown> | undefined; stderr: string } {

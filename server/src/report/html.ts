@@ -50,6 +50,18 @@ function nonceAttr(s: string): string {
   return s;
 }
 
+/** The page's start up to its body: the report's marker, CSP, title and style. */
+function pageHead(title: string, csp: string, style: string): string {
+  return `${REPORT_MAGIC}<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>${style}</style>
+</head>`;
+}
+
 /** What every page of the results view shares: a fresh nonce, the CSP of its mode, and its script tag. */
 function pageFrame(opts: ReportOptions): { nonce: string; csp: string; script: string } {
   const nonce = nonceAttr(opts.nonce ?? randomBytes(18).toString('base64'));
@@ -69,14 +81,7 @@ export function renderReportHtml(views: ScenarioRunView[], opts: ReportOptions):
   const passed = views.filter((v) => v.passed).length;
   const title = opts.title ?? 'vmsec report';
   const exportButton = `<button type="button" id="export" title="Save the results as JSON">Export JSON</button>`;
-  return `${REPORT_MAGIC}<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
-<style>${STYLE}</style>
-</head>
+  return `${pageHead(title, csp, STYLE)}
 <body data-mode="${opts.mode}">
 <header>
 <h1>${esc(title)}</h1>
@@ -108,14 +113,7 @@ export function renderSeedsHtml(result: SeedsResult, opts: ReportOptions): strin
   const title = opts.title ?? `vmsec: ${name} with seeds ${result.seeds}`;
   const ok = result.passed === result.runs;
   const n = result.scenarios.length;
-  return `${REPORT_MAGIC}<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
-<style>${STYLE}${SEEDS_STYLE}</style>
-</head>
+  return `${pageHead(title, csp, STYLE + SEEDS_STYLE)}
 <body data-mode="${opts.mode}" class="seeds">
 <header>
 <h1>${esc(title)}</h1>

@@ -10,34 +10,11 @@ import * as vscode from 'vscode';
 import type { VmsecApi } from '../../../client/src/extension';
 import type { RunSummary } from '../../../server/src/protocol';
 import { waitFor } from './poll';
+import { readPage, shoot, type PageText } from './launcher';
 
 const results = process.env.VMSEC_E2E_RESULTS;
 const SCENARIO = 'burst under tampering';
 
-
-type PageText = { editors: string[]; statusbar: string; webviews: string[]; lenses: string[] };
-
-/** Asks the launcher for a page screenshot; returns what the page showed (undefined without the launcher). */
-async function shoot(name: string): Promise<PageText | undefined> {
-  if (!results) return undefined;
-  fs.writeFileSync(`${results}.shoot-${name}`, '');
-  const answer = `${results}.shot-${name}`;
-  await waitFor(`the launcher to photograph ${name}`, () => (fs.existsSync(answer) ? true : undefined), 45_000);
-  return JSON.parse(fs.readFileSync(answer, 'utf8'));
-}
-
-let reads = 0;
-/** What the page shows now, without a screenshot (undefined without the launcher). */
-async function readPage(): Promise<PageText | undefined> {
-  if (!results) return undefined;
-  const name = `p${++reads}`;
-  fs.writeFileSync(`${results}.read-${name}`, '');
-  const answer = `${results}.page-${name}`;
-  // The answer may be seen before its text is written: parse until it is whole.
-  return waitFor(`the launcher to read the page (${name})`, () => {
-    try { return fs.existsSync(answer) ? (JSON.parse(fs.readFileSync(answer, 'utf8')) as PageText) : undefined; } catch { return undefined; }
-  }, 30_000);
-}
 
 /** Polls what the page shows until `ok` holds (undefined without the launcher).
  *  VS Code draws a code lens's new text and the inlay hints of lines scrolled

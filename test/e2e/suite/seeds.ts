@@ -4,60 +4,16 @@
 // pass rates in the results view, on the expectation lines and in the Test
 // Explorer. Runs after the run suite (the workspace is trusted by then).
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VmsecApi } from '../../../client/src/extension';
 import type { SeedsResult } from '../../../server/src/protocol';
 import { waitFor } from './poll';
+import { readPage, shoot, SMALL_FORK } from './launcher';
 
-const results = process.env.VMSEC_E2E_RESULTS;
 const SCENARIO = 'fork under tampering';
-// test/fixtures/batch/small-fork.vmsec: whether a page is rejected depends on the seed (seeds 11, 14, 17 of 1..20 reject none).
-const SMALL_FORK = `boot std { pcr 0 "fw-1" pcr 4 "grub-2" pcr 8 "kvm-6" }
-host a { cpus 8 memory 16 GiB tpm ecdsa-p256 boot std }
-host b { cpus 8 memory 16 GiB tpm ecdsa-p256 boot std }
-network lan { hosts a, b bandwidth 1 Gbps latency 100 us }
-vm app on a {
-  vcpus 1
-  memory 16 MiB
-  subnet 10.1.0.0/24
-  workingset 5%
-  process srv { memory 4 MiB }
-}
-fork f of app {
-  children 2
-  on b
-  memory lazy
-  attest hosts against std
-  integrity per-page
-}
-attacker eve { tamper lan 0.5% }
-scenario "fork under tampering" {
-  at 0 ms fork f
-  expect f ready within 1 s
-  expect no tampered page accepted
-  expect f pages rejected > 0
-}
-`;
-
-/** The texts the page shows now (only with the offline launcher; see runs.ts). */
-let reads = 0;
-async function webviewTexts(): Promise<string[] | undefined> {
-  if (!results) return undefined;
-  const name = `seeds${++reads}`;
-  fs.writeFileSync(`${results}.read-${name}`, '');
-  const answer = `${results}.page-${name}`;
-  return waitFor(`the launcher to read the page (${name})`, () => {
-    try { return fs.existsSync(answer) ? (JSON.parse(fs.readFileSync(answer, 'utf8')) as { webviews: string[] }).webviews : undefined; } catch { return undefined; }
-  }, 30_000);
-}
-
-async function shoot(name: string): Promise<void> {
-  if (!results) return;
-  fs.writeFileSync(`${results}.shoot-${name}`, '');
-  await waitFor(`the launcher to photograph ${name}`, () => (fs.existsSync(`${results}.shot-${name}`) ? true : undefined), 45_000);
-}
+/** The texts of the webviews the page shows now (undefined without the launcher). */
+const webviewTexts = async () => (await readPage())?.webviews;
 
 export function defineSeedsSuite(): void {
   suite('vmsec runs a scenario with many seeds in VS Code', function () {

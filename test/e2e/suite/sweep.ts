@@ -4,53 +4,15 @@
 // metric; "Which Defences Carry the Results" shows what each defence carries.
 // Runs after the run suite (the workspace is trusted by then).
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VmsecApi } from '../../../client/src/extension';
 import type { SweepResult } from '../../../server/src/protocol';
 import { waitFor } from './poll';
+import { readPage, SMALL_FORK } from './launcher';
 
-const results = process.env.VMSEC_E2E_RESULTS;
-// test/fixtures/batch/small-fork.vmsec
-const SOURCE = `boot std { pcr 0 "fw-1" pcr 4 "grub-2" pcr 8 "kvm-6" }
-host a { cpus 8 memory 16 GiB tpm ecdsa-p256 boot std }
-host b { cpus 8 memory 16 GiB tpm ecdsa-p256 boot std }
-network lan { hosts a, b bandwidth 1 Gbps latency 100 us }
-vm app on a {
-  vcpus 1
-  memory 16 MiB
-  subnet 10.1.0.0/24
-  workingset 5%
-  process srv { memory 4 MiB }
-}
-fork f of app {
-  children 2
-  on b
-  memory lazy
-  attest hosts against std
-  integrity per-page
-}
-attacker eve { tamper lan 0.5% }
-scenario "fork under tampering" {
-  at 0 ms fork f
-  expect f ready within 1 s
-  expect no tampered page accepted
-  expect f pages rejected > 0
-}
-`;
-
-/** The texts the page shows now (only with the offline launcher; see runs.ts). */
-let reads = 0;
-async function webviewTexts(): Promise<string[] | undefined> {
-  if (!results) return undefined;
-  const name = `sweep${++reads}`;
-  fs.writeFileSync(`${results}.read-${name}`, '');
-  const answer = `${results}.page-${name}`;
-  return waitFor(`the launcher to read the page (${name})`, () => {
-    try { return fs.existsSync(answer) ? (JSON.parse(fs.readFileSync(answer, 'utf8')) as { webviews: string[] }).webviews : undefined; } catch { return undefined; }
-  }, 30_000);
-}
+/** The texts of the webviews the page shows now (undefined without the launcher). */
+const webviewTexts = async () => (await readPage())?.webviews;
 
 export function defineSweepSuite(): void {
   suite('vmsec sweeps declared values in VS Code', function () {
@@ -66,7 +28,7 @@ export function defineSweepSuite(): void {
       const folder = vscode.workspace.workspaceFolders?.[0];
       assert.ok(folder);
       file = vscode.Uri.file(path.join(folder.uri.fsPath, 'sweep.vmsec'));
-      await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(SOURCE));
+      await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(SMALL_FORK));
       doc = await vscode.workspace.openTextDocument(file);
       await vscode.window.showTextDocument(doc);
     });

@@ -62,38 +62,15 @@ export class Runner {
   async runSeeds(params: RunSeedsParams, title: string, external?: vscode.CancellationToken): Promise<SeedsResult | undefined> {
     const cts = new vscode.CancellationTokenSource();
     const sub = external?.onCancellationRequested(() => cts.cancel());
-    this.pending.add(cts);
     const what = params.scenario ? `scenario "${params.scenario}"` : 'all scenarios';
     this.log(`run ${fileName(params.uri)}: ${what} with seeds ${params.seeds}`);
     try {
-      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (p, token) => {
-        token.onCancellationRequested(() => cts.cancel());
-        const progressToken = `vmsec-seeds-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-        let last = 0;
-        const listener = this.client.onProgress(WorkDoneProgress.type, progressToken, (v) => {
-          if (v.kind === 'report') {
-            const pct = v.percentage ?? last;
-            p.report({ message: v.message, increment: Math.max(0, pct - last) });
-            last = Math.max(last, pct);
-          }
-        });
-        try {
-          const r = await this.client.sendRequest<SeedsResult>(Methods.runSeeds, { ...params, workDoneToken: progressToken }, cts.token);
-          for (const s of r.scenarios) {
-            this.log(`  "${s.name}": ${s.error ?? (s.cancelled ? 'cancelled' : `${s.passed}/${s.runs} seeds passed${s.reproduce ? `; reproduce: ${s.reproduce}` : ''}`)}`);
-          }
-          return r;
-        } finally { listener.dispose(); }
+      return await this.requestWithProgress<SeedsResult>(Methods.runSeeds, params, title, 'seeds', cts, (r) => {
+        for (const s of r.scenarios) {
+          this.log(`  "${s.name}": ${s.error ?? (s.cancelled ? 'cancelled' : `${s.passed}/${s.runs} seeds passed${s.reproduce ? `; reproduce: ${s.reproduce}` : ''}`)}`);
+        }
       });
-    } catch (e) {
-      if (cts.token.isCancellationRequested) { this.log(`  cancelled: ${fileName(params.uri)}`); return undefined; }
-      this.log(`  ${fileName(params.uri)}: ${errorText(e)}`);
-      throw e;
-    } finally {
-      sub?.dispose();
-      this.pending.delete(cts);
-      cts.dispose();
-    }
+    } finally { sub?.dispose(); }
   }
 
   /** A sweep or an ablation (vmsec/sweep) with a cancellable progress
@@ -102,12 +79,18 @@ export class Runner {
    *  data.problems locating it). */
   async sweep(params: SweepParams, title: string): Promise<SweepResult | undefined> {
     const cts = new vscode.CancellationTokenSource();
-    this.pending.add(cts);
     this.log(`${params.ablate ? 'ablation' : `sweep ${(params.vary ?? []).join(' ')}`} of ${fileName(params.uri)}${params.seeds ? ` with seeds ${params.seeds}` : ''}`);
+    return this.requestWithProgress<SweepResult>(Methods.sweep, params, title, 'sweep', cts, (r) => this.log(`  ${r.passed}/${r.runs} runs passed in ${r.durationMs} ms`));
+  }
+
+  /** A request the server reports progress on ($/progress with percentages),
+   *  behind a cancellable notification; undefined when cancelled. */
+  private async requestWithProgress<R>(method: string, params: { uri: string }, title: string, kind: string, cts: vscode.CancellationTokenSource, logResult: (r: R) => void): Promise<R | undefined> {
+    this.pending.add(cts);
     try {
       return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (p, token) => {
         token.onCancellationRequested(() => cts.cancel());
-        const progressToken = `vmsec-sweep-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+        const progressToken = `vmsec-${kind}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
         let last = 0;
         const listener = this.client.onProgress(WorkDoneProgress.type, progressToken, (v) => {
           if (v.kind !== 'report') return;
@@ -116,8 +99,8 @@ export class Runner {
           last = Math.max(last, pct);
         });
         try {
-          const r = await this.client.sendRequest<SweepResult>(Methods.sweep, { ...params, workDoneToken: progressToken }, cts.token);
-          this.log(`  ${r.passed}/${r.runs} runs passed in ${r.durationMs} ms`);
+          const r = await this.client.sendRequest<R>(method, { ...params, workDoneToken: progressToken }, cts.token);
+          logResult(r);
           return r;
         } finally { listener.dispose(); }
       });
