@@ -8,6 +8,15 @@ import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver
 
 export const SERVER = join(import.meta.dirname ?? '', '..', '..', 'dist', 'server.js');
 
+/** A client that reads diagnostics only. */
+const DIAGNOSTICS_CLIENT = { workspace: { configuration: true }, textDocument: { publishDiagnostics: { relatedInformation: true } } };
+/** A client that runs scenarios: progress, inlay hints and code lenses, with their refresh requests. */
+export const RUN_CLIENT = {
+  window: { workDoneProgress: true },
+  workspace: { configuration: true, inlayHint: { refreshSupport: true }, codeLens: { refreshSupport: true } },
+  textDocument: { publishDiagnostics: {}, inlayHint: {}, codeLens: {} },
+};
+
 export class TestClient {
   readonly proc: ChildProcess;
   readonly conn: MessageConnection;
@@ -32,11 +41,11 @@ export class TestClient {
 
   private wake(): void { const w = this.waiters; this.waiters = []; w.forEach((f) => f()); }
 
-  async initialize(rootPath: string, init: Record<string, unknown> = {}): Promise<unknown> {
+  async initialize(rootPath: string, init: Record<string, unknown> = {}, capabilities: object = DIAGNOSTICS_CLIENT): Promise<unknown> {
     const r = await this.conn.sendRequest('initialize', {
       processId: process.pid, rootUri: pathToFileURL(rootPath).toString(), initializationOptions: init,
       workspaceFolders: [{ uri: pathToFileURL(rootPath).toString(), name: 'ws' }],
-      capabilities: { workspace: { configuration: true }, textDocument: { publishDiagnostics: { relatedInformation: true } } },
+      capabilities,
     });
     await this.conn.sendNotification('initialized', {});
     return r;

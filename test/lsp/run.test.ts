@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { CodeLens, Diagnostic, Hover, InlayHint } from 'vscode-languageserver-protocol';
 import { tempDir } from '../tmp';
-import { TestClient, until } from './client';
+import { RUN_CLIENT, TestClient, until } from './client';
 import { Commands, type RunResultNotification, type RunSummary, type ScenarioInfo } from '../../server/src/protocol';
 
 const SAMPLES = join(import.meta.dirname, '..', '..', 'samples');
@@ -68,16 +68,7 @@ before(async () => {
   c.conn.onNotification('vmsec/runState', (p: { running: typeof running }) => { running = p.running; });
   c.conn.onRequest('workspace/inlayHint/refresh', () => { refreshes++; return null; });
   c.conn.onRequest('workspace/codeLens/refresh', () => { lensRefreshes++; return null; });
-  const uri = pathToFileURL(dir).toString();
-  const init = await c.conn.sendRequest('initialize', {
-    processId: process.pid, rootUri: uri, workspaceFolders: [{ uri, name: 'ws' }], initializationOptions: {},
-    capabilities: {
-      window: { workDoneProgress: true },
-      workspace: { configuration: true, inlayHint: { refreshSupport: true }, codeLens: { refreshSupport: true } },
-      textDocument: { publishDiagnostics: {}, inlayHint: {}, codeLens: {} },
-    },
-  }) as { capabilities: { executeCommandProvider: { commands: string[] }; experimental: { vmsec: Record<string, boolean> }; inlayHintProvider: unknown; codeLensProvider: unknown } };
-  await c.conn.sendNotification('initialized', {});
+  const init = await c.initialize(dir, {}, RUN_CLIENT) as { capabilities: { executeCommandProvider: { commands: string[] }; experimental: { vmsec: Record<string, boolean> }; inlayHintProvider: unknown; codeLensProvider: unknown } };
   assert.deepEqual([...init.capabilities.executeCommandProvider.commands].sort(), Object.values(Commands).sort());
   assert.equal(init.capabilities.experimental.vmsec.run, true);
   assert.equal(init.capabilities.experimental.vmsec.scenarios, true);

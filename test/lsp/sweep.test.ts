@@ -8,10 +8,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { tempDir } from '../tmp';
-import { TestClient, until } from './client';
+import { RUN_CLIENT, TestClient, until } from './client';
 import { Commands, Methods, type SweepProblem, type SweepResult } from '../../server/src/protocol';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -39,14 +38,9 @@ before(async () => {
   c.conn.onNotification(Methods.runState, (p: { running: typeof running }) => { running = p.running; });
   c.conn.onRequest('workspace/inlayHint/refresh', () => null);
   c.conn.onRequest('workspace/codeLens/refresh', () => null);
-  const uri = pathToFileURL(dir).toString();
-  const init = await c.conn.sendRequest('initialize', {
-    processId: process.pid, rootUri: uri, workspaceFolders: [{ uri, name: 'ws' }], initializationOptions: {},
-    capabilities: { window: { workDoneProgress: true }, workspace: { configuration: true }, textDocument: { publishDiagnostics: {} } },
-  }) as { capabilities: { executeCommandProvider: { commands: string[] }; experimental: { vmsec: Record<string, boolean> } } };
+  const init = await c.initialize(dir, {}, RUN_CLIENT) as { capabilities: { executeCommandProvider: { commands: string[] }; experimental: { vmsec: Record<string, boolean> } } };
   vmsecCaps = init.capabilities.experimental.vmsec;
   commands = init.capabilities.executeCommandProvider.commands;
-  await c.conn.sendNotification('initialized', {});
   const path = join(dir, 'small-fork.vmsec');
   writeFileSync(path, FIXTURE);
   file = { path, uri: c.open(path, FIXTURE) };

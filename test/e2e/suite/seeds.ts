@@ -4,11 +4,11 @@
 // pass rates in the results view, on the expectation lines and in the Test
 // Explorer. Runs after the run suite (the workspace is trusted by then).
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VmsecApi } from '../../../client/src/extension';
 import type { SeedsResult } from '../../../server/src/protocol';
 import { waitFor } from './poll';
+import { closeScratchFile, openScratchFile, assertTrusted } from './scratch-file';
 import { readPage, shoot, SMALL_FORK } from './launcher';
 
 const SCENARIO = 'fork under tampering';
@@ -24,24 +24,13 @@ export function defineSeedsSuite(): void {
     const lineOf = (needle: string) => doc.positionAt(doc.getText().indexOf(needle)).line;
 
     suiteSetup(async () => {
-      const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'vmsec');
-      assert.ok(ext);
-      api = (await ext.activate()) as VmsecApi;
-      const folder = vscode.workspace.workspaceFolders?.[0];
-      assert.ok(folder);
-      file = vscode.Uri.file(path.join(folder.uri.fsPath, 'seeds.vmsec'));
-      await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(SMALL_FORK));
-      doc = await vscode.workspace.openTextDocument(file);
-      await vscode.window.showTextDocument(doc);
+      ({ api, doc, file } = await openScratchFile('seeds.vmsec', SMALL_FORK));
     });
 
-    suiteTeardown(async () => {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      await vscode.workspace.fs.delete(file);
-    });
+    suiteTeardown(() => closeScratchFile(file));
 
     test('Run Scenario with Seeds… asks for the seeds, runs them and shows pass rates in the results view', async function () {
-      if (!vscode.workspace.isTrusted) this.skip();
+      assertTrusted();
       const editor = await vscode.window.showTextDocument(doc);
       const at = new vscode.Position(lineOf('expect f pages rejected'), 4);
       editor.selection = new vscode.Selection(at, at);
@@ -101,7 +90,7 @@ export function defineSeedsSuite(): void {
     });
 
     test('the command also takes its target and seeds as an argument (keybindings, other extensions)', async function () {
-      if (!vscode.workspace.isTrusted) this.skip();
+      assertTrusted();
       const r = await vscode.commands.executeCommand<SeedsResult>('vmsec.runScenarioWithSeeds', { uri: doc.uri.toString(), scenario: SCENARIO, seeds: '1,2,3' });
       assert.deepEqual([r.seeds, r.runs, r.passed], ['1..3', 3, 3]);
       assert.match(api.results.panels.at(-1)!.html, /3\/3 runs passed/);

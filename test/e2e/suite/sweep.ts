@@ -4,11 +4,11 @@
 // metric; "Which Defences Carry the Results" shows what each defence carries.
 // Runs after the run suite (the workspace is trusted by then).
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VmsecApi } from '../../../client/src/extension';
 import type { SweepResult } from '../../../server/src/protocol';
 import { waitFor } from './poll';
+import { closeScratchFile, openScratchFile, assertTrusted } from './scratch-file';
 import { readPage, SMALL_FORK } from './launcher';
 
 /** The texts of the webviews the page shows now (undefined without the launcher). */
@@ -22,24 +22,13 @@ export function defineSweepSuite(): void {
     let file: vscode.Uri;
 
     suiteSetup(async () => {
-      const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'vmsec');
-      assert.ok(ext);
-      api = (await ext.activate()) as VmsecApi;
-      const folder = vscode.workspace.workspaceFolders?.[0];
-      assert.ok(folder);
-      file = vscode.Uri.file(path.join(folder.uri.fsPath, 'sweep.vmsec'));
-      await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(SMALL_FORK));
-      doc = await vscode.workspace.openTextDocument(file);
-      await vscode.window.showTextDocument(doc);
+      ({ api, doc, file } = await openScratchFile('sweep.vmsec', SMALL_FORK));
     });
 
-    suiteTeardown(async () => {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      await vscode.workspace.fs.delete(file);
-    });
+    suiteTeardown(() => closeScratchFile(file));
 
     test('Sweep… asks for the values and metrics, and the results view shows the table and a chart per metric', async function () {
-      if (!vscode.workspace.isTrusted) this.skip();
+      assertTrusted();
       await vscode.window.showTextDocument(doc);
       // The prompts are the user's: stubbed, restored after.
       const win = vscode.window as { showInputBox: typeof vscode.window.showInputBox; showQuickPick: typeof vscode.window.showQuickPick };
@@ -79,7 +68,7 @@ export function defineSweepSuite(): void {
     });
 
     test('a wrong path is refused with the suggestion; the ablation shows what each defence carries', async function () {
-      if (!vscode.workspace.isTrusted) this.skip();
+      assertTrusted();
       await assert.rejects(
         Promise.resolve(vscode.commands.executeCommand('vmsec.sweep', { uri: doc.uri.toString(), vary: ['f.childs=1,2'] })),
         /sweep\.vmsec:\d+:\d+: --vary f\.childs=1,2: no property 'childs' on fork f \(did you mean children\?\)/,
