@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseSeeds, seedsText, makePlan, planItems, planFromGraph } from '../../server/src/batch/plan';
 import { parseShard, shardSize, inShard, parsePartial, mergeProblems, partProblem, partialInfo, inputsHash, PartialWriter, type PartialInfo } from '../../server/src/batch/shard';
 import { wilson, orderStats, Aggregator } from '../../server/src/batch/aggregate';
-import { applyEdits, itemFolder, runnerInput } from '../../server/src/batch/item-runner';
+import { applyVariantEdits, itemFolder, runnerInput } from '../../server/src/batch/item-runner';
 import { Worker } from 'node:worker_threads';
 import { BatchWorkerError, runItems, runItemsAsync, WorkerPool } from '../../server/src/batch/run-items';
 import { quantitiesOf } from '../../server/src/batch/outcome';
@@ -83,10 +83,10 @@ test('items come in the canonical order file, scenario, variant, seed', () => {
 
 test('edits apply from the end, and overlapping edits are refused', () => {
   const texts = new Map([['/f', 'children 8\nmemory 1 GiB']]);
-  const out = applyEdits(texts, [{ path: '/f', start: 9, end: 10, text: '16' }, { path: '/f', start: 18, end: 19, text: '2' }]);
+  const out = applyVariantEdits(texts, [{ path: '/f', start: 9, end: 10, text: '16' }, { path: '/f', start: 18, end: 19, text: '2' }]);
   assert.equal((out as Map<string, string>).get('/f'), 'children 16\nmemory 2 GiB');
-  assert.match(applyEdits(texts, [{ path: '/f', start: 0, end: 5, text: '' }, { path: '/f', start: 3, end: 6, text: '' }]) as string, /overlap/);
-  assert.match(applyEdits(texts, [{ path: '/g', start: 0, end: 0, text: '' }]) as string, /not part of the run/);
+  assert.match(applyVariantEdits(texts, [{ path: '/f', start: 0, end: 5, text: '' }, { path: '/f', start: 3, end: 6, text: '' }]) as string, /overlap/);
+  assert.match(applyVariantEdits(texts, [{ path: '/g', start: 0, end: 0, text: '' }]) as string, /not part of the run/);
 });
 
 function synthetic(n: number): ItemOutcome[] {

@@ -14,6 +14,7 @@ import { safeSegment } from '../model/guarded-write';
 import { failedOutcome, outcomeOf } from './outcome';
 import type { ItemOutcome, SourceEdit, Variant, WorkItem } from './types';
 import type { Plan } from './plan';
+import { applyEdits } from './sweep-edits';
 
 /** What every item of a run shares (the `vmsec run` options that change results). */
 export interface RunSettings {
@@ -50,8 +51,8 @@ type Prepared =
   | { ok: true; set: FileSet; resolved: Resolved; decls: Map<string, A.ScenarioDecl>; options: RunOptions }
   | { ok: false; line: number; message: string };
 
-/** Texts with a variant's edits applied (edits of one file must not overlap). */
-export function applyEdits(texts: Map<string, string>, edits: SourceEdit[]): Map<string, string> | string {
+/** Texts with a variant's edits applied (edits of one file must not overlap), by sweep-edits' applyEdits. */
+export function applyVariantEdits(texts: Map<string, string>, edits: SourceEdit[]): Map<string, string> | string {
   if (edits.length === 0) return texts;
   const out = new Map(texts);
   const byPath = new Map<string, SourceEdit[]>();
@@ -59,15 +60,13 @@ export function applyEdits(texts: Map<string, string>, edits: SourceEdit[]): Map
   for (const [path, list] of byPath) {
     const text = out.get(path);
     if (text === undefined) return `the variant edits ${path}, which is not part of the run`;
-    const sorted = [...list].sort((a, b) => b.start - a.start);
-    let t = text;
-    let limit = t.length;
-    for (const e of sorted) {
+    // A partial's edits come from another process: check them before applying.
+    let limit = text.length;
+    for (const e of [...list].sort((a, b) => b.start - a.start)) {
       if (e.start < 0 || e.end < e.start || e.end > limit) return `the variant's edits of ${path} overlap or fall outside the file`;
-      t = t.slice(0, e.start) + e.text + t.slice(e.end);
       limit = e.start;
     }
-    out.set(path, t);
+    out.set(path, applyEdits(text, list));
   }
   return out;
 }
@@ -131,7 +130,7 @@ export class ItemRunner {
     if (path === undefined) return { ok: false, line: 1, message: `${name} is not part of this run` };
     const v = variant === undefined ? undefined : this.variants[variant];
     if (variant !== undefined && !v) return { ok: false, line: 1, message: `variant ${variant} is not part of this run` };
-    const texts = applyEdits(this.texts, v?.edits ?? []);
+    const texts = applyVariantEdits(this.texts, v?.edits ?? []);
     if (typeof texts === 'string') return { ok: false, line: 1, message: texts };
     // Only the texts the plan read: a file outside them is unreadable, never read from disk behind the hash's back.
     const ws = new Workspace({ read: (p) => (texts.has(p) ? { ok: true, text: texts.get(p)! } : { ok: false, error: 'was not read when the run was planned' }) });
