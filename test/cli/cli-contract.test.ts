@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, truncateSync, writeFileSync } from 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../tmp';
-import { xmlText } from '../../server/src/cli/format-run';
+import { xmlText } from '../../server/src/report/xml-text';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'vmsec.js');
 

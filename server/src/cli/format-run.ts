@@ -3,6 +3,7 @@
 import type { RunResult, ScenarioResult, TransferResult } from '../sim/results';
 import { traceReportText } from '../sim/trace-replay';
 import { displayPath } from './files';
+import { xmlText } from '../report/xml-text';
 
 function ms(x: number): string { return `${Number(x.toFixed(3))} ms`; }
 
@@ -47,20 +48,6 @@ export function formatRunJson(r: RunResult): string {
 /** Several files' results: `{"files":[{"file","scenarios"}]}`. */
 export function formatRunJsonFiles(rs: RunResult[]): string {
   return JSON.stringify({ files: rs.map((r) => ({ file: displayPath(r.file), scenarios: forJson(r) })) }, null, 2);
-}
-
-// XML 1.0 allows tab, LF, CR and U+0020 up: other control characters, lone
-// surrogates and U+FFFE/U+FFFF make a document ill-formed, whatever the
-// escaping. They are shown as visible escapes (\x1b), like on the terminal.
-const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/** Text safe in an XML attribute value or element content. */
-export function xmlText(s: string): string {
-  return s
-    .replace(NOT_XML, (c) => { const n = c.charCodeAt(0); return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`; })
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
-    // Attribute values would have their line breaks and tabs normalised to spaces.
-    .replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
 }
 
 export function formatRunJunit(rs: RunResult[]): string {

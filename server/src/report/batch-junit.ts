@@ -3,12 +3,9 @@
 // reproduces the first. No times: merged shards equal the unsharded run.
 import type { BatchSummary } from '../batch/aggregate';
 import { ciText, percent, reproduceText, seedList, variantLabel } from './batch-text';
+import { xmlText as xml } from './xml-text';
 
 export const BATCH_JUNIT_MAGIC = '<?xml version="1.0" encoding="UTF-8"?>\n<!-- vmsec many runs -->\n';
-
-const xml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }[c]!))
-  // XML 1.0 cannot carry most control characters at all.
-  .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export function formatBatchJunit(summary: BatchSummary): string {
   const byFile = new Map<string, string[]>();
