@@ -1,5 +1,5 @@
 // `vmsec check`: validate files and everything they import, print the problems.
-import pkg from '../../../package.json';
+import { version } from '../../../package.json';
 import { checkFiles } from './check';
 import { formatJson, formatSarif, formatText, locate } from './format-check';
 import type { ParsedArgs } from './args';
@@ -19,7 +19,7 @@ function runCheck(p: ParsedArgs): number {
   const { files, diagnostics, unreadable: bad } = checkFiles(paths, root);
   if (bad.length) unreadable(bad);
   const items = locate(files, diagnostics);
-  const out = format === 'json' ? formatJson(items) : format === 'sarif' ? formatSarif(items, pkg.version) : formatText(items);
+  const out = format === 'json' ? formatJson(items) : format === 'sarif' ? formatSarif(items, version) : formatText(items);
   // Straight to the descriptors (stdio.ts): the same bytes as write(process.stdout, …).
   if (out) writeStd('stdout', format === 'text' ? terminalText(out) : out + '\n');
   if (format === 'text') {
