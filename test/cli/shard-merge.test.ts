@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../tmp';
 
@@ -205,4 +205,36 @@ test('merge refuses run and sweep parts together, parts of different sweeps, and
   const bad = vmsec(['sweep', SMALL, '--vary', 'f.children=1,2', '--shard', '0/2', '--out', join(dir, 'x')]);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--shard 0\/2: shards are numbered 1 to 2/);
+});
+
+test('shards replaying a trace log merge when given the same log by another path, and are refused with another log', () => {
+  const dir = tempDir('trace-shards-');
+  const sub = join(dir, 'sub');
+  mkdirSync(sub);
+  writeFileSync(join(dir, 't.vmsec'), `host h { }
+vm v on h { process nginx { } }
+monitor m for v { rule etc on open, openat when filePrefix(0, "/etc/") then deny(13) }
+scenario "traced" { expect m denies > 0 }
+`);
+  const log = readFileSync(join(ROOT, 'test', 'fixtures', 'strace', 'hand.log'), 'utf8');
+  writeFileSync(join(dir, 'web.log'), log);
+  // The same bytes under another name in another folder.
+  writeFileSync(join(sub, 'copy.log'), log);
+  // Another log: one call fewer.
+  writeFileSync(join(sub, 'other.log'), log.split('\n').filter((l) => !l.includes('/etc/shadow')).join('\n'));
+  const part = (name: string, shard: string, trace: string, cwd: string, file: string) => {
+    const out = join(dir, name);
+    const r = vmsec(['run', file, '--seeds', '1..4', '--shard', shard, '--trace', trace, '--out', out], cwd);
+    assert.equal(r.code, 0, r.err);
+    return out;
+  };
+  const p1 = part('p1', '1/2', 'v=web.log', dir, 't.vmsec');
+  const p2 = part('p2', '2/2', 'v=copy.log', sub, '../t.vmsec');
+  const merged = vmsec(['merge', p1, p2, '--format', 'json']);
+  assert.equal(merged.code, 0, merged.err);
+  assert.equal(merged.out, vmsec(['run', 't.vmsec', '--seeds', '1..4', '--trace', 'v=web.log', '--format', 'json'], dir).out);
+  const q2 = part('q2', '2/2', 'v=other.log', sub, '../t.vmsec');
+  const refused = vmsec(['merge', p1, q2]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /q2 is a result of different inputs than .*p1/);
 });

@@ -2,11 +2,13 @@
 // scenario once per seed, on N worker threads, or one shard's slice written
 // as a partial result for `vmsec merge`. Outcomes stream from the runner into
 // the aggregate (and the partial's lines); no run's full result is kept.
+import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { ImportGraph } from '../model/workspace';
 import { LIMITS } from '../model/limits';
-import { nameOf, planFromGraph, planItems, parseSeeds } from '../batch/plan';
+import { planFromGraph, planItems, parseSeeds } from '../batch/plan';
 import { runnerInput, type RunSettings } from '../batch/item-runner';
 import { BatchWorkerError, runItemsAsync, WorkerPool } from '../batch/run-items';
 import { inputsHash, inShard, parseShard, partialInfo, PartialWriter, PARTIAL_FAMILY, type Shard } from '../batch/shard';
@@ -98,7 +100,8 @@ export async function runMany(p: ParsedArgs, graph: ImportGraph, paths: string[]
   }
   // What changes results, in terms equal on every machine (no absolute paths).
   const { checkpointDir: _dir, checkpointPerItem: _per, workspaceRoot: _root, traces, ...resultSettings } = settings;
-  const inputs = inputsHash(plan, { ...resultSettings, traces: traces?.map((t) => ({ vm: t.vm, log: nameOf(t.path) })) });
+  // A trace log counts by its bytes: a shard given the same log by another path or from another folder joins; another log does not.
+  const inputs = inputsHash(plan, { ...resultSettings, traces: traces?.map((t) => ({ vm: t.vm, sha256: fileSha256(t.path) })) });
   const info = partialInfo(plan, shard ?? { index: 1, count: 1 }, inputs);
   const { shard: _s, inputs: _i, ...batchInfo } = info;
   const agg = new Aggregator(batchInfo);
@@ -125,4 +128,20 @@ export async function runMany(p: ParsedArgs, graph: ImportGraph, paths: string[]
     if (format === 'text') write(process.stderr, `vmsec: report written to ${displayPath(reportTarget)}`);
   }
   return emitBatch(format as BatchFormat, summary, agg, batchOutTarget(p, format as BatchFormat));
+}
+
+/** SHA-256 of a file's bytes, read in 1 MiB pieces (a trace log may be large). */
+function fileSha256(path: string): string {
+  const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path, 'r');
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
+  } catch (e) {
+    throw new InputError(`--trace: cannot read ${displayPath(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  return h.digest('hex');
 }
