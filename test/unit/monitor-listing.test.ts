@@ -85,3 +85,31 @@ test('every decision of a syscall step is listed, even when many steps share a l
   assert.equal(s.monitor.filter((m) => m.rule === 'etc').length, LISTED + 5);
   assert.equal(s.monitor_more, undefined);
 });
+
+test('escalations fired by a replayed trace are listed like a rule (the first LISTED) and the rest counted; each still acts', () => {
+  // Every denied open is a violation and every second one escalates to a migration (between two hosts, back and
+  // forth); the opens are 50 ms apart, so each migration has settled before the next call.
+  const source = `host h { }
+host h2 { }
+link h <-> h2 { bandwidth 100 Gbps latency 1 us }
+vm web on h { memory 1 MiB process nginx { } }
+monitor guard for web {
+  rule etc on open when filePrefix(0, "/etc/") then deny(13)
+  escalate 2 violations within 1 s then migrate
+}
+scenario "trace" { expect guard denies == ${2 * (LISTED + 3)} }
+`;
+  const opens = Array.from({ length: 2 * (LISTED + 3) }, (_, i) => `100 10:00:${(i * 0.05).toFixed(6).padStart(9, '0')} open("/etc/f${i}", O_RDONLY) = 3`);
+  const path = nodePath.join(tempDir('listing-'), 'web.strace');
+  writeFileSync(path, opens.join('\n') + '\n');
+  const ws = memoryWorkspace({ 'main.vmsec': source });
+  const out = runFileSet(ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!, { workspaceRoot: ROOT, checkpointDir: tempDir('ck-'), traces: [{ vm: 'web', path }] });
+  if (out.kind !== 'ran') throw new Error(JSON.stringify(out));
+  const s = out.result.scenarios[0];
+  assert.equal(s.passed, true, JSON.stringify(s.expectations));
+  const escalations = s.monitor.filter((m) => m.rule === 'escalate');
+  assert.equal(escalations.length, LISTED);
+  assert.match(escalations[0].fired ?? '', /^2 violations within 1000 ms/);
+  assert.match(escalations[1].effect ?? '', /^migration to h over h<->h2 started; web migrated from h2 to h/);
+  assert.deepEqual(s.monitor_more, { 'guard/etc': LISTED + 6, 'guard/escalate': 3 });
+});

@@ -108,6 +108,8 @@ export class Monitors {
   /** The active monitor per VM (children use their parent's entry). */
   private readonly active = new Map<string, string>();
   private readonly violations = new Map<string, number[]>();
+  /** Escalations listed so far, by monitor and source line (a replayed trace lists the first LISTED, like a rule). */
+  private readonly escalationsListed = new Map<string, number>();
   readonly killed = new Set<string>();
   readonly counts = new Map<string, { deny: number; kill: number; allow: number }>();
 
@@ -232,6 +234,16 @@ export class Monitors {
       this.violations.set(key, list);
       if (list.length >= esc.count) {
         this.violations.set(key, []);
+        const listedKey = `${m.name}\u0000${e.line}`;
+        const n = this.escalationsListed.get(listedKey) ?? 0;
+        if (e.replayed && n >= LISTED) {
+          // Past LISTED from a trace: counted in monitor_more, and it still acts on the VM.
+          const more = (world.result.monitor_more ??= {});
+          more[`${m.name}/escalate`] = (more[`${m.name}/escalate`] ?? 0) + 1;
+          this.vmAction(e.vm, esc.action, e.line, `monitor ${m.name} escalation`, () => {});
+          return;
+        }
+        this.escalationsListed.set(listedKey, n + 1);
         // An escalation is a decision of its own: what fired it, when, and what it did.
         const out: MonitorResult = {
           monitor: m.name, vm: e.vm.name, process: e.process, call: e.call, rule: 'escalate', action: actionText(esc.action),
