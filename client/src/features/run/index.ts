@@ -8,6 +8,7 @@ import type { ResultsHub } from './results-hub';
 import { LensRefresh } from './lens-refresh';
 import { Runner } from './runner';
 import { scenarioAt, scenariosOf } from './scenarios';
+import { askSeeds } from './seeds-prompt';
 import { registerSweep } from './sweep';
 
 export const RunCommands = {
@@ -17,9 +18,6 @@ export const RunCommands = {
   stop: 'vmsec.stop',
   seeds: 'vmsec.runScenarioWithSeeds',
 } as const;
-
-/** What the seeds input box accepts before the server checks the rest (duplicates, limits). */
-const SEEDS_SHAPE = /^\s*\d+(\s*\.\.\s*\d+)?(\s*,\s*\d+(\s*\.\.\s*\d+)?)*\s*$/;
 
 /** Arguments the seeds command takes from a caller (a test, a keybinding) instead of asking. */
 interface SeedsCommandArgs { uri: string; scenario?: string; seeds?: string }
@@ -40,9 +38,8 @@ export function runLogLine(r: RunResultNotification): string {
 }
 
 export function registerRun(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel, status: StatusItem, hub: ResultsHub): Runner {
-  const runner = new Runner(client, output);
+  const runner = new Runner(client, output, context.workspaceState);
   const lenses = new LensRefresh(client);
-  let lastSeeds = '1..100';
 
   const refuseUntrusted = (): boolean => {
     if (vscode.workspace.isTrusted) return false;
@@ -111,15 +108,9 @@ export function registerRun(context: vscode.ExtensionContext, client: LanguageCl
         }
         uri = u.toString();
       }
-      const seeds = given?.seeds ?? await vscode.window.showInputBox({
-        title: `vmsec: run ${scenario ? `"${scenario}"` : 'every scenario'} once per seed`,
-        prompt: 'Seeds: a range, a list or both, e.g. 1..100, 3,7,9 or 1..10,42',
-        value: lastSeeds,
-        validateInput: (v) => (SEEDS_SHAPE.test(v) ? undefined : 'write seeds as 1..100, 3,7,9 or 1..10,42'),
-      });
+      const seeds = given?.seeds?.trim() ?? await askSeeds(runner.workspaceState, 'run', `vmsec: run ${scenario ? `"${scenario}"` : 'every scenario'} once per seed`);
       if (seeds === undefined) return undefined;
-      lastSeeds = seeds.trim();
-      const r = await runner.runSeeds({ uri, scenario, seeds: lastSeeds }, `vmsec: running ${scenario ? `"${scenario}"` : fileName(uri)} with seeds ${lastSeeds}`);
+      const r = await runner.runSeeds({ uri, scenario, seeds }, `vmsec: running ${scenario ? `"${scenario}"` : fileName(uri)} with seeds ${seeds}`);
       if (!r) return undefined;
       await vscode.commands.executeCommand('vmsec.showSeedsResults', r);
       const failed = r.scenarios.filter((s) => s.passed < s.runs || s.error);

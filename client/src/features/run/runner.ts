@@ -11,7 +11,8 @@ const fileName = (uri: string) => decodeURIComponent(uri.split('/').pop() ?? uri
 export class Runner {
   private readonly pending = new Set<vscode.CancellationTokenSource>();
 
-  constructor(private readonly client: LanguageClient, private readonly output: vscode.OutputChannel) {}
+  /** `workspaceState` keeps the prompts' last answers (seeds-prompt.ts) for every feature that runs through here. */
+  constructor(private readonly client: LanguageClient, private readonly output: vscode.OutputChannel, readonly workspaceState: vscode.Memento) {}
 
   /** Runs the targets one after the other; resolves with what the server
    *  answered (a cancelled or failed request is logged and left out). */

@@ -1,11 +1,12 @@
 // "vmsec: Sweep…" and "vmsec: Which Defences Carry the Results (Ablation)":
-// ask for the varied values and the metrics, run them on the server
+// ask for the varied values, the seeds (optional) and the metrics, run them on the server
 // (vmsec/sweep, on its run worker) and open the result in the results view.
 // A wrong path shows the server's message (the CLI's) with a way to the line.
 import * as vscode from 'vscode';
 import { QUANTITIES } from '../../../../server/src/batch/types';
 import type { SweepParams, SweepProblem, SweepResult } from '../../../../server/src/protocol';
 import type { Runner } from './runner';
+import { askSeeds } from './seeds-prompt';
 
 export const SweepCommands = { sweep: 'vmsec.sweepAtEditor', ablate: 'vmsec.ablateAtEditor' } as const;
 
@@ -70,13 +71,16 @@ export function registerSweep(context: vscode.ExtensionContext, runner: Runner, 
       });
       if (text === undefined) return undefined;
       lastVary = text.trim();
+      // Empty: each scenario runs with its own seed (the CLI without --seeds).
+      const seeds = await askSeeds(runner.workspaceState, 'sweep', 'vmsec: sweep with which seeds? (optional)');
+      if (seeds === undefined) return undefined;
       const picked = await vscode.window.showQuickPick(METRICS.map((m) => ({ label: m.name, description: m.description, picked: lastMetrics.includes(m.name) })), {
         title: 'vmsec: which metrics (medians over seeds) against the varied values?', canPickMany: true,
       });
       if (picked === undefined) return undefined;
       lastMetrics = picked.map((p) => p.label);
       const vary = lastVary.split(/\s+/).filter(Boolean);
-      return run({ uri, vary, metrics: lastMetrics }, `vmsec: sweep of ${vary.join(' ')}`);
+      return run({ uri, vary, metrics: lastMetrics, ...(seeds ? { seeds } : {}) }, `vmsec: sweep of ${vary.join(' ')}${seeds ? ` with seeds ${seeds}` : ''}`);
     }),
     vscode.commands.registerCommand(SweepCommands.ablate, async (arg?: unknown) => {
       if (refuseUntrusted()) return undefined;

@@ -1,26 +1,36 @@
 // The Test Explorer: file → scenario → expectation, with ranges from
-// vmsec/scenarios; a Run profile sends vmsec/run; outcomes come from the
-// server's vmsec/runResult notifications (so runs started from a code lens
-// or a command show there too).
+// vmsec/scenarios; the Run profile sends vmsec/run, "Run with Seeds…" asks
+// for seeds and sends vmsec/runSeeds; outcomes come from the server's
+// vmsec/runResult and vmsec/seedsResult notifications (so runs started from a
+// code lens or a command show there too).
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { UNTRUSTED_MESSAGE, type RunParams, type RunResultNotification, type ScenarioInfo, type SeedsResult } from '../../../../server/src/protocol';
 import { keyOf, type ResultsHub } from '../run/results-hub';
-import type { Runner } from '../run/runner';
+import { errorText, type Runner } from '../run/runner';
 import { scenariosOf, toRange } from '../run/scenarios';
+import { askSeeds } from '../run/seeds-prompt';
+import { seedsFailureText } from './seeds-message';
+
+type State = 'passed' | 'failed' | 'errored' | 'skipped';
+/** A run the profiles are making: the results of its scenarios go to it, not to a run of their own. */
+interface ActiveRun { run: vscode.TestRun; kind: 'run' | 'seeds'; items: Map<string, vscode.TestItem>; done: Set<string> }
 
 const REFRESH_DELAY_MS = 300;
 
 export class ScenarioTests implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController('vmsec', 'vmsec scenarios');
   readonly profile: vscode.TestRunProfile;
+  /** "Run with Seeds…": the selected scenarios once per seed, as vmsec.runScenarioWithSeeds runs them. */
+  readonly seedsProfile: vscode.TestRunProfile;
   private readonly subs: vscode.Disposable[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Scenario items being run by the profile right now: their results go to that run. */
-  private active: { run: vscode.TestRun; items: Map<string, vscode.TestItem> } | undefined;
+  /** The profiles' runs in progress. */
+  private readonly active: ActiveRun[] = [];
 
   constructor(private readonly client: LanguageClient, private readonly runner: Runner, hub: ResultsHub) {
     this.profile = this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (req, token) => this.runProfile(req, token), true);
+    this.seedsProfile = this.controller.createRunProfile('Run with Seeds…', vscode.TestRunProfileKind.Run, (req, token) => this.runSeedsProfile(req, token), false);
     this.controller.refreshHandler = () => this.refreshAll();
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.vmsec');
     this.subs.push(
@@ -67,49 +77,83 @@ export class ScenarioTests implements vscode.Disposable {
     this.controller.items.add(file);
   }
 
-  private async runProfile(req: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
-    const run = this.controller.createTestRun(req);
+  /** The scenario items a request selects: an expectation runs its scenario; a file runs its scenarios one by one (so exclusions hold). */
+  private selected(req: vscode.TestRunRequest): Map<string, vscode.TestItem> {
     const scenarios = new Map<string, vscode.TestItem>();
-    const targets: RunParams[] = [];
     const excluded = new Set((req.exclude ?? []).map((i) => i.id));
     const roots: vscode.TestItem[] = req.include ? [...req.include] : [];
     if (!req.include) this.controller.items.forEach((i) => roots.push(i));
     for (const item of roots) {
       if (excluded.has(item.id)) continue;
-      const uri = item.uri!.toString();
-      // An expectation runs its scenario; a file runs its scenarios one by one (so exclusions hold).
       const scenarioItems: vscode.TestItem[] = item.parent === undefined ? [] : [item.parent.parent === undefined ? item : item.parent];
       if (item.parent === undefined) item.children.forEach((c) => { if (!excluded.has(c.id)) scenarioItems.push(c); });
-      for (const s of scenarioItems) {
-        if (scenarios.has(s.id)) continue;
-        scenarios.set(s.id, s);
-        run.enqueued(s);
-        targets.push({ uri, scenario: s.label });
-      }
+      for (const s of scenarioItems) scenarios.set(s.id, s);
     }
-    this.active = { run, items: scenarios };
+    return scenarios;
+  }
+
+  private async runProfile(req: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+    const scenarios = this.selected(req);
+    const targets: RunParams[] = [...scenarios.values()].map((s) => ({ uri: s.uri!.toString(), scenario: s.label }));
+    await this.inRun(req, 'run', scenarios, undefined, async () => { await this.runner.run(targets, 'vmsec: running tests', token); });
+  }
+
+  /** Asks for the seeds (dismissed: nothing runs), then runs each selected scenario once per seed; cancelling the test run cancels the request. */
+  private async runSeedsProfile(req: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+    const scenarios = this.selected(req);
+    if (scenarios.size === 0) return;
+    let seeds = '';
+    if (vscode.workspace.isTrusted) {
+      const only = scenarios.size === 1 ? [...scenarios.values()][0].label : undefined;
+      const asked = await askSeeds(this.runner.workspaceState, 'run', `vmsec: run ${only ? `"${only}"` : `${scenarios.size} scenarios`} once per seed`);
+      if (asked === undefined || token.isCancellationRequested) return;
+      seeds = asked;
+    }
+    await this.inRun(req, 'seeds', scenarios, `vmsec: seeds ${seeds}`, async (active) => {
+      for (const s of scenarios.values()) {
+        if (token.isCancellationRequested) break;
+        try {
+          const r = await this.runner.runSeeds({ uri: s.uri!.toString(), scenario: s.label, seeds }, `vmsec: running "${s.label}" with seeds ${seeds}`, token);
+          // The vmsec/seedsResult notification comes first and marks it; this covers one that got lost.
+          if (r) this.seedsResult(r);
+        } catch (e) {
+          // Refused (a seed given twice, too many seeds) or failed: said on the scenario, the others still run.
+          this.outcome(active.run, s, 'errored', [new vscode.TestMessage(`seeds ${seeds}: ${errorText(e)}`)]);
+          active.done.add(s.id);
+        }
+      }
+    });
+  }
+
+  /** A test run of the profiles: its scenarios are enqueued and started, get the results that arrive while `work` runs, and end skipped without one (cancelled, refused). */
+  private async inRun(req: vscode.TestRunRequest, kind: ActiveRun['kind'], scenarios: Map<string, vscode.TestItem>, name: string | undefined, work: (active: ActiveRun) => Promise<void>): Promise<void> {
+    const run = this.controller.createTestRun(req, name);
+    const active: ActiveRun = { run, kind, items: scenarios, done: new Set() };
+    for (const s of scenarios.values()) run.enqueued(s);
+    this.active.push(active);
     try {
       for (const s of scenarios.values()) run.started(s);
-      if (vscode.workspace.isTrusted) await this.runner.run(targets, 'vmsec: running tests', token);
-      else for (const s of scenarios.values()) { this.outcome(run, s, 'errored', [new vscode.TestMessage(UNTRUSTED_MESSAGE)]); this.done.add(s.id); }
+      if (vscode.workspace.isTrusted) await work(active);
+      else for (const s of scenarios.values()) { this.outcome(run, s, 'errored', [new vscode.TestMessage(UNTRUSTED_MESSAGE)]); active.done.add(s.id); }
     } catch (e) {
       run.appendOutput(`${e instanceof Error ? e.message : String(e)}\r\n`);
     } finally {
-      // Scenarios without a result (cancelled, refused) are marked skipped.
-      for (const s of scenarios.values()) if (!this.done.has(s.id)) this.outcome(run, s, 'skipped');
-      this.done.clear();
-      this.active = undefined;
+      for (const s of scenarios.values()) if (!active.done.has(s.id)) this.outcome(run, s, 'skipped');
+      this.active.splice(this.active.indexOf(active), 1);
       run.end();
     }
   }
 
-  private readonly done = new Set<string>();
+  /** The profile run a result of this kind for this scenario goes to, if any. */
+  private ownerOf(kind: ActiveRun['kind'], id: string): ActiveRun | undefined {
+    return this.active.find((a) => a.kind === kind && a.items.has(id));
+  }
 
   /** The last outcome of each item, for the in-editor tests (the Testing API
    *  does not let an extension read results back). */
-  readonly outcomes = new Map<string, { state: 'passed' | 'failed' | 'errored' | 'skipped'; messages: vscode.TestMessage[] }>();
+  readonly outcomes = new Map<string, { state: State; messages: vscode.TestMessage[] }>();
 
-  private outcome(run: vscode.TestRun, item: vscode.TestItem, state: 'passed' | 'failed' | 'errored' | 'skipped', messages: vscode.TestMessage[] = [], ms?: number): void {
+  private outcome(run: vscode.TestRun, item: vscode.TestItem, state: State, messages: vscode.TestMessage[] = [], ms?: number): void {
     this.outcomes.set(item.id, { state, messages });
     if (state === 'passed') run.passed(item, ms);
     else if (state === 'failed') run.failed(item, messages, ms);
@@ -120,11 +164,11 @@ export class ScenarioTests implements vscode.Disposable {
   /** Puts a finished run's outcome on its scenario and expectation items. */
   private result(r: RunResultNotification): void {
     const id = keyOf(r.uri, r.scenario.name);
-    const own = this.active?.items.get(id);
-    const item = own ?? this.controller.items.get(r.uri)?.children.get(id);
+    const owner = this.ownerOf('run', id);
+    const item = owner?.items.get(id) ?? this.controller.items.get(r.uri)?.children.get(id);
     if (!item) return;
-    const run = own ? this.active!.run : this.controller.createTestRun(new vscode.TestRunRequest([item]), `vmsec: ${r.scenario.name}`, false);
-    if (own) this.done.add(id);
+    const run = owner ? owner.run : this.controller.createTestRun(new vscode.TestRunRequest([item]), `vmsec: ${r.scenario.name}`, false);
+    if (owner) owner.done.add(id);
     const v = r.scenario;
     const uri = vscode.Uri.parse(r.uri);
     const located = (m: vscode.TestMessage, range: Parameters<typeof toRange>[0]) => { m.location = new vscode.Location(uri, toRange(range)); return m; };
@@ -141,20 +185,25 @@ export class ScenarioTests implements vscode.Disposable {
       const failed = v.expectations.filter((e) => !e.passed).map(diff);
       this.outcome(run, item, 'failed', failed.length ? failed : [new vscode.TestMessage('the scenario failed')], r.durationMs);
     }
-    if (!own) run.end();
+    if (!owner) run.end();
   }
 
-  /** A seeds run: each scenario passed only if every seed did; a failed one names its failing seeds and how to reproduce one. */
+  /** A seeds run: each scenario passed only if every seed did; a failed one says what the CLI's JUnit says (pass rate, failing seeds, how to reproduce one). */
   private seedsResult(r: SeedsResult): void {
     const uri = vscode.Uri.parse(r.uri);
     for (const s of r.scenarios) {
       if (s.cancelled || (s.runs === 0 && !s.error)) continue;
-      const item = this.controller.items.get(r.uri)?.children.get(keyOf(r.uri, s.name));
+      const id = keyOf(r.uri, s.name);
+      const owner = this.ownerOf('seeds', id);
+      if (owner?.done.has(id)) continue;
+      const item = owner?.items.get(id) ?? this.controller.items.get(r.uri)?.children.get(id);
       if (!item) continue;
-      const run = this.controller.createTestRun(new vscode.TestRunRequest([item]), `vmsec: ${s.name} × seeds ${r.seeds}`, false);
+      const run = owner ? owner.run : this.controller.createTestRun(new vscode.TestRunRequest([item]), `vmsec: ${s.name} × seeds ${r.seeds}`, false);
+      owner?.done.add(id);
+      const end = () => { if (!owner) run.end(); };
       const located = (m: vscode.TestMessage, range: Parameters<typeof toRange>[0]) => { m.location = new vscode.Location(uri, toRange(range)); return m; };
       const few = (seeds: number[], count: number) => `${seeds.slice(0, 10).join(', ')}${count > 10 ? ` and ${count - 10} more` : ''}`;
-      if (s.error) { this.outcome(run, item, 'errored', [located(new vscode.TestMessage(s.error), s.range)]); run.end(); continue; }
+      if (s.error) { this.outcome(run, item, 'errored', [located(new vscode.TestMessage(s.error), s.range)]); end(); continue; }
       item.children.forEach((x) => {
         const e = s.expectations.find((e) => e.range.start.line === x.range?.start.line);
         if (!e) this.outcome(run, x, 'skipped');
@@ -163,11 +212,11 @@ export class ScenarioTests implements vscode.Disposable {
       });
       if (s.passed === s.runs) this.outcome(run, item, 'passed', [], r.durationMs);
       else {
-        const text = `passes ${s.passed}/${s.runs} seeds (${r.seeds}); fails with seeds ${few(s.failingSeeds, s.failingCount)}${s.reproduce ? ` — reproduce: ${s.reproduce}` : ''}`;
-        run.appendOutput(`${s.name}: ${text}\r\n`);
+        const text = seedsFailureText(s);
+        run.appendOutput(`${s.name} (seeds ${r.seeds}): ${text.replace(/\n/g, '\r\n  ')}\r\n`);
         this.outcome(run, item, 'failed', [located(new vscode.TestMessage(text), s.range)], r.durationMs);
       }
-      run.end();
+      end();
     }
   }
 
