@@ -1,7 +1,8 @@
 // Runs a sweep or an ablation on the batch engine: one work item per
 // (scenario, variant, seed) in the plan's canonical order, on `jobs` threads,
 // each outcome folded into the aggregate as it arrives (and handed to
-// `onOutcome`, which writes a shard's partial). A sweep is a plan of one file
+// `onOutcome`, which writes a shard's partial); the aggregate drops each
+// (variant, scenario) cell once its last seed is in. A sweep is a plan of one file
 // with variants, so its items, keys and shards are those of `vmsec run`.
 import type * as A from '../../../grammar/src/ast';
 import type { FileSet } from '../model/workspace';
@@ -21,6 +22,8 @@ export interface SweepRun {
   /** Only this shard's items. */
   shard?: Shard;
   onOutcome?: (o: ItemOutcome) => void;
+  /** Metrics whose medians the report shows (the aggregate keeps only those). */
+  metrics?: readonly string[];
 }
 
 /** The scenarios a sweep runs, with their declared seeds. */
@@ -39,15 +42,18 @@ export function sweepPlan(set: FileSet, name: string, variants: Variant[], seeds
   return makePlan([{ path: set.root.path, name, scenarios: sweepScenarios(set, scenario), texts: set.files.map((f) => ({ path: f.path, name: nameOf(f.path), text: f.text })) }], seeds, variants);
 }
 
-/** An empty aggregate for a sweep plan (one file). */
-export function sweepAggregate(plan: Plan): SweepAggregate {
-  return new SweepAggregate(plan.variants.length, plan.files[0]?.scenarios.map((s) => s.name) ?? []);
+/** An empty aggregate for a sweep plan (one file), of the items of `shard` when given. */
+export function sweepAggregate(plan: Plan, opts: { metrics?: readonly string[]; shard?: Shard } = {}): SweepAggregate {
+  return new SweepAggregate(plan.variants.length, plan.files[0]?.scenarios.map((s) => s.name) ?? [], {
+    seedsPerCell: plan.seeds ? plan.seeds.length : 1, metrics: opts.metrics, keep: opts.shard ? inShard(opts.shard) : undefined,
+  });
 }
 
 /** On `jobs` threads (this one and jobs − 1 workers). */
 export async function runSweep(r: SweepRun): Promise<SweepAggregate> {
-  const agg = sweepAggregate(r.plan);
+  const agg = sweepAggregate(r.plan, { metrics: r.metrics, shard: r.shard });
   const on = r.onOutcome;
   await runItemsAsync(runnerInput(r.plan, r.settings), planItems(r.plan, inShard(r.shard)), r.jobs, (o) => { agg.add(o); on?.(o); }, { pool: r.pool });
+  agg.finish();
   return agg;
 }

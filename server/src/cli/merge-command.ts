@@ -10,7 +10,6 @@ import { writeGuarded, writeProblem, WriteRefused } from '../model/guarded-write
 import { Aggregator, type BatchSummary } from '../batch/aggregate';
 import { mergeProblems, parsePartial, partProblem, type PartialHeader } from '../batch/shard';
 import { SweepAggregate } from '../batch/sweep-aggregate';
-import type { ItemOutcome } from '../batch/types';
 import { isSweepSpec, sweepOutProblem, sweepOutput, sweepResult, writeSweepOut, type SweepFormat } from '../report/sweep-report';
 import { formatBatchText } from '../report/batch-text';
 import { BATCH_JSON_MAGIC, formatBatchJson } from '../report/batch-json';
@@ -84,12 +83,13 @@ function runMerge(p: ParsedArgs): number {
   if (p.positional.length === 0) throw new InputError('merge needs the partial results to merge (files written by vmsec run --shard i/n --out FILE or vmsec sweep --shard i/n --out FILE)');
   const outRaw = p.values.get('out');
   const out = outRaw === undefined ? undefined : nodePath.resolve(outRaw);
-  // One part at a time: parsed, checked, added, dropped (a run's aggregate does not depend on the order).
-  // A sweep's parts are kept: its aggregate takes outcomes in plan order, as the unsharded sweep did.
+  // One part at a time: parsed, checked, added, dropped (neither a run's nor a sweep's aggregate depends on the order).
   const parts: { name: string; header: PartialHeader }[] = [];
   const problems: string[] = [];
   let agg: Aggregator | undefined;
-  let sweepItems: ItemOutcome[] | undefined;
+  let sweepAgg: SweepAggregate | undefined;
+  /** Shards folded into the sweep's aggregate: a shard given twice (refused below) is not folded twice. */
+  const sweepShards = new Set<number>();
   for (const file of p.positional) {
     const name = displayPath(nodePath.resolve(file));
     const r = readRegularFile(file, MAX_PARTIAL_BYTES);
@@ -104,8 +104,13 @@ function runMerge(p: ParsedArgs): number {
     const first = parts[0].header;
     if (header.inputs !== first.inputs || (header.sweep === undefined) !== (first.sweep === undefined)) continue;
     if (header.sweep !== undefined) {
-      sweepItems ??= new Array(header.items);
-      for (const o of outcomes) sweepItems[o.index] = o;
+      if (header.shard.count !== first.shard.count || sweepShards.has(header.shard.index)) continue;
+      sweepShards.add(header.shard.index);
+      const made = sweepAgg ?? mergedSweepAggregate(header);
+      if (typeof made === 'string') { problems.push(`${name} ${made}`); continue; }
+      sweepAgg = made;
+      // A part whose outcomes do not sit where their index says (hand-edited) would count a run twice.
+      try { for (const o of outcomes) made.add(o); } catch (e) { problems.push(`${name} ${(e as Error).message}`); }
     } else {
       if (!agg) { const { shard: _s, inputs: _i, scenarios: _sc, expectations: _e, quantities: _q, ...info } = header; agg = new Aggregator(info); }
       // Files as the first part names them: a shard run from another folder shows other names for the same files (equal inputs: same files, same order).
@@ -119,7 +124,7 @@ function runMerge(p: ParsedArgs): number {
   if (!problems.length) problems.push(...mergeProblems(parts));
   if (problems.length || parts.length === 0) throw new InputError(`cannot merge: ${problems.join('\n  ')}`);
   const first = parts[0].header;
-  if (isSweepSpec(first.sweep)) return emitSweep(p, format, first, sweepItems ?? [], out);
+  if (isSweepSpec(first.sweep)) return emitSweep(p, format, first, sweepAgg ?? mergedSweepAggregate(first), out);
   if (out !== undefined) {
     const problem = outProblem('--out', out, MAGIC[format]);
     if (problem) throw new InputError(problem);
@@ -127,17 +132,24 @@ function runMerge(p: ParsedArgs): number {
   return emitBatch(format, agg!.summary(), agg!, out);
 }
 
+/** The empty aggregate of a sweep's parts (it takes their outcomes in any order), or what is wrong with the header. */
+function mergedSweepAggregate(header: PartialHeader): SweepAggregate | string {
+  const spec = header.sweep as Parameters<typeof sweepResult>[0];
+  const cells = Math.max(1, header.variants.length) * spec.scenarios.length;
+  const seedsPerCell = cells ? header.items / cells : 0;
+  if (!Number.isSafeInteger(seedsPerCell)) return `line 2: ${header.items} items are not the same number of runs for each of its ${cells} points and scenarios`;
+  return new SweepAggregate(header.variants.length, spec.scenarios, { seedsPerCell, metrics: spec.kind === 'sweep' ? spec.metrics : [] });
+}
+
 /** The merged sweep, printed as `vmsec sweep` prints it. */
-function emitSweep(p: ParsedArgs, format: BatchFormat, header: PartialHeader, outcomes: ItemOutcome[], out: string | undefined): number {
+function emitSweep(p: ParsedArgs, format: BatchFormat, header: PartialHeader, agg: SweepAggregate | string, out: string | undefined): number {
   if (format !== 'text' && format !== 'json' && format !== 'html') throw new InputError(`--format ${format}: the parts are of a sweep, which merges as text, json or html`);
   const spec = header.sweep as Parameters<typeof sweepResult>[0];
   if (out !== undefined) {
     const problem = sweepOutProblem(out, format as SweepFormat);
     if (problem) throw new InputError(`--out ${p.values.get('out')}: ${problem}`);
   }
-  const agg = new SweepAggregate(header.variants.length, spec.scenarios);
-  // In plan order, so failing seeds and errors are listed as the unsharded sweep lists them.
-  for (const o of outcomes) agg.add(o);
+  if (typeof agg === 'string') throw new InputError(`cannot merge: ${agg}`);
   const { view, failed } = sweepResult(spec, header.variants, agg);
   const text = sweepOutput(view, format as SweepFormat);
   if (out === undefined) {

@@ -83,14 +83,15 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
     for (const pr of prepared.problems) write(process.stderr, `vmsec: ${problemText(pr, displayPath)}`);
     return 2;
   }
-  const { variants, spec, plan } = prepared;
+  // The plan's variants name the points (its keyed copies share their ids and values), so a second list of every point is not held.
+  const { spec, plan } = prepared;
   let partial: PartialWriter | undefined;
   if (shard) {
     // What changes results or the report, in terms equal on every machine (no absolute paths).
     const { checkpointDir: _dir, checkpointPerItem: _per, workspaceRoot: _root, ...resultSettings } = settings;
     partial = new PartialWriter(partialInfo(plan, shard, inputsHash(plan, resultSettings, spec), spec));
   }
-  const run: SweepRun = { plan, settings, jobs, pool, shard, onOutcome: partial ? (o) => partial.add(o) : undefined };
+  const run: SweepRun = { plan, settings, jobs, pool, shard, onOutcome: partial ? (o) => partial.add(o) : undefined, metrics: spec.kind === 'sweep' ? spec.metrics : [] };
   let agg;
   try {
     agg = await runSweep(run);
@@ -101,11 +102,11 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
   }
   if (partial && shard && outTarget !== undefined) {
     writePartial('--out', outTarget, PARTIAL_FAMILY, partial.text());
-    const failed = partial.count - countPassed(agg);
+    const failed = partial.count - agg.passed();
     write(process.stdout, `vmsec: sweep shard ${shard.index}/${shard.count}: ${partial.count} of ${plan.count} runs, ${partial.count - failed} passed, ${failed} failed; partial result written to ${displayPath(outTarget)}`);
     return failed ? 1 : 0;
   }
-  const { view, failed } = sweepResult(spec, variants, agg);
+  const { view, failed } = sweepResult(spec, plan.variants, agg);
   const text = sweepOutput(view, format);
   if (outTarget === undefined) {
     if (format === 'text') write(process.stdout, text); else process.stdout.write(text + (text.endsWith('\n') ? '' : '\n'));
@@ -114,13 +115,6 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
     write(process.stderr, `vmsec: ${format === 'html' ? 'report' : 'results'} written to ${displayPath(outTarget)}`);
   }
   return failed ? 1 : 0;
-}
-
-/** Runs that passed, over every cell of the aggregate. */
-function countPassed(agg: Awaited<ReturnType<typeof runSweep>>): number {
-  let n = 0;
-  for (let v = 0; v < Math.max(1, agg.variantCount); v++) for (let s = 0; s < agg.scenarios.length; s++) n += agg.cell(v, s).passed;
-  return n;
 }
 
 export const sweepCommand: Command = {

@@ -89,11 +89,17 @@ export function renderSweepHtml(v: SweepView, webview?: SweepWebview): string {
     // Series: one per combination of the other axes' values, in the order points appear.
     const key = (p: SweepView['points'][number]) => v.axes.slice(1).map((a) => `${a.path}=${p.values[a.path]}`).join(' ');
     const seriesKeys = [...new Set(v.points.map(key))];
+    // The first point of each (first value, series), found once: a grid of 10,000 points is not searched per chart dot.
+    const byPlace = new Map<string, SweepView['points'][number]>();
+    for (const q of v.points) {
+      const place = `${q.values[first.path]}\u0000${key(q)}`;
+      if (!byPlace.has(place)) byPlace.set(place, q);
+    }
     for (const m of [...metrics, 'pass_rate']) {
       const series = seriesKeys.map((k) => ({
         name: k,
         ys: first.values.map((val) => {
-          const p = v.points.find((q) => q.values[first.path] === val && key(q) === k);
+          const p = byPlace.get(`${val}\u0000${k}`);
           if (!p) return null;
           return m === 'pass_rate' ? p.cells[s].pass_rate : p.cells[s].metrics[m] ?? null;
         }),

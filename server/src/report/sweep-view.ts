@@ -131,10 +131,11 @@ export function formatSweepText(v: SweepView): string {
     out.push(...table(rows).map((l) => `  ${l}`));
     // Why points fail, once per distinct reason, so the table stays readable.
     const reasons = new Map<string, string[]>();
+    const at = (why: string, id: string) => { const ids = reasons.get(why); if (ids) ids.push(id); else reasons.set(why, [id]); };
     for (const p of v.points) {
       const c = p.cells[s];
-      for (const e of c.errors) reasons.set(`line ${e.line}: ${e.message}`, [...(reasons.get(`line ${e.line}: ${e.message}`) ?? []), p.id]);
-      for (const f of c.failing) reasons.set(`line ${f.line}: ${f.text} failed`, [...(reasons.get(`line ${f.line}: ${f.text} failed`) ?? []), p.id]);
+      for (const e of c.errors) at(`line ${e.line}: ${e.message}`, p.id);
+      for (const f of c.failing) at(`line ${f.line}: ${f.text} failed`, p.id);
     }
     for (const [why, ids] of reasons) out.push(`  ${why} at ${ids.length === v.points.length ? 'every point' : ids.length <= 3 ? ids.join('; ') : `${ids.length} points`}`);
   });

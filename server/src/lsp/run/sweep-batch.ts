@@ -38,7 +38,7 @@ export async function runSweepOf(set: FileSet, job: SweepJob, progress: (done: n
     }));
     return { ok: false, message: prepared.message, problems };
   }
-  const { plan, spec, variants } = prepared;
+  const { plan, spec } = prepared;
   if (plan.count > MAX_EDITOR_SWEEP_RUNS) {
     return { ok: false, message: `the sweep has ${plan.count.toLocaleString('en-US')} runs; the editor runs at most ${MAX_EDITOR_SWEEP_RUNS.toLocaleString('en-US')} (use vmsec sweep with --samples, --jobs or --shard)`, problems: [] };
   }
@@ -49,7 +49,7 @@ export async function runSweepOf(set: FileSet, job: SweepJob, progress: (done: n
   let agg;
   try {
     agg = await runSweep({
-      plan, settings: job.settings, jobs: Math.min(job.jobs, Math.max(1, total)),
+      plan, settings: job.settings, jobs: Math.min(job.jobs, Math.max(1, total)), metrics: spec.kind === 'sweep' ? spec.metrics : [],
       onOutcome: (o) => {
         done++;
         if (!o.passed) failed++;
@@ -60,6 +60,6 @@ export async function runSweepOf(set: FileSet, job: SweepJob, progress: (done: n
     if (e instanceof BatchWorkerError) return { ok: false, message: `the sweep stopped: ${e.message}`, problems: [] };
     throw e;
   }
-  const { view } = sweepResult(spec, variants, agg);
+  const { view } = sweepResult(spec, plan.variants, agg);
   return { ok: true, view, runs: done, passed: done - failed };
 }
