@@ -20,13 +20,17 @@ export const UNITS: Record<string, UnitInfo> = {
   '%': { kind: 'percent', factor: 1 },
 };
 
+const UNIT_NAMES = new Map(Object.keys(UNITS).map((u) => [u, u]));
+
 /** Parses the text of a Quantity token (`4 KiB`, `1_000`, `15%`). */
 export function parseQuantity(text: string, span: Span): Quantity {
   const m = /^([\d_]+(?:\.[\d_]+)?)[ \t]*(.*)$/.exec(text);
   const digits = m ? m[1] : text;
-  const unit = m ? m[2] : '';
-  const number = Number(digits.replace(/_/g, ''));
+  let unit = m ? m[2] : '';
+  const number = Number(digits.includes('_') ? digits.replace(/_/g, '') : digits);
   const info = UNITS[unit];
+  // The unit as one shared string (the match's copy dies young; syntax trees keep many quantities).
+  if (info) unit = UNIT_NAMES.get(unit) ?? unit;
   const kind: QuantityKind = info ? info.kind : 'number';
   const value = info ? number * info.factor : number;
   return { text, number, unit, kind, value, span };

@@ -1,6 +1,6 @@
 // Text → Document: lex, map keywords, parse with recovery, and gather every
 // problem with its span. Never throws: any input gives a Document.
-import { IToken, Lexer, tokenMatcher } from 'chevrotain';
+import { IToken, Lexer, tokenMatcher, TokenType } from 'chevrotain';
 import type { Comment, Decl, Document, Span, SyntaxProblem } from './ast';
 import { Identifier, KEYWORDS, KW, lexingTokens, LCurly, LParen, LSquare, RCurly, RParen, RSquare, DECL_KEYWORDS, GRAMMAR_SELF_CHECKS } from './tokens';
 import { VmsecParser } from './parser';
@@ -14,7 +14,10 @@ export const MAX_PROBLEMS = 200;
 // The lexer's self-checks run under tests; the bundles skip them (start-up time).
 const lexer = new Lexer(lexingTokens, { ensureOptimizations: true, positionTracking: 'onlyOffset', skipValidations: !GRAMMAR_SELF_CHECKS });
 let parser: VmsecParser | undefined;
-const keywordTypes = new Map(KEYWORDS.map((k) => [k, KW[k]]));
+// The word itself is kept too: a keyword token's image becomes this one
+// string, so the copy the lexer made dies young instead of living on in the
+// syntax tree (property keys are keyword images).
+const keywordTypes = new Map<string, { type: TokenType; word: string }>(KEYWORDS.map((k) => [k, { type: KW[k], word: k }]));
 const declTypes = DECL_KEYWORDS.map((k) => KW[k]);
 
 /**
@@ -27,8 +30,8 @@ export function lex(text: string, base = 0): { tokens: IToken[]; comments: Comme
   const result = lexer.tokenize(base === 0 && text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text);
   for (const t of result.tokens) {
     if (t.tokenType === Identifier) {
-      const kw = keywordTypes.get(t.image as (typeof KEYWORDS)[number]);
-      if (kw) { t.tokenType = kw; t.tokenTypeIdx = kw.tokenTypeIdx!; }
+      const kw = keywordTypes.get(t.image);
+      if (kw) { t.tokenType = kw.type; t.tokenTypeIdx = kw.type.tokenTypeIdx!; t.image = kw.word; }
     }
     if (base) t.startOffset += base;
   }

@@ -53,6 +53,13 @@ function joined(kind: 'or' | 'and', ops: A.Cond[]): A.Cond {
   return { kind, operands: ops, span: { start: ops[0].span.start, end: ops[ops.length - 1].span.end } };
 }
 
+/**
+ * The list itself when empty, else a copy of just its length: a list grown by
+ * push keeps room for 17 entries, and syntax trees keep many short lists
+ * (a large file's tree is what its parse leaves to the garbage collector).
+ */
+function exact<T>(list: T[]): T[] { return list.length ? list.slice() : list; }
+
 const MAX_LOOKAHEAD = 3;
 
 /**
@@ -159,8 +166,12 @@ export class VmsecParser extends EmbeddedActionsParser {
     if (!d) return;
     d.span = this.from(d.span);
     this.open.delete(d);
+    const lists = d as { props?: unknown[]; pcrs?: unknown[]; items?: unknown[]; hosts?: unknown[] };
+    if (lists.props) lists.props = exact(lists.props);
+    if (lists.pcrs) lists.pcrs = exact(lists.pcrs);
+    if (lists.items) lists.items = exact(lists.items);
+    if (lists.hosts) lists.hosts = exact(lists.hosts);
   }
-  private kw(t: IToken): { keySpan: A.Span; span: A.Span } { const s = this.span(t); return { keySpan: s, span: { ...s } }; }
 
   private startsDecl(t: IToken): boolean { return DECL_TYPE_IDX.has(t.tokenTypeIdx); }
 
@@ -220,7 +231,7 @@ export class VmsecParser extends EmbeddedActionsParser {
   private names = this.RULE('names', () => {
     const out: A.Ident[] = [];
     this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => { const n = this.SUBRULE(this.name); this.ACTION(() => out.push(n)); } });
-    return out;
+    return this.ACTION(() => exact(out));
   }, { recoveryValueFunc: () => [] });
 
   private qty = this.RULE('qty', () => {
@@ -291,22 +302,24 @@ export class VmsecParser extends EmbeddedActionsParser {
    */
   private block(kind: BlockKind, prop: () => void): void {
     const words = BLOCK_SETS[kind];
+    // Made once per block, not once per property (allocation in the hot loop).
+    const alternatives = {
+      // One token decides: a property keyword enters its rule even when its
+      // value is missing, so the error lands on the value, not the keyword.
+      MAX_LOOKAHEAD: 1,
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        { ALT: prop },
+        {
+          GATE: () => !words.has(this.LA(1).image),
+          ALT: () => { const t = this.CONSUME9(Identifier); this.ACTION(() => this.unknownProperty(t, kind)); },
+        },
+      ],
+    };
     this.CONSUME(LCurly);
     this.MANY({
       GATE: () => this.continuesBlock(words),
-      DEF: () => this.OR9({
-        // One token decides: a property keyword enters its rule even when its
-        // value is missing, so the error lands on the value, not the keyword.
-        MAX_LOOKAHEAD: 1,
-        IGNORE_AMBIGUITIES: true,
-        DEF: [
-          { ALT: prop },
-          {
-            GATE: () => !words.has(this.LA(1).image),
-            ALT: () => { const t = this.CONSUME9(Identifier); this.ACTION(() => this.unknownProperty(t, kind)); },
-          },
-        ],
-      }),
+      DEF: () => this.OR9(alternatives),
     });
     this.CONSUME(RCurly);
   }
@@ -329,7 +342,7 @@ export class VmsecParser extends EmbeddedActionsParser {
         { ALT: () => { const s = this.SUBRULE(this.str); this.ACTION(() => ms.push(s)); } },
         { ALT: () => { const t = this.CONSUME(Digest); this.ACTION(() => ms.push({ hex: t.image.slice(7).toLowerCase(), span: this.span(t) })); } },
       ]));
-      this.ACTION(() => { const p = this.kw(k); d.pcrs.push({ key: 'pcr', ...p, span: this.from(p.span), index, measurements: ms }); });
+      this.ACTION(() => { const s = this.span(k); d.pcrs.push({ key: 'pcr', keySpan: s, span: this.from(s), index, measurements: exact(ms) }); });
     });
     this.ACTION(() => this.finish(d));
   });
@@ -353,13 +366,13 @@ export class VmsecParser extends EmbeddedActionsParser {
 
   /** Builds `{key, value}` for a property with one value (inside ACTION). */
   private qtyProp<K extends string>(k: IToken, value: A.Quantity): A.ValueProp<K, A.Quantity> {
-    return this.ACTION(() => { const p = this.kw(k); return { key: k.image as K, ...p, span: this.from(p.span), value }; });
+    return this.ACTION(() => { const s = this.span(k); return { key: k.image as K, keySpan: s, span: this.from(s), value }; });
   }
   private nameProp<K extends string, V>(k: IToken, value: V, key?: K): A.ValueProp<K, V> {
-    return this.ACTION(() => { const p = this.kw(k); return { key: (key ?? k.image) as K, ...p, span: this.from(p.span), value }; });
+    return this.ACTION(() => { const s = this.span(k); return { key: (key ?? k.image) as K, keySpan: s, span: this.from(s), value }; });
   }
   private flag<K extends string>(k: IToken, key?: K): A.FlagProp<K> {
-    return this.ACTION(() => { const p = this.kw(k); return { key: (key ?? k.image) as K, ...p }; });
+    return this.ACTION(() => { const s = this.span(k); return { key: (key ?? k.image) as K, keySpan: s, span: { start: s.start, end: s.end } }; });
   }
 
   private linkProp = this.RULE('linkProp', (): A.LinkProp => this.OR(this.alt.linkProp ??= [
@@ -421,7 +434,7 @@ export class VmsecParser extends EmbeddedActionsParser {
         this.CONSUME(Arrow);
         const to = this.SUBRULE4(this.name);
         const channel = this.SUBRULE5(this.name);
-        return this.ACTION((): A.IpcDecl => { const p = this.kw(k); return { key: 'ipc', ...p, span: this.from(p.span), from, to, channel }; });
+        return this.ACTION((): A.IpcDecl => { const s = this.span(k); return { key: 'ipc', keySpan: s, span: this.from(s), from, to, channel }; });
       },
     },
   ]) as A.VmProp);
@@ -429,13 +442,13 @@ export class VmsecParser extends EmbeddedActionsParser {
   private processDecl = this.RULE('processDecl', (): A.ProcessDecl => {
     const k = this.CONSUME(KW.process);
     const name = this.SUBRULE(this.name);
-    const d = this.ACTION((): A.ProcessDecl => ({ key: 'process', ...this.kw(k), name, props: [] }));
+    const d = this.ACTION((): A.ProcessDecl => { const s = this.span(k); return { key: 'process', keySpan: s, span: { start: s.start, end: s.end }, name, props: [] }; });
     this.block('process', () => this.OR([
       { ALT: () => { const p = this.qtyProp<'memory'>(this.CONSUME(KW.memory), this.SUBRULE(this.qty)); this.ACTION(() => d.props.push(p)); } },
       { ALT: () => { const p = this.flag<'confidential'>(this.CONSUME(KW.confidential)); this.ACTION(() => d.props.push(p)); } },
       { ALT: () => { const p = this.nameProp<'file', A.Str>(this.CONSUME(KW.file), this.SUBRULE(this.str)); this.ACTION(() => d.props.push(p)); } },
     ]));
-    return this.ACTION(() => { d.span = this.from(d.span); return d; });
+    return this.ACTION(() => { d.span = this.from(d.span); d.props = exact(d.props); return d; });
   });
 
   private forkDecl = this.RULE('forkDecl', () => {
@@ -469,7 +482,7 @@ export class VmsecParser extends EmbeddedActionsParser {
         const mode = this.SUBRULE3(this.name);
         let batch: A.Quantity | undefined;
         this.OPTION(() => { batch = this.SUBRULE2(this.qty); });
-        return this.ACTION((): A.ForkProp => { const p = this.kw(k); return { key: 'integrity', ...p, span: this.from(p.span), mode, batch }; });
+        return this.ACTION((): A.ForkProp => { const s = this.span(k); return { key: 'integrity', keySpan: s, span: this.from(s), mode, batch }; });
       },
     },
     { ALT: () => this.flag(this.CONSUME(KW.encrypt)) },
@@ -498,7 +511,7 @@ export class VmsecParser extends EmbeddedActionsParser {
           const t = this.OR1([{ ALT: () => this.CONSUME(KW.drop) }, { ALT: () => this.CONSUME(KW.block) }]);
           policy = this.ACTION(() => this.ident(t));
         });
-        return this.ACTION((): A.MonProp => { const p = this.kw(k); return { key: 'buffer', ...p, span: this.from(p.span), size, policy }; });
+        return this.ACTION((): A.MonProp => { const s = this.span(k); return { key: 'buffer', keySpan: s, span: this.from(s), size, policy }; });
       },
     },
     {
@@ -506,7 +519,7 @@ export class VmsecParser extends EmbeddedActionsParser {
         const k = this.CONSUME(KW.default);
         const action = this.SUBRULE1(this.action);
         // A property whose action could not be read is left out (its VMS000 says why).
-        return this.ACTION((): A.MonProp => { const p = this.kw(k); return (action ? { key: 'default', ...p, span: this.from(p.span), action } : undefined) as A.MonProp; });
+        return this.ACTION((): A.MonProp => { const s = this.span(k); return (action ? { key: 'default', keySpan: s, span: this.from(s), action } : undefined) as A.MonProp; });
       },
     },
     {
@@ -520,7 +533,7 @@ export class VmsecParser extends EmbeddedActionsParser {
         this.CONSUME(KW.then);
         const actions: A.Action[] = [];
         this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => { const a = this.SUBRULE2(this.action); this.ACTION(() => a && actions.push(a)); } });
-        return this.ACTION((): A.RuleDecl => { const p = this.kw(k); return { key: 'rule', ...p, span: this.from(p.span), name, calls, when, actions }; });
+        return this.ACTION((): A.RuleDecl => { const s = this.span(k); return { key: 'rule', keySpan: s, span: this.from(s), name, calls, when, actions: exact(actions) }; });
       },
     },
     {
@@ -532,7 +545,7 @@ export class VmsecParser extends EmbeddedActionsParser {
         const window = this.SUBRULE2(this.qty);
         this.CONSUME1(KW.then);
         const action = this.SUBRULE3(this.action);
-        return this.ACTION((): A.MonProp => { const p = this.kw(k); return (action ? { key: 'escalate', ...p, span: this.from(p.span), count, window, action } : undefined) as A.MonProp; });
+        return this.ACTION((): A.MonProp => { const s = this.span(k); return (action ? { key: 'escalate', keySpan: s, span: this.from(s), count, window, action } : undefined) as A.MonProp; });
       },
     },
   ]) as A.MonProp, { recoveryValueFunc: () => undefined as unknown as A.MonProp });
@@ -729,7 +742,7 @@ export class VmsecParser extends EmbeddedActionsParser {
         ]);
         const target = this.SUBRULE2(this.target);
         const share = this.SUBRULE(this.qty);
-        return this.ACTION((): A.AtkProp => { const p = this.kw(k); return { key: k.image as 'tamper', ...p, span: this.from(p.span), target, share }; });
+        return this.ACTION((): A.AtkProp => { const s = this.span(k); return { key: k.image as 'tamper', keySpan: s, span: this.from(s), target, share }; });
       },
     },
     {
@@ -738,7 +751,7 @@ export class VmsecParser extends EmbeddedActionsParser {
         const name = this.SUBRULE2(this.name);
         this.CONSUME(KW.on);
         const host = this.SUBRULE3(this.name);
-        return this.ACTION((): A.AtkProp => { const p = this.kw(k); return { key: 'vm', ...p, span: this.from(p.span), name, host }; });
+        return this.ACTION((): A.AtkProp => { const s = this.span(k); return { key: 'vm', keySpan: s, span: this.from(s), name, host }; });
       },
     },
     { ALT: () => this.nameProp(this.CONSUME(KW.steal), this.SUBRULE4(this.name)) },
@@ -760,14 +773,14 @@ export class VmsecParser extends EmbeddedActionsParser {
         const at = this.SUBRULE1(this.qty);
         const body = this.SUBRULE(this.stepBody);
         // A step or expectation whose body could not be read is left out (its VMS000 says why).
-        return this.ACTION((): A.ScenarioItem => { const p = this.kw(k); return (body ? { key: 'step', ...p, span: this.from(p.span), at, body } : undefined) as A.ScenarioItem; });
+        return this.ACTION((): A.ScenarioItem => { const s = this.span(k); return (body ? { key: 'step', keySpan: s, span: this.from(s), at, body } : undefined) as A.ScenarioItem; });
       },
     },
     {
       ALT: () => {
         const k = this.CONSUME(KW.expect);
         const body = this.SUBRULE(this.expectBody);
-        return this.ACTION((): A.ScenarioItem => { const p = this.kw(k); return (body ? { key: 'expect', ...p, span: this.from(p.span), body } : undefined) as A.ScenarioItem; });
+        return this.ACTION((): A.ScenarioItem => { const s = this.span(k); return (body ? { key: 'expect', keySpan: s, span: this.from(s), body } : undefined) as A.ScenarioItem; });
       },
     },
   ]), { recoveryValueFunc: () => undefined as unknown as A.ScenarioItem });
@@ -784,7 +797,7 @@ export class VmsecParser extends EmbeddedActionsParser {
         const args: A.Arg[] = [];
         this.MANY_SEP({ SEP: Comma, DEF: () => { const a = this.SUBRULE(this.arg); this.ACTION(() => a && args.push(a)); } });
         this.CONSUME(RParen);
-        return this.ACTION((): A.StepBody => ({ kind: 'syscall', vm, process, call, args }));
+        return this.ACTION((): A.StepBody => ({ kind: 'syscall', vm, process, call, args: exact(args) }));
       },
     },
     { ALT: () => { this.CONSUME(KW.checkpoint); const checkpoint = this.SUBRULE4(this.name); return this.ACTION(() => ({ kind: 'checkpoint', checkpoint })); } },
