@@ -9,8 +9,15 @@ export const PCR_COUNT = 24;
 
 /** The PCR indexes a boot chain extends, ascending, each once. */
 export function chainPcrs(chain: BootModel): number[] {
-  return [...new Set(chain.pcrs.map((p) => p.index).filter((i) => i >= 0 && i < PCR_COUNT))].sort((a, b) => a - b);
+  // Memoised per chain (many forks and hosts share one); callers get their own copy.
+  let pcrs = chainMemo.get(chain);
+  if (!pcrs) {
+    pcrs = [...new Set(chain.pcrs.map((p) => p.index).filter((i) => i >= 0 && i < PCR_COUNT))].sort((a, b) => a - b);
+    chainMemo.set(chain, pcrs);
+  }
+  return pcrs.slice();
 }
+const chainMemo = new WeakMap<BootModel, number[]>();
 
 /** The PCRs a policy accepting these chains checks (PCR 0 when they name none). */
 export function coveredPcrs(chains: readonly BootModel[]): number[] {

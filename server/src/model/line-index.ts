@@ -7,27 +7,41 @@
 export interface Position { line: number; character: number } // both 0-based
 
 export class LineIndex {
-  private readonly starts: number[];
+  // Built on first use: most files of a check never convert a position.
+  private starts_: number[] | undefined;
   /** Where each line's text ends (before its line break). */
-  private readonly ends: number[];
+  private ends_: number[] | undefined;
   readonly length: number;
 
-  constructor(text: string) {
+  constructor(private readonly text: string) {
+    this.length = text.length;
+  }
+
+  private get starts(): number[] { if (!this.starts_) this.build(); return this.starts_!; }
+  private get ends(): number[] { if (!this.ends_) this.build(); return this.ends_!; }
+
+  private build(): void {
+    const text = this.text;
     const starts = [0];
     const ends: number[] = [];
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10) { ends.push(i); starts.push(i + 1); }
-      else if (c === 13) {
-        ends.push(i);
-        if (text.charCodeAt(i + 1) === 10) i++;
-        starts.push(i + 1);
-      }
+    // Jump from line break to line break (indexOf is much faster than a loop
+    // over every character); each search result is kept until it is passed,
+    // so a text without CRs is searched for one once, not once per line.
+    let i = 0;
+    let n = text.indexOf('\n');
+    let r = text.indexOf('\r');
+    while (n >= 0 || r >= 0) {
+      let brk: number;
+      if (r < 0 || (n >= 0 && n < r)) { brk = n; i = n + 1; }
+      else { brk = r; i = text.charCodeAt(r + 1) === 10 ? r + 2 : r + 1; }
+      ends.push(brk);
+      starts.push(i);
+      if (n >= 0 && n < i) n = text.indexOf('\n', i);
+      if (r >= 0 && r < i) r = text.indexOf('\r', i);
     }
     ends.push(text.length);
-    this.starts = starts;
-    this.ends = ends;
-    this.length = text.length;
+    this.starts_ = starts;
+    this.ends_ = ends;
   }
 
   get lineCount(): number { return this.starts.length; }

@@ -3,11 +3,12 @@
 import type { FileSet } from './workspace';
 import { buildNamespace, Namespace } from './symbols';
 import { collectReferences, Reference } from './references';
-import { buildModel, SemanticModel } from './semantic';
+import { buildModel, ModelCache, SemanticModel } from './semantic';
 
 export interface Resolved { ns: Namespace; refs: Reference[]; model: SemanticModel }
 
-export function resolveFileSet(set: FileSet): Resolved {
+/** `cache`: model objects shared by the overlapping file sets of one validation (see ModelCache). */
+export function resolveFileSet(set: FileSet, cache?: ModelCache): Resolved {
   const ns = buildNamespace(set.files);
-  return { ns, refs: collectReferences(set.root, ns), model: buildModel(set.files, ns) };
+  return { ns, refs: collectReferences(set.root, ns), model: buildModel(set.files, ns, cache) };
 }

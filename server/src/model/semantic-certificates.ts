@@ -6,6 +6,7 @@ import type * as A from '../../../grammar/src/ast';
 import type { SourceFile } from './source-file';
 import type { Namespace } from './symbols';
 import { LIMITS, within } from './limits';
+import { declIndex } from './decl-index';
 
 export type AuthorityKey = 'ecdsa-p256' | 'rsa-2048';
 
@@ -44,13 +45,14 @@ export const DEFAULT_AUTHORITY_KEY: AuthorityKey = 'ecdsa-p256';
 export function buildCertificates(files: readonly SourceFile[], ns: Namespace): CertificatesModel {
   const m: CertificatesModel = { authorities: new Map(), certificates: new Map(), shares: [], bySubject: new Map(), sharesByFile: new Map() };
   const owned = (d: A.Decl & { name: A.Ident }) => ns.get(d.name.text)?.decl === d;
-  const decls = files.flatMap((f) => f.doc.decls.map((decl) => ({ path: f.path, decl })));
-  for (const { path, decl: d } of decls) {
-    if (d.kind !== 'authority' || !owned(d)) continue;
+  for (const f of files) for (const d of declIndex(f.doc).authorities) {
+    const path = f.path;
+    if (!owned(d)) continue;
     const key = d.props.find((p) => p.key === 'key')?.value.text;
     m.authorities.set(d.name.text, { path, decl: d, name: d.name.text, key: key === 'rsa-2048' || key === 'ecdsa-p256' ? key : DEFAULT_AUTHORITY_KEY });
   }
-  for (const { path, decl: d } of decls) {
+  for (const f of files) for (const d of declIndex(f.doc).sharesAndCertificates) {
+    const path = f.path;
     if (d.kind === 'share') {
       const share: ShareModel = { path, decl: d, file: d.path.value, vms: d.vms.map((v) => v.text), requireCertificate: d.requireCertificate };
       m.shares.push(share);

@@ -9,6 +9,7 @@ import type * as A from '../../../grammar/src/ast';
 import type { SourceFile } from './source-file';
 import type { Namespace } from './symbols';
 import type { VmModel } from './semantic';
+import { declIndex } from './decl-index';
 import { excludeNames, includesDisk, ipcMode, outputPath, spreadExclusion, type IpcMode } from './checkpoint-plan';
 
 export interface CheckpointModel {
@@ -41,8 +42,8 @@ export function checkpointModel(path: string, d: A.CheckpointDecl, vm: VmModel):
 export function buildCheckpoints(files: readonly SourceFile[], ns: Namespace, vms: ReadonlyMap<string, VmModel>): Map<string, CheckpointModel> {
   const out = new Map<string, CheckpointModel>();
   for (const f of files) {
-    for (const d of f.doc.decls) {
-      if (d.kind !== 'checkpoint' || ns.get(d.name.text)?.decl !== d) continue;
+    for (const d of declIndex(f.doc).checkpoints) {
+      if (ns.get(d.name.text)?.decl !== d) continue;
       const vm = vms.get(d.vm.text);
       if (vm) out.set(d.name.text, checkpointModel(f.path, d, vm));
     }

@@ -9,6 +9,7 @@ import type * as A from '../../../grammar/src/ast';
 import type { SourceFile } from './source-file';
 import type { Namespace } from './symbols';
 import { LIMITS, within } from './limits';
+import { declIndex } from './decl-index';
 
 export type VmActionModel =
   | { kind: 'pause' | 'terminate' }
@@ -66,8 +67,8 @@ export const DEFAULT_BUFFER = 1024;
 export function buildMonitors(files: readonly SourceFile[], ns: Namespace): Map<string, MonitorModel> {
   const out = new Map<string, MonitorModel>();
   for (const f of files) {
-    for (const d of f.doc.decls) {
-      if (d.kind !== 'monitor' || ns.get(d.name.text)?.decl !== d || out.has(d.name.text)) continue;
+    for (const d of declIndex(f.doc).monitors) {
+      if (ns.get(d.name.text)?.decl !== d || out.has(d.name.text)) continue;
       out.set(d.name.text, monitorModel(f.path, d));
     }
   }

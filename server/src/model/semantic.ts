@@ -9,6 +9,7 @@ import { Limit, LIMITS, PAGE, within } from './limits';
 import { buildMonitors, type MonitorModel } from './semantic-monitors';
 import { buildCertificates, type CertificatesModel } from './semantic-certificates';
 import { buildCheckpoints, type CheckpointModel } from './semantic-checkpoints';
+import { declIndex, type DeclIndex } from './decl-index';
 
 const GiB = 1024 ** 3;
 
@@ -74,7 +75,28 @@ function num(q: A.Quantity | undefined, limit: Limit): number | undefined {
   return within(q, limit);
 }
 
-export function buildModel(files: readonly SourceFile[], ns: Namespace): SemanticModel {
+/**
+ * Model objects of one validation of many file sets (validate-files.ts: every
+ * file of an import chain is the root of its own set, and the sets overlap).
+ * A declaration's object is reused by the next set when everything it was
+ * built from is the same (the same objects for the names it refers to), so
+ * overlapping sets do not rebuild what they share. Never kept beyond that
+ * validation: runs and the editor build their own models.
+ */
+export class ModelCache {
+  private readonly objects = new WeakMap<object, unknown>();
+  get<T>(decl: object): T | undefined { return this.objects.get(decl) as T | undefined; }
+  set(decl: object, value: unknown): void { this.objects.set(decl, value); }
+}
+
+function sameItems<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function buildModel(files: readonly SourceFile[], ns: Namespace, cache?: ModelCache): SemanticModel {
   const m: SemanticModel = {
     boots: new Map(), hosts: new Map(), links: [], vms: new Map(), forks: new Map(), attackers: new Map(),
     linksByHost: new Map(), vmsByHost: new Map(), attacksByLink: new Map(),
@@ -84,48 +106,68 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
   };
   const networks = new Map<string, LinkModel>();
   const owned = <D extends A.Decl>(d: D & { name: A.Ident }) => ns.get(d.name.text)?.decl === d;
-  const decls = files.flatMap((f) => f.doc.decls.map((decl) => ({ path: f.path, decl })));
+  // Each pass visits only the declarations of its kind, file by file (file order, then text order).
+  const indexes = files.map((f) => declIndex(f.doc));
+  const each = <D>(kind: (ix: DeclIndex) => readonly D[], fn: (path: string, d: D) => void) => {
+    for (let i = 0; i < files.length; i++) {
+      const list = kind(indexes[i]);
+      for (let j = 0; j < list.length; j++) fn(files[i].path, list[j]);
+    }
+  };
 
-  for (const { path, decl: d } of decls) {
-    if (d.kind !== 'boot' || !owned(d)) continue;
-    m.boots.set(d.name.text, {
+  each((ix) => ix.boots, (path, d) => {
+    if (!owned(d)) return;
+    const hit = cache?.get<BootModel>(d);
+    if (hit && hit.path === path) { m.boots.set(d.name.text, hit); return; }
+    const boot: BootModel = {
       path, decl: d, name: d.name.text,
       pcrs: d.pcrs.filter((p) => within(p.index, LIMITS.pcr) !== undefined).map((p) => ({ index: p.index.value, measurements: p.measurements.map((x) => ('hex' in x ? { digest: x.hex } : { text: x.value })) })),
-    });
-  }
-  for (const { path, decl: d } of decls) {
-    if (d.kind !== 'host' || !owned(d)) continue;
+    };
+    m.boots.set(d.name.text, boot);
+    cache?.set(d, boot);
+  });
+  each((ix) => ix.hosts, (path, d) => {
+    if (!owned(d)) return;
+    const boot = m.boots.get(first(d.props, 'boot')?.value.text ?? '');
+    const hit = cache?.get<HostModel>(d);
+    if (hit && hit.path === path && hit.boot === boot) { m.hosts.set(d.name.text, hit); return; }
     const tpm = first(d.props, 'tpm')?.value.text;
-    m.hosts.set(d.name.text, {
+    const cpus = num(first(d.props, 'cpus')?.value, LIMITS.hostCpus);
+    const host: HostModel = {
       path, decl: d, name: d.name.text,
-      cpus: num(first(d.props, 'cpus')?.value, LIMITS.hostCpus) ?? 1,
-      cpusDeclared: num(first(d.props, 'cpus')?.value, LIMITS.hostCpus) !== undefined,
+      cpus: cpus ?? 1,
+      cpusDeclared: cpus !== undefined,
       memory: num(first(d.props, 'memory')?.value, LIMITS.hostMemory) ?? 64 * GiB,
       hypervisor: first(d.props, 'hypervisor')?.value.text,
       tpm: tpm === 'ecdsa-p256' || tpm === 'rsa-2048' ? tpm : undefined,
-      boot: m.boots.get(first(d.props, 'boot')?.value.text ?? ''),
+      boot,
       tenant: first(d.props, 'tenant')?.value.text,
-    });
-  }
-  for (const { path, decl: d } of decls) {
-    if (d.kind !== 'link' && d.kind !== 'network') continue;
-    if (d.kind === 'network' && !owned(d)) continue;
-    const names = d.kind === 'link' ? [d.a, d.b] : d.hosts;
-    const link: LinkModel = {
+    };
+    m.hosts.set(d.name.text, host);
+    cache?.set(d, host);
+  });
+  each((ix) => ix.links, (path, d) => {
+    if (d.kind === 'network' && !owned(d)) return;
+    const hosts = hostsOf(m, d.kind === 'link' ? [d.a, d.b] : d.hosts);
+    const hit = cache?.get<LinkModel>(d);
+    const link: LinkModel = hit && hit.path === path && sameItems(hit.hosts, hosts) ? hit : {
       path, decl: d, isNetwork: d.kind === 'network',
       name: d.kind === 'link' ? `${d.a.text}<->${d.b.text}` : d.name.text,
-      hosts: [...new Set(names.map((n) => m.hosts.get(n.text)).filter((h): h is HostModel => !!h))],
+      hosts,
       bandwidth: num(first(d.props, 'bandwidth')?.value, LIMITS.bandwidth) ?? 1e9,
       latencyUs: num(first(d.props, 'latency')?.value, LIMITS.latency) ?? 100,
     };
+    if (link !== hit) cache?.set(d, link);
     m.links.push(link);
     if (link.isNetwork) networks.set(link.name, link);
     for (const h of link.hosts) push(m.linksByHost, h, link);
-  }
-  for (const { path, decl: d } of decls) {
-    if (d.kind !== 'vm' || !owned(d)) continue;
+  });
+  each((ix) => ix.vms, (path, d) => {
+    if (!owned(d)) return;
     const host = m.hosts.get(d.host.text);
-    if (!host) continue;
+    if (!host) return;
+    const hit = cache?.get<VmModel>(d);
+    if (hit && hit.path === path && hit.host === host) { m.vms.set(hit.name, hit); push(m.vmsByHost, host, hit); return; }
     const virt = first(d.props, 'virtualization')?.value.text;
     const subnet = first(d.props, 'subnet')?.value;
     const vm: VmModel = {
@@ -138,21 +180,21 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
       tenant: first(d.props, 'tenant')?.value.text,
       subnet: subnet && subnet.prefix !== undefined && Number.isFinite(subnet.ip) ? { ip: subnet.ip, prefix: subnet.prefix } : { ip: 0x0a000000, prefix: 24 },
       workingset: num(first(d.props, 'workingset')?.value, LIMITS.workingset) ?? 10,
-      processes: d.props.filter((p): p is A.ProcessDecl => p.key === 'process').map((p) => ({
-        name: p.name.text, decl: p,
-        memory: num(first(p.props, 'memory')?.value, LIMITS.processMemory) ?? 0,
-        confidential: !!first(p.props, 'confidential'),
-        files: p.props.flatMap((x) => (x.key === 'file' ? [x.value.value] : [])),
-      })),
-      ipc: d.props.filter((p): p is A.IpcDecl => p.key === 'ipc').map((p) => ({ from: p.from.text, to: p.to.text, channel: p.channel.text, decl: p })),
+      processes: [],
+      ipc: [],
     };
+    for (const p of d.props) {
+      if (p.key === 'process') vm.processes.push(processModel(p));
+      else if (p.key === 'ipc') vm.ipc.push({ from: p.from.text, to: p.to.text, channel: p.channel.text, decl: p });
+    }
     m.vms.set(vm.name, vm);
     push(m.vmsByHost, host, vm);
-  }
-  for (const { path, decl: d } of decls) {
-    if (d.kind !== 'fork' || !owned(d)) continue;
+    cache?.set(d, vm);
+  });
+  each((ix) => ix.forks, (path, d) => {
+    if (!owned(d)) return;
     const parent = m.vms.get(d.parent.text);
-    if (!parent) continue;
+    if (!parent) return;
     const on = first(d.props, 'on')?.value.map((h) => m.hosts.get(h.text)).filter((h): h is HostModel => !!h);
     const attest = first(d.props, 'attest hosts');
     const integ = first(d.props, 'integrity');
@@ -174,9 +216,9 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
       transient: !!first(d.props, 'transient'),
       isolate: !!first(d.props, 'isolate'),
     });
-  }
-  for (const { path, decl: d } of decls) {
-    if (d.kind !== 'attacker' || !owned(d)) continue;
+  });
+  each((ix) => ix.attackers, (path, d) => {
+    if (!owned(d)) return;
     const a: AttackerModel = { path, decl: d, name: d.name.text, tenant: first(d.props, 'tenant')?.value.text, attacks: [], vms: [], steals: [] };
     for (const p of d.props) {
       if (p.key === 'tap') a.attacks.push({ kind: 'tap', links: targetLinks(m, networks, p.value), percent: 100, prop: p });
@@ -189,9 +231,31 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace): Semanti
     }
     m.attackers.set(a.name, a);
     for (const attack of a.attacks) for (const l of attack.links) push(m.attacksByLink, l, { attacker: a, attack });
-  }
+  });
   for (const [k, c] of buildCheckpoints(files, ns, m.vms)) m.checkpoints.set(k, c);
   return m;
+}
+
+function processModel(p: A.ProcessDecl): ProcessModel {
+  let memory: A.Quantity | undefined;
+  let confidential = false;
+  const files: string[] = [];
+  for (const x of p.props) {
+    if (x.key === 'memory') { if (!memory) memory = x.value; }
+    else if (x.key === 'confidential') confidential = true;
+    else if (x.key === 'file') files.push(x.value.value);
+  }
+  return { name: p.name.text, decl: p, memory: num(memory, LIMITS.processMemory) ?? 0, confidential, files };
+}
+
+/** The declared hosts among `names`, each once, in order of first mention. */
+function hostsOf(m: SemanticModel, names: readonly A.Ident[]): HostModel[] {
+  const out: HostModel[] = [];
+  for (const n of names) {
+    const h = m.hosts.get(n.text);
+    if (h && !out.includes(h)) out.push(h);
+  }
+  return out;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -70,17 +70,22 @@ export function readRegularFile(path: string, cap: number): { ok: true; bytes: B
     if (kind2) return { ok: false, error: kind2 };
     if (st2.size > cap) return { ok: false, error: tooBig(st2.size, cap) };
     // At most cap+1 bytes whatever the size said: the file may grow while it is read.
-    const parts: Buffer[] = [];
+    // One buffer of the stated size (+1 to see growth) read in place: no chunk
+    // copies for the usual file; one that grows gets a larger buffer.
+    let buf = Buffer.allocUnsafe(Math.min(cap + 1, st2.size + 1));
     let total = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(cap + 1 - total, 1 << 20));
-      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (total === buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(cap + 1, Math.max(buf.length * 2, 1 << 16)));
+        buf.copy(bigger, 0, 0, total);
+        buf = bigger;
+      }
+      const n = fs.readSync(fd, buf, total, Math.min(buf.length - total, 1 << 24), null);
       if (n === 0) break;
-      parts.push(n === chunk.length ? chunk : chunk.subarray(0, n));
       total += n;
       if (total > cap) return { ok: false, error: `is larger than ${formatSize(cap)}, the limit` };
     }
-    return { ok: true, bytes: parts.length === 1 ? parts[0] : Buffer.concat(parts, total) };
+    return { ok: true, bytes: total === buf.length ? buf : buf.subarray(0, total) };
   } catch (e) {
     return { ok: false, error: reason(e) };
   } finally {

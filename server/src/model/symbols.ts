@@ -74,14 +74,32 @@ export function processSymbols(vm: Sym): Sym[] {
     .map((p) => ({ name: p.name.text, kind: 'process' as const, path: vm.path, span: p.name.span, declSpan: p.span, decl: p, parent: vm }));
 }
 
+/** A file's symbols, each VM with its processes: they depend on the file
+ *  alone, so they are made once per parsed document (and path), not once per
+ *  file set that includes the file. */
+interface FileSymbols { path: string; syms: Sym[]; procs: (Sym[] | undefined)[] }
+const symbolCache = new WeakMap<readonly A.Decl[], FileSymbols>();
+
+function fileSymbols(f: SourceFile): FileSymbols {
+  const hit = symbolCache.get(f.doc.decls);
+  if (hit && hit.path === f.path) return hit;
+  const syms = declaredSymbols(f);
+  const made: FileSymbols = { path: f.path, syms, procs: syms.map((s) => (s.kind === 'vm' ? processSymbols(s) : undefined)) };
+  symbolCache.set(f.doc.decls, made);
+  return made;
+}
+
 export function buildNamespace(files: readonly SourceFile[]): Namespace {
   const ns = new Namespace();
   for (const f of files) {
-    for (const sym of declaredSymbols(f)) {
+    const { syms, procs: procsOf } = fileSymbols(f);
+    for (let i = 0; i < syms.length; i++) {
+      const sym = syms[i];
       ns.add(sym);
-      if (sym.kind === 'vm') {
+      const list = procsOf[i];
+      if (list) {
         const procs = new Map<string, Sym>();
-        for (const p of processSymbols(sym)) {
+        for (const p of list) {
           const first = procs.get(p.name);
           if (first) ns.processDuplicates.push({ first, second: p });
           else if (p.name) procs.set(p.name, p);

@@ -9,6 +9,7 @@ import type { Diagnostic } from '../model/diagnostics';
 import type { SourceFile } from '../model/source-file';
 import { FileSet, ImportGraph, Workspace } from '../model/workspace';
 import { resolveFileSet, Resolved } from '../model/resolve';
+import { ModelCache } from '../model/semantic';
 import { collectReferences } from '../model/references';
 import { validateFileSet, ValidateOptions } from './validate';
 
@@ -29,6 +30,8 @@ export function validateGraph(graph: ImportGraph, roots: string[], options: Vali
   // Files of one import cycle reach the same files, so they share one
   // namespace and model; only the references differ (they are the root's).
   const shared = new Map<number, Resolved>();
+  // The file sets of an import chain overlap: each declaration's model object is built once, not once per set.
+  const cache = new ModelCache();
   // Without a workspace root, a file's writes are confined to the folder of
   // the root that reached it first — the folder the run itself uses — not to
   // the imported file's own folder (one rule for check and run).
@@ -43,9 +46,9 @@ export function validateGraph(graph: ImportGraph, roots: string[], options: Vali
     if (!resolved && c !== undefined && graph.cyclic(f.path)) {
       const s = shared.get(c);
       if (s) resolved = { ns: s.ns, model: s.model, refs: collectReferences(set.root, s.ns) };
-      else shared.set(c, resolved = resolveFileSet(set));
+      else shared.set(c, resolved = resolveFileSet(set, cache));
     }
-    const found = validateFileSet(set, { ...options, workspaceRoot: options.workspaceRoot ?? defaultRoot.get(f.path) }, resolved);
+    const found = validateFileSet(set, { ...options, workspaceRoot: options.workspaceRoot ?? defaultRoot.get(f.path) }, resolved ?? resolveFileSet(set, cache));
     for (const d of found) diagnostics.push(d);
   }
   const unreadable = roots.flatMap((p) => {

@@ -64,17 +64,22 @@ function netText(a: A.Addr): string {
 
 const REPEATABLE = new Set(['process', 'ipc', 'rule', 'pcr', 'exclude', 'step', 'expect']);
 
-function checkRepeats(ctx: ValidationContext, props: readonly { key: string; keySpan: A.Span }[], block: string): void {
-  const seen = new Map<string, A.Span>();
-  for (const p of props) {
-    if (REPEATABLE.has(p.key)) continue;
-    const prev = seen.get(p.key);
+function checkRepeats(ctx: ValidationContext, props: readonly { key: string; keySpan: A.Span }[], block: string, skip?: ReadonlySet<string>): void {
+  // Blocks are short: a Map only for long ones (no allocation per block otherwise).
+  const seen = props.length > 16 ? new Map<string, A.Span>() : undefined;
+  for (let i = 0; i < props.length; i++) {
+    const p = props[i];
+    if (REPEATABLE.has(p.key) || skip?.has(p.key)) continue;
+    let prev: A.Span | undefined;
+    if (seen) prev = seen.get(p.key);
+    else for (let j = 0; j < i; j++) if (props[j].key === p.key) { prev = props[j].keySpan; break; }
+    if (seen && !prev) seen.set(p.key, p.keySpan);
     if (prev) ctx.report(p.keySpan, 'VMS002', `'${p.key}' is given twice in this ${block} (first at ${ctx.where(ctx.file.path, prev)}); keep one`);
-    else seen.set(p.key, p.keySpan);
   }
 }
 
 const ATTACK_REPEATABLE = new Set(['tap', 'tamper', 'drop', 'replay', 'vm', 'steal']);
+const FILE_KEY = new Set(['file']);
 
 /** What an attack acts on, as a key: a network by name, a host pair in either order, a certificate. */
 function attackTarget(p: A.AtkProp): { key: string; text: string; span: A.Span } | undefined {
@@ -153,7 +158,7 @@ export function checkValues(ctx: ValidationContext): void {
         break;
       case 'attacker':
         // Actions repeat on different targets; `vm` names are judged by the namespace (VMS002 there).
-        checkRepeats(ctx, d.props.filter((p) => !ATTACK_REPEATABLE.has(p.key)), 'attacker');
+        checkRepeats(ctx, d.props, 'attacker', ATTACK_REPEATABLE);
         attackRepeats(ctx, d.props);
         for (const p of d.props) {
           if (p.key === 'tamper' || p.key === 'drop' || p.key === 'replay') {
@@ -181,7 +186,7 @@ function vmValues(ctx: ValidationContext, d: A.VmDecl): void {
       case 'workingset': checkQuantity(ctx, p.value, L.workingset); break;
       case 'ipc': checkWord(ctx, p.channel, ENUM_VALUES.ipcChannel, 'the IPC channel'); break;
       case 'process':
-        checkRepeats(ctx, p.props.filter((x) => x.key !== 'file'), 'process');
+        checkRepeats(ctx, p.props, 'process', FILE_KEY);
         for (const x of p.props) {
           if (x.key === 'memory' && checkQuantity(ctx, x.value, L.processMemory)) procTotal += x.value.value;
         }
@@ -234,7 +239,7 @@ function condValues(ctx: ValidationContext, c: A.Cond): void {
 }
 
 function scenarioValues(ctx: ValidationContext, d: A.ScenarioDecl): void {
-  checkRepeats(ctx, d.items.map((i) => ({ key: i.key, keySpan: i.keySpan })), 'scenario');
+  checkRepeats(ctx, d.items, 'scenario');
   for (const it of d.items) {
     if (it.key === 'seed') checkQuantity(ctx, it.value, L.seed);
     if (it.key === 'step') {
