@@ -9,7 +9,7 @@ import type { VmsecApi } from '../../../client/src/extension';
 import type { SweepResult } from '../../../server/src/protocol';
 import { waitFor } from './poll';
 import { closeScratchFile, openScratchFile, assertTrusted } from './scratch-file';
-import { readPage, SMALL_FORK } from './launcher';
+import { readPage, shoot, SMALL_FORK } from './launcher';
 
 /** The texts of the webviews the page shows now (undefined without the launcher). */
 const webviewTexts = async () => (await readPage())?.webviews;
@@ -77,6 +77,9 @@ export function defineSweepSuite(): void {
       const texts = await webviewTexts();
       if (texts !== undefined) {
         await waitFor('the results view to show the sweep table', async () => ((await webviewTexts())?.some((t) => /Sweep of sweep\.vmsec/.test(t) && /seeds 1,2; 3 points/.test(t) && /ready_ms against f\.children/.test(t)) ? true : undefined), 60_000);
+        // The picture in docs/editor.md.
+        await vscode.commands.executeCommand('notifications.clearAll');
+        await shoot('sweep-view');
       }
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
