@@ -2,7 +2,8 @@
 // fails when any seed failed, naming the failing seeds and the command that
 // reproduces the first. No times: merged shards equal the unsharded run.
 import type { BatchSummary } from '../batch/aggregate';
-import { ciText, percent, reproduceText, seedList, variantLabel } from './batch-text';
+import { reproduceText, seedList, variantLabel } from './batch-text';
+import { seedsFailureLines } from './seeds-failure';
 import { xmlText as xml } from './xml-text';
 
 export const BATCH_JUNIT_MAGIC = '<?xml version="1.0" encoding="UTF-8"?>\n<!-- vmsec many runs -->\n';
@@ -15,10 +16,12 @@ export function formatBatchJunit(summary: BatchSummary): string {
     const name = `${s.scenario}${label ? ` [${label}]` : ''}`;
     let body = '';
     if (s.failingSeeds.length) {
-      const lines = [`${s.runs - s.passed} of ${s.runs} runs failed (pass rate ${percent(s.rate)}, ${ciText(s.ci)}); failing seeds: ${seedList(s.failingSeeds, 50)}`];
-      for (const e of s.expectations) if (e.passed < e.runs) lines.push(`line ${e.line}: ${e.text}: failed with seeds ${seedList(e.failing.map((f) => f.seed), 50)}; seed ${e.failing[0].seed} saw ${e.failing[0].actual}`);
-      for (const e of s.errors) lines.push(`line ${e.line}: step error with seeds ${seedList(e.seeds, 50)}: ${e.message}`);
-      lines.push(`reproduce with ${reproduceText(summary, s, s.failingSeeds[0])}`);
+      const lines = seedsFailureLines({
+        ...s, failingCount: s.failingSeeds.length,
+        expectations: s.expectations.map((e) => ({ ...e, failingSeeds: e.failing.map((f) => f.seed), failingCount: e.failing.length, first: e.failing[0] })),
+        errors: s.errors.map((e) => ({ ...e, count: e.seeds.length })),
+        reproduce: reproduceText(summary, s, s.failingSeeds[0]),
+      });
       body = `<failure message="${xml(`${s.runs - s.passed}/${s.runs} runs failed; seeds ${seedList(s.failingSeeds)}`)}">${xml(lines.join('\n'))}</failure>`;
     }
     const list = byFile.get(s.file) ?? [];
