@@ -17,9 +17,9 @@ import {
 import { parseAddr, parseQuantity, unescapeString, unknownEscapes } from './literals';
 import { errorMessageProvider } from './messages';
 import { closest } from './suggest';
-import { AnalysedParser, GrammarSnapshot, restore } from './grammar-snapshot';
+import { AnalysedParser, restore, snapshotFromText } from './grammar-snapshot';
 
-/** The grammar model recorded at build time (esbuild.mjs), as JSON; absent when running from the sources. */
+/** The grammar model recorded at build time (esbuild.mjs, grammar-snapshot.ts snapshotText); absent when running from the sources. */
 declare const VMSEC_GRAMMAR: string | undefined;
 
 const DECL_TYPE_IDX = new Set(DECL_KEYWORDS.map((k) => KW[k].tokenTypeIdx));
@@ -91,6 +91,31 @@ class LazyLookahead implements ILookaheadStrategy {
   }
 }
 
+/**
+ * The rule part of Chevrotain's lookahead key (occurrence | decision kind |
+ * rule index, its grammar/keys.ts): 8 bits of occurrence and 4 of kind below
+ * the rule's short name.
+ */
+function ruleKeyOf(key: number): number { return key & ~0xfff; }
+
+/**
+ * Chevrotain's cache of lookahead functions, by key, filled one rule at a
+ * time: a key not yet there registers the decisions of its rule first.
+ */
+class RuleLookaheads extends Map<number, unknown> {
+  private registered = new Set<number>();
+  constructor(private register: (key: number) => void) { super(); }
+  override get(key: number): unknown {
+    const f = super.get(key);
+    if (f !== undefined) return f;
+    const rule = ruleKeyOf(key);
+    if (this.registered.has(rule)) return undefined;
+    this.registered.add(rule);
+    this.register(key);
+    return super.get(key);
+  }
+}
+
 export class VmsecParser extends EmbeddedActionsParser {
   private decls: A.Decl[] = [];
   /**
@@ -119,15 +144,25 @@ export class VmsecParser extends EmbeddedActionsParser {
    */
   private analyseFromSnapshot(): boolean {
     if (typeof VMSEC_GRAMMAR === 'undefined' || GRAMMAR_SELF_CHECKS) return false;
-    const restored = restore(JSON.parse(VMSEC_GRAMMAR) as GrammarSnapshot, allTokens);
+    const snapshot = snapshotFromText(VMSEC_GRAMMAR);
+    const restored = snapshot && restore(snapshot, allTokens);
     // Chevrotain's own fields (not in its public typings).
-    const self = this as unknown as AnalysedParser & { definedRulesNames: string[]; selfAnalysisDone: boolean; lookaheadStrategy: ILookaheadStrategy; preComputeLookaheadFunctions(rules: unknown[]): void };
-    if (!restored || restored.rules.map((r) => r.name).join() !== self.definedRulesNames.join()) return false;
+    const self = this as unknown as AnalysedParser & {
+      definedRulesNames: string[]; selfAnalysisDone: boolean; lookaheadStrategy: ILookaheadStrategy;
+      shortRuleNameToFull: Record<number, string>; lookAheadFuncsCache: Map<number, unknown>; preComputeLookaheadFunctions(rules: unknown[]): void;
+    };
+    if (!restored || snapshot.rules.map((r) => r.name).join() !== self.definedRulesNames.join()) return false;
     self.selfAnalysisDone = true;
-    for (const r of restored.rules) self.gastProductionsCache[r.name] = r;
+    snapshot.rules.forEach((r, i) => { self.gastProductionsCache[r.name] = restored.rules[i]; });
     self.resyncFollows = restored.follows;
     self.lookaheadStrategy.initialize?.({ rules: restored.rules });
-    self.preComputeLookaheadFunctions(restored.rules);
+    // Each rule's decisions are registered when the parse first meets one of
+    // them, not all at start: registering walks the rule, which reads it from
+    // the snapshot (grammar-snapshot.ts restores rules on first read).
+    self.lookAheadFuncsCache = new RuleLookaheads((key) => {
+      const name = self.shortRuleNameToFull[ruleKeyOf(key)];
+      if (name !== undefined) self.preComputeLookaheadFunctions([self.gastProductionsCache[name]]);
+    });
     return true;
   }
 

@@ -177,6 +177,9 @@ test('the built parser (grammar restored from the build) and direct output give 
     [t.replace(/memory/g, 'memroy').replace(/"/, ''), t.replace(/ on /, ' of ').replace(/\{/g, '{ @ ')][i % 2],
     t.replace(/\n/g, ' -> ( '),
   ]);
+  // Short files, each in a fresh process: recovery in rules the built parser has not read yet (it reads them on first use).
+  variants.push('host h { cpus }', 'host h { cpus 4 memory }\nvm v on h { vcpus 2 memory 1 GiB', 'scenario s { expect }',
+    'fork f of v { children 4 }', 'monitor m { rule -> }', 'attacker a { tap }\nscenario s { at 1 ms }', 'vm v on { } host', '}', 'scenario s { expect f ready within }');
   // Enough problems for an output far above a pipe's buffer: a direct write must not lose any of it.
   variants.push(Array.from({ length: 1000 }, (_, i) => `host h${i} { cpus x${i} memory 1 GiB } vm v${i} on nowhere${i} { memroy 2 }`).join('\n'));
   variants.forEach((t, i) => writeFileSync(join(work, `v${i}.vmsec`), t));
