@@ -2,7 +2,8 @@
 // on 2 threads against 1, as whole CLI processes in the same run (target
 // ≥ 1.8× on 2 free cores); merging 100 shard partials of 1,000 outcomes each
 // against 10 (linear, target ≤ 1 s); and the memory of a 10,000-point sweep
-// against a 1,000-point one (results streamed: flat).
+// against a 1,000-point one, retained at the end and at its peak during the
+// run (results streamed, points made from the grid when they run: flat).
 //
 // Wall-clock figures depend on what else the machine runs, so each process's
 // CPU time (all its threads) is printed beside them: with --jobs 2 it should
@@ -21,7 +22,8 @@ import { inShard, PartialWriter } from '../../server/src/batch/shard';
 import { runnerInput } from '../../server/src/batch/item-runner';
 import { runItemsAsync } from '../../server/src/batch/run-items';
 import { SweepAggregate } from '../../server/src/batch/sweep-aggregate';
-import type { ItemOutcome, Variant } from '../../server/src/batch/types';
+import type { ItemOutcome } from '../../server/src/batch/types';
+import type { GridAxis } from '../../server/src/batch/points';
 
 const ROOT = process.cwd();
 const CLI = nodePath.join(ROOT, 'dist', 'vmsec.js');
@@ -98,15 +100,24 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 const heapAfterGc = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
 
-/** Runs `points` sweep points and returns the heap retained at the end (the aggregate alive) and at its largest during the run, above the start. */
-async function sweepMemory(points: number): Promise<{ retained: number; peak: number; ms: number }> {
+/**
+ * Runs a sweep of `axes` axes of 10 values (10^axes points) and returns the
+ * heap retained at the end (the aggregate alive) and at its largest during the
+ * run, above the heap before the plan was made: the plan counts, as in vmsec sweep.
+ */
+async function sweepMemory(axes: number): Promise<{ points: number; retained: number; peak: number; ms: number }> {
   const dir = tempDir('bench-mem-');
   const path = nodePath.join(dir, 'tiny.vmsec');
   writeFileSync(path, TINY);
-  // Each point edits the file (a comment with its number), so each is parsed, validated and run on its own, as a sweep's points are.
-  const variants: Variant[] = Array.from({ length: points }, (_, i) => ({ id: `v${i}`, label: `point ${i}`, values: { n: String(i) }, edits: [{ path, start: 0, end: 0, text: `// point ${i}\n` }] }));
-  const plan = makePlan([{ path, name: 'tiny.vmsec', scenarios: [{ name: 'one call', seed: 1 }], texts: [{ path, name: 'tiny.vmsec', text: TINY }] }], [1], variants);
+  // Each axis value puts a comment before its own line, so each point's text differs and is parsed, validated and run on its own, as a sweep's points are.
+  const lineStarts = [0, ...[...TINY.matchAll(/\n/g)].map((m) => m.index! + 1)];
+  const grid: GridAxis[] = Array.from({ length: axes }, (_, k) => {
+    const values = Array.from({ length: 10 }, (_, i) => String(i));
+    return { path: `c${k}`, values, edits: values.map((v) => [{ path, start: lineStarts[k], end: lineStarts[k], text: `// c${k}=${v}\n` }]) };
+  });
   const base = heapAfterGc();
+  const plan = makePlan([{ path, name: 'tiny.vmsec', scenarios: [{ name: 'one call', seed: 1 }], texts: [{ path, name: 'tiny.vmsec', text: TINY }] }], [1], { kind: 'grid', axes: grid });
+  const points = plan.variantCount;
   const agg = new SweepAggregate(points, ['one call'], { seedsPerCell: 1, metrics: ['decisions'] });
   let peak = 0;
   let n = 0;
@@ -120,14 +131,17 @@ async function sweepMemory(points: number): Promise<{ retained: number; peak: nu
   const retained = heapAfterGc() - base;
   if (agg.openCells !== 0) throw new Error(`${agg.openCells} cells are still open after the sweep`);
   if (agg.cell(points - 1, 0).runs !== 1) throw new Error('the last point did not run');
-  return { retained, peak: Math.max(peak, retained), ms };
+  return { points, retained, peak: Math.max(peak, retained), ms };
 }
 // (The bench is bundled as CommonJS: no top-level await.)
 if (!only || only === 'memory') void (async () => {
   // Once first, so what the first sweep of a process allocates for good (compiled code, caches) is not counted against 1,000 points.
-  await sweepMemory(200);
-  const small = await sweepMemory(1000);
-  const large = await sweepMemory(10_000);
+  await sweepMemory(2);
+  const small = await sweepMemory(3);
+  const large = await sweepMemory(4);
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-  console.log(`memory of a sweep (heap after GC, above the start): 1,000 points ${mib(small.retained)} MiB (peak ${mib(small.peak)}, ${(small.ms / 1000).toFixed(1)} s), 10,000 points ${mib(large.retained)} MiB (peak ${mib(large.peak)}, ${(large.ms / 1000).toFixed(1)} s) → ${large.retained / small.retained < 10 ? `${(large.retained / small.retained).toFixed(2)}× for 10× the points, ` : ''}${((large.retained - small.retained) / 9000).toFixed(0)} bytes per point beyond the first 1,000 (target flat: a finished point keeps its counts and medians, its cell is dropped)`);
+  const growth = (a: number, b: number) => `${b / a < 10 ? `${(b / a).toFixed(2)}× for 10× the points, ` : ''}${((b - a) / (large.points - small.points)).toFixed(0)} bytes per point beyond the first ${small.points.toLocaleString('en-US')}`;
+  console.log(`memory of a sweep (heap after GC, above the heap before the plan): ${small.points.toLocaleString('en-US')} points ${mib(small.retained)} MiB (peak ${mib(small.peak)}, ${(small.ms / 1000).toFixed(1)} s), ${large.points.toLocaleString('en-US')} points ${mib(large.retained)} MiB (peak ${mib(large.peak)}, ${(large.ms / 1000).toFixed(1)} s)`);
+  console.log(`  retained: ${growth(small.retained, large.retained)} (target flat: a finished point keeps its counts and medians, its cell is dropped)`);
+  console.log(`  peak: ${growth(small.peak, large.peak)} (target flat: the plan holds the grid's axes and makes each point when it runs)`);
 })();

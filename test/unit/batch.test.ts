@@ -179,7 +179,7 @@ test('files go by one key from the plan on: equal inputs hash equal wherever the
   const a = at('/ci/one', 'sub/f.vmsec');
   const b = at('/home/me/checkout', '/home/me/checkout/sub/f.vmsec');
   assert.equal(a.base, '/ci/one');
-  assert.deepEqual(a.variants[0].edits[0].path, 'lib/l.vmsec');
+  assert.deepEqual(a.variant(0).edits[0].path, 'lib/l.vmsec');
   assert.deepEqual(runnerInput(a, {}).texts, [['sub/f.vmsec', 'x'], ['lib/l.vmsec', 'y']]);
   assert.deepEqual(runnerInput(b, {}).files, [{ name: '/home/me/checkout/sub/f.vmsec', key: 'sub/f.vmsec' }]);
   assert.equal(inputsHash(a, {}), inputsHash(b, {}));

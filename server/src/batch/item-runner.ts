@@ -12,9 +12,10 @@ import { locOfFiles } from '../sim/locations';
 import * as nodePath from 'node:path';
 import { safeSegment } from '../model/guarded-write';
 import { failedOutcome, outcomeOf } from './outcome';
-import type { ItemOutcome, SourceEdit, Variant, WorkItem } from './types';
+import type { ItemOutcome, SourceEdit, WorkItem } from './types';
 import type { Plan } from './plan';
 import { applyEdits } from './sweep-edits';
+import { pointAt, type PointSource } from './points';
 
 /** What every item of a run shares (the `vmsec run` options that change results). */
 export interface RunSettings {
@@ -31,7 +32,7 @@ export interface RunSettings {
 }
 
 /**
- * What a runner needs of the plan: keys by name, the texts read, the variants.
+ * What a runner needs of the plan: keys by name, the texts read, the points.
  * Plain data (sent to workers). Files go by their key (plan.ts FileKey) here
  * as in the plan; only the runner turns a key into a path (base + key), where
  * it makes the file set.
@@ -42,8 +43,8 @@ export interface RunnerInput {
   files: { name: string; key: string }[];
   /** [key, text] of every file of every file set. */
   texts: [string, string][];
-  /** Edits by key. */
-  variants: Variant[];
+  /** The plan's points (a grid's axes, not every point), edits by key: each runner makes the points it runs. */
+  points: PointSource;
   settings: RunSettings;
 }
 
@@ -90,14 +91,13 @@ export class ItemRunner {
   private readonly paths: Map<string, string>;
   private readonly texts: Map<string, string>;
   private readonly cache = new Map<string, Prepared>();
-  /** The variants with their edits' keys turned into this machine's paths. */
-  private readonly variants: Variant[];
+  private readonly abs: (key: string) => string;
 
   constructor(private readonly input: RunnerInput) {
     const abs = (key: string) => nodePath.join(input.base, key);
+    this.abs = abs;
     this.paths = new Map(input.files.map((f) => [f.name, abs(f.key)]));
     this.texts = new Map(input.texts.map(([key, text]) => [abs(key), text]));
-    this.variants = input.variants.map((v) => ({ ...v, edits: v.edits.map((e) => ({ ...e, path: abs(e.path) })) }));
   }
 
   run(item: WorkItem): ItemOutcome {
@@ -128,9 +128,10 @@ export class ItemRunner {
   private build(name: string, variant: number | undefined): Prepared {
     const path = this.paths.get(name);
     if (path === undefined) return { ok: false, line: 1, message: `${name} is not part of this run` };
-    const v = variant === undefined ? undefined : this.variants[variant];
+    // The point is made here, once per (file, variant) the cache misses, with its edits' keys turned into this machine's paths.
+    const v = variant === undefined ? undefined : pointAt(this.input.points, variant);
     if (variant !== undefined && !v) return { ok: false, line: 1, message: `variant ${variant} is not part of this run` };
-    const texts = applyVariantEdits(this.texts, v?.edits ?? []);
+    const texts = applyVariantEdits(this.texts, v ? v.edits.map((e) => ({ ...e, path: this.abs(e.path) })) : []);
     if (typeof texts === 'string') return { ok: false, line: 1, message: texts };
     // Only the texts the plan read: a file outside them is unreadable, never read from disk behind the hash's back.
     const ws = new Workspace({ read: (p) => (texts.has(p) ? { ok: true, text: texts.get(p)! } : { ok: false, error: 'was not read when the run was planned' }) });
@@ -163,5 +164,5 @@ export function runnerInput(plan: Plan, settings: RunSettings): RunnerInput {
   const texts = new Map<string, string>();
   const key = (p: string) => plan.keys.get(p) ?? p;
   for (const f of plan.files) for (const t of f.texts) texts.set(key(t.path), t.text);
-  return { base: plan.base, files: plan.files.map((f) => ({ name: f.name, key: key(f.path) })), texts: [...texts], variants: plan.variants, settings };
+  return { base: plan.base, files: plan.files.map((f) => ({ name: f.name, key: key(f.path) })), texts: [...texts], points: plan.points, settings };
 }

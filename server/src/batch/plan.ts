@@ -7,6 +7,7 @@ import type * as A from '../../../grammar/src/ast';
 import type { ImportGraph } from '../model/workspace';
 import { LIMITS } from '../model/limits';
 import type { Variant, WorkItem } from './types';
+import { mapPointPaths, pointAt, pointCount, type PointSource } from './points';
 
 export interface PlanFile {
   /** Absolute path (what runs). */
@@ -36,8 +37,16 @@ export interface Plan {
   keys: Map<string, FileKey>;
   /** Seeds every scenario runs with; null: each scenario runs once with its own seed. */
   seeds: number[] | null;
-  /** Variants (sweep points, ablations); empty: the files as written. Their edits' `path` is a FileKey. */
-  variants: Variant[];
+  /**
+   * The variants (sweep points, ablations) as plain data, their edits' `path`
+   * a FileKey: a grid's axes (and a sample's grid indexes), never a list of
+   * every point. No points: the files as written.
+   */
+  points: PointSource;
+  /** Number of variants (0: the files as written). */
+  variantCount: number;
+  /** Variant `i` (0 ≤ i < variantCount), made when asked; its edits' `path` is a FileKey. */
+  variant(i: number): Variant;
   /** Number of items. */
   count: number;
 }
@@ -92,7 +101,7 @@ export function seedsText(seeds: number[] | null): string {
 }
 
 /** The plan for the given root files of a validated graph (`scenario` keeps only scenarios titled so). */
-export function planFromGraph(graph: ImportGraph, roots: string[], opts: { scenario?: string; seeds: number[] | null; variants?: Variant[]; cwd?: string }): Plan {
+export function planFromGraph(graph: ImportGraph, roots: string[], opts: { scenario?: string; seeds: number[] | null; variants?: Variant[] | PointSource; cwd?: string }): Plan {
   const files: PlanFile[] = [];
   for (const root of roots) {
     const set = graph.fileSet(root);
@@ -125,26 +134,35 @@ export function commonFolder(paths: readonly string[]): string {
 }
 
 /**
- * A plan of files, seeds and variants. `variants` may edit by absolute path
- * (as vary.ts and ablate.ts make them) or by key: the plan's variants edit by
- * key, so the same sweep planned on two machines is equal data.
+ * A plan of files, seeds and variants. `variants` (a list, or a grid's axes:
+ * points.ts) may edit by absolute path (as vary.ts and ablate.ts make them)
+ * or by key: the plan's points edit by key, so the same sweep planned on two
+ * machines is equal data.
  */
-export function makePlan(files: PlanFile[], seeds: number[] | null, variants: Variant[]): Plan {
-  const per = Math.max(1, variants.length) * (seeds ? seeds.length : 1);
+export function makePlan(files: PlanFile[], seeds: number[] | null, variants: Variant[] | PointSource): Plan {
   const paths = [...new Set(files.flatMap((f) => [f.path, ...f.texts.map((t) => t.path)]))];
   const base = commonFolder(paths);
   const keys = new Map(paths.map((p) => [p, nodePath.relative(base, p).split(nodePath.sep).join('/')]));
-  const keyed = variants.map((v) => ({ ...v, edits: v.edits.map((e) => ({ ...e, path: keys.get(e.path) ?? e.path })) }));
-  return { files, base, keys, seeds, variants: keyed, count: files.reduce((n, f) => n + f.scenarios.length * per, 0) };
+  const points = mapPointPaths(Array.isArray(variants) ? { kind: 'list', variants } : variants, (p) => keys.get(p) ?? p);
+  const variantCount = pointCount(points);
+  const per = Math.max(1, variantCount) * (seeds ? seeds.length : 1);
+  const variant = (i: number): Variant => {
+    const v = pointAt(points, i);
+    if (!v) throw new RangeError(`variant ${i} is not part of the plan (it has ${variantCount})`);
+    return v;
+  };
+  return { files, base, keys, seeds, points, variantCount, variant, count: files.reduce((n, f) => n + f.scenarios.length * per, 0) };
 }
 
 /** The items of a plan in canonical order (file, scenario, variant, seed); `keep` filters by index (a shard). */
 export function* planItems(plan: Plan, keep: (index: number) => boolean = () => true): Generator<WorkItem> {
   let index = 0;
-  const variants: (number | undefined)[] = plan.variants.length ? plan.variants.map((_, i) => i) : [undefined];
+  // Variant numbers are counted, not listed: -1 stands for the files as written.
+  const last = plan.variantCount - 1;
   for (const f of plan.files) {
     for (const s of f.scenarios) {
-      for (const variant of variants) {
+      for (let v = last < 0 ? -1 : 0; v <= last; v++) {
+        const variant = v < 0 ? undefined : v;
         const seeds = plan.seeds ?? [s.seed];
         for (const seed of seeds) {
           if (keep(index)) yield variant === undefined ? { index, file: f.name, scenario: s.name, seed } : { index, file: f.name, scenario: s.name, seed, variant };

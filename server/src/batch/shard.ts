@@ -58,16 +58,28 @@ export function shardSize(total: number, shard: Shard): number {
   return r >= total ? 0 : Math.floor((total - 1 - r) / shard.count) + 1;
 }
 
-/** What a partial says about the run it is a part of (line 2). */
+/** A point as a partial's header lists it. */
+export interface PointInfo { id: string; label: string; values: Record<string, string> }
+
+/** What a partial says about the run it is a part of (line 2), as read back. */
 export interface PartialInfo {
   inputs: string;
   shard: Shard;
   items: number;
   files: string[];
   seeds: string;
-  variants: { id: string; label: string; values: Record<string, string> }[];
+  variants: PointInfo[];
   /** A sweep's description (vmsec sweep --shard); absent for vmsec run --shard. */
   sweep?: unknown;
+}
+
+/**
+ * What a shard writes on line 2 before it knows its tables: PartialInfo with
+ * the plan's points read one by one when the header is written (as
+ * `variants`), so the run never holds a list of every point.
+ */
+export interface ShardInfo extends Omit<PartialInfo, 'variants'> {
+  points: { count: number; at(i: number): PointInfo };
 }
 
 export interface PartialHeader extends PartialInfo {
@@ -88,16 +100,20 @@ export function inputsHash(plan: Plan, settings: unknown, sweep?: unknown): stri
     put({ file: key(f.path), scenarios: f.scenarios });
     for (const t of f.texts) put({ key: key(t.path), sha256: createHash('sha256').update(t.text, 'utf8').digest('hex') });
   }
-  for (const v of plan.variants) put({ id: v.id, values: v.values, edits: v.edits });
+  // Point by point, each made and dropped: the hash of a 100,000-point grid holds one point at a time.
+  for (let i = 0; i < plan.variantCount; i++) {
+    const v = plan.variant(i);
+    put({ id: v.id, values: v.values, edits: v.edits });
+  }
   // Shown names ("file") are left out for the same reason.
   if (sweep !== undefined) h.update(JSON.stringify(sweep, (k, v) => (k === 'file' ? undefined : v)));
   return h.digest('hex');
 }
 
-export function partialInfo(plan: Plan, shard: Shard, inputs: string, sweep?: unknown): PartialInfo {
-  const info: PartialInfo = {
+export function partialInfo(plan: Plan, shard: Shard, inputs: string, sweep?: unknown): ShardInfo {
+  const info: ShardInfo = {
     inputs, shard, items: plan.count, files: plan.files.map((f) => f.name), seeds: seedsText(plan.seeds),
-    variants: plan.variants.map((v) => ({ id: v.id, label: v.label, values: v.values })),
+    points: { count: plan.variantCount, at: (i) => { const v = plan.variant(i); return { id: v.id, label: v.label, values: v.values }; } },
   };
   if (sweep !== undefined) info.sweep = sweep;
   return info;
@@ -116,7 +132,7 @@ export class PartialWriter {
   private readonly expList: [number, string][] = [];
   private readonly quantities = new Map<string, number>();
 
-  constructor(private readonly info: PartialInfo) {
+  constructor(private readonly info: PartialInfo | ShardInfo) {
     this.files = new Map(info.files.map((f, i) => [f, i]));
   }
 
@@ -146,13 +162,32 @@ export class PartialWriter {
     this.lines.push(JSON.stringify([o.index, file, scenario, o.variant ?? -1, o.seed, o.passed ? 1 : 0, exps, o.errors.map((e) => [e.line, e.message]), qs]) + '\n');
   }
 
-  header(): PartialHeader {
-    return { ...this.info, files: [...this.files.keys()], scenarios: [...this.scenarios.keys()], expectations: this.expList, quantities: [...this.quantities.keys()] };
+  /**
+   * Line 2 as JSON.stringify of the PartialHeader would write it (the info's
+   * fields in their order, then the tables), the points written one by one
+   * in place of the `points` lookup.
+   */
+  private headerText(): string {
+    const whole = { ...this.info, files: [...this.files.keys()], scenarios: [...this.scenarios.keys()], expectations: this.expList, quantities: [...this.quantities.keys()] };
+    let out = '{';
+    for (const [k, v] of Object.entries(whole)) {
+      if (v === undefined) continue;
+      if (out.length > 1) out += ',';
+      if (k === 'points') {
+        const points = v as ShardInfo['points'];
+        out += '"variants":[';
+        for (let i = 0; i < points.count; i++) out += (i ? ',' : '') + JSON.stringify(points.at(i));
+        out += ']';
+      } else {
+        out += `${JSON.stringify(k)}:${JSON.stringify(v)}`;
+      }
+    }
+    return out + '}';
   }
 
   /** The whole partial, as chunks to write one after another. */
   text(): string[] {
-    return [PARTIAL_MAGIC + JSON.stringify(this.header()) + '\n', ...this.lines, JSON.stringify({ end: true, outcomes: this.lines.length }) + '\n'];
+    return [PARTIAL_MAGIC + this.headerText() + '\n', ...this.lines, JSON.stringify({ end: true, outcomes: this.lines.length }) + '\n'];
   }
 }
 

@@ -12,6 +12,7 @@ import { makePlan, nameOf, planItems, type Plan } from './plan';
 import { inShard, type Shard } from './shard';
 import { SweepAggregate } from './sweep-aggregate';
 import type { ItemOutcome, Variant } from './types';
+import type { PointSource } from './points';
 
 export interface SweepRun {
   plan: Plan;
@@ -37,14 +38,14 @@ export function sweepScenarios(set: FileSet, only?: string): { name: string; see
     });
 }
 
-/** The plan of a sweep of one file set: `name` is the file as shown. */
-export function sweepPlan(set: FileSet, name: string, variants: Variant[], seeds: number[] | null, scenario?: string): Plan {
+/** The plan of a sweep of one file set: `name` is the file as shown; the points a list or a grid (points.ts). */
+export function sweepPlan(set: FileSet, name: string, variants: Variant[] | PointSource, seeds: number[] | null, scenario?: string): Plan {
   return makePlan([{ path: set.root.path, name, scenarios: sweepScenarios(set, scenario), texts: set.files.map((f) => ({ path: f.path, name: nameOf(f.path), text: f.text })) }], seeds, variants);
 }
 
 /** An empty aggregate for a sweep plan (one file), of the items of `shard` when given. */
 export function sweepAggregate(plan: Plan, opts: { metrics?: readonly string[]; shard?: Shard } = {}): SweepAggregate {
-  return new SweepAggregate(plan.variants.length, plan.files[0]?.scenarios.map((s) => s.name) ?? [], {
+  return new SweepAggregate(plan.variantCount, plan.files[0]?.scenarios.map((s) => s.name) ?? [], {
     seedsPerCell: plan.seeds ? plan.seeds.length : 1, metrics: opts.metrics, keep: opts.shard ? inShard(opts.shard) : undefined,
   });
 }

@@ -23,6 +23,7 @@ import { buildNamespace, KIND_WORDS, Namespace } from '../model/symbols';
 import { Rng } from '../sim/rng';
 import type { SourceEdit, Variant } from './types';
 import { EditedFiles, insertionBeforeClose, propEnd, removal } from './sweep-edits';
+import { gridCoordinates, gridPoint, gridSize, type PointSource } from './points';
 
 /** A `--vary` argument split into its path and values. */
 export interface VaryArg { raw: string; path: string; values: string[] }
@@ -368,32 +369,25 @@ export class Grid {
   readonly size: number;
 
   constructor(readonly axes: readonly VaryAxis[]) {
-    this.size = axes.reduce((n, a) => n * a.values.length, 1);
+    this.size = gridSize(axes);
   }
 
   /** The value index of each axis at a point. */
   coordinates(index: number): number[] {
-    const out = new Array<number>(this.axes.length);
-    let rest = index;
-    for (let k = this.axes.length - 1; k >= 0; k--) {
-      const n = this.axes[k].values.length;
-      out[k] = rest % n;
-      rest = Math.floor(rest / n);
-    }
-    return out;
+    return gridCoordinates(this.axes, index);
   }
 
   point(index: number): Variant {
-    const coords = this.coordinates(index);
-    const values: Record<string, string> = {};
-    const edits: SourceEdit[] = [];
-    const parts: string[] = [];
-    this.axes.forEach((a, k) => {
-      values[a.path] = a.values[coords[k]];
-      parts.push(`${a.path}=${a.values[coords[k]]}`);
-      edits.push(...a.edits[coords[k]]);
-    });
-    return { id: parts.join(','), label: parts.join(' '), values, edits };
+    return gridPoint(this.axes, index);
+  }
+
+  /**
+   * The points a sweep runs, as a plan takes them: the axes, and for a sample
+   * the picked grid indexes (numbers), so no point is made before it runs.
+   */
+  points(samples?: number, seed = 1): PointSource {
+    const axes = this.axes.map((a) => ({ path: a.path, values: a.values, edits: a.edits }));
+    return samples === undefined || samples >= this.size ? { kind: 'grid', axes } : { kind: 'grid', axes, sample: this.indices(samples, seed) };
   }
 
   /** Every point, or `samples` of them picked with a seeded generator, in grid order. */

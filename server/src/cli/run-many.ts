@@ -103,8 +103,8 @@ export async function runMany(p: ParsedArgs, graph: ImportGraph, paths: string[]
   // A trace log counts by its bytes: a shard given the same log by another path or from another folder joins; another log does not.
   const inputs = inputsHash(plan, { ...resultSettings, traces: traces?.map((t) => ({ vm: t.vm, sha256: fileSha256(t.path) })) });
   const info = partialInfo(plan, shard ?? { index: 1, count: 1 }, inputs);
-  const { shard: _s, inputs: _i, ...batchInfo } = info;
-  const agg = new Aggregator(batchInfo);
+  // vmsec run plans no variants (sweeps have their own command).
+  const agg = new Aggregator({ files: info.files, seeds: info.seeds, variants: [], items: info.items });
   const partial = partialTarget ? new PartialWriter(info) : undefined;
   try {
     // Each seed's checkpoints go to their own folder below --checkpoint-dir (docs/scale.md).

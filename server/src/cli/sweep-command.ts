@@ -83,7 +83,7 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
     for (const pr of prepared.problems) write(process.stderr, `vmsec: ${problemText(pr, displayPath)}`);
     return 2;
   }
-  // The plan's variants name the points (its keyed copies share their ids and values), so a second list of every point is not held.
+  // The plan makes each point when asked (a grid's from its axes), so no list of every point is held during the run.
   const { spec, plan } = prepared;
   let partial: PartialWriter | undefined;
   if (shard) {
@@ -106,7 +106,7 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
     write(process.stdout, `vmsec: sweep shard ${shard.index}/${shard.count}: ${partial.count} of ${plan.count} runs, ${partial.count - failed} passed, ${failed} failed; partial result written to ${displayPath(outTarget)}`);
     return failed ? 1 : 0;
   }
-  const { view, failed } = sweepResult(spec, plan.variants, agg);
+  const { view, failed } = sweepResult(spec, { count: plan.variantCount, at: plan.variant }, agg);
   const text = sweepOutput(view, format);
   if (outTarget === undefined) {
     if (format === 'text') write(process.stdout, text); else process.stdout.write(text + (text.endsWith('\n') ? '' : '\n'));

@@ -4,6 +4,7 @@
 // (so its numbers are the CLI's). Presentation only shows the result.
 import type { FileSet } from '../model/workspace';
 import { QUANTITIES, type Variant } from '../batch/types';
+import type { PointSource } from '../batch/points';
 import { Grid, guess, MAX_GRID_POINTS, parseVaryArg, resolveAxes, VaryUsageError, type VaryArg, type VaryProblem } from '../batch/vary';
 import { planAblation } from '../batch/ablate';
 import { EditedFiles } from '../batch/sweep-edits';
@@ -76,7 +77,8 @@ export function sweepRequest(raw: SweepRequestText): SweepRequest | string {
 }
 
 export type PreparedSweep =
-  | { ok: true; variants: Variant[]; spec: SweepSpec; plan: Plan }
+  /** The plan's points are read through plan.variant(i) (a grid's are made when asked). */
+  | { ok: true; spec: SweepSpec; plan: Plan }
   /** `problems`: the wrong paths and values, each located where the path got that far. */
   | { ok: false; message: string; problems: VaryProblem[] };
 
@@ -102,7 +104,7 @@ export function prepareSweep(set: FileSet, req: SweepRequest, opts: { workspaceR
   }
   const edited = new EditedFiles(set, opts.workspaceRoot);
   const names = scenarios.map((x) => x.name);
-  let variants: Variant[];
+  let variants: Variant[] | PointSource;
   let spec: SweepSpec;
   if (req.ablate) {
     const a = planAblation(set, { workspaceRoot: opts.workspaceRoot, edited });
@@ -120,9 +122,10 @@ export function prepareSweep(set: FileSet, req: SweepRequest, opts: { workspaceR
     if (req.samples === undefined && grid.size > MAX_GRID_POINTS) {
       return { ok: false, message: `the grid has ${grid.size.toLocaleString('en-US')} points; run a sample of it with --samples N (at most ${MAX_GRID_POINTS.toLocaleString('en-US')})`, problems: [] };
     }
-    variants = grid.indices(req.samples, SWEEP_SAMPLE_SEED).map((i) => grid.point(i));
+    // The axes (and a sample's grid indexes), not the points: each is made when it runs or is reported.
+    variants = grid.points(req.samples, SWEEP_SAMPLE_SEED);
     spec = { kind: 'sweep', file: name, seeds: seedsText(req.seeds), scenarios: names, axes: axes.map((x) => ({ path: x.path, values: x.values })), metrics: req.metrics };
     if (req.samples !== undefined) spec.gridSize = grid.size;
   }
-  return { ok: true, variants, spec, plan: sweepPlan(set, name, variants, req.seeds, req.scenario) };
+  return { ok: true, spec, plan: sweepPlan(set, name, variants, req.seeds, req.scenario) };
 }

@@ -5,7 +5,7 @@
 import * as nodePath from 'node:path';
 import type { SweepAggregate } from '../batch/sweep-aggregate';
 import { writeGuarded, writeProblem, WriteRefused } from '../model/guarded-write';
-import { ablationView, formatAblationText, formatSweepJson, formatSweepText, sweepView, SWEEP_JSON_MAGIC, SWEEP_TEXT_MAGIC, type AblationView, type SweepView } from './sweep-view';
+import { ablationView, formatAblationText, formatSweepJson, formatSweepText, sweepView, SWEEP_JSON_MAGIC, SWEEP_TEXT_MAGIC, type AblationView, type PointLabels, type SweepView } from './sweep-view';
 import { renderAblationHtml, renderSweepHtml, SWEEP_HTML_MAGIC } from './sweep-html';
 
 interface Located { id: string; label: string; file: string; line: number }
@@ -35,13 +35,23 @@ export function isSweepSpec(x: unknown): x is SweepSpec {
     && Array.isArray(s.refused) && s.refused.every((r) => isLocated(r) && typeof r.reason === 'string');
 }
 
-/** The view of a sweep, and whether a run failed (ablation: the file as written failed). `variants` in plan order. */
-export function sweepResult(spec: SweepSpec, variants: { id: string; values: Record<string, string> }[], agg: SweepAggregate): { view: SweepView | AblationView; failed: boolean } {
+/** A sweep's points in plan order: a list (a merged header's), or a lookup that makes each when asked (a plan's). */
+export type SweepPoints = readonly PointLabels[] | { count: number; at(i: number): PointLabels };
+
+const isPointList = (p: SweepPoints): p is readonly PointLabels[] => Array.isArray(p);
+
+/**
+ * The view of a sweep, and whether a run failed (ablation: the file as
+ * written failed). Each row's id and values are read from `points` when the
+ * row is made.
+ */
+export function sweepResult(spec: SweepSpec, points: SweepPoints, agg: SweepAggregate): { view: SweepView | AblationView; failed: boolean } {
   if (spec.kind === 'ablation') {
     const view = ablationView({ file: spec.file, seeds: spec.seeds, agg, defences: spec.defences, refused: spec.refused });
     return { view, failed: view.baseline.some((c) => c.passed < c.runs) };
   }
-  const view = sweepView({ file: spec.file, seeds: spec.seeds, axes: spec.axes, metrics: spec.metrics, variants: variants.map((v) => ({ ...v, label: v.id, edits: [] })), agg, gridSize: spec.gridSize });
+  const lookup = isPointList(points) ? { count: points.length, at: (i: number) => points[i] } : points;
+  const view = sweepView({ file: spec.file, seeds: spec.seeds, axes: spec.axes, metrics: spec.metrics, points: lookup, agg, gridSize: spec.gridSize });
   return { view, failed: view.points.some((pt) => pt.cells.some((c) => c.passed < c.runs)) };
 }
 

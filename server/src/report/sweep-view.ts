@@ -2,7 +2,6 @@
 // printed as text or JSON (the HTML page, sweep-html.ts, reads the same view).
 // Numbers are medians over the seeds of a point; `pass_rate` is a share.
 import type { SweepAggregate, FailedExpectation } from '../batch/sweep-aggregate';
-import type { Variant } from '../batch/types';
 
 export interface CellView {
   scenario: string;
@@ -60,15 +59,24 @@ function cellView(agg: SweepAggregate, v: number, s: number, metrics: readonly s
   };
 }
 
+/** What a row of the sweep names: the point's id and its values. */
+export interface PointLabels { id: string; values: Record<string, string> }
+
+/** `points.at(i)` is read once per row as the row is made (a plan makes the point then). */
 export function sweepView(args: {
   file: string; seeds: string; axes: { path: string; values: string[] }[]; metrics: string[];
-  variants: Variant[]; agg: SweepAggregate; gridSize?: number;
+  points: { count: number; at(i: number): PointLabels }; agg: SweepAggregate; gridSize?: number;
 }): SweepView {
-  const { agg } = args;
+  const { agg, points } = args;
+  const rows: SweepView['points'] = new Array(points.count);
+  for (let i = 0; i < points.count; i++) {
+    const { id, values } = points.at(i);
+    rows[i] = { id, values, cells: agg.scenarios.map((_, s) => cellView(agg, i, s, args.metrics)) };
+  }
   return {
     kind: 'sweep', file: args.file, seeds: args.seeds, axes: args.axes, metrics: args.metrics, scenarios: [...agg.scenarios],
-    points: args.variants.map((v, i) => ({ id: v.id, values: v.values, cells: agg.scenarios.map((_, s) => cellView(agg, i, s, args.metrics)) })),
-    ...(args.gridSize !== undefined && args.gridSize !== args.variants.length ? { gridSize: args.gridSize } : {}),
+    points: rows,
+    ...(args.gridSize !== undefined && args.gridSize !== points.count ? { gridSize: args.gridSize } : {}),
   };
 }
 

@@ -60,6 +60,6 @@ export async function runSweepOf(set: FileSet, job: SweepJob, progress: (done: n
     if (e instanceof BatchWorkerError) return { ok: false, message: `the sweep stopped: ${e.message}`, problems: [] };
     throw e;
   }
-  const { view } = sweepResult(spec, plan.variants, agg);
+  const { view } = sweepResult(spec, { count: plan.variantCount, at: plan.variant }, agg);
   return { ok: true, view, runs: done, passed: done - failed };
 }
