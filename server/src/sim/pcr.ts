@@ -36,8 +36,3 @@ export function bootPcrs(chain: BootModel | undefined): Buffer[] {
   }
   return pcrs;
 }
-
-/** PCR indexes a boot chain measures. */
-export function measuredIndexes(chain: BootModel): number[] {
-  return [...new Set(chain.pcrs.map((p) => p.index).filter((i) => i >= 0 && i < PCR_COUNT))].sort((a, b) => a - b);
-}
