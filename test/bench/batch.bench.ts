@@ -51,7 +51,7 @@ if (!only || only === 'jobs') {
   const j1 = timed([...seeds, '--jobs', '1']);
   const j2 = timed([...seeds, '--jobs', '2']);
   if (j1.out !== j2.out) throw new Error('--jobs 2 printed something else than --jobs 1');
-  console.log(`200 seeds of ${SMALL}: --jobs 1 ${(j1.ms / 1000).toFixed(2)} s (CPU ${(j1.cpuMs / 1000).toFixed(2)} s), --jobs 2 ${(j2.ms / 1000).toFixed(2)} s (CPU ${(j2.cpuMs / 1000).toFixed(2)} s) → ${(j1.ms / j2.ms).toFixed(2)}× (target ≥ 1.8× with 2 free cores); --jobs 2 costs ${((j2.cpuMs / j1.cpuMs - 1) * 100).toFixed(0)}% more CPU; on 2 free cores its wall time would be about CPU / 2 → ${(j1.cpuMs / (j2.cpuMs / 2)).toFixed(2)}× at best`);
+  console.log(`200 seeds of ${SMALL}: --jobs 1 ${(j1.ms / 1000).toFixed(2)} s (CPU ${(j1.cpuMs / 1000).toFixed(2)} s), --jobs 2 ${(j2.ms / 1000).toFixed(2)} s (CPU ${(j2.cpuMs / 1000).toFixed(2)} s) → ${(j1.ms / j2.ms).toFixed(2)}× (target ≥ 1.8× with 2 free cores); --jobs 2 costs ${((j2.cpuMs / j1.cpuMs - 1) * 100).toFixed(0)}% more CPU; on 2 free cores its wall time would be about its CPU / 2 → ${(j1.ms / (j2.cpuMs / 2)).toFixed(2)}× at best, since --jobs 1 already keeps ${(j1.cpuMs / j1.ms).toFixed(2)} cores busy`);
 }
 
 // 2. Merging synthetic partials: 10 and 100 shards of 1,000 outcomes each.
