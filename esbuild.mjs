@@ -64,6 +64,27 @@ const lazyBuiltins = {
   },
 };
 
+/**
+ * A build-time patch of one library file: `patch` gives the new text, or
+ * undefined when the text is not the one it was written for; then the
+ * original stays and the build warns.
+ */
+function textPatch(name, filter, patch) {
+  return {
+    name,
+    setup(build) {
+      build.onLoad({ filter }, (a) => {
+        const text = readFileSync(a.path, 'utf8');
+        const patched = patch(text);
+        return patched === undefined
+          ? { contents: text, loader: 'js', warnings: [{ text: `${name}: text not found, left as is` }] }
+          : { contents: patched, loader: 'js' };
+      });
+    },
+  };
+}
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+
 // Chevrotain's lexer fills a 65,536-entry table one element at a time
 // (several ms of a cold start, tens on a busy machine). Same values, filled
 // by blocks into a typed array; if the text ever changes, the original stays.
@@ -74,16 +95,8 @@ const CHEVROTAIN_TABLE = `        charCodeToOptimizedIdxMap = new Array(65536);
 const CHEVROTAIN_TABLE_FAST = `        charCodeToOptimizedIdxMap = new Uint16Array(65536);
         for (let i = 0; i < 256; i++) charCodeToOptimizedIdxMap[i] = i;
         for (let q = 1; q * 255 < 65536; q++) charCodeToOptimizedIdxMap.fill(255 + q, Math.max(256, q * 255), Math.min(65536, (q + 1) * 255));`;
-const chevrotainTable = {
-  name: 'chevrotain-table',
-  setup(build) {
-    build.onLoad({ filter: /chevrotain[\\/]lib[\\/]src[\\/]scan[\\/]lexer\.js$/ }, (a) => {
-      const text = readFileSync(a.path, 'utf8');
-      if (!text.includes(CHEVROTAIN_TABLE)) return { contents: text, loader: 'js', warnings: [{ text: 'chevrotain-table: text not found, left as is' }] };
-      return { contents: text.replace(CHEVROTAIN_TABLE, CHEVROTAIN_TABLE_FAST), loader: 'js' };
-    });
-  },
-};
+const chevrotainTable = textPatch('chevrotain-table', /chevrotain[\\/]lib[\\/]src[\\/]scan[\\/]lexer\.js$/,
+  (text) => (text.includes(CHEVROTAIN_TABLE) ? text.replace(CHEVROTAIN_TABLE, CHEVROTAIN_TABLE_FAST) : undefined));
 
 // Chevrotain builds its grammar model (one object per rule element) when the
 // parser is made, each copying its options through lodash's pickBy and
@@ -94,16 +107,8 @@ const chevrotainTable = {
 const GAST_ASSIGN = 'assign(this, pickBy(options, (v) => v !== undefined));';
 const GAST_ASSIGN_FAST = 'assignDefined(this, options);';
 const GAST_ASSIGN_FN = '\nfunction assignDefined(target, options) { for (const key in options) { const v = options[key]; if (v !== undefined) target[key] = v; } }\n';
-const chevrotainGast = {
-  name: 'chevrotain-gast',
-  setup(build) {
-    build.onLoad({ filter: /@chevrotain[\\/]gast[\\/]lib[\\/]src[\\/]model\.js$/ }, (a) => {
-      const text = readFileSync(a.path, 'utf8');
-      if (text.split(GAST_ASSIGN).length !== 11) return { contents: text, loader: 'js', warnings: [{ text: 'chevrotain-gast: text not found, left as is' }] };
-      return { contents: text.split(GAST_ASSIGN).join(GAST_ASSIGN_FAST) + GAST_ASSIGN_FN, loader: 'js' };
-    });
-  },
-};
+const chevrotainGast = textPatch('chevrotain-gast', /@chevrotain[\\/]gast[\\/]lib[\\/]src[\\/]model\.js$/,
+  (text) => (text.split(GAST_ASSIGN).length === 11 ? text.split(GAST_ASSIGN).join(GAST_ASSIGN_FAST) + GAST_ASSIGN_FN : undefined));
 
 // Chevrotain sets up token types (createToken, and the lexer and parser for
 // all of them) with general lodash helpers that run cold at every start:
@@ -172,18 +177,11 @@ export function hasExtendingTokensTypesProperty(tokType) { return hasOwn(tokType
 export function hasExtendingTokensTypesMapProperty(tokType) { return hasOwn(tokType, "categoryMatchesMap"); }
 export function isTokenType(tokType) { return hasOwn(tokType, "tokenTypeIdx"); }
 `;
-const chevrotainTokens = {
-  name: 'chevrotain-tokens',
-  setup(build) {
-    build.onLoad({ filter: /chevrotain[\\/]lib[\\/]src[\\/]scan[\\/]tokens\.js$/ }, (a) => {
-      const text = readFileSync(a.path, 'utf8');
-      const from = text.indexOf(TOKENS_FROM), to = text.indexOf(TOKENS_TO);
-      const region = from < 0 || to < from ? '' : text.slice(from, to + TOKENS_TO.length);
-      if (createHash('sha256').update(region).digest('hex') !== TOKENS_SHA256) return { contents: text, loader: 'js', warnings: [{ text: 'chevrotain-tokens: text not found, left as is' }] };
-      return { contents: text.slice(0, from) + TOKENS_FAST + text.slice(to + TOKENS_TO.length), loader: 'js' };
-    });
-  },
-};
+const chevrotainTokens = textPatch('chevrotain-tokens', /chevrotain[\\/]lib[\\/]src[\\/]scan[\\/]tokens\.js$/, (text) => {
+  const from = text.indexOf(TOKENS_FROM), to = text.indexOf(TOKENS_TO);
+  const region = from < 0 || to < from ? '' : text.slice(from, to + TOKENS_TO.length);
+  return sha256(region) === TOKENS_SHA256 ? text.slice(0, from) + TOKENS_FAST + text.slice(to + TOKENS_TO.length) : undefined;
+});
 
 // Chevrotain copies the methods of its ten parser traits onto
 // Parser.prototype before any class extends Parser: V8 then keeps that
@@ -196,19 +194,13 @@ const chevrotainTokens = {
 const MIXINS_FROM = 'applyMixins(Parser, [';
 const MIXINS_TO = '//# sourceMappingURL=parser.js.map';
 const MIXINS_SHA256 = '6cd5b736c6567b8c8278b8cac61fe18c4b320656027e264d861e3c14ade63e8d';
-const chevrotainMixins = {
-  name: 'chevrotain-mixins',
-  setup(build) {
-    build.onLoad({ filter: /chevrotain[\\/]lib[\\/]src[\\/]parse[\\/]parser[\\/]parser\.js$/ }, (a) => {
-      const text = readFileSync(a.path, 'utf8');
-      const from = text.indexOf(MIXINS_FROM), to = text.indexOf(MIXINS_TO);
-      const region = from < 0 || to < from ? '' : text.slice(from, to);
-      if (createHash('sha256').update(region).digest('hex') !== MIXINS_SHA256) return { contents: text, loader: 'js', warnings: [{ text: 'chevrotain-mixins: text not found, left as is' }] };
-      const call = region.slice(0, region.indexOf(']);') + 3);
-      return { contents: text.slice(0, from) + region.slice(call.length).trimStart() + call + '\n' + text.slice(to), loader: 'js' };
-    });
-  },
-};
+const chevrotainMixins = textPatch('chevrotain-mixins', /chevrotain[\\/]lib[\\/]src[\\/]parse[\\/]parser[\\/]parser\.js$/, (text) => {
+  const from = text.indexOf(MIXINS_FROM), to = text.indexOf(MIXINS_TO);
+  const region = from < 0 || to < from ? '' : text.slice(from, to);
+  if (sha256(region) !== MIXINS_SHA256) return undefined;
+  const call = region.slice(0, region.indexOf(']);') + 3);
+  return text.slice(0, from) + region.slice(call.length).trimStart() + call + '\n' + text.slice(to);
+});
 
 // The parser's grammar model, recorded once here from the sources and
 // written into the bundles (grammar/src/grammar-snapshot.ts): a built parser
