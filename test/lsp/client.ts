@@ -1,9 +1,11 @@
 // A minimal LSP client for protocol tests: spawns the bundled server over
 // stdio and waits for notifications with a deadline, never a fixed sleep.
 import { spawn, ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { Methods } from '../../server/src/protocol';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 
 export const SERVER = join(import.meta.dirname ?? '', '..', '..', 'dist', 'server.js');
@@ -102,5 +104,42 @@ export async function until<T>(what: string, get: () => T | undefined | false, m
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export interface ProgressNote { token: unknown; value: { kind: string; message?: string; percentage?: number } }
+
+/**
+ * A client that runs scenarios (RUN_CLIENT) with one file written to `dir`
+ * and opened: $/progress and the server's list of running scenarios
+ * (vmsec/runState) are recorded, progress and refresh requests answered;
+ * ready once the file validates without a problem.
+ */
+export class RunSession {
+  readonly c = new TestClient();
+  readonly progress: ProgressNote[] = [];
+  running: { uri: string; scenario: string }[] = [];
+  file = { path: '', uri: '' };
+  /** The server's `experimental.vmsec` capabilities and its executeCommand commands. */
+  caps: Record<string, boolean> = {};
+  commands: string[] = [];
+
+  constructor() {
+    const { conn } = this.c;
+    conn.onRequest('window/workDoneProgress/create', () => null);
+    conn.onNotification('$/progress', (p: ProgressNote) => this.progress.push(p));
+    conn.onNotification(Methods.runState, (p: { running: RunSession['running'] }) => { this.running = p.running; });
+    conn.onRequest('workspace/inlayHint/refresh', () => null);
+    conn.onRequest('workspace/codeLens/refresh', () => null);
+  }
+
+  async open(dir: string, name: string, text: string): Promise<void> {
+    const init = await this.c.initialize(dir, {}, RUN_CLIENT) as { capabilities: { executeCommandProvider: { commands: string[] }; experimental: { vmsec: Record<string, boolean> } } };
+    this.caps = init.capabilities.experimental.vmsec;
+    this.commands = init.capabilities.executeCommandProvider.commands;
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    this.file = { path, uri: this.c.open(path, text) };
+    await this.c.waitDiagnostics(this.file.uri, (d) => d.length === 0);
   }
 }

@@ -6,12 +6,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { CodeLens, Diagnostic, InlayHint } from 'vscode-languageserver-protocol';
 import { tempDir } from '../tmp';
-import { RUN_CLIENT, TestClient, until } from './client';
+import { RunSession, TestClient, until } from './client';
 import { Commands, Methods, type RunSummary, type SeedsResult } from '../../server/src/protocol';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -22,29 +22,16 @@ const TITLE = lineOf(FIXTURE, 'scenario "fork under tampering"');
 const READY = lineOf(FIXTURE, 'expect f ready within 1 s');
 const REJECTED = lineOf(FIXTURE, 'expect f pages rejected > 0');
 
+let session: RunSession;
 let c: TestClient;
 let file: { path: string; uri: string };
-let running: { uri: string; scenario: string }[] = [];
-const progress: { token: unknown; value: { kind: string; message?: string; percentage?: number } }[] = [];
 const notified: SeedsResult[] = [];
-let vmsecCaps: Record<string, boolean> = {};
-let commands: string[] = [];
-
 before(async () => {
-  c = new TestClient();
-  c.conn.onRequest('window/workDoneProgress/create', () => null);
-  c.conn.onNotification('$/progress', (p: typeof progress[number]) => progress.push(p));
+  session = new RunSession();
+  c = session.c;
   c.conn.onNotification(Methods.seedsResult, (p: SeedsResult) => notified.push(p));
-  c.conn.onNotification(Methods.runState, (p: { running: typeof running }) => { running = p.running; });
-  c.conn.onRequest('workspace/inlayHint/refresh', () => null);
-  c.conn.onRequest('workspace/codeLens/refresh', () => null);
-  const init = await c.initialize(dir, {}, RUN_CLIENT) as { capabilities: { executeCommandProvider: { commands: string[] }; experimental: { vmsec: Record<string, boolean> } } };
-  vmsecCaps = init.capabilities.experimental.vmsec;
-  commands = init.capabilities.executeCommandProvider.commands;
-  const path = join(dir, 'small-fork.vmsec');
-  writeFileSync(path, FIXTURE);
-  file = { path, uri: c.open(path, FIXTURE) };
-  await c.waitDiagnostics(file.uri, (d) => d.length === 0);
+  await session.open(dir, 'small-fork.vmsec', FIXTURE);
+  file = session.file;
 });
 after(async () => { await c.close(); });
 
@@ -54,13 +41,13 @@ const label = (h: InlayHint) => (typeof h.label === 'string' ? h.label : h.label
 const runSeeds = (args: Record<string, unknown>) => c.request<SeedsResult>('workspace/executeCommand', { command: Commands.runSeeds, arguments: [args] });
 
 test('the server advertises vmsec.runSeeds and the seeds capabilities', () => {
-  assert.ok(commands.includes('vmsec.runSeeds'));
-  assert.equal(vmsecCaps.runSeeds, true);
-  assert.equal(vmsecCaps.seedsResult, true);
+  assert.ok(session.commands.includes('vmsec.runSeeds'));
+  assert.equal(session.caps.runSeeds, true);
+  assert.equal(session.caps.seedsResult, true);
 });
 
 test('vmsec.runSeeds answers the numbers `vmsec run --seeds` prints, with progress, a notification and the reproduce command', async () => {
-  const before = progress.length;
+  const before = session.progress.length;
   const r = await runSeeds({ uri: file.uri, seeds: '1..30' });
   assert.equal(r.uri, file.uri);
   assert.equal(r.seeds, '1..30');
@@ -92,7 +79,7 @@ test('vmsec.runSeeds answers the numbers `vmsec run --seeds` prints, with progre
     assert.deepEqual([mine.min, mine.median, mine.p95, mine.max], [stats.min, stats.median, stats.p95, stats.max], name);
   }
 
-  const mine = progress.slice(before);
+  const mine = session.progress.slice(before);
   assert.equal(mine[0].value.kind, 'begin');
   assert.equal(mine.at(-1)!.value.kind, 'end');
   assert.ok(mine.some((p) => p.value.kind === 'report' && /^\d+\/30 runs · \d+ failed$/.test(p.value.message ?? '')), JSON.stringify(mine));
@@ -142,13 +129,13 @@ test('bad requests are refused with a clear message', async () => {
 
 test('cancelling vmsec/runSeeds stops the workers and answers RequestCancelled', async () => {
   const cts = new CancellationTokenSource();
-  const before = progress.length;
+  const before = session.progress.length;
   const pending = c.conn.sendRequest<SeedsResult>(Methods.runSeeds, { uri: file.uri, seeds: '1..5000' }, cts.token);
-  await until('a progress report', () => progress.slice(before).some((p) => p.value.kind === 'report'));
-  await until('the run to be running', () => running.some((r) => r.scenario === 'fork under tampering'));
+  await until('a progress report', () => session.progress.slice(before).some((p) => p.value.kind === 'report'));
+  await until('the run to be running', () => session.running.some((r) => r.scenario === 'fork under tampering'));
   cts.cancel();
   await assert.rejects(pending, (e: { code?: number }) => e.code === -32800);
-  await until('nothing running', () => running.length === 0);
+  await until('nothing running', () => session.running.length === 0);
 });
 
 test('editing an expectation drops its hint and diagnostic; a single run replaces the seeds results', async () => {

@@ -6,11 +6,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { tempDir } from '../tmp';
-import { RUN_CLIENT, TestClient, until } from './client';
+import { RunSession, TestClient, until } from './client';
 import { Commands, Methods, type SweepProblem, type SweepResult } from '../../server/src/protocol';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -18,12 +18,9 @@ const FIXTURE = readFileSync(join(ROOT, 'test', 'fixtures', 'batch', 'small-fork
 const dir = tempDir('lsp-sweep-');
 const lineOf = (text: string, needle: string) => { const i = text.indexOf(needle); assert.ok(i >= 0, needle); return text.slice(0, i).split('\n').length - 1; };
 
+let session: RunSession;
 let c: TestClient;
 let file: { path: string; uri: string };
-let running: { uri: string; scenario: string }[] = [];
-const progress: { token: unknown; value: { kind: string; message?: string; percentage?: number } }[] = [];
-let vmsecCaps: Record<string, boolean> = {};
-let commands: string[] = [];
 
 /** `vmsec sweep small-fork.vmsec ARGS --format json` run in the workspace folder, as its object. */
 function cli(args: string[]): { status: number | null; json: Record<string, unknown> | undefined; stderr: string } {
@@ -32,31 +29,22 @@ function cli(args: string[]): { status: number | null; json: Record<string, unkn
 }
 
 before(async () => {
-  c = new TestClient();
-  c.conn.onRequest('window/workDoneProgress/create', () => null);
-  c.conn.onNotification('$/progress', (p: typeof progress[number]) => progress.push(p));
-  c.conn.onNotification(Methods.runState, (p: { running: typeof running }) => { running = p.running; });
-  c.conn.onRequest('workspace/inlayHint/refresh', () => null);
-  c.conn.onRequest('workspace/codeLens/refresh', () => null);
-  const init = await c.initialize(dir, {}, RUN_CLIENT) as { capabilities: { executeCommandProvider: { commands: string[] }; experimental: { vmsec: Record<string, boolean> } } };
-  vmsecCaps = init.capabilities.experimental.vmsec;
-  commands = init.capabilities.executeCommandProvider.commands;
-  const path = join(dir, 'small-fork.vmsec');
-  writeFileSync(path, FIXTURE);
-  file = { path, uri: c.open(path, FIXTURE) };
-  await c.waitDiagnostics(file.uri, (d) => d.length === 0);
+  session = new RunSession();
+  c = session.c;
+  await session.open(dir, 'small-fork.vmsec', FIXTURE);
+  file = session.file;
 });
 after(async () => { await c.close(); });
 
 const sweep = (args: Record<string, unknown>) => c.request<SweepResult>('workspace/executeCommand', { command: Commands.sweep, arguments: [args] });
 
 test('the server advertises vmsec.sweep and the sweep capability', () => {
-  assert.ok(commands.includes('vmsec.sweep'));
-  assert.equal(vmsecCaps.sweep, true);
+  assert.ok(session.commands.includes('vmsec.sweep'));
+  assert.equal(session.caps.sweep, true);
 });
 
 test('vmsec.sweep answers what `vmsec sweep --format json` prints, with progress', async () => {
-  const before = progress.length;
+  const before = session.progress.length;
   const r = await sweep({ uri: file.uri, vary: ['f.children=1,2,3'], metrics: ['ready_ms', 'pages_rejected'], seeds: '1..4' });
   assert.equal(r.uri, file.uri);
   assert.equal(r.view.kind, 'sweep');
@@ -75,7 +63,7 @@ test('vmsec.sweep answers what `vmsec sweep --format json` prints, with progress
   assert.deepEqual(r.view, cliView, 'the same table, medians and pass rates as the CLI');
   assert.equal(out.status, r.passed === r.runs ? 0 : 1);
 
-  const mine = progress.slice(before);
+  const mine = session.progress.slice(before);
   assert.equal(mine[0].value.kind, 'begin');
   assert.equal(mine.at(-1)!.value.kind, 'end');
   assert.ok(mine.some((p) => p.value.kind === 'report' && p.value.message === '12/12 runs · ' + (r.runs - r.passed) + ' failed'), JSON.stringify(mine));
@@ -130,11 +118,11 @@ test('an ablation answers which expectations each defence carries, as the CLI do
 
 test('cancelling vmsec/sweep stops the worker and answers RequestCancelled', async () => {
   const cts = new CancellationTokenSource();
-  const before = progress.length;
+  const before = session.progress.length;
   const pending = c.conn.sendRequest<SweepResult>(Methods.sweep, { uri: file.uri, vary: ['f.children=1,2,3,4'], seeds: '1..3000' }, cts.token);
-  await until('a progress report', () => progress.slice(before).some((p) => p.value.kind === 'report'));
-  await until('the sweep to be running', () => running.some((r) => r.scenario === 'sweep'));
+  await until('a progress report', () => session.progress.slice(before).some((p) => p.value.kind === 'report'));
+  await until('the sweep to be running', () => session.running.some((r) => r.scenario === 'sweep'));
   cts.cancel();
   await assert.rejects(pending, (e: { code?: number }) => e.code === -32800);
-  await until('nothing running', () => running.length === 0);
+  await until('nothing running', () => session.running.length === 0);
 });
