@@ -54,23 +54,10 @@ export class ResultsView {
 
   /** A sweep: the table of points × metrics and a chart per metric against the varied values; an ablation: what each defence carries. The CLI's HTML page. */
   showSweep(result: SweepResult): ResultsPanel {
-    const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
     const v = result.view;
     const title = v.kind === 'sweep' ? `vmsec: sweep of ${v.axes.map((a) => a.path).join(' × ')}` : `vmsec: defences of ${v.file}`;
-    const panel = vscode.window.createWebviewPanel('vmsec.results', title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: true, localResourceRoots: [dist], retainContextWhenHidden: false,
-    });
-    const webview = {
-      nonce: randomBytes(16).toString('base64'), cspSource: panel.webview.cspSource,
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'report-view.js')).toString(),
-    };
-    const html = v.kind === 'sweep' ? renderSweepHtml(v, webview) : renderAblationHtml(v, webview);
-    panel.webview.html = html;
-    const entry: ResultsPanel = { panel, runs: [], html, sweep: result, handle: (msg) => this.handleSweep(result, msg) };
-    this.panels.push(entry);
-    panel.onDidDispose(() => this.panels.splice(this.panels.indexOf(entry), 1));
-    panel.webview.onDidReceiveMessage((m: ViewMessage) => { void entry.handle(m).catch((e) => vscode.window.showErrorMessage(`vmsec: ${e instanceof Error ? e.message : String(e)}`)); });
-    return entry;
+    return this.openPanel(title, (w) => (v.kind === 'sweep' ? renderSweepHtml(v, w) : renderAblationHtml(v, w)),
+      { runs: [], sweep: result, handle: (msg) => this.handleSweep(result, msg) });
   }
 
   private async handleSweep(result: SweepResult, msg: ViewMessage): Promise<void> {
@@ -87,21 +74,10 @@ export class ResultsView {
 
   /** A seeds run's aggregate: pass rates, failing seeds, a histogram per quantity. */
   showSeeds(result: SeedsResult): ResultsPanel {
-    const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
     const name = decodeURIComponent(result.uri.split('/').pop() ?? result.uri);
     const title = result.scenarios.length === 1 ? `vmsec: ${result.scenarios[0].name} × seeds ${result.seeds}` : `vmsec: ${name} × seeds ${result.seeds}`;
-    const panel = vscode.window.createWebviewPanel('vmsec.results', title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: true, localResourceRoots: [dist], retainContextWhenHidden: false,
-    });
-    const nonce = randomBytes(16).toString('base64');
-    const scriptUri = panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'report-view.js')).toString();
-    const html = renderSeedsHtml(result, { mode: 'webview', nonce, cspSource: panel.webview.cspSource, scriptUri, title });
-    panel.webview.html = html;
-    const entry: ResultsPanel = { panel, runs: [], html, seeds: result, handle: (msg) => this.handleSeeds(result, msg) };
-    this.panels.push(entry);
-    panel.onDidDispose(() => this.panels.splice(this.panels.indexOf(entry), 1));
-    panel.webview.onDidReceiveMessage((m: ViewMessage) => { void entry.handle(m).catch((e) => vscode.window.showErrorMessage(`vmsec: ${e instanceof Error ? e.message : String(e)}`)); });
-    return entry;
+    return this.openPanel(title, (w) => renderSeedsHtml(result, { mode: 'webview', ...w, title }),
+      { runs: [], seeds: result, handle: (msg) => this.handleSeeds(result, msg) });
   }
 
   private async handleSeeds(result: SeedsResult, msg: ViewMessage): Promise<void> {
@@ -129,16 +105,27 @@ export class ResultsView {
   }
 
   show(runs: RunResultNotification[]): ResultsPanel {
-    const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
     const title = runs.length === 1 ? `vmsec: ${runs[0].scenario.name}` : `vmsec: ${runs.length} scenarios`;
+    return this.openPanel(title, (w) => renderReportHtml(runs.map((r) => r.scenario), { mode: 'webview', ...w, previous: this.history.previousOf(runs) }),
+      { runs, handle: (msg) => this.handle(runs, msg) });
+  }
+
+  /**
+   * A results panel beside the editor, rendered by `render` with the
+   * webview's nonce, CSP source and script (dist/report-view.js only): listed
+   * in `panels` until closed, its messages handled by `fields.handle`.
+   */
+  private openPanel(title: string, render: (w: { nonce: string; cspSource: string; scriptUri: string }) => string, fields: Omit<ResultsPanel, 'panel' | 'html'>): ResultsPanel {
+    const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
     const panel = vscode.window.createWebviewPanel('vmsec.results', title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
       enableScripts: true, localResourceRoots: [dist], retainContextWhenHidden: false,
     });
-    const nonce = randomBytes(16).toString('base64');
-    const scriptUri = panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'report-view.js')).toString();
-    const html = renderReportHtml(runs.map((r) => r.scenario), { mode: 'webview', nonce, cspSource: panel.webview.cspSource, scriptUri, previous: this.history.previousOf(runs) });
+    const html = render({
+      nonce: randomBytes(16).toString('base64'), cspSource: panel.webview.cspSource,
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'report-view.js')).toString(),
+    });
     panel.webview.html = html;
-    const entry: ResultsPanel = { panel, runs, html, handle: (msg) => this.handle(runs, msg) };
+    const entry: ResultsPanel = { ...fields, panel, html };
     this.panels.push(entry);
     panel.onDidDispose(() => this.panels.splice(this.panels.indexOf(entry), 1));
     panel.webview.onDidReceiveMessage((m: ViewMessage) => { void entry.handle(m).catch((e) => vscode.window.showErrorMessage(`vmsec: ${e instanceof Error ? e.message : String(e)}`)); });
