@@ -22,6 +22,9 @@ export async function readPage(): Promise<PageText | undefined> {
   }, 30_000);
 }
 
+/** The texts of the webviews the page shows now (undefined without the launcher). */
+export const webviewTexts = async (): Promise<string[] | undefined> => (await readPage())?.webviews;
+
 /** A page screenshot NAME.png; returns what the page showed. */
 export async function shoot(name: string): Promise<PageText | undefined> {
   if (!results) return undefined;

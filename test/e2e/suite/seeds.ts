@@ -10,11 +10,9 @@ import type { VmsecApi } from '../../../client/src/extension';
 import type { SeedsResult } from '../../../server/src/protocol';
 import { waitFor } from './poll';
 import { closeScratchFile, openScratchFile, assertTrusted } from './scratch-file';
-import { readPage, shoot, SMALL_FORK } from './launcher';
+import { shoot, SMALL_FORK, webviewTexts } from './launcher';
 
 const SCENARIO = 'fork under tampering';
-/** The texts of the webviews the page shows now (undefined without the launcher). */
-const webviewTexts = async () => (await readPage())?.webviews;
 
 export function defineSeedsSuite(): void {
   suite('vmsec runs a scenario with many seeds in VS Code', function () {

@@ -9,10 +9,8 @@ import type { VmsecApi } from '../../../client/src/extension';
 import type { SweepResult } from '../../../server/src/protocol';
 import { waitFor } from './poll';
 import { closeScratchFile, openScratchFile, assertTrusted } from './scratch-file';
-import { readPage, shoot, SMALL_FORK } from './launcher';
+import { shoot, SMALL_FORK, webviewTexts } from './launcher';
 
-/** The texts of the webviews the page shows now (undefined without the launcher). */
-const webviewTexts = async () => (await readPage())?.webviews;
 
 export function defineSweepSuite(): void {
   suite('vmsec sweeps declared values in VS Code', function () {
