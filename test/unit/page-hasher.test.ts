@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { PageSource, PAGE, MARKER_PREFIX } from '../../server/src/sim/pages';
+import { pageSpec, keptPools, fillPage } from '../../server/src/sim/page-bytes';
 import { hashStats, hashWorkersReady, stopHashWorkers, type TreeJob } from '../../server/src/sim/page-hasher';
 
 // At least one worker, even on a one-core machine, so the shared path is what is tested.
@@ -130,4 +131,12 @@ test('a confidential page of a process with an absurdly long name stays within i
   assert.deepEqual(span.subarray(0, PAGE), src.page(1), 'the page alone is made the same');
   assert.equal(src.page(1).subarray(0, MARKER_PREFIX.length).toString('latin1'), MARKER_PREFIX);
   assert.notDeepEqual(src.page(1), new PageSource(1, 'v', 'mem', [{ name, first: 0, count: 2, confidential: true }], 3).page(0), 'still distinct by index');
+});
+
+test('a process running many seeds keeps a bounded number of seed pools, and a pool made again gives the same bytes', () => {
+  const page = (seed: number) => { const out = Buffer.alloc(PAGE); fillPage(pageSpec(seed, 'app', 'mem', []), 7, 0, out, 0); return out; };
+  const first = page(1001);
+  for (let seed = 1002; seed < 1100; seed++) page(seed);
+  assert.ok(keptPools() <= 4, `${keptPools()} pools kept after 99 seeds`);
+  assert.deepEqual(page(1001), first);
 });

@@ -30,10 +30,14 @@ export interface PageSpec {
 }
 
 const pools = new Map<number, { pool: Uint8Array; shared: Uint8Array }>();
-/** The keystream pool of a seed, made once per process (260 KiB). */
+/** Pools kept: a batch run goes through its seeds in order, so a few recent ones are all it reuses. */
+const KEPT_POOLS = 4;
+/** The keystream pool of a seed (260 KiB, and as much again shared), made once while the seed is recent. */
 function poolFor(seed: number): { pool: Uint8Array; shared: Uint8Array } {
   let p = pools.get(seed);
   if (!p) {
+    // Without a bound, 1,000 seeds in one process kept 500 MiB of pools.
+    if (pools.size >= KEPT_POOLS) pools.delete(pools.keys().next().value!);
     const key = derive(seed, 'bytes', 'pool').subarray(0, 16);
     const pool = new Uint8Array(createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(POOL_BYTES)));
     const shared = new Uint8Array(new SharedArrayBuffer(POOL_BYTES));
@@ -42,6 +46,11 @@ function poolFor(seed: number): { pool: Uint8Array; shared: Uint8Array } {
     pools.set(seed, p);
   }
   return p;
+}
+
+/** How many seeds' pools this process holds now (bounded; for tests). */
+export function keptPools(): number {
+  return pools.size;
 }
 
 export function pageSpec(seed: number, vm: string, space: string, regions: { name: string; first: number; count: number; confidential: boolean; zero?: boolean }[]): PageSpec {
