@@ -4,13 +4,16 @@
 // not depend on the key's bytes, only on whether signatures verify).
 import { createECDH, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import { derive } from './rng';
+import { recent } from './recent';
 
 export type KeyAlg = 'ecdsa-p256' | 'rsa-2048';
 
 export interface KeyPair { alg: KeyAlg; privateKey: KeyObject; publicKey: KeyObject; publicPem: string; publicDer: Buffer }
 
 const P256_ORDER = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
-const cache = new Map<string, KeyPair>();
+/** EC keys of the last few seeds, by owner (a batch run goes through seeds in order). */
+const ecKeys = new Map<number, Map<string, KeyPair>>();
+const rsaKeys = new Map<string, KeyPair>();
 
 const b64url = (b: Buffer) => b.toString('base64url');
 
@@ -34,14 +37,8 @@ function pack(alg: KeyAlg, privateKey: KeyObject, publicKey: KeyObject): KeyPair
 }
 
 export function keyFor(seed: number, owner: string, alg: KeyAlg): KeyPair {
-  const id = alg === 'rsa-2048' ? `rsa/${owner}` : `ec/${seed}/${owner}`;
-  let k = cache.get(id);
-  if (!k) {
-    if (alg === 'ecdsa-p256') k = p256FromSeed(seed, owner);
-    else { const p = generateKeyPairSync('rsa', { modulusLength: 2048 }); k = pack('rsa-2048', p.privateKey, p.publicKey); }
-    cache.set(id, k);
-  }
-  return k;
+  if (alg === 'ecdsa-p256') return recent(recent(ecKeys, seed, 4, () => new Map<string, KeyPair>()), owner, Infinity, () => p256FromSeed(seed, owner));
+  return recent(rsaKeys, owner, Infinity, () => { const p = generateKeyPairSync('rsa', { modulusLength: 2048 }); return pack('rsa-2048', p.privateKey, p.publicKey); });
 }
 
 /**

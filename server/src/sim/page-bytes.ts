@@ -6,6 +6,7 @@
 // its input. Free of simulator state, so worker threads make the same bytes.
 import { createCipheriv } from 'node:crypto';
 import { derive } from './rng';
+import { recent } from './recent';
 
 export const PAGE = 4096;
 export const MARKER_PREFIX = 'VMSEC-CONFIDENTIAL:';
@@ -30,22 +31,16 @@ export interface PageSpec {
 }
 
 const pools = new Map<number, { pool: Uint8Array; shared: Uint8Array }>();
-/** Pools kept: a batch run goes through its seeds in order, so a few recent ones are all it reuses. */
-const KEPT_POOLS = 4;
 /** The keystream pool of a seed (260 KiB, and as much again shared), made once while the seed is recent. */
 function poolFor(seed: number): { pool: Uint8Array; shared: Uint8Array } {
-  let p = pools.get(seed);
-  if (!p) {
-    // Without a bound, 1,000 seeds in one process kept 500 MiB of pools.
-    if (pools.size >= KEPT_POOLS) pools.delete(pools.keys().next().value!);
+  // A few seeds: without a bound, 1,000 seeds in one process kept 500 MiB of pools.
+  return recent(pools, seed, 4, () => {
     const key = derive(seed, 'bytes', 'pool').subarray(0, 16);
     const pool = new Uint8Array(createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(POOL_BYTES)));
     const shared = new Uint8Array(new SharedArrayBuffer(POOL_BYTES));
     shared.set(pool);
-    p = { pool, shared };
-    pools.set(seed, p);
-  }
-  return p;
+    return { pool, shared };
+  });
 }
 
 /** How many seeds' pools this process holds now (bounded; for tests). */
