@@ -113,3 +113,34 @@ scenario "trace" { expect guard denies == ${2 * (LISTED + 3)} }
   assert.match(escalations[1].effect ?? '', /^migration to h over h<->h2 started; web migrated from h2 to h/);
   assert.deepEqual(s.monitor_more, { 'guard/etc': LISTED + 6, 'guard/escalate': 3 });
 });
+
+test('under a long trace, escalations to migrate over a tapped link stop at the run limit; the first refusal past LISTED is listed', () => {
+  // Every second denied open escalates to a migration of web's 1 MiB over a link eve taps; the run's limit lets
+  // LISTED + 5 migrations through, so the first refusal comes after the listed escalations.
+  const moved = LISTED + 5;
+  const source = `host h { }
+host h2 { }
+link h <-> h2 { bandwidth 100 Gbps latency 1 us }
+vm web on h { memory 1 MiB process nginx { } }
+monitor guard for web {
+  rule etc on open when filePrefix(0, "/etc/") then deny(13)
+  escalate 2 violations within 1 s then migrate
+}
+attacker eve { tap h<->h2 }
+scenario "trace" { expect guard denies == ${4 * moved} }
+`;
+  const opens = Array.from({ length: 4 * moved }, (_, i) => `100 10:00:${(i * 0.05).toFixed(6).padStart(9, '0')} open("/etc/f${i}", O_RDONLY) = 3`);
+  const path = nodePath.join(tempDir('listing-'), 'web.strace');
+  writeFileSync(path, opens.join('\n') + '\n');
+  const ws = memoryWorkspace({ 'main.vmsec': source });
+  const out = runFileSet(ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!, { workspaceRoot: ROOT, checkpointDir: tempDir('ck-'), traces: [{ vm: 'web', path }], maxObservedImageBytes: moved * 1024 * 1024 });
+  if (out.kind !== 'ran') throw new Error(JSON.stringify(out));
+  const s = out.result.scenarios[0];
+  assert.equal(s.passed, true, JSON.stringify(s.expectations));
+  assert.equal(s.moves.length, moved);
+  const escalations = s.monitor.filter((m) => m.rule === 'escalate');
+  assert.equal(escalations.length, LISTED + 1);
+  assert.match(escalations[LISTED].effect ?? '', /^refused: migrate web: 1 MiB would cross h<->h2, which an attacker reads; \d+ MiB of images have crossed read links in this run, and the simulator's limit is \d+ MiB of such image bytes per run; web stays on h2?$/);
+  // Every escalation is either listed or counted: 2 × moved of them in all.
+  assert.deepEqual(s.monitor_more, { 'guard/etc': 4 * moved - LISTED, 'guard/escalate': 2 * moved - LISTED - 1 });
+});

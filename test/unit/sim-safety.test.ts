@@ -192,6 +192,19 @@ scenario "s" { at 0 ms fork f at 10 s syscall v p open("/x") }`, { checkpointDir
   assert.equal(step(s, 'syscall').ok, true);
 });
 
+test('images sent over links an attacker reads are bounded per run: the move past the limit is refused, the VM stays', () => {
+  // Each migration of v sends its 8 MiB (process and kernel pages) over a tapped link; the limit lets two through.
+  const [s] = runWith(`host h { } host g { } link h <-> g { bandwidth 100 Gbps }
+vm v on h { memory 8 MiB process p { memory 4 MiB } }
+attacker eve { tap h<->g }
+scenario "s" { at 0 ms migrate v to g at 1 s migrate v to h at 2 s migrate v to g at 3 s syscall v p open("/x") }`, { checkpointDir: tempDir('ck-'), maxObservedImageBytes: 16 * 1024 * 1024 });
+  const moves = s.steps.filter((x) => x.step.startsWith('migrate'));
+  assert.deepEqual(moves.map((x) => x.ok), [true, true, false]);
+  assert.match(moves[2].outcome, /^migrate v to g: .* MiB would cross h<->g, which an attacker reads; .* MiB of images have crossed read links in this run, and the simulator's limit is 16 MiB of such image bytes per run; v stays on h$/);
+  assert.equal(s.moves.length, 2);
+  assert.equal(step(s, 'syscall').ok, true);
+});
+
 test('a fork whose page maps would not fit in memory is refused before anything is allocated', () => {
   // Only the model holds this (check reports it): the simulator guards on its own.
   const s = runUnchecked(`host a { } host b { } link a <-> b { } vm big on a { memory 16 GiB workingset 0% }

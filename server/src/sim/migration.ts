@@ -22,7 +22,7 @@
 // memory only: vcpus may be overcommitted (VMS018 checks each VM alone).
 import { createHash } from 'node:crypto';
 import type { HostModel, LinkModel, VmModel } from '../model/semantic';
-import { formatSize, MAX_TOUCHED_BYTES } from './fork';
+import { formatSize } from './fork';
 import type { Message } from './network';
 import { memoryLayout, PAGE, PageSource } from './pages';
 import type { MoveResult } from './results';
@@ -59,12 +59,13 @@ export interface MoveSpec {
 
 interface ChunkMeta { index: number; digest?: Buffer }
 
-/** Why a transfer cannot start (no route, too large), or undefined. */
+/** Why a transfer cannot start (no route, over the run's budget of read image bytes), or undefined. */
 export function moveProblem(world: World, spec: MoveSpec): string | undefined {
   const link = world.network.route(spec.from, spec.to);
   if (!link) return `no link or network joins ${spec.from.name} and ${spec.to.name}`;
-  if (world.network.observed(link) && spec.image.size > MAX_TOUCHED_BYTES) {
-    return `${formatSize(spec.image.size)} would cross ${link.name}, which an attacker reads; the simulator's limit is ${formatSize(MAX_TOUCHED_BYTES)} of image bytes per transfer`;
+  if (world.network.observed(link) && world.observedImageBytes + spec.image.size > world.maxObservedImageBytes) {
+    const before = world.observedImageBytes ? `${formatSize(world.observedImageBytes)} of images have crossed read links in this run, and ` : '';
+    return `${formatSize(spec.image.size)} would cross ${link.name}, which an attacker reads; ${before}the simulator's limit is ${formatSize(world.maxObservedImageBytes)} of such image bytes per run`;
   }
   return undefined;
 }
@@ -89,6 +90,7 @@ export function move(world: World, spec: MoveSpec, done: (r: MoveResult) => void
     bytes: size, chunks, sent: 0, dropped: 0, rejected: 0, ready_ms: null, line: spec.line, ...(spec.by ? { by: spec.by } : {}),
   };
   world.result.moves.push(result);
+  if (observed) world.observedImageBytes += size;
   if (spec.hold !== undefined) hold(world, spec.to, spec.vm, spec.hold);
 
   const have = new Uint8Array(chunks);

@@ -110,6 +110,8 @@ export class Monitors {
   private readonly violations = new Map<string, number[]>();
   /** Escalations listed so far, by monitor and source line (a replayed trace lists the first LISTED, like a rule). */
   private readonly escalationsListed = new Map<string, number>();
+  /** Monitor and line whose first refused escalation past LISTED has been listed. */
+  private readonly refusalListed = new Set<string>();
   readonly killed = new Set<string>();
   readonly counts = new Map<string, { deny: number; kill: number; allow: number }>();
 
@@ -236,22 +238,36 @@ export class Monitors {
         this.violations.set(key, []);
         const listedKey = `${m.name}\u0000${e.line}`;
         const n = this.escalationsListed.get(listedKey) ?? 0;
+        // An escalation is a decision of its own: what fired it, when, and what it did.
+        const listing = (): MonitorResult => {
+          const out: MonitorResult = {
+            monitor: m.name, vm: e.vm.name, process: e.process, call: e.call, rule: 'escalate', action: actionText(esc.action),
+            delay_us: 0, line: e.line, at_ms: now / 1000,
+            fired: `${list.length} violations within ${esc.windowUs / 1000} ms (the last: ${e.call} by ${e.vm.name}/${e.process}, rule ${d.rule})`,
+          };
+          world.result.monitor.push(out);
+          world.timeline.add({ kind: 'monitor', lane: m.name, startMs: now / 1000, endMs: now / 1000, line: e.line, label: `escalate → ${out.action} ${e.vm.name}` });
+          return out;
+        };
         if (e.replayed && n >= LISTED) {
-          // Past LISTED from a trace: counted in monitor_more, and it still acts on the VM.
-          const more = (world.result.monitor_more ??= {});
-          more[`${m.name}/escalate`] = (more[`${m.name}/escalate`] ?? 0) + 1;
-          this.vmAction(e.vm, esc.action, e.line, `monitor ${m.name} escalation`, () => {});
+          // Past LISTED from a trace: counted in monitor_more, and it still acts on the VM. Its first
+          // refusal is listed all the same (a limit reached, a host full), so that what changed is seen.
+          let listed = false;
+          // A refusal is told at once (a migration's later outcome is not a refusal).
+          this.vmAction(e.vm, esc.action, e.line, `monitor ${m.name} escalation`, (t) => {
+            if (!t.startsWith('refused:') || this.refusalListed.has(listedKey)) return;
+            this.refusalListed.add(listedKey);
+            listing().effect = t;
+            listed = true;
+          });
+          if (!listed) {
+            const more = (world.result.monitor_more ??= {});
+            more[`${m.name}/escalate`] = (more[`${m.name}/escalate`] ?? 0) + 1;
+          }
           return;
         }
         this.escalationsListed.set(listedKey, n + 1);
-        // An escalation is a decision of its own: what fired it, when, and what it did.
-        const out: MonitorResult = {
-          monitor: m.name, vm: e.vm.name, process: e.process, call: e.call, rule: 'escalate', action: actionText(esc.action),
-          delay_us: 0, line: e.line, at_ms: now / 1000,
-          fired: `${list.length} violations within ${esc.windowUs / 1000} ms (the last: ${e.call} by ${e.vm.name}/${e.process}, rule ${d.rule})`,
-        };
-        world.result.monitor.push(out);
-        world.timeline.add({ kind: 'monitor', lane: m.name, startMs: now / 1000, endMs: now / 1000, line: e.line, label: `escalate → ${out.action} ${e.vm.name}` });
+        const out = listing();
         this.vmAction(e.vm, esc.action, e.line, `monitor ${m.name} escalation`, (t) => { out.effect = out.effect ? `${out.effect}; ${t}` : t; });
       }
     }

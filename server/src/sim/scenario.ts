@@ -56,7 +56,7 @@ export function runScenario(d: A.ScenarioDecl, set: FileSet, resolved: Resolved,
 
 function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: RunOptions, result: ScenarioResult, seed: number, here: (span: A.Span) => Loc): World {
   const { ns, model } = resolved;
-  const world = new World(model, seed, { ...DEFAULT_COSTS, ...options.costs }, result, options.maxEventsPerStep);
+  const world = new World(model, seed, { ...DEFAULT_COSTS, ...options.costs }, result, options.maxEventsPerStep, options.maxObservedImageBytes);
   // Hashing threads boot while the world is set up, if any fork will hash batches.
   if ([...model.forks.values()].some((f) => f.integrity.mode === 'batched')) startHashWorkers();
   const monitors = new Monitors(world, model.monitors.values());

@@ -37,6 +37,16 @@ export interface ExportedQuote {
   nonce: Buffer; quote: Quote; akPem: string;
 }
 
+/**
+ * Image bytes that may cross links an attacker reads in one scenario run
+ * (restores and migrations; sim/migration.ts refuses a move past it).
+ * There every byte is made, hashed twice and scanned (about 2.3 s per GiB
+ * here), and a monitor escalating to `migrate` under a long trace can move
+ * a VM back and forth thousands of times: without a bound, a 20,000-line
+ * trace ran for minutes.
+ */
+export const MAX_OBSERVED_IMAGE_BYTES = 4 * 1024 ** 3;
+
 export class World {
   readonly engine: Engine;
   readonly network: Network;
@@ -54,9 +64,13 @@ export class World {
    * cannot both count on the same free memory (sim/migration.ts).
    */
   readonly reserved = new Map<HostModel, Map<string, number>>();
+  /** Bytes of VM images (restores, migrations) sent over links an attacker reads in this run: bounded by the next (sim/migration.ts). */
+  observedImageBytes = 0;
+  readonly maxObservedImageBytes: number;
 
-  constructor(readonly model: SemanticModel, readonly seed: number, readonly costs: Costs, readonly result: ScenarioResult, maxEventsPerStep?: number) {
+  constructor(readonly model: SemanticModel, readonly seed: number, readonly costs: Costs, readonly result: ScenarioResult, maxEventsPerStep?: number, maxObservedImageBytes = MAX_OBSERVED_IMAGE_BYTES) {
     this.engine = new Engine(maxEventsPerStep);
+    this.maxObservedImageBytes = maxObservedImageBytes;
     this.network = new Network(this.engine, model, seed, this.timeline);
     for (const vm of model.vms.values()) {
       this.vms.set(vm.name, { name: vm.name, model: vm, host: vm.host, state: 'running', vtpm: vm.vtpm ? this.newVtpm(vm.name, vm.host) : undefined });

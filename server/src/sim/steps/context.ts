@@ -24,6 +24,8 @@ export interface RunOptions {
   checkpointLimitHint?: string;
   /** Events one step may cause before it is stopped (tests; default 50 million). */
   maxEventsPerStep?: number;
+  /** Image bytes a run may send over links an attacker reads (tests; default sim/migration.ts's 4 GiB). */
+  maxObservedImageBytes?: number;
   /** Lines of the file, for expectation texts and step lines. */
   lineOf: (span: A.Span) => number;
   textOf: (span: A.Span) => string;
