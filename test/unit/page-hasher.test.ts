@@ -140,3 +140,12 @@ test('a process running many seeds keeps a bounded number of seed pools, and a p
   assert.ok(keptPools() <= 4, `${keptPools()} pools kept after 99 seeds`);
   assert.deepEqual(page(1001), first);
 });
+
+test('worker threads build the same trees over free (all-zero) memory as the main thread', async () => {
+  assert.ok(await hashWorkersReady() > 0, 'a worker started');
+  // Pages 1000 on are free memory: zero bytes until written.
+  const src = new PageSource(11, 'web', 'mem', [{ name: 'p', first: 0, count: 1000, confidential: false }, { name: '', first: 1000, count: 7192, confidential: false, zero: true }], 8192);
+  const before = hashStats.byWorkers;
+  checkTree(src, 0, 8192);
+  assert.ok(hashStats.byWorkers > before, 'workers hashed some of the chunks');
+});

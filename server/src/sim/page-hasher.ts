@@ -154,8 +154,8 @@ function post(job: HashJob, hs: Helper[]): TreeJob {
   const counters = new Int32Array(shared ? new SharedArrayBuffer(4 * (2 + lay.chunks)) : new ArrayBuffer(4 * (2 + lay.chunks)));
   if (shared) {
     // The pool travels as shared memory (a reference), not as a copy.
-    const { tag, marks, shared: pool = job.spec.pool } = job.spec;
-    const message = { job: { ...job, spec: { tag, marks, pool } }, tree, counters };
+    const { tag, marks, zeros, shared: pool = job.spec.pool } = job.spec;
+    const message = { job: { ...job, spec: { tag, marks, pool, ...(zeros ? { zeros } : {}) } }, tree, counters };
     for (const h of hs) {
       h.port.postMessage(message);
       Atomics.add(h.ctl, 0, 1);
