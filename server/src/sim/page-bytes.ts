@@ -20,8 +20,6 @@ const POOL_BYTES = OFFSETS * 16 + PAGE;
  */
 export interface PageSpec {
   pool: Uint8Array;
-  /** The same pool in shared memory, for handing to workers without a copy (reading it is slower). */
-  shared?: Uint8Array;
   /** 8 bytes naming seed, space and VM. */
   tag: Uint8Array;
   /** Confidential regions and their markers, by first index. */
@@ -30,17 +28,29 @@ export interface PageSpec {
   zeros?: { first: number; count: number }[];
 }
 
-const pools = new Map<number, { pool: Uint8Array; shared: Uint8Array }>();
-/** The keystream pool of a seed (260 KiB, and as much again shared), made once while the seed is recent. */
-function poolFor(seed: number): { pool: Uint8Array; shared: Uint8Array } {
+const pools = new Map<number, Uint8Array>();
+/** The cipher's input: zero bytes, made once (fresh memory per seed costs page faults). */
+let zeroInput: Buffer | undefined;
+/** The keystream pool of a seed (260 KiB), made once while the seed is recent. */
+function poolFor(seed: number): Uint8Array {
   // A few seeds: without a bound, 1,000 seeds in one process kept 500 MiB of pools.
   return recent(pools, seed, 4, () => {
     const key = derive(seed, 'bytes', 'pool').subarray(0, 16);
-    const pool = new Uint8Array(createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(POOL_BYTES)));
-    const shared = new Uint8Array(new SharedArrayBuffer(POOL_BYTES));
-    shared.set(pool);
-    return { pool, shared };
+    const out = createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update((zeroInput ??= Buffer.alloc(POOL_BYTES)));
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   });
+}
+
+const sharedPools = new WeakMap<Uint8Array, Uint8Array>();
+/** A pool in shared memory, for handing to worker threads without a copy (made on first need; reading it is slower). */
+export function sharedPool(pool: Uint8Array): Uint8Array {
+  let shared = sharedPools.get(pool);
+  if (!shared) {
+    shared = new Uint8Array(new SharedArrayBuffer(pool.length));
+    shared.set(pool);
+    sharedPools.set(pool, shared);
+  }
+  return shared;
 }
 
 /** How many seeds' pools this process holds now (bounded; for tests). */
@@ -52,7 +62,7 @@ export function pageSpec(seed: number, vm: string, space: string, regions: { nam
   const tag = derive(seed, 'bytes', space, vm).subarray(0, 8);
   const marks = regions.filter((r) => r.confidential).map((r) => ({ first: r.first, count: r.count, marker: `${MARKER_PREFIX}${vm}:${r.name}:` }));
   const zeros = regions.filter((r) => r.zero).map((r) => ({ first: r.first, count: r.count }));
-  return { ...poolFor(seed), tag: new Uint8Array(tag), marks, ...(zeros.length ? { zeros } : {}) };
+  return { pool: poolFor(seed), tag: new Uint8Array(tag), marks, ...(zeros.length ? { zeros } : {}) };
 }
 
 /** murmur3's finaliser: spreads consecutive indexes over the pool. */

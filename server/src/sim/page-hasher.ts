@@ -11,7 +11,7 @@ import { hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { receiveMessageOnPort, MessageChannel, Worker, type MessagePort, type WorkerOptions } from 'node:worker_threads';
-import { fillPage, PAGE, type PageSpec } from './page-bytes';
+import { fillPage, PAGE, sharedPool, type PageSpec } from './page-bytes';
 import { merkleLevels, parents } from './merkle';
 
 export interface HashJob {
@@ -154,8 +154,8 @@ function post(job: HashJob, hs: Helper[]): TreeJob {
   const counters = new Int32Array(shared ? new SharedArrayBuffer(4 * (2 + lay.chunks)) : new ArrayBuffer(4 * (2 + lay.chunks)));
   if (shared) {
     // The pool travels as shared memory (a reference), not as a copy.
-    const { tag, marks, zeros, shared: pool = job.spec.pool } = job.spec;
-    const message = { job: { ...job, spec: { tag, marks, pool, ...(zeros ? { zeros } : {}) } }, tree, counters };
+    const { tag, marks, zeros } = job.spec;
+    const message = { job: { ...job, spec: { tag, marks, pool: sharedPool(job.spec.pool), ...(zeros ? { zeros } : {}) } }, tree, counters };
     for (const h of hs) {
       h.port.postMessage(message);
       Atomics.add(h.ctl, 0, 1);
