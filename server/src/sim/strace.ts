@@ -42,7 +42,6 @@ const HEAD = /^(?:(\d+)(?:<([^>]*)>)?\s+)?(\d{2}):(\d{2}):(\d{2})\.(\d{1,6})\s+(
 const CALL = /^([a-z_][a-z0-9_]*)\((.*)$/s;
 const RESUMED = /^<\.\.\. ([a-z_][a-z0-9_]*) resumed>(.*)$/s;
 const UNFINISHED_TAG = '<unfinished ...>';
-const UNFINISHED = /\s*<unfinished \.\.\.>$/;
 /** `) = ` after the arguments (sticky: tried where the arguments end). */
 const TAIL = /\)\s+=\s+/y;
 
@@ -84,7 +83,8 @@ export class StraceParser {
       call = c[1]; text = c[2];
       if (text.endsWith(UNFINISHED_TAG)) {
         if (this.pending.size >= 65536) { this.counts.unparsable++; return; } // bounded: a log of only unfinished lines
-        this.pending.set(pid, { call, text: text.replace(UNFINISHED, '') });
+        // Not a regex: `\s*` before the tag retried at every space was quadratic on a long run of spaces.
+        this.pending.set(pid, { call, text: text.slice(0, -UNFINISHED_TAG.length).trimEnd() });
         return;
       }
     }
@@ -168,6 +168,26 @@ function skipString(text: string, i: number): number {
   return -1;
 }
 
+/**
+ * `a` without its `/* … *\/` comments, each from an opening to the next
+ * closing; an opening never closed is kept. A scan, not the lazy regex
+ * `\/\*.*?\*\/`, which searched to the end of the line for each of
+ * thousands of unclosed openings.
+ */
+function withoutComments(a: string): string {
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const open = a.indexOf('/*', from);
+    if (open < 0) break;
+    const close = a.indexOf('*/', open + 2);
+    if (close < 0) break;
+    out += a.slice(from, open);
+    from = close + 2;
+  }
+  return out + a.slice(from);
+}
+
 /** The arguments between the commas at `cuts`, up to `end`, comments removed and trimmed. */
 function argList(text: string, cuts: number[], end: number): string[] {
   const args: string[] = [];
@@ -175,7 +195,7 @@ function argList(text: string, cuts: number[], end: number): string[] {
   for (let k = 0; k <= cuts.length; k++) {
     const stop = k < cuts.length ? cuts[k] : end;
     let a = text.slice(start, stop);
-    if (a.includes('/*')) a = a.replace(/\/\*.*?\*\//g, '');
+    if (a.includes('/*')) a = withoutComments(a);
     args.push(a.trim());
     start = stop + 1;
   }
