@@ -144,3 +144,31 @@ scenario "trace" { expect guard denies == ${4 * moved} }
   // Every escalation is either listed or counted: 2 × moved of them in all.
   assert.deepEqual(s.monitor_more, { 'guard/etc': 4 * moved - LISTED, 'guard/escalate': 2 * moved - LISTED - 1 });
 });
+
+test('escalation counts the violations inside its window, expiring old ones, over thousands of violations', () => {
+  // 3,000 denied opens 0.2 ms apart: a 500 ms window holds at most 2,500 of them.
+  const opens = Array.from({ length: 3000 }, (_, i) => `100 10:00:${(i * 0.0002).toFixed(6).padStart(9, '0')} open("/etc/f${i}", O_RDONLY) = 3`);
+  const path = nodePath.join(tempDir('listing-'), 'web.strace');
+  writeFileSync(path, opens.join('\n') + '\n');
+  const escalations = (count: number) => {
+    const source = `host h { }
+vm web on h { process nginx { } }
+monitor guard for web {
+  rule etc on open when filePrefix(0, "/etc/") then deny(13)
+  escalate ${count} violations within 500 ms then migrate
+}
+scenario "trace" { expect guard denies == 3000 }
+`;
+    const ws = memoryWorkspace({ 'main.vmsec': source });
+    const out = runFileSet(ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!, { workspaceRoot: ROOT, checkpointDir: tempDir('ck-'), traces: [{ vm: 'web', path }] });
+    if (out.kind !== 'ran') throw new Error(JSON.stringify(out));
+    const s = out.result.scenarios[0];
+    assert.equal(s.passed, true, JSON.stringify(s.expectations));
+    return s.monitor.filter((m) => m.rule === 'escalate');
+  };
+  assert.equal(escalations(2600).length, 0, 'never 2,600 within 500 ms');
+  const fired = escalations(2500);
+  // All of the first 2,500 are inside the window at the 2,500th (499.8 ms); then the count starts again.
+  assert.deepEqual(fired.map((e) => [Math.round(e.at_ms * 10) / 10, e.fired?.split(' (')[0]]), [[499.8, '2500 violations within 500 ms']]);
+  assert.match(fired[0].effect ?? '', /^refused: /);
+});

@@ -107,7 +107,8 @@ export class Monitors {
   private readonly monitors = new Map<string, Monitor>();
   /** The active monitor per VM (children use their parent's entry). */
   private readonly active = new Map<string, string>();
-  private readonly violations = new Map<string, number[]>();
+  /** Violation times per monitor and VM that are still inside the escalation window: times[head…]. */
+  private readonly violations = new Map<string, { times: number[]; head: number }>();
   /** Escalations listed so far, by monitor and source line (a replayed trace lists the first LISTED, like a rule). */
   private readonly escalationsListed = new Map<string, number>();
   /** Monitor and line whose first refused escalation past LISTED has been listed. */
@@ -231,11 +232,16 @@ export class Monitors {
     if (violation && esc) {
       const now = world.engine.now;
       const key = `${m.name}/${e.vm.name}`;
-      const list = (this.violations.get(key) ?? []).filter((t) => t > now - esc.windowUs);
-      list.push(now);
-      this.violations.set(key, list);
-      if (list.length >= esc.count) {
-        this.violations.set(key, []);
+      let w = this.violations.get(key);
+      if (!w) { w = { times: [], head: 0 }; this.violations.set(key, w); }
+      // Times only grow: the expired ones are at the front (not a filtered copy per violation, which was
+      // quadratic under a long trace with a large count).
+      while (w.head < w.times.length && w.times[w.head] <= now - esc.windowUs) w.head++;
+      if (w.head > 1024 && w.head * 2 > w.times.length) { w.times = w.times.slice(w.head); w.head = 0; }
+      w.times.push(now);
+      const inWindow = w.times.length - w.head;
+      if (inWindow >= esc.count) {
+        w.times = []; w.head = 0;
         const listedKey = `${m.name}\u0000${e.line}`;
         const n = this.escalationsListed.get(listedKey) ?? 0;
         // An escalation is a decision of its own: what fired it, when, and what it did.
@@ -243,7 +249,7 @@ export class Monitors {
           const out: MonitorResult = {
             monitor: m.name, vm: e.vm.name, process: e.process, call: e.call, rule: 'escalate', action: actionText(esc.action),
             delay_us: 0, line: e.line, at_ms: now / 1000,
-            fired: `${list.length} violations within ${esc.windowUs / 1000} ms (the last: ${e.call} by ${e.vm.name}/${e.process}, rule ${d.rule})`,
+            fired: `${inWindow} violations within ${esc.windowUs / 1000} ms (the last: ${e.call} by ${e.vm.name}/${e.process}, rule ${d.rule})`,
           };
           world.result.monitor.push(out);
           world.timeline.add({ kind: 'monitor', lane: m.name, startMs: now / 1000, endMs: now / 1000, line: e.line, label: `escalate → ${out.action} ${e.vm.name}` });
