@@ -28,7 +28,10 @@ export function tooLarge(s: ForkState): string | undefined {
 export function placeChildren(s: ForkState): Map<HostModel, Child[]> {
   placement(s.fork).forEach((host, i) => s.children.push(newChild(s, i + 1, host)));
   const byHost = new Map<HostModel, Child[]>();
-  for (const c of s.children) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c]);
+  for (const c of s.children) {
+    const list = byHost.get(c.host);
+    if (list) list.push(c); else byHost.set(c.host, [c]);
+  }
   return byHost;
 }
 
