@@ -169,6 +169,6 @@ scenario "trace" { expect guard denies == 3000 }
   assert.equal(escalations(2600).length, 0, 'never 2,600 within 500 ms');
   const fired = escalations(2500);
   // All of the first 2,500 are inside the window at the 2,500th (499.8 ms); then the count starts again.
-  assert.deepEqual(fired.map((e) => [Math.round(e.at_ms * 10) / 10, e.fired?.split(' (')[0]]), [[499.8, '2500 violations within 500 ms']]);
+  assert.deepEqual(fired.map((e) => [Math.round((e.at_ms ?? 0) * 10) / 10, e.fired?.split(' (')[0]]), [[499.8, '2500 violations within 500 ms']]);
   assert.match(fired[0].effect ?? '', /^refused: /);
 });

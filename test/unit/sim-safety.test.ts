@@ -12,6 +12,7 @@ import { runFileSet, type RunFileOptions } from '../../server/src/sim/run';
 import { resolveFileSet } from '../../server/src/model/resolve';
 import { runScenario } from '../../server/src/sim/scenario';
 import { Engine, EventBudgetExceeded } from '../../server/src/sim/engine';
+import { Network, type Message } from '../../server/src/sim/network';
 import { MAX_RESENDS } from '../../server/src/sim/migration';
 import type * as A from '../../grammar/src/ast';
 import type { ScenarioResult } from '../../server/src/sim/results';
@@ -270,4 +271,22 @@ checkpoint c of v { }`;
   assert.equal(one.taps.length, 1);
   assert.ok(one.taps[0].messages > 0);
   assert.deepEqual(two.taps, one.taps);
+});
+
+test('a replayed body keeps the frame its header names: a longer earlier body is cut to the frame', () => {
+  const ws = memoryWorkspace({ 'main.vmsec': 'host a { } host b { } link a <-> b { } attacker eve { replay a<->b 100% }\n' });
+  const { model } = resolveFileSet(ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!);
+  const engine = new Engine();
+  const net = new Network(engine, model, 1);
+  const [a, b] = [model.hosts.get('a')!, model.hosts.get('b')!];
+  const link = net.route(a, b)!;
+  const got: Message[] = [];
+  // A 64-page body crosses first (nothing to replay yet), then a one-page answer of the same kind.
+  net.send(a, link, 1, { kind: 'data-mem', bytes: 64 * 4096, payload: Buffer.alloc(64 * 4096, 7), meta: null }, (m) => got.push(m));
+  net.send(a, link, 1, { kind: 'data-mem', bytes: 4096, payload: Buffer.alloc(4096, 9), meta: null }, (m) => got.push(m));
+  engine.run();
+  assert.equal(got.length, 2);
+  assert.equal(got[1].replayed, true);
+  assert.equal(got[1].payload!.length, 4096);
+  assert.equal(got[1].payload![0], 7, 'the earlier body, cut');
 });

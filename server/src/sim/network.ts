@@ -138,7 +138,10 @@ export class Network {
             // A man in the middle keeps the header (what was asked for) and
             // substitutes an earlier body and its proof.
             const old = seen[a.rng.int(seen.length)];
-            out = { ...out, payload: old.payload, proof: old.proof, replayed: true };
+            // The frame keeps its length: an earlier, longer body (a 64-page run) is cut to it, so a
+            // one-page answer never carries 64 pages for the attackers after this one to copy.
+            const body = old.payload!.length > out.payload.length ? old.payload!.subarray(0, out.payload.length) : old.payload;
+            out = { ...out, payload: body, proof: old.proof, replayed: true };
             this.attackCounts.replayed++;
             this.mark(a);
           }
