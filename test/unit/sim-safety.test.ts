@@ -4,7 +4,7 @@
 // as located step errors while the run goes on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { memoryWorkspace, ROOT, run } from '../helpers';
 import { tempDir } from '../tmp';
@@ -204,6 +204,17 @@ scenario "s" { at 0 ms migrate v to g at 1 s migrate v to h at 2 s migrate v to 
   assert.match(moves[2].outcome, /^migrate v to g: .* MiB would cross h<->g, which an attacker reads; .* MiB of images have crossed read links in this run, and the simulator's limit is 16 MiB of such image bytes per run; v stays on h$/);
   assert.equal(s.moves.length, 2);
   assert.equal(step(s, 'syscall').ok, true);
+});
+
+test('a replayed trace over the event budget is stopped with a hint about the trace, not about forks', () => {
+  const log = nodePath.join(tempDir('trace-'), 'v.strace');
+  writeFileSync(log, Array.from({ length: 400 }, (_, i) => `1 10:00:00.${String(i * 10).padStart(6, '0')} open("/etc/f", O_RDONLY) = 3`).join('\n') + '\n');
+  const [s] = runWith(`host h { } vm v on h { process p { } }
+monitor m for v { rule r on open when filePrefix(0, "/etc/") then deny(13) }
+scenario "s" { }`, { checkpointDir: tempDir('ck-'), maxEventsPerStep: 300, traces: [{ vm: 'v', path: log }] });
+  const t = step(s, 'trace v=');
+  assert.equal(t.ok, false);
+  assert.equal(t.outcome, 'step stopped: it caused more than 300 simulated events (the simulator\'s limit per step); replay a shorter trace (every call counts, and so does what its decisions set off, such as migrations)');
 });
 
 test('a fork whose page maps would not fit in memory is refused before anything is allocated', () => {

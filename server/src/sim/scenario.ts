@@ -109,7 +109,7 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
   world.engine.run(Infinity, (ctx: EventContext, e: unknown) => {
     const label = ctx.label as StepLabel | undefined;
     const message = e instanceof EventBudgetExceeded
-      ? `step stopped: it caused more than ${e.limit.toLocaleString('en-US')} simulated events (the simulator's limit per step); lower children, memory or the working set`
+      ? `step stopped: it caused more than ${e.limit.toLocaleString('en-US')} simulated events (the simulator's limit per step); ${budgetHint(label?.step ?? '')}`
       : `step stopped: the simulator could not complete it (${messageOf(e)})`;
     const line = label?.line ?? result.line;
     const loc = label?.loc ?? result.loc;
@@ -158,4 +158,11 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
 
 function describeUs(us: number): string {
   return Number.isFinite(us) ? `${(us / 3600e6).toPrecision(3)} h` : String(us);
+}
+
+/** What to change when a step (or a replayed trace) ran out of events, by what it was. */
+function budgetHint(step: string): string {
+  if (step.startsWith('trace ')) return 'replay a shorter trace (every call counts, and so does what its decisions set off, such as migrations)';
+  if (step.startsWith('fork ')) return 'lower children, memory or the working set';
+  return 'lower the memory it moves or what it sets off';
 }
