@@ -31,6 +31,18 @@ test('with per-page integrity, tampered pages are rejected, re-fetched and never
   assert.ok(sum(s.transfers, 'verified') >= 2 * Math.round(16384 * 0.5) - 10, 'the working set arrived');
 });
 
+test('pushed pages (descriptor, eager memory) that are dropped are asked for again, and all lost is a located failure', () => {
+  // 3% of messages lost on a fork that pushes everything: every child still gets every page.
+  const [s] = run(topo('children 2 on dst memory eager integrity per-page', 'attacker e { drop net 3% }', 'memory 16 MiB') + 'scenario "s" { at 0 ms fork f expect f ready within 5 s }');
+  assert.equal(s.passed, true, JSON.stringify([s.expectations, s.errors]));
+  assert.ok(s.transfers.every((t) => t.dropped > 0 && t.state !== 'failed'), JSON.stringify(s.transfers));
+  // Everything lost: the child fails after its retries, and the fork step says so (it used to wait silently).
+  const [all] = run(topo('on dst integrity per-page', 'attacker e { drop net 100% }') + 'scenario "s" { at 0 ms fork f }');
+  assert.equal(all.transfers[0].state, 'failed');
+  assert.match(all.transfers[0].failed ?? '', /^page \d+ lost \d+ times$/);
+  assert.match(all.errors[0]?.message ?? '', /^fork f: 0\/1 children ready; f\[1\] failed \(page \d+ lost \d+ times\)$/);
+});
+
 test('batched integrity catches tampering the same way, with far fewer signatures', () => {
   const [s] = run(topo('children 2 on dst attest hosts against good integrity batched 256', 'attacker e { tamper net 5% }') +
     'scenario "s" { seed 3 at 0 ms fork f expect no tampered page accepted expect f pages rejected > 0 }');

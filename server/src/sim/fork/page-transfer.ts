@@ -43,8 +43,28 @@ export function sendAll(s: ForkState, space: Space, indexes: number[], kids: Chi
     // One plaintext for every group that needs the bytes, made at most once.
     let plain: Buffer | undefined;
     const bytes = () => (plain ??= plaintext(s, space, run));
-    for (const [link, members] of groups) sendData(s, space, run, members, link, bytes);
+    for (const [link, members] of groups) sendData(s, space, run, members, link, bytes, true);
   }
+}
+
+/**
+ * A pushed run nobody asked for is noticed missing like a fetched page: where
+ * an attacker drops messages, each receiver asks again for the pages of the
+ * run it lacks and nobody has asked for since (a rejected page was), once the
+ * run should long have come and been checked (one timer per run and link).
+ * Called as the run goes on the wire, so the link's queue is known.
+ */
+function watchRunForLoss(s: ForkState, space: Space, run: number[], members: Child[], link: LinkModel): void {
+  const { world } = s;
+  const check = (c: Child) => {
+    // Still checking what came: look again when the child's CPU is free.
+    if (c.cpuFree > world.engine.now) { world.engine.at(c.cpuFree, () => check(c)); return; }
+    for (const index of run) {
+      if (c.failed) return;
+      if (!c.have[space][index] && !c.requested.has(keyOf(space, index))) lost(s, c, space, index);
+    }
+  };
+  world.engine.after(world.network.backlogUs(link, s.source) + 2 * link.latencyUs + world.costs.requestTimeout, () => { for (const c of members) check(c); });
 }
 
 /** The pages' own bytes, in one buffer. */
@@ -56,7 +76,7 @@ function plaintext(s: ForkState, space: Space, indexes: number[]): Buffer {
 }
 
 /** Signs (per `integrity`), encrypts (if `encrypt`) and sends pages in one message. */
-export function sendData(s: ForkState, space: Space, indexes: number[], to: Child[], link: LinkModel, plain = () => plaintext(s, space, indexes)): void {
+export function sendData(s: ForkState, space: Space, indexes: number[], to: Child[], link: LinkModel, plain = () => plaintext(s, space, indexes), pushed = false): void {
   const { world, fork } = s;
   const costs = world.costs;
   const src = s.pagesOf(space);
@@ -90,6 +110,7 @@ export function sendData(s: ForkState, space: Space, indexes: number[], to: Chil
   world.engine.at(s.signerFree, () => {
     world.network.send(s.source, link, to.length, msg, (m, r) => receive(s, to[r], m));
     for (const c of to) c.stats.bytes += msg.bytes;
+    if (pushed && world.network.canLose(link)) watchRunForLoss(s, space, indexes, to, link);
   });
 }
 
@@ -214,12 +235,18 @@ function watchForLoss(s: ForkState, c: Child, space: Space, index: number): void
   const backlog = Math.max(0, s.signerFree - world.engine.now) + world.network.backlogUs(link, s.source);
   world.engine.after(backlog + 2 * (link.latencyUs + world.network.transmitUs(link, PAGE)) + world.costs.requestTimeout, () => {
     if (c.failed || c.have[space][index]) return;
-    const n = (c.timeouts.get(key) ?? 0) + 1;
-    c.timeouts.set(key, n);
-    c.stats.dropped++;
-    if (n > MAX_TIMEOUTS) { fail(s, c, `${space === 'disk' ? 'block' : 'page'} ${index} lost ${n} times`, true); return; }
-    request(s, c, space, index, true);
+    lost(s, c, space, index);
   });
+}
+
+/** A page that did not come: ask again, or fail the child after MAX_TIMEOUTS losses. */
+function lost(s: ForkState, c: Child, space: Space, index: number): void {
+  const key = keyOf(space, index);
+  const n = (c.timeouts.get(key) ?? 0) + 1;
+  c.timeouts.set(key, n);
+  c.stats.dropped++;
+  if (n > MAX_TIMEOUTS) { fail(s, c, `${space === 'disk' ? 'block' : 'page'} ${index} lost ${n} times`, true); return; }
+  request(s, c, space, index, true);
 }
 
 function decrypt(key: Buffer, iv: Buffer | undefined, data: Buffer): Buffer | undefined {
