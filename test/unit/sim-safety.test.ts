@@ -130,6 +130,15 @@ scenario "s" { at 0 ms migrate v to g at 100 ms syscall v p open("/x") at 60 s s
   assert.equal(s.expectations[0].passed, true);
 });
 
+test('the ready time a migration announces is its real one also when each message carries several 1 MiB chunks', () => {
+  // 100 GiB over a link nothing reads goes in at most 65,536 messages of 2 MiB; each 1 MiB still has its header.
+  const [s] = run(`host h { memory 256 GiB } host g { memory 256 GiB } link h <-> g { bandwidth 10 Gbps }
+vm v on h { memory 128 GiB process p { memory 100 GiB } }
+scenario "s" { at 0 ms migrate v to g at 1 ms syscall v p open("/x") }`);
+  const readyMs = (Math.round(s.moves[0].ready_ms! * 10) / 10).toFixed(1);
+  assert.equal(step(s, 'syscall').outcome, `v is not ready: it is being migrated over h<->g and will be ready at about ${readyMs} ms`);
+});
+
 test('a terminated VM cannot be migrated, nor restored over', () => {
   const [s] = run(`host h { } host g { } link h <-> g { } vm v on h { memory 8 MiB process p { } }
 checkpoint c of v { }

@@ -172,8 +172,9 @@ export function move(world: World, spec: MoveSpec, done: (r: MoveResult) => void
     engine.at(engine.now + network.backlogUs(link, spec.from), () => { sending = false; pump(); });
   };
 
-  // Without losses, the last chunk arrives once what is queued on the link and the whole image have crossed.
-  const expectedReadyUs = startUs + network.backlogUs(link, spec.from) + network.transmitUs(link, size + chunks * CHUNK_OVERHEAD) + link.latencyUs + costs.resume;
+  // Without losses, the last chunk arrives once what is queued on the link and the whole image have crossed
+  // (each 1 MiB with its header and digest, also where a message carries several).
+  const expectedReadyUs = startUs + network.backlogUs(link, spec.from) + network.transmitUs(link, size + Math.ceil(size / CHUNK) * CHUNK_OVERHEAD) + link.latencyUs + costs.resume;
   if (chunks === 0) engine.at(startUs + link.latencyUs, () => finish());
   else pump();
   return { result, expectedReadyUs };
