@@ -8,6 +8,8 @@ import { bootPcrs, initialPcrs } from '../../server/src/sim/pcr';
 import { decodeAttest, toU64, TPM_GENERATED_VALUE, TPM_ST_ATTEST_QUOTE } from '../../server/src/sim/quote';
 import { Tpm } from '../../server/src/sim/tpm';
 import { verifyQuote, Policy } from '../../server/src/sim/attestation';
+import { packQuote, unpackQuote } from '../../server/src/sim/attest-exchange';
+import { signatureSlot } from '../../server/src/sim/keys';
 import type { BootModel } from '../../server/src/model/semantic';
 
 const h = (...parts: Buffer[]) => { const x = createHash('sha256'); parts.forEach((p) => x.update(p)); return x.digest(); };
@@ -101,4 +103,21 @@ test('the quote clock is total: any time gives a UINT64 (saturating), never a th
     const c = toU64(ms);
     return c >= 0n && c < 2n ** 64n;
   }), { numRuns: 2000 });
+});
+
+test('a quote on the wire: any flipped byte of its signature slot (length, signature, padding) is a bad signature', () => {
+  const { tpm, nonce, policy } = setup();
+  const slot = signatureSlot('ecdsa-p256');
+  // ECDSA signatures are 70 to 72 bytes at random: take one shorter than its slot, so padding is there to flip.
+  let q = tpm.quote(nonce, [8, 0], 1234);
+  for (let i = 0; i < 50 && q.signature.length >= slot; i++) q = tpm.quote(nonce, [8, 0], 1234);
+  assert.ok(q.signature.length < slot, 'a signature shorter than its slot');
+  const meta = { attestLen: q.attest.length, slot, pcrs: q.pcrs };
+  const wire = packQuote(q, slot);
+  assert.deepEqual(verifyQuote(unpackQuote(wire, meta), tpm.ak.publicKey, nonce, policy), []);
+  for (let at = q.attest.length; at < q.attest.length + 2 + slot; at++) {
+    const bad = Buffer.from(wire);
+    bad[at] ^= 0x40;
+    assert.deepEqual(verifyQuote(unpackQuote(bad, meta), tpm.ak.publicKey, nonce, policy).map((f) => f.id), ['bad_signature'], `byte ${at - q.attest.length} of the slot`);
+  }
 });

@@ -20,19 +20,30 @@ export interface Exchange {
   tpm: Tpm; quoteCost: number; selection: number[]; policy: Policy;
 }
 
-interface QuoteMeta { attestLen: number; sigLen: number; slot: number; pcrs: number[] }
+export interface QuoteMeta { attestLen: number; slot: number; pcrs: number[] }
 
-/** attest || signature padded to its fixed slot || PCR values: the same size on every run. */
-function packQuote(q: Quote, slot: number): Buffer {
-  const sig = Buffer.alloc(slot);
-  q.signature.copy(sig);
+/**
+ * attest || u16 signature length || signature padded with zeros to its fixed
+ * slot || PCR values: the same size on every run. The length travels in the
+ * message (a TPM2B's size), so what an attacker changes or replays is read
+ * back as sent; a changed length or padding is a bad signature. (ECDSA
+ * signatures are 70 to 72 bytes at random: had the padding been ignored, a
+ * flipped byte there would have counted or not by chance.)
+ */
+export function packQuote(q: Quote, slot: number): Buffer {
+  const sig = Buffer.alloc(2 + slot);
+  sig.writeUInt16BE(q.signature.length);
+  q.signature.copy(sig, 2);
   return Buffer.concat([q.attest, sig, ...q.values]);
 }
-function unpackQuote(b: Buffer, m: QuoteMeta): Quote {
+export function unpackQuote(b: Buffer, m: QuoteMeta): Quote {
   const attest = b.subarray(0, m.attestLen);
-  const signature = b.subarray(m.attestLen, m.attestLen + m.sigLen);
+  const len = b.length >= m.attestLen + 2 ? b.readUInt16BE(m.attestLen) : Infinity;
+  const slot = b.subarray(m.attestLen + 2, m.attestLen + 2 + m.slot);
+  const intact = len <= m.slot && slot.subarray(len).every((x) => x === 0);
+  const signature = intact ? slot.subarray(0, len) : Buffer.alloc(0);
   const values: Buffer[] = [];
-  for (let o = m.attestLen + m.slot; o + 32 <= b.length; o += 32) values.push(b.subarray(o, o + 32));
+  for (let o = m.attestLen + 2 + m.slot; o + 32 <= b.length; o += 32) values.push(b.subarray(o, o + 32));
   return { attest, signature, pcrs: m.pcrs, values };
 }
 
@@ -81,7 +92,7 @@ export function attest(world: World, x: Exchange, done: (r: AttestationResult) =
         const q = x.tpm.quote(receivedNonce, x.selection, world.nowMs);
         world.work.signatures++;
         const slot = signatureSlot(x.tpm.ak.alg);
-        const meta: QuoteMeta = { attestLen: q.attest.length, sigLen: q.signature.length, slot, pcrs: q.pcrs };
+        const meta: QuoteMeta = { attestLen: q.attest.length, slot, pcrs: q.pcrs };
         const payload = packQuote(q, slot);
         if (!x.link) { onQuote(payload, meta); return; }
         network.send(x.targetHost, x.link, 1, { kind: 'quote', bytes: payload.length + 64, payload, meta }, (m) => onQuote(m.payload, m.meta));
