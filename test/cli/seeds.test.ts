@@ -125,3 +125,22 @@ test('with --seeds and --checkpoint-dir every seed writes its checkpoints into i
   // Different seeds, different page contents: two files, not one overwritten.
   assert.notDeepEqual(readFileSync(join(dir, scenario[0], 'seed-1', 'snap.ckpt')), readFileSync(join(dir, scenario[0], 'seed-2', 'snap.ckpt')));
 });
+
+test('with --jobs 2 and no --checkpoint-dir, each run checkpoints and restores its own file: the same results as --jobs 1, nothing left beside the file', () => {
+  // Every seed would write and then read back snap.ckpt beside the file; two threads did so at once.
+  const dir = tempDir('seeds-restore-');
+  writeFileSync(join(dir, 'restore.vmsec'), `host a { cpus 8 memory 16 GiB }
+host b { cpus 8 memory 16 GiB }
+link a <-> b { bandwidth 100 Mbps }
+vm app on a { memory 64 MiB process p { memory 32 MiB } }
+checkpoint snap of app { to "snap.ckpt" }
+scenario "s" { at 0 ms checkpoint snap  at 1 ms restore snap as app2 on b  expect app2 is running }
+`);
+  const args = ['run', join(dir, 'restore.vmsec'), '--seeds', '8..13', '--format', 'json', '--root', dir];
+  const two = vmsec([...args, '--jobs', '2']);
+  assert.equal(two.code, 0, two.err);
+  assert.deepEqual(readdirSync(dir), ['restore.vmsec'], 'runs on threads write their checkpoints into scratch folders');
+  const one = vmsec([...args, '--jobs', '1']);
+  assert.equal(one.code, 0, one.err);
+  assert.equal(two.out, one.out);
+});

@@ -10,7 +10,7 @@ import { validateFileSetFiles } from '../validation/validate-files';
 import { runScenario, type RunOptions } from '../sim/scenario';
 import { locOfFiles } from '../sim/locations';
 import * as nodePath from 'node:path';
-import { safeSegment } from '../model/guarded-write';
+import { safeSegment, withScratchFolder } from '../model/guarded-write';
 import { failedOutcome, outcomeOf } from './outcome';
 import type { ItemOutcome, SourceEdit, WorkItem } from './types';
 import type { Plan } from './plan';
@@ -27,6 +27,13 @@ export interface RunSettings {
    * checkpointDir (see itemFolder), so seeds and points do not overwrite each other.
    */
   checkpointPerItem?: boolean;
+  /**
+   * Items run at the same time (worker threads): without checkpointDir, an
+   * item's checkpoints go to a scratch folder of its own, removed after it,
+   * since the files the scenarios declare would be written and read back by
+   * several items at once.
+   */
+  concurrent?: boolean;
   maxCheckpointBytes?: number;
   traces?: { vm: string; path: string }[];
 }
@@ -105,9 +112,11 @@ export class ItemRunner {
     if (!p.ok) return failedOutcome(item, p.line, p.message);
     const decl = p.decls.get(item.scenario);
     if (!decl) return failedOutcome(item, 1, `no scenario "${item.scenario}" in this variant of the file`);
-    const dir = this.input.settings.checkpointDir;
-    const checkpointDir = dir !== undefined && this.input.settings.checkpointPerItem ? nodePath.join(dir, itemFolder(item, this.input.files.length > 1)) : dir;
-    return outcomeOf(runScenario(decl, p.set, p.resolved, { ...p.options, seed: item.seed, checkpointDir }), item);
+    const { checkpointDir: dir, checkpointPerItem, concurrent } = this.input.settings;
+    const run = (checkpointDir: string | undefined) => outcomeOf(runScenario(decl, p.set, p.resolved, { ...p.options, seed: item.seed, checkpointDir }), item);
+    if (dir !== undefined) return run(checkpointPerItem ? nodePath.join(dir, itemFolder(item, this.input.files.length > 1)) : dir);
+    if (concurrent && p.resolved.model.checkpoints.size > 0) return withScratchFolder(run);
+    return run(undefined);
   }
 
   private prepare(name: string, variant: number | undefined): Prepared {

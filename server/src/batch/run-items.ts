@@ -171,6 +171,7 @@ export function runItemsAsync(input: RunnerInput, items: Iterable<WorkItem>, job
     try { runHere(input, items, onOutcome); } catch (e) { return Promise.reject(e); }
     return Promise.resolve();
   }
+  input = concurrently(input);
   return new Promise<void>((resolve, reject) => {
     const s = new Schedule(items, pool.jobs, onOutcome);
     const runner = new ItemRunner(input);
@@ -215,6 +216,11 @@ export function runItemsAsync(input: RunnerInput, items: Iterable<WorkItem>, job
   });
 }
 
+/** The input for items that run at the same time (RunSettings.concurrent). */
+function concurrently(input: RunnerInput): RunnerInput {
+  return { ...input, settings: { ...input.settings, concurrent: true } };
+}
+
 function runHere(input: RunnerInput, items: Iterable<WorkItem>, onOutcome: (o: ItemOutcome) => void): void {
   const runner = new ItemRunner(input);
   for (const item of items) onOutcome(runner.run(item));
@@ -229,6 +235,7 @@ function runHere(input: RunnerInput, items: Iterable<WorkItem>, onOutcome: (o: I
 export function runItems(input: RunnerInput, items: Iterable<WorkItem>, jobs: number, onOutcome: (o: ItemOutcome) => void, opts: RunItemsOptions = {}): void {
   if (jobs <= 1 && !opts.pool) { runHere(input, items, onOutcome); return; }
   const pool = opts.pool ?? new WorkerPool(jobs, opts.startWorker);
+  input = concurrently(input);
   const s = new Schedule(items, pool.jobs, onOutcome);
   const runner = new ItemRunner(input);
   const ctl = pool.ctl;

@@ -11,7 +11,8 @@
 //     follows symlinks and can loop on /proc), re-checking each one;
 //   - never opens anything but a regular file (lstat/stat first), so FIFOs and
 //     devices cannot block it.
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { escapeControl } from './escape-text';
@@ -262,3 +263,12 @@ export function safeSegment(name: string): string {
   return base ? `${base}-${hash}` : hash;
 }
 
+/**
+ * Runs `use` with a fresh private folder of vmsec's own in the system's
+ * temporary folder, removed (with what was written into it) when `use`
+ * returns or throws. For files that only matter during one run.
+ */
+export function withScratchFolder<T>(use: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'vmsec-'));
+  try { return use(dir); } finally { rmSync(dir, { recursive: true, force: true }); }
+}
