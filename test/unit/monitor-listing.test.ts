@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { runFileSet } from '../../server/src/sim/run';
+import { runFileSet, type RunFileOptions } from '../../server/src/sim/run';
+import type { ScenarioResult } from '../../server/src/sim/results';
 import { LISTED } from '../../server/src/sim/monitor';
 import { memoryWorkspace, ROOT } from '../helpers';
 import { tempDir } from '../tmp';
@@ -86,27 +87,43 @@ test('every decision of a syscall step is listed, even when many steps share a l
   assert.equal(s.monitor_more, undefined);
 });
 
-test('escalations fired by a replayed trace are listed like a rule (the first LISTED) and the rest counted; each still acts', () => {
-  // Every denied open is a violation and every second one escalates to a migration (between two hosts, back and
-  // forth); the opens are 50 ms apart, so each migration has settled before the next call.
-  const source = `host h { }
+/** Denied opens of /etc files by web/nginx, `apart` seconds apart, as `strace -f -tt` writes them. */
+function opens(count: number, apart: number): string[] {
+  return Array.from({ length: count }, (_, i) => `100 10:00:${(i * apart).toFixed(6).padStart(9, '0')} open("/etc/f${i}", O_RDONLY) = 3`);
+}
+
+/** web on h (and h2 joined by a fast link), its opens of /etc denied, escalating as given. */
+function escalating(escalate: string, denies: number, extra = ''): string {
+  return `host h { }
 host h2 { }
 link h <-> h2 { bandwidth 100 Gbps latency 1 us }
 vm web on h { memory 1 MiB process nginx { } }
 monitor guard for web {
   rule etc on open when filePrefix(0, "/etc/") then deny(13)
-  escalate 2 violations within 1 s then migrate
+  ${escalate}
 }
-scenario "trace" { expect guard denies == ${2 * (LISTED + 3)} }
+${extra}
+scenario "trace" { expect guard denies == ${denies} }
 `;
-  const opens = Array.from({ length: 2 * (LISTED + 3) }, (_, i) => `100 10:00:${(i * 0.05).toFixed(6).padStart(9, '0')} open("/etc/f${i}", O_RDONLY) = 3`);
+}
+
+/** Runs the source with `lines` replayed into web; its one scenario, which must pass. */
+function replayInto(source: string, lines: string[], options: Partial<RunFileOptions> = {}): ScenarioResult {
   const path = nodePath.join(tempDir('listing-'), 'web.strace');
-  writeFileSync(path, opens.join('\n') + '\n');
+  writeFileSync(path, lines.join('\n') + '\n');
   const ws = memoryWorkspace({ 'main.vmsec': source });
-  const out = runFileSet(ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!, { workspaceRoot: ROOT, checkpointDir: tempDir('ck-'), traces: [{ vm: 'web', path }] });
+  const out = runFileSet(ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!, { workspaceRoot: ROOT, checkpointDir: tempDir('ck-'), traces: [{ vm: 'web', path }], ...options });
   if (out.kind !== 'ran') throw new Error(JSON.stringify(out));
   const s = out.result.scenarios[0];
   assert.equal(s.passed, true, JSON.stringify(s.expectations));
+  return s;
+}
+
+test('escalations fired by a replayed trace are listed like a rule (the first LISTED) and the rest counted; each still acts', () => {
+  // Every denied open is a violation and every second one escalates to a migration (between two hosts, back and
+  // forth); the opens are 50 ms apart, so each migration has settled before the next call.
+  const n = 2 * (LISTED + 3);
+  const s = replayInto(escalating('escalate 2 violations within 1 s then migrate', n), opens(n, 0.05));
   const escalations = s.monitor.filter((m) => m.rule === 'escalate');
   assert.equal(escalations.length, LISTED);
   assert.match(escalations[0].fired ?? '', /^2 violations within 1000 ms/);
@@ -118,25 +135,8 @@ test('under a long trace, escalations to migrate over a tapped link stop at the 
   // Every second denied open escalates to a migration of web's 1 MiB over a link eve taps; the run's limit lets
   // LISTED + 5 migrations through, so the first refusal comes after the listed escalations.
   const moved = LISTED + 5;
-  const source = `host h { }
-host h2 { }
-link h <-> h2 { bandwidth 100 Gbps latency 1 us }
-vm web on h { memory 1 MiB process nginx { } }
-monitor guard for web {
-  rule etc on open when filePrefix(0, "/etc/") then deny(13)
-  escalate 2 violations within 1 s then migrate
-}
-attacker eve { tap h<->h2 }
-scenario "trace" { expect guard denies == ${4 * moved} }
-`;
-  const opens = Array.from({ length: 4 * moved }, (_, i) => `100 10:00:${(i * 0.05).toFixed(6).padStart(9, '0')} open("/etc/f${i}", O_RDONLY) = 3`);
-  const path = nodePath.join(tempDir('listing-'), 'web.strace');
-  writeFileSync(path, opens.join('\n') + '\n');
-  const ws = memoryWorkspace({ 'main.vmsec': source });
-  const out = runFileSet(ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!, { workspaceRoot: ROOT, checkpointDir: tempDir('ck-'), traces: [{ vm: 'web', path }], maxObservedImageBytes: moved * 1024 * 1024 });
-  if (out.kind !== 'ran') throw new Error(JSON.stringify(out));
-  const s = out.result.scenarios[0];
-  assert.equal(s.passed, true, JSON.stringify(s.expectations));
+  const source = escalating('escalate 2 violations within 1 s then migrate', 4 * moved, 'attacker eve { tap h<->h2 }');
+  const s = replayInto(source, opens(4 * moved, 0.05), { maxObservedImageBytes: moved * 1024 * 1024 });
   assert.equal(s.moves.length, moved);
   const escalations = s.monitor.filter((m) => m.rule === 'escalate');
   assert.equal(escalations.length, LISTED + 1);
@@ -147,25 +147,8 @@ scenario "trace" { expect guard denies == ${4 * moved} }
 
 test('escalation counts the violations inside its window, expiring old ones, over thousands of violations', () => {
   // 3,000 denied opens 0.2 ms apart: a 500 ms window holds at most 2,500 of them.
-  const opens = Array.from({ length: 3000 }, (_, i) => `100 10:00:${(i * 0.0002).toFixed(6).padStart(9, '0')} open("/etc/f${i}", O_RDONLY) = 3`);
-  const path = nodePath.join(tempDir('listing-'), 'web.strace');
-  writeFileSync(path, opens.join('\n') + '\n');
-  const escalations = (count: number) => {
-    const source = `host h { }
-vm web on h { process nginx { } }
-monitor guard for web {
-  rule etc on open when filePrefix(0, "/etc/") then deny(13)
-  escalate ${count} violations within 500 ms then migrate
-}
-scenario "trace" { expect guard denies == 3000 }
-`;
-    const ws = memoryWorkspace({ 'main.vmsec': source });
-    const out = runFileSet(ws.fileSet(nodePath.resolve(ROOT, 'main.vmsec'))!, { workspaceRoot: ROOT, checkpointDir: tempDir('ck-'), traces: [{ vm: 'web', path }] });
-    if (out.kind !== 'ran') throw new Error(JSON.stringify(out));
-    const s = out.result.scenarios[0];
-    assert.equal(s.passed, true, JSON.stringify(s.expectations));
-    return s.monitor.filter((m) => m.rule === 'escalate');
-  };
+  const lines = opens(3000, 0.0002);
+  const escalations = (count: number) => replayInto(escalating(`escalate ${count} violations within 500 ms then migrate to h`, 3000), lines).monitor.filter((m) => m.rule === 'escalate');
   assert.equal(escalations(2600).length, 0, 'never 2,600 within 500 ms');
   const fired = escalations(2500);
   // All of the first 2,500 are inside the window at the 2,500th (499.8 ms); then the count starts again.
