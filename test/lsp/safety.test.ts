@@ -151,3 +151,33 @@ test('closed documents leave the caches: only open files and their imports stay'
   assert.equal(after.analysis!.analyses, 1);
   assert.equal(after.analysis!.parsedPaths, 2);
 });
+
+test('malformed notifications (an open without text, a configuration change without params) do not stop the server', async () => {
+  void c.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: pathToFileURL(join(dir, 'notext.vmsec')).toString(), languageId: 'vmsec', version: 1 } });
+  void c.conn.sendNotification('workspace/didChangeConfiguration', null);
+  const { uri } = open('host alive { }\n');
+  // Validation runs over every open document (where the text-less one used to fail, in a timer); then the server must still answer.
+  await c.waitDiagnostics(uri, (d) => d.length === 0);
+  const v = c.change(uri, 'host alive { boot nope }\n');
+  await c.waitDiagnostics(uri, (d, p) => p.version === v && d.some((x) => x.code === 'VMS001'));
+  const symbols = await within(c.request<{ name: string }[]>('textDocument/documentSymbol', { textDocument: { uri } }), 10_000, 'document symbols after bad notifications');
+  assert.deepEqual(symbols.map((s) => s.name), ['alive']);
+  assert.equal(c.proc.exitCode, null, c.stderr.join(''));
+});
+
+test('a document opened again, or changed, under the same version number gets the diagnostics of its new text', async () => {
+  const { uri } = open('host fine { }\n');
+  await c.waitDiagnostics(uri, (d) => d.length === 0);
+  // Some clients reuse version 1 on a re-open without a close.
+  void c.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'vmsec', version: 1, text: 'host h { boot nope }\n' } });
+  await c.waitDiagnostics(uri, (d) => d.some((x) => x.code === 'VMS001'));
+  void c.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 1 }, contentChanges: [{ text: 'host h2 { }\n' }] });
+  await c.waitDiagnostics(uri, (d) => d.length === 0);
+});
+
+test('an unsaved (untitled:) document cannot be run: a clear error, and nothing written anywhere', async () => {
+  const uri = 'untitled:Untitled-1';
+  c.open('', 'host h { }\nvm v on h { process p { } }\ncheckpoint k of v { to "k.ckpt" }\nscenario "s" { at 0 ms checkpoint k }\n', uri);
+  await assert.rejects(within(c.request('workspace/executeCommand', { command: 'vmsec.runFile', arguments: [{ uri }] }), 10_000, 'run of an untitled document'),
+    (e: Error) => /untitled:Untitled-1 is not a saved file; save it to run its scenarios/.test(e.message));
+});

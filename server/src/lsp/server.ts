@@ -171,14 +171,18 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     await loadSettings().catch(() => undefined);
   });
   connection.onDidChangeConfiguration(async (p) => {
-    const pushed = (p.settings as { vmsec?: Partial<Settings> } | undefined)?.vmsec;
+    const pushed = (p?.settings as { vmsec?: Partial<Settings> } | undefined)?.vmsec;
     if (pushed) { settings = { ...DEFAULTS, ...pushed }; runs.applySettings(settings); } else await loadSettings().catch(() => undefined);
   });
 
   connection.onDidOpenTextDocument((p) => {
-    const path = uriToPath(p.textDocument.uri);
+    const d = p?.textDocument;
+    // A malformed open (no text) would fail later in a timer, outside any handler: ignore it here.
+    if (typeof d?.uri !== 'string' || typeof d.text !== 'string') return;
+    const path = uriToPath(d.uri);
     if (path === undefined) return;
-    session.open.set(path, TextDocument.create(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text));
+    session.open.set(path, TextDocument.create(d.uri, d.languageId, d.version, d.text));
+    validator.changed(path);
     runs.documentChanged(path);
     refresh(path, 0);
   });
@@ -187,6 +191,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const doc = path === undefined ? undefined : session.open.get(path);
     if (!doc || path === undefined) return;
     session.open.set(path, TextDocument.update(doc, p.contentChanges, p.textDocument.version));
+    validator.changed(path);
     runs.documentChanged(path);
     if (settings.validate === 'onType') refresh(path, COALESCE_MS);
     else refreshOwnAnalysis(path, IDLE_MS);

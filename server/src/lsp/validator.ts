@@ -38,7 +38,9 @@ export class Validator {
   private resume: NodeJS.Timeout | undefined;
   private readonly pending = new Set<string>();
   /** path → the version and text the thread has (an edit is sent as the changed region only). */
-  private readonly synced = new Map<string, { version: number; text: string }>();
+  private readonly synced = new Map<string, { version: number; changes: number; text: string }>();
+  /** Opens and edits per path: a re-open or an edit that keeps the version number still changes the text. */
+  private readonly changes = new Map<string, number>();
   private readonly roots: string[] = [];
   private sizeWaiters: ((s: unknown) => void)[] = [];
   private lastCrash = '';
@@ -49,7 +51,10 @@ export class Validator {
 
   request(path: string): void { this.pending.add(path); this.pump(); }
 
-  closed(path: string): void { this.pending.delete(path); this.synced.delete(path); this.post({ t: 'close', path }); }
+  closed(path: string): void { this.pending.delete(path); this.synced.delete(path); this.changes.delete(path); this.post({ t: 'close', path }); }
+
+  /** The open document's text changed (opened, edited): the analysis thread is sent it even if its version did not move. */
+  changed(path: string): void { this.changes.set(path, (this.changes.get(path) ?? 0) + 1); }
 
   diskChanged(path: string, deleted: boolean): void { this.post({ t: 'disk', path, deleted }); }
 
@@ -80,10 +85,11 @@ export class Validator {
     // The thread reads open documents from what it was sent: send what changed.
     for (const [p, d] of this.session.open) {
       const had = this.synced.get(p);
-      if (had?.version === d.version) continue;
+      const changes = this.changes.get(p) ?? 0;
+      if (had?.version === d.version && had.changes === changes) continue;
       const text = d.getText();
       this.worker!.postMessage(had ? editOf(p, d.version, had.text, text) : { t: 'doc', path: p, uri: d.uri, version: d.version, text } satisfies ToWorker);
-      this.synced.set(p, { version: d.version, text });
+      this.synced.set(p, { version: d.version, changes, text });
     }
     this.worker!.postMessage({ t: 'analyze', path, version: doc.version } satisfies ToWorker);
   }

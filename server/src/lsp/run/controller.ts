@@ -2,6 +2,7 @@
 // protocol.ts, progress and cancellation, the results store, and the features
 // that show results (code lens, inlay hints, run diagnostics, hover details).
 // server.ts only wires this in.
+import * as nodePath from 'node:path';
 import {
   type Connection, type InitializeParams, type CancellationToken, type Diagnostic, type Hover, type WorkDoneProgressReporter,
   ResponseError, ErrorCodes, LSPErrorCodes,
@@ -206,6 +207,8 @@ export class RunController {
     if (!this.trusted) throw new ResponseError(ErrorCodes.InvalidRequest, UNTRUSTED_MESSAGE);
     const path = this.session.pathOf(rawUri);
     if (path === undefined) throw new ResponseError(ErrorCodes.InvalidParams, `not a file this server answers for: ${rawUri}`);
+    // A run writes beside its file (checkpoints): an unsaved (untitled:) or relative document has no folder of its own.
+    if (!nodePath.isAbsolute(path)) throw new ResponseError(ErrorCodes.InvalidParams, `${rawUri} is not a saved file; save it to run its scenarios`);
     const uri = this.session.uriOf(path);
     const all = this.scenarios(path).map((s) => s.name);
     const chosen = names ?? all;
