@@ -75,6 +75,8 @@ test('null or missing positions and queries give empty results, not errors', asy
   assert.deepEqual(await c.request('textDocument/references', { textDocument: { uri: f.uri }, position: null, context: null }), []);
   assert.equal(await c.request('textDocument/rename', { textDocument: { uri: f.uri }, position: null, newName: 'x' }), null);
   assert.deepEqual(await c.request('workspace/symbol', { query: null }), []);
+  assert.deepEqual(await c.request('textDocument/codeLens', {}), []);
+  assert.deepEqual(await c.request('textDocument/inlayHint', { range: null }), []);
 });
 
 test('a URI with a fragment: rename edits go back to that URI, never to another one', async () => {

@@ -123,14 +123,14 @@ export class RunController {
       this.refresh(false);
     });
     c.onCodeLens((p) => {
-      const path = this.session.pathOf(p.textDocument.uri);
+      const path = this.session.pathOf(p?.textDocument?.uri);
       if (path === undefined) return [];
       const uri = this.session.uriOf(path);
       const running = new Set(this.runner.runningJobs().filter((j) => j.uri === uri).map((j) => j.scenario));
       return [...codeLenses(this.scenarios(path), this.results.runs(uri), this.trusted, running), ...(this.trusted ? seedsLenses(this.seedsResults.runs(uri), uri) : [])];
     });
     c.languages.inlayHint.on((p) => {
-      const path = this.session.pathOf(p.textDocument.uri);
+      const path = this.session.pathOf(p?.textDocument?.uri);
       const doc = path === undefined ? undefined : this.session.open.get(path);
       return doc ? [...inlayHints(this.results.runs(doc.uri), doc, p.range), ...seedsInlayHints(this.seedsResults.runs(doc.uri), doc, p.range)] : [];
     });
