@@ -211,3 +211,12 @@ test('a symlink planted inside the export folder does not lead quotes outside it
   assert.throws(() => exportQuotes(out, 'second', world()), /outside/);
   assert.deepEqual(readdirSync(outside), []);
 });
+
+test('a root that does not exist yet is created with the folders leading to it (--out x/y/r.json)', () => {
+  const base = tempDir('gw-root-');
+  const root = join(base, 'x', 'y');
+  put(join(root, 'r.json'), root, '{}');
+  assert.equal(readFileSync(join(root, 'r.json'), 'utf8'), '{}');
+  // Still no way out of it: a target above the root is refused.
+  assert.throws(() => put(join(base, 'x', 'r.json'), root, '{}'), WriteRefused);
+});

@@ -160,10 +160,12 @@ function makeFolders(realRoot: string, dir: string): void {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST') throw new WriteRefused(`cannot create the folder ${show(d)}: ${code ? ioReason(code) : (e as Error).message}`);
     }
-    // Whatever is there now must be a real folder still inside the root (not a symlink planted meanwhile).
+    // Whatever is there now must be a real folder (not a symlink planted meanwhile) inside the root, or on the
+    // way to a root that does not exist yet (`--out x/y/r.json` makes x, then the root x/y).
     const st = lstatOrUndefined(d);
     if (!st || !st.isDirectory()) throw new WriteRefused(`${show(d)} is ${st ? kindOf(st) : 'missing'}, not a folder`);
-    if (!isInside(realRoot, realpathSync(d))) throw new WriteRefused(`${show(d)} resolves outside ${show(realRoot)}`);
+    const real = realpathSync(d);
+    if (!isInside(realRoot, real) && !isInside(real, realRoot)) throw new WriteRefused(`${show(d)} resolves outside ${show(realRoot)}`);
   }
   const st = statOrUndefined(dir);
   if (!st?.isDirectory()) throw new WriteRefused(`${show(dir)} is ${st ? kindOf(st) : 'missing'}, not a folder`);
