@@ -98,6 +98,10 @@ test('merge refuses missing, duplicate, foreign, cut-short and mismatched parts'
   writeFileSync(damaged, lines.join('\n'));
   refuse([a1, damaged], /damaged line 3: not JSON \(the file is damaged\)/);
   refuse([a1, join(dir, 'missing')], /cannot read .*missing/);
+  // Hand-edited parts: a table of the header that is not text, an outcome naming a point the header does not have.
+  const edited = (name: string, edit: (lines: string[]) => void) => { const l = text.split('\n'); edit(l); writeFileSync(join(dir, name), l.join('\n')); return join(dir, name); };
+  refuse([a1, edited('nullfile', (l) => { const h = JSON.parse(l[1]); h.files = [null]; l[1] = JSON.stringify(h); })], /nullfile line 2: the header lacks inputs, shard, items, files, seeds, variants or its tables/);
+  refuse([a1, edited('farpoint', (l) => { const o = JSON.parse(l[2]); o[3] = 7; l[2] = JSON.stringify(o); })], /farpoint line 3: not an item outcome \(bad variant\)/);
   const usage = vmsec(['merge']);
   assert.equal(usage.code, 2);
   assert.match(usage.err, /merge needs the partial results/);

@@ -244,8 +244,9 @@ function decode(r: unknown, h: PartialHeader): ItemOutcome | string {
   if (!Number.isInteger(index) || (index as number) < 0) return 'bad item number';
   if (typeof file !== 'number' || h.files[file] === undefined) return 'unknown file';
   if (typeof scenario !== 'number' || h.scenarios[scenario] === undefined) return 'unknown scenario';
-  if (!Number.isInteger(variant) || (variant as number) < -1) return 'bad variant';
-  if (typeof seed !== 'number' || (passed !== 0 && passed !== 1)) return 'bad seed or verdict';
+  // -1: no variant (a run without points); else a point of the header's list.
+  if (!Number.isInteger(variant) || (variant as number) < -1 || (variant as number) >= h.variants.length || (variant === -1 && h.variants.length > 0)) return 'bad variant';
+  if (!Number.isSafeInteger(seed) || (passed !== 0 && passed !== 1)) return 'bad seed or verdict';
   if (!Array.isArray(exps) || !Array.isArray(errors) || !Array.isArray(qs)) return 'bad expectations, errors or quantities';
   const expectations: ItemOutcome['expectations'] = new Array(exps.length);
   for (let k = 0; k < exps.length; k++) {
@@ -269,16 +270,26 @@ function decode(r: unknown, h: PartialHeader): ItemOutcome | string {
     if (typeof v !== 'number' || h.quantities[k] === undefined) return 'bad quantity';
     quantities[h.quantities[k]] = v;
   }
-  const o: ItemOutcome = { index: index as number, file: h.files[file], scenario: h.scenarios[scenario], seed, passed: passed === 1, expectations, errors: errs, quantities };
+  const o: ItemOutcome = { index: index as number, file: h.files[file], scenario: h.scenarios[scenario], seed: seed as number, passed: passed === 1, expectations, errors: errs, quantities };
   if (variant !== -1) o.variant = variant as number;
   return o;
 }
 
+const isStrings = (a: unknown): a is string[] => Array.isArray(a) && a.every((x) => typeof x === 'string');
+const isPoint = (p: unknown): p is PointInfo => {
+  const x = p as PointInfo;
+  return typeof x === 'object' && x !== null && typeof x.id === 'string' && typeof x.label === 'string'
+    && typeof x.values === 'object' && x.values !== null && !Array.isArray(x.values) && Object.values(x.values).every((v) => typeof v === 'string');
+};
+
+/** Every table the outcomes index into holds what the reports print (a hand-edited part is refused here, not in a report). */
 function isHeader(h: unknown): h is PartialHeader {
   const x = h as PartialHeader;
-  return typeof x === 'object' && x !== null && typeof x.inputs === 'string' && typeof x.items === 'number' && typeof x.shard === 'object' && x.shard !== null
-    && Number.isInteger(x.shard.index) && Number.isInteger(x.shard.count) && Array.isArray(x.files) && typeof x.seeds === 'string' && Array.isArray(x.variants)
-    && Array.isArray(x.scenarios) && Array.isArray(x.expectations) && Array.isArray(x.quantities)
+  return typeof x === 'object' && x !== null && typeof x.inputs === 'string' && Number.isSafeInteger(x.items) && x.items >= 0
+    && typeof x.shard === 'object' && x.shard !== null && Number.isInteger(x.shard.index) && Number.isInteger(x.shard.count)
+    && x.shard.count >= 1 && x.shard.index >= 1 && x.shard.index <= x.shard.count
+    && isStrings(x.files) && typeof x.seeds === 'string' && Array.isArray(x.variants) && x.variants.every(isPoint)
+    && isStrings(x.scenarios) && isStrings(x.quantities) && Array.isArray(x.expectations)
     && x.expectations.every((e) => Array.isArray(e) && typeof e[0] === 'number' && typeof e[1] === 'string');
 }
 
