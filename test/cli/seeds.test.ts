@@ -93,6 +93,8 @@ test('misuse of the many-runs options is exit 2 with a message', () => {
     [['--seeds', '1..3', '--shard', '0/2', '--out', '/tmp/x'], /shards are numbered 1 to 2 \(for a 0-based index such as JOB_COMPLETION_INDEX, add 1\)/],
     [['--jobs', '0'], /--jobs 0: a number of worker threads from 1 to 256/],
     [['--seeds', '1..2', '--export-quotes', '/tmp/q'], /--export-quotes is for one run/],
+    [['--seeds', '1..3', '--shard', '1/2', '--out', '/tmp/x', '--report', '/tmp/r.html'], /--report does not go with --shard: .* give --report to vmsec merge/],
+    [['--seeds', '1..3', '--shard', '1/2', '--out', '/tmp/x', '--format', 'junit'], /--format does not go with --shard/],
     [['--seeds', '1..2', '--scenario', 'nope'], /no scenario "nope"/],
   ];
   for (const [args, message] of cases) {

@@ -51,6 +51,10 @@ export function manyRunsRequested(p: ParsedArgs): boolean {
   if (p.values.has('seed') && p.values.has('seeds')) throw new UsageError('--seed and --seeds together: give one seed with --seed N, several with --seeds');
   if (p.values.has('shard') && !p.values.has('out')) throw new UsageError('--shard needs --out FILE, where the partial result goes (vmsec merge reads it)');
   if (p.values.has('out') && !p.values.has('shard')) throw new UsageError('--out goes with --shard i/n (without --shard the result is printed; use --report FILE for HTML)');
+  // A shard writes a partial only; the reports come from vmsec merge (silently ignoring them lost the user's report).
+  for (const flag of ['report', 'format']) {
+    if (p.values.has('shard') && p.values.has(flag)) throw new UsageError(`--${flag} does not go with --shard: a shard writes its partial result to --out; give --${flag} to vmsec merge PARTS…`);
+  }
   if (many) {
     for (const flag of ['export-quotes', 'export-certs', 'seed']) {
       if (p.values.has(flag)) throw new UsageError(`--${flag} is for one run; with --seeds, --jobs or --shard reproduce a run with --seed N and use --${flag === 'seed' ? 'seeds' : flag} there`);
