@@ -176,6 +176,7 @@ test('a minimal, garbage or lying manifest gives a clear error, never a crash or
     [JSON.stringify({ ...manifest, memory_pages: 1e300 }), /field "memory_pages" is not valid/],
     [JSON.stringify({ ...manifest, vm: 5 }), /field "vm" is not valid/],
     [JSON.stringify({ ...manifest, extra: 1 }), /unknown field "extra"/],
+    [JSON.stringify({ ...manifest, constructor: 1 }), /unknown field "constructor"/],
     [JSON.stringify({ ...manifest, page_map: [{ space: 'mem', first: 0, count: 5, kind: 'data' }, { space: 'mem', first: 4, count: 6, kind: 'data' }] }), /entry 1 starts at mem page 4, expected 5/],
     [JSON.stringify({ ...manifest, page_map: [{ space: 'mem', first: 0, count: 9, kind: 'data' }] }), /covers 9 of the 10 mem pages/],
     [JSON.stringify({ ...manifest, page_map: [{ space: 'mem', first: 0, count: 11, kind: 'data' }] }), /ends past the 10 mem pages/],

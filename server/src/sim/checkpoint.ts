@@ -229,8 +229,9 @@ export function manifestProblem(m: unknown): string | undefined {
     records: count,
   };
   if (m.format !== FORMAT) return typeof m.format === 'string' ? `unsupported format "${m.format}" (this vmsec reads ${FORMAT})` : 'the manifest has no format';
-  for (const [k, ok] of Object.entries(fields)) if (!(k in m)) return `the manifest has no field "${k}"`; else if (!ok(m[k])) return `the manifest's field "${k}" is not valid`;
-  for (const k of Object.keys(m)) if (!(k in fields)) return `the manifest has an unknown field "${k.slice(0, 40)}"`;
+  // Own fields only: `in` would take "constructor" or "toString" for known fields.
+  for (const [k, ok] of Object.entries(fields)) if (!Object.hasOwn(m, k)) return `the manifest has no field "${k}"`; else if (!ok(m[k])) return `the manifest's field "${k}" is not valid`;
+  for (const k of Object.keys(m)) if (!Object.hasOwn(fields, k)) return `the manifest has an unknown field "${k.slice(0, 40)}"`;
   const man = m as unknown as CheckpointManifest;
   // The page map covers each space exactly once, in order: memory, then the disk when included.
   const spaces: [Space, number][] = [['mem', man.memory_pages], ...(man.disk_included ? [['disk', man.disk_blocks] as [Space, number]] : [])];
