@@ -199,6 +199,15 @@ describe('what is read', () => {
     assert.match(r.out, /^main\.vmsec:1:8: error VMS004 cannot read 'huge\.vmsec': .*huge\.vmsec is 17 MiB; the limit is 16 MiB$/m);
   });
 
+  test('a folder with one unreadable file: the other files are still checked and printed, then exit 2 names it', () => {
+    const dir = workdir({ 'main.vmsec': 'host a { boot nope }\n', 'huge.vmsec': '' });
+    truncateSync(join(dir, 'huge.vmsec'), 17 * 1024 * 1024);
+    const r = vmsec(['check', '.'], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.out, /^main\.vmsec:1:\d+: error VMS001 /m);
+    assert.match(r.err, /^vmsec: cannot read huge\.vmsec: it is 17 MiB; the limit is 16 MiB$/m);
+  });
+
   test('a file starting with a UTF-8 BOM checks clean, as in the editor', () => {
     const dir = workdir({ 'bom.vmsec': '\uFEFFhost a { }\n' });
     const r = vmsec(['check', 'bom.vmsec'], dir);

@@ -17,7 +17,6 @@ function runCheck(p: ParsedArgs): number {
   const root = rootOption(p);
   const { files: paths } = collect(p.positional, 'check');
   const { files, diagnostics, unreadable: bad } = checkFiles(paths, root);
-  if (bad.length) unreadable(bad);
   const items = locate(files, diagnostics);
   const out = format === 'json' ? formatJson(items) : format === 'sarif' ? formatSarif(items, version) : formatText(items);
   // Straight to the descriptors (stdio.ts): the same bytes as write(process.stdout, …).
@@ -27,6 +26,8 @@ function runCheck(p: ParsedArgs): number {
     const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
     writeStd('stderr', `${files.length} file${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
   }
+  // One unreadable file (a folder's 17 MiB file) does not hide the others' problems: those first, then exit 2.
+  if (bad.length) unreadable(bad);
   return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }
 
