@@ -220,3 +220,12 @@ test('a root that does not exist yet is created with the folders leading to it (
   // Still no way out of it: a target above the root is refused.
   assert.throws(() => put(join(base, 'x', 'r.json'), root, '{}'), WriteRefused);
 });
+
+test('refusing a foreign file names the magic it lacks on one line, escaped and cut', () => {
+  const base = tempDir('gw-magic-');
+  writeFileSync(join(base, 'report.json'), 'mine\n');
+  const magic = Buffer.from('{\n  "$schema": "https://json.schemastore.org/sarif-2.1.0.json",\n  "version": "2.1.0"', 'latin1');
+  const why = writeProblem(base, join(base, 'report.json'), magic) ?? '';
+  assert.match(why, /already exists and was not written by vmsec \(it does not start with "\{\\n {2}"\$schema": "https:\/\/json\.schemastore…"\)/);
+  assert.equal(why.includes('\n'), false);
+});

@@ -128,7 +128,11 @@ function plan(root: string, target: string, ownMagic: Buffer | undefined, owned:
   if (!ownMagic) return `${show(abs)} already exists; vmsec never replaces a file it did not write`;
   let ours: boolean;
   try { ours = startsWith(real, ownMagic); } catch (e) { return `cannot read ${show(abs)}: ${(e as Error).message}`; }
-  if (!ours) return `${show(abs)} already exists and was not written by vmsec (it does not start with "${ownMagic.toString('latin1')}"); vmsec never replaces a file it did not write`;
+  if (!ours) {
+    // A report's magic spans lines (and a SARIF one, many): shown on one line, escaped and cut.
+    const magic = ownMagic.toString('latin1');
+    return `${show(abs)} already exists and was not written by vmsec (it does not start with "${show(magic.length > 40 ? `${magic.slice(0, 40)}…` : magic)}"); vmsec never replaces a file it did not write`;
+  }
   return { real, exists: true };
 }
 
