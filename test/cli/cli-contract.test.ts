@@ -5,7 +5,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../tmp';
@@ -59,13 +59,16 @@ describe('exit codes', () => {
   test('ckpt: a missing file, a folder and a damaged file are input errors (2), one line each, no stack', () => {
     const dir = workdir({ 'fake.ckpt': 'VMSECCK\0\0\0garbage that is no manifest' });
     mkdirSync(join(dir, 'folder.ckpt'));
-    for (const f of ['none.ckpt', 'folder.ckpt', 'fake.ckpt']) {
+    symlinkSync('loop.ckpt', join(dir, 'loop.ckpt'));
+    for (const f of ['none.ckpt', 'folder.ckpt', 'fake.ckpt', 'loop.ckpt']) {
       const r = vmsec(['ckpt', f], dir);
       assert.equal(r.code, 2, `${f}: ${r.err}`);
       assert.equal(r.out, '');
       assert.match(r.err, /^vmsec: .+\n$/, `${f}: one line`);
       noStack(r.err);
     }
+    // An errno is said in words (the code kept for searching).
+    assert.match(vmsec(['ckpt', 'loop.ckpt'], dir).err, /loop\.ckpt: too many symbolic links on the way \(ELOOP\)/);
   });
 });
 

@@ -27,7 +27,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { VmModel } from '../model/semantic';
-import { writeGuarded, WriteRefused } from '../model/guarded-write';
+import { ioReason, writeGuarded, WriteRefused } from '../model/guarded-write';
 import { escapeControl as show } from '../model/escape-text';
 import { CHECKPOINT_MAGIC } from '../model/checkpoint-magic';
 import { diskLayout, memoryLayout, PAGE, PageSource, type Region } from './pages';
@@ -179,13 +179,14 @@ function openRegular(file: string): { fd: number; size: number } {
   let st;
   try { st = statSync(file); } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(code === 'ENOENT' ? `${show(file)} does not exist` : `cannot read ${show(file)}: ${code ?? (e as Error).message}`);
+    throw new CheckpointError(code === 'ENOENT' ? `${show(file)} does not exist` : `cannot read ${show(file)}: ${code ? ioReason(code) : (e as Error).message}`);
   }
   if (st.isDirectory()) throw new CheckpointError(`${show(file)} is a folder, not a checkpoint file`);
   if (!st.isFile()) throw new CheckpointError(`${show(file)} is not a regular file (a FIFO, socket or device)`);
   let fd: number;
   try { fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)); } catch (e) {
-    throw new CheckpointError(`cannot read ${show(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CheckpointError(`cannot read ${show(file)}: ${code ? ioReason(code) : (e as Error).message}`);
   }
   const again = fstatSync(fd);
   if (!again.isFile()) { closeSync(fd); throw new CheckpointError(`${show(file)} is not a regular file`); }
