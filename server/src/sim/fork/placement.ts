@@ -7,7 +7,7 @@ import { formatIp } from '../../../../grammar/src/literals';
 import { formatSize } from '../../model/units';
 import type { TransferResult } from '../results';
 import type { VmRuntime } from '../world';
-import { Child, ForkState, MAX_PAGE_MAP_BYTES, MAX_TOUCHED_BYTES } from './state';
+import { Child, ForkState, groupBy, MAX_PAGE_MAP_BYTES, MAX_TOUCHED_BYTES } from './state';
 
 /** Why the fork is too large to simulate, or undefined: checked before anything is allocated per child. */
 export function tooLarge(s: ForkState): string | undefined {
@@ -27,12 +27,7 @@ export function tooLarge(s: ForkState): string | undefined {
 /** Creates every child on its host (round-robin over `on`) and groups them by host, in placement order. */
 export function placeChildren(s: ForkState): Map<HostModel, Child[]> {
   placement(s.fork).forEach((host, i) => s.children.push(newChild(s, i + 1, host)));
-  const byHost = new Map<HostModel, Child[]>();
-  for (const c of s.children) {
-    const list = byHost.get(c.host);
-    if (list) list.push(c); else byHost.set(c.host, [c]);
-  }
-  return byHost;
+  return new Map(groupBy(s.children, (c) => c.host));
 }
 
 function newChild(s: ForkState, index: number, host: HostModel): Child {
