@@ -5,6 +5,7 @@
 import { verifyCheckpoint, CheckpointError, type CheckpointManifest } from '../sim/checkpoint';
 import { MARKER_PREFIX } from '../sim/pages';
 import { escapeControl } from '../model/escape-text';
+import { ioReason } from '../model/guarded-write';
 
 export interface CheckpointReport { manifest: CheckpointManifest; confidential_in_clear: string[] }
 
@@ -31,7 +32,8 @@ export function inspectCheckpoint(file: string): CheckpointReport {
 export function checkpointReport(file: string): { ok: true; report: CheckpointReport } | { ok: false; error: string } {
   try { return { ok: true, report: inspectCheckpoint(file) }; } catch (e) {
     if (e instanceof CheckpointError) return { ok: false, error: e.message };
-    return { ok: false, error: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, error: `cannot read ${file}: ${code ? ioReason(code) : (e as Error).message}` };
   }
 }
 
