@@ -89,6 +89,35 @@ export class TestClient {
 
   request<R>(method: string, params: unknown): Promise<R> { return this.conn.sendRequest(method, params) as Promise<R>; }
 
+  /**
+   * Writes `messages` to the server in one write, so that it reads them together whatever the
+   * scheduling of either process, and resolves with the responses to those with an id. The
+   * connection drops responses to ids it did not send; call only while nothing else is being sent.
+   */
+  sendTogether(messages: { id?: string; method: string; params: unknown }[]): Promise<Map<string, { result?: unknown; error?: { code: number; message: string } }>> {
+    const ids = new Set(messages.flatMap((m) => (m.id === undefined ? [] : [m.id])));
+    const got = new Map<string, { result?: unknown; error?: { code: number; message: string } }>();
+    const frame = (m: object) => { const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', ...m })); return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]); };
+    const out = this.proc.stdout!;
+    let buf = Buffer.alloc(0);
+    const answered = new Promise<typeof got>((resolve) => {
+      const onData = (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        for (let end = buf.indexOf('\r\n\r\n'); end >= 0; end = buf.indexOf('\r\n\r\n')) {
+          const length = Number(/content-length: *(\d+)/i.exec(buf.subarray(0, end).toString('ascii'))?.[1]);
+          if (buf.length < end + 4 + length) break;
+          const m = JSON.parse(buf.subarray(end + 4, end + 4 + length).toString('utf8')) as { id?: string };
+          buf = buf.subarray(end + 4 + length);
+          if (typeof m.id === 'string' && ids.has(m.id)) got.set(m.id, m);
+        }
+        if (got.size === ids.size) { out.off('data', onData); resolve(got); }
+      };
+      out.on('data', onData);
+    });
+    this.proc.stdin!.write(Buffer.concat(messages.map(frame)));
+    return answered;
+  }
+
   async close(): Promise<void> {
     try { await this.conn.sendRequest('shutdown'); await this.conn.sendNotification('exit'); } catch { /* already gone */ }
     this.conn.dispose();
