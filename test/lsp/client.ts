@@ -19,6 +19,9 @@ export const RUN_CLIENT = {
   textDocument: { publishDiagnostics: {}, inlayHint: {}, codeLens: {} },
 };
 
+/** A JSON-RPC response as it came over the wire. */
+export interface Reply { result?: unknown; error?: { code: number; message: string } }
+
 export class TestClient {
   readonly proc: ChildProcess;
   readonly conn: MessageConnection;
@@ -94,9 +97,9 @@ export class TestClient {
    * scheduling of either process, and resolves with the responses to those with an id. The
    * connection drops responses to ids it did not send; call only while nothing else is being sent.
    */
-  sendTogether(messages: { id?: string; method: string; params: unknown }[]): Promise<Map<string, { result?: unknown; error?: { code: number; message: string } }>> {
+  sendTogether(messages: { id?: string; method: string; params: unknown }[]): Promise<Map<string, Reply>> {
     const ids = new Set(messages.flatMap((m) => (m.id === undefined ? [] : [m.id])));
-    const got = new Map<string, { result?: unknown; error?: { code: number; message: string } }>();
+    const got = new Map<string, Reply>();
     const frame = (m: object) => { const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', ...m })); return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]); };
     const out = this.proc.stdout!;
     let buf = Buffer.alloc(0);
@@ -106,7 +109,7 @@ export class TestClient {
         for (let end = buf.indexOf('\r\n\r\n'); end >= 0; end = buf.indexOf('\r\n\r\n')) {
           const length = Number(/content-length: *(\d+)/i.exec(buf.subarray(0, end).toString('ascii'))?.[1]);
           if (buf.length < end + 4 + length) break;
-          const m = JSON.parse(buf.subarray(end + 4, end + 4 + length).toString('utf8')) as { id?: string };
+          const m = JSON.parse(buf.subarray(end + 4, end + 4 + length).toString('utf8')) as Reply & { id?: string };
           buf = buf.subarray(end + 4 + length);
           if (typeof m.id === 'string' && ids.has(m.id)) got.set(m.id, m);
         }
