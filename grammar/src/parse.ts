@@ -12,7 +12,12 @@ export const MAX_PROBLEMS = 200;
 
 // Offsets only: line/column come from the LineIndex when (rarely) needed.
 // The lexer's self-checks run under tests; the bundles skip them (start-up time).
-const lexer = new Lexer(lexingTokens, { ensureOptimizations: true, positionTracking: 'onlyOffset', skipValidations: !GRAMMAR_SELF_CHECKS });
+// Messages are made from offsets below, so the lexer's own (one string per
+// error: gigabytes for a file of stray characters) are one constant.
+const lexer = new Lexer(lexingTokens, {
+  ensureOptimizations: true, positionTracking: 'onlyOffset', skipValidations: !GRAMMAR_SELF_CHECKS,
+  errorMessageProvider: { buildUnexpectedCharactersMessage: () => '', buildUnableToPopLexerModeMessage: () => '' },
+});
 let parser: VmsecParser | undefined;
 // The word itself is kept too: a keyword token's image becomes this one
 // string, so the copy the lexer made dies young instead of living on in the
@@ -22,9 +27,10 @@ const declTypes = DECL_KEYWORDS.map((k) => KW[k]);
 
 /**
  * Lexes text and re-types keyword words; exported for the editor's tokens.
- * `base` is added to every offset (lexing a slice of a larger text).
+ * `base` is added to every offset (lexing a slice of a larger text). Only the
+ * first `maxProblems` lexing problems are made; `unshown` counts the rest.
  */
-export function lex(text: string, base = 0): { tokens: IToken[]; comments: Comment[]; problems: SyntaxProblem[] } {
+export function lex(text: string, base = 0, maxProblems = Infinity): { tokens: IToken[]; comments: Comment[]; problems: SyntaxProblem[]; unshown: number } {
   // A byte order mark at the very start is whitespace (editors strip it, so
   // `check` must not see it as an error); the same length keeps offsets.
   const result = lexer.tokenize(base === 0 && text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text);
@@ -38,11 +44,11 @@ export function lex(text: string, base = 0): { tokens: IToken[]; comments: Comme
   const comments: Comment[] = (result.groups.comments ?? []).map((c) => ({
     text: c.image, span: { start: base + c.startOffset, end: base + c.startOffset + c.image.length }, block: c.image.startsWith('/*'),
   }));
-  const problems = result.errors.map((e) => {
+  const problems = result.errors.slice(0, maxProblems).map((e) => {
     const what = text.charAt(e.offset) === '"' ? 'unterminated string' : `unexpected character ${describeChar(text, e.offset)}`;
     return { message: what, span: { start: base + e.offset, end: base + e.offset + Math.max(1, e.length) } };
   });
-  return { tokens: result.tokens, comments, problems };
+  return { tokens: result.tokens, comments, problems, unshown: result.errors.length - problems.length };
 }
 
 /** Characters that are easy to paste and hard to see, named in messages. */
@@ -113,7 +119,9 @@ export function parse(text: string): Document {
  * closing brace was never read; `balanced` says the slice's braces match.
  */
 export function parseRange(text: string, start: number, end: number): { doc: Document; unfinished: number; balanced: boolean } {
-  const lexed = lex(text.slice(start, end), start);
+  // The lexing problems come in text order, so those past the first
+  // MAX_PROBLEMS would be cut below anyway: they are only counted.
+  const lexed = lex(text.slice(start, end), start, MAX_PROBLEMS);
   let depth = 0;
   let balanced = true;
   for (const t of lexed.tokens) {
@@ -154,8 +162,8 @@ export function parseRange(text: string, start: number, end: number): { doc: Doc
   fixUnfinished(decls, parser.unfinished(), end);
   for (const p of parser.problems) problems.push(p);
   problems.sort((a, b) => a.span.start - b.span.start);
-  if (problems.length > MAX_PROBLEMS) {
-    const extra = problems.length - MAX_PROBLEMS;
+  if (problems.length + lexed.unshown > MAX_PROBLEMS) {
+    const extra = problems.length + lexed.unshown - MAX_PROBLEMS;
     problems.length = MAX_PROBLEMS;
     problems.push({ message: `${extra} more syntax problems not shown`, span: problems[MAX_PROBLEMS - 1].span });
   }

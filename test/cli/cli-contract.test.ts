@@ -315,6 +315,20 @@ describe('never a stack trace', () => {
     }
     assert.deepEqual(readdirSync(join(dir, 'empty')), []);
   });
+  test('4 MiB of stray characters is checked in a 300 MB heap: 200 located problems and a count of the rest', () => {
+    // Each stray character once cost an error object and two message strings: this file took 1.3 GB
+    // (16 MiB took 4.4 GB and 56 s), so a language server on it could die of an out-of-memory abort.
+    const dir = workdir({ 'stray.vmsec': 'a@'.repeat(2 << 20) });
+    const r = spawnSync(process.execPath, ['--max-old-space-size=300', CLI, 'check', 'stray.vmsec'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr.slice(-400)}`);
+    assert.equal(r.status, 1, r.stderr.slice(-400));
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 201);
+    assert.equal(lines[1], 'stray.vmsec:1:2: error VMS000 unexpected character "@"');
+    // One problem for the leading `a`, one per `@`: all but the first 200 counted.
+    assert.equal(lines[200], `stray.vmsec:1:398: error VMS000 ${(2 << 20) + 1 - 200} more syntax problems not shown`);
+    assert.match(r.stderr, /^1 file checked: 201 errors, 0 warnings$/m);
+  });
 });
 
 /** XML 1.0 well-formedness, enough for what vmsec writes: allowed characters,

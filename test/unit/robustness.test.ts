@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { check } from '../helpers';
 import { KEYWORDS } from '../../grammar/src/tokens';
+import { lex, parse } from '../../grammar/src/parse';
 import { CODES } from '../../server/src/model/diagnostics';
 
 const PIECES = [
@@ -43,6 +44,16 @@ test('mutated samples never make the parser or validator throw', () => {
     for (const [at, len, insert] of edits) { const p = at % (text.length + 1); text = text.slice(0, p) + insert + text.slice(p + len); }
     sane(text);
   }), { numRuns: 60, seed: 4 });
+});
+
+test('5,000 stray characters: the first 200 problems are made, the rest only counted', () => {
+  const text = 'host h { }\n' + 'a@'.repeat(5000);
+  const lexed = lex(text, 0, 3);
+  assert.deepEqual([lexed.problems.map((p) => [p.message, p.span.start]), lexed.unshown], [[['unexpected character "@"', 12], ['unexpected character "@"', 14], ['unexpected character "@"', 16]], 4997]);
+  const found = parse(text).problems;
+  assert.equal(found.length, 201);
+  // One for the first stray `a`, one per `@`: the same count as when every problem was made.
+  assert.deepEqual([found[200].message, found[200].span.start], ['4801 more syntax problems not shown', 408]);
 });
 
 test('a reference `name [` without an index is a syntax error, not a crash', () => {

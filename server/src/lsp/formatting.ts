@@ -9,8 +9,8 @@ import type { SourceFile } from '../model/source-file';
 
 export function formatText(file: SourceFile, indentUnit = '  '): string {
   const text = file.text;
-  const { tokens, comments, problems } = lex(text);
-  if (problems.length) return text; // never reshape what does not lex
+  const { tokens, comments, problems, unshown } = lex(text, 0, 1);
+  if (problems.length + unshown) return text; // never reshape what does not lex
   // For each line with code: the depth before its first token, and whether that token closes a block.
   const lineOf = (o: number) => file.lines.position(o).line;
   const firstOn = new Map<number, { depth: number; closes: boolean }>();
