@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CompletionItem, Hover, Location, SymbolInformation, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import type { CompletionItem, Hover, Location, SemanticTokens, SymbolInformation, WorkspaceEdit } from 'vscode-languageserver-protocol';
 import { tempDir } from '../tmp';
 import { TestClient } from './client';
 
@@ -182,4 +182,24 @@ test('an unsaved (untitled:) document cannot be run: a clear error, and nothing 
   c.open('', 'host h { }\nvm v on h { process p { } }\ncheckpoint k of v { to "k.ckpt" }\nscenario "s" { at 0 ms checkpoint k }\n', uri);
   await assert.rejects(within(c.request('workspace/executeCommand', { command: 'vmsec.runFile', arguments: [{ uri }] }), 10_000, 'run of an untitled document'),
     (e: Error) => /untitled:Untitled-1 is not a saved file; save it to run its scenarios/.test(e.message));
+});
+
+test('semantic tokens stop at 1,000,000 tokens and at the last line before 4 MiB; the rest keeps the grammar\'s colours', async () => {
+  // 1.1 million one-letter names on their own lines: 5.5 million numbers uncapped (16 MiB of them took 5 GB and 39 s).
+  const many = open(`host h { }\n${'a\n'.repeat(1_100_000)}`);
+  await c.waitDiagnostics(many.uri, (_, p) => p.version === 1, 60_000);
+  const all = await c.request<SemanticTokens>('textDocument/semanticTokens/full', { textDocument: { uri: many.uri } });
+  assert.equal(all.data.length, 5 * 1_000_000);
+  // The last token kept: an `a` (a name, 8), one line below the one before it.
+  assert.deepEqual(all.data.slice(-5), [1, 0, 1, 8, 0]);
+  // Long comment lines past 4 MiB: the declaration after them gets no semantic tokens, the one before does.
+  const line = `// ${'x'.repeat(1021)}\n`;
+  const long = open(`host early { }\n${line.repeat(4200)}host late { }\n`);
+  await c.waitDiagnostics(long.uri, (_, p) => p.version === 1, 60_000);
+  const cut = await c.request<SemanticTokens>('textDocument/semanticTokens/full', { textDocument: { uri: long.uri } });
+  const lines: number[] = [];
+  for (let i = 0, l = 0; i < cut.data.length; i += 5) lines.push((l += cut.data[i]));
+  // `host` and `early` on line 0, then one comment per line up to the last whole line within 4 MiB.
+  const kept = Math.floor(((4 << 20) - 'host early { }\n'.length) / line.length);
+  assert.deepEqual([lines.length, lines[0], lines[1], lines[2], lines.at(-1)], [2 + kept, 0, 0, 1, kept]);
 });

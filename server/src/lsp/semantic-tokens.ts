@@ -13,6 +13,10 @@ const BY_KIND: Partial<Record<SymbolKind, number>> = {
   checkpoint: 13, authority: 13, certificate: 13, attacker: 13, rule: 3,
 };
 
+/** Semantic tokens cover at most this much of a file (whole lines) and this many tokens. */
+export const SEMANTIC_MAX_CHARS = 4 << 20;
+export const SEMANTIC_MAX_TOKENS = 1_000_000;
+
 export function semanticTokens(session: Session, path: string): SemanticTokens {
   const a = session.analyze(path);
   const file = a?.set.root;
@@ -27,35 +31,42 @@ export function semanticTokens(session: Session, path: string): SemanticTokens {
     const kind = r.target?.kind ?? r.expected[0];
     names.set(r.ident.span.start, { len: r.ident.span.end - r.ident.span.start, type: BY_KIND[kind] ?? 13, mod: 0 });
   }
-  const { tokens, comments } = lex(file.text);
-  const items: { start: number; len: number; type: number; mod: number }[] = [];
-  for (const t of tokens) {
-    const name = names.get(t.startOffset);
-    if (name) { items.push({ start: t.startOffset, ...name }); continue; }
-    const n = t.tokenType.name;
-    const type = n.startsWith('KW_') ? 0 : n === 'Quantity' || n === 'Ipv4' || n === 'Cidr' || n === 'Digest' ? 9 : n === 'StringLit' ? 10
-      : n === 'Arrow' || n === 'BiArrow' || n === 'Cmp' ? 12 : n === 'Identifier' ? 8 : -1;
-    if (type >= 0) items.push({ start: t.startOffset, len: t.image.length, type, mod: 0 });
-  }
-  for (const c of comments) items.push({ start: c.span.start, len: c.span.end - c.span.start, type: 11, mod: 0 });
-  items.sort((x, y) => x.start - y.start);
+  // Past the limits the editor's TextMate grammar colours on its own: a
+  // 16 MiB file of one-character tokens would otherwise be 42 million numbers.
+  const text = file.text;
+  const cut = text.length <= SEMANTIC_MAX_CHARS ? text.length : text.lastIndexOf('\n', SEMANTIC_MAX_CHARS) + 1;
+  const { tokens, comments } = lex(text.slice(0, cut), 0, 0);
   // Relative encoding; multi-line tokens (block comments) are split per line.
   const data: number[] = [];
   let prevLine = 0;
   let prevChar = 0;
-  const push = (line: number, char: number, len: number, type: number, mod: number) => {
-    data.push(line - prevLine, line === prevLine ? char - prevChar : char, len, type, mod);
-    prevLine = line; prevChar = char;
-  };
-  for (const it of items) {
-    const s = file.lines.position(it.start);
-    const e = file.lines.position(it.start + it.len);
-    if (s.line === e.line) { push(s.line, s.character, it.len, it.type, it.mod); continue; }
+  const push = (start: number, len: number, type: number, mod: number) => {
+    const s = file.lines.position(start);
+    const e = file.lines.position(start + len);
+    if (s.line === e.line) { emit(s.line, s.character, len, type, mod); return; }
     for (let l = s.line; l <= e.line; l++) {
       const from = l === s.line ? s.character : 0;
       const lineEnd = l === e.line ? e.character : file.lines.lineStart(l + 1) - file.lines.lineStart(l) - 1;
-      if (lineEnd > from) push(l, from, lineEnd - from, it.type, it.mod);
+      if (lineEnd > from) emit(l, from, lineEnd - from, type, mod);
     }
+  };
+  const emit = (line: number, char: number, len: number, type: number, mod: number) => {
+    data.push(line - prevLine, line === prevLine ? char - prevChar : char, len, type, mod);
+    prevLine = line; prevChar = char;
+  };
+  // Tokens and comments each come in text order: merged, not sorted.
+  let c = 0;
+  for (let i = 0; i < tokens.length && data.length < SEMANTIC_MAX_TOKENS * 5; i++) {
+    const t = tokens[i];
+    for (; c < comments.length && comments[c].span.start < t.startOffset; c++) push(comments[c].span.start, comments[c].span.end - comments[c].span.start, 11, 0);
+    const name = names.get(t.startOffset);
+    if (name) { push(t.startOffset, name.len, name.type, name.mod); continue; }
+    const n = t.tokenType.name;
+    const type = n.startsWith('KW_') ? 0 : n === 'Quantity' || n === 'Ipv4' || n === 'Cidr' || n === 'Digest' ? 9 : n === 'StringLit' ? 10
+      : n === 'Arrow' || n === 'BiArrow' || n === 'Cmp' ? 12 : n === 'Identifier' ? 8 : -1;
+    if (type >= 0) push(t.startOffset, t.image.length, type, 0);
   }
+  for (; c < comments.length && data.length < SEMANTIC_MAX_TOKENS * 5; c++) push(comments[c].span.start, comments[c].span.end - comments[c].span.start, 11, 0);
+  if (data.length > SEMANTIC_MAX_TOKENS * 5) data.length = SEMANTIC_MAX_TOKENS * 5;
   return { data };
 }
