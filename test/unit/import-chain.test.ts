@@ -8,6 +8,12 @@ import * as nodePath from 'node:path';
 import { memoryWorkspace, ROOT } from '../helpers';
 import { validateFiles } from '../../server/src/validation/validate-files';
 import { LineIndex } from '../../server/src/model/line-index';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { tempDir } from '../tmp';
+import { Session } from '../../server/src/lsp/session';
+import { references } from '../../server/src/lsp/references';
+import { rename } from '../../server/src/lsp/rename';
 
 test('a chain of 600 imports validates, each file against what it imports', () => {
   const n = 600;
@@ -57,4 +63,27 @@ test('the line index, built on first use, agrees with a scan of the text (LF, CR
     }
     for (let l = 0; l < starts.length; l++) assert.equal(li.lineStart(l), starts[l]);
   }
+});
+
+test('references and rename over a chain of 300 imports read each file once, and find every use', () => {
+  // Each file was analysed as the root of its own set, re-reading all it imports: 45,000 reads here, 18 s for 1,000 files.
+  const dir = tempDir('chain-refs-');
+  const n = 300;
+  writeFileSync(nodePath.join(dir, 'f0.vmsec'), 'host root { }\n');
+  for (let i = 1; i < n; i++) writeFileSync(nodePath.join(dir, `f${i}.vmsec`), `import "f${i - 1}.vmsec"\nvm v${i} on root { }\n`);
+  mkdirSync(nodePath.join(dir, 'other'));
+  writeFileSync(nodePath.join(dir, 'other', 'apart.vmsec'), 'host root { }\nvm w on root { }\n');
+  const session = new Session();
+  session.addRoot(dir);
+  const f0 = nodePath.join(dir, 'f0.vmsec');
+  const before = session.diskReads;
+  const found = references(session, f0, 6, true);
+  // Once to find the uses, once more per file with a use to turn spans into ranges.
+  assert.ok(session.diskReads - before <= 2 * (n + 1) + 1, `${session.diskReads - before} reads for ${n + 1} files`);
+  // The declaration and one use per importing file; the other file's own `root` is another host.
+  assert.equal(found.length, n);
+  assert.ok(found.every((l) => !l.uri.includes('/other/')));
+  const edit = rename(session, f0, 6, 'base');
+  assert.equal(Object.keys(edit.changes!).length, n);
+  assert.deepEqual(edit.changes![pathToFileURL(nodePath.join(dir, 'f7.vmsec')).toString()].map((e) => e.newText), ['base']);
 });

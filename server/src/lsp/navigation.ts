@@ -46,10 +46,8 @@ export function occurrences(session: Session, sym: Sym, onlyPath?: string): Occu
   const out: Occurrence[] = [{ path: sym.path, span: sym.span, isDeclaration: true }];
   const seen = new Set<string>([`${sym.path}:${sym.span.start}`]);
   const files = onlyPath ? [onlyPath] : session.knownFiles();
-  for (const p of files) {
-    const a = session.analyze(p);
-    if (!a) continue;
-    for (const r of a.resolved.refs) {
+  for (const { refs } of session.referencesIn(files, sym.name)) {
+    for (const r of refs) {
       if (!r.target || !sameSym(r.target, sym)) continue;
       const id = `${r.path}:${r.ident.span.start}`;
       if (seen.has(id)) continue;
