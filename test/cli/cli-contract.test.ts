@@ -211,6 +211,20 @@ describe('what is read', () => {
     assert.match(r.err, /^vmsec: cannot read huge\.vmsec: it is 17 MiB; the limit is 16 MiB$/m);
   });
 
+  test('a file whose name is not UTF-8 is named as such, not as missing', () => {
+    const dir = workdir({ 'main.vmsec': 'host a { boot nope }\n' });
+    writeFileSync(Buffer.concat([Buffer.from(`${dir}/bad`), Buffer.from([0xff]), Buffer.from('.vmsec')]), 'host b { }\n');
+    const why = 'cannot be opened: its name is not valid UTF-8 (shown with \uFFFD), and Node cannot name such a file; rename it';
+    const r = vmsec(['check', '.'], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.out, /^main\.vmsec:1:\d+: error VMS001 /m);
+    assert.ok(r.err.includes(`vmsec: cannot read bad\uFFFD.vmsec: it ${why}\n`), r.err);
+    // Named on the command line, Node hands over the same lossy name.
+    const direct = vmsec(['check', 'bad\uFFFD.vmsec'], dir);
+    assert.equal(direct.code, 2);
+    assert.equal(direct.err, `vmsec: bad\uFFFD.vmsec: ${why}\n`);
+  });
+
   test('a file starting with a UTF-8 BOM checks clean, as in the editor', () => {
     const dir = workdir({ 'bom.vmsec': '\uFEFFhost a { }\n' });
     const r = vmsec(['check', 'bom.vmsec'], dir);

@@ -5,6 +5,7 @@ import * as nodePath from 'node:path';
 import { ParsedArgs, UsageError, type OptionSpec } from './args';
 import { collectVmsecFiles, Collected, displayPath } from './files';
 import { escapeControl } from '../model/escape-text';
+import { lossyName, NOT_UTF8_NAME } from '../model/source-reader';
 
 /** An input or I/O problem: exit 2 with a one-line message, without the usage text. */
 export class InputError extends Error {}
@@ -47,6 +48,8 @@ export function rootOption(p: ParsedArgs): string | undefined {
 export function collect(positional: string[], what: string): Collected {
   if (positional.length === 0) throw new UsageError(`${what} needs at least one file or folder`);
   const c = collectVmsecFiles(positional);
+  const lossy = c.missing.filter(lossyName);
+  if (lossy.length) throw new InputError(`${lossy.join(', ')}: ${NOT_UTF8_NAME}`);
   if (c.missing.length) throw new InputError(`no such file or folder: ${c.missing.join(', ')}`);
   if (c.problems.length) throw new InputError(c.problems.join('; '));
   return c;

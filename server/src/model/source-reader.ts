@@ -29,10 +29,17 @@ function tooBig(size: number, cap: number): string {
   return `is ${shown}; the limit is ${formatSize(cap)}`;
 }
 
-function reason(e: unknown): string {
+/**
+ * Node reads a file name that is not UTF-8 with U+FFFD in place of the bad
+ * bytes and cannot name that file again: said instead of "does not exist".
+ */
+export const NOT_UTF8_NAME = 'cannot be opened: its name is not valid UTF-8 (shown with \uFFFD), and Node cannot name such a file; rename it';
+export const lossyName = (path: string) => path.includes('\uFFFD');
+
+function reason(e: unknown, path: string): string {
   const code = (e as NodeJS.ErrnoException)?.code;
   switch (code) {
-    case 'ENOENT': return 'does not exist';
+    case 'ENOENT': return lossyName(path) ? NOT_UTF8_NAME : 'does not exist';
     case 'EACCES': case 'EPERM': return 'cannot be read (permission denied)';
     case 'ENOTDIR': return 'does not exist (a part of the path is not a folder)';
     case 'ELOOP': return 'cannot be read (too many symbolic links)';
@@ -58,12 +65,12 @@ export function openRegularFile(path: string): number {
 /** Reads the bytes of a regular file of at most `cap` bytes; shared by readSourceFile and other bounded readers (the `--costs` file). */
 export function readRegularFile(path: string, cap: number): { ok: true; bytes: Buffer } | { ok: false; error: string } {
   let st: fs.Stats;
-  try { st = fs.statSync(path); } catch (e) { return { ok: false, error: reason(e) }; }
+  try { st = fs.statSync(path); } catch (e) { return { ok: false, error: reason(e, path) }; }
   const kind = kindOf(st);
   if (kind) return { ok: false, error: kind };
   if (st.size > cap) return { ok: false, error: tooBig(st.size, cap) };
   let fd: number;
-  try { fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0)); } catch (e) { return { ok: false, error: reason(e) }; }
+  try { fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0)); } catch (e) { return { ok: false, error: reason(e, path) }; }
   try {
     const st2 = fs.fstatSync(fd);
     const kind2 = kindOf(st2);
@@ -87,7 +94,7 @@ export function readRegularFile(path: string, cap: number): { ok: true; bytes: B
     }
     return { ok: true, bytes: total === buf.length ? buf : buf.subarray(0, total) };
   } catch (e) {
-    return { ok: false, error: reason(e) };
+    return { ok: false, error: reason(e, path) };
   } finally {
     fs.closeSync(fd);
   }
