@@ -189,6 +189,12 @@ test('quick fix VMS001: did you mean, and declare the missing name', async () =>
   assert.deepEqual(r2.codes, []);
 });
 
+test('quick fix VMS021: a mistyped system call', async () => {
+  const r = await quickFix(`${BASE}monitor m for web { rule r on conect then deny(1) }\n`, 'VMS021', /Change to 'connect'/);
+  assert.match(r.after, /rule r on connect then deny\(1\)/);
+  assert.deepEqual(r.codes, []);
+});
+
 test('quick fixes VMS011, VMS012, VMS013: attest, integrity, encrypt', async () => {
   const base = `${BASE}attacker eve { tamper campus 2% tap campus }\nfork f of web {\n  on beta\n}\n`;
   const a = await quickFix(base, 'VMS011', /attest hosts against xen-stack/);

@@ -192,6 +192,17 @@ describe('VMS020 shadowed rule', () => {
   test('passes', () => none('host h { } vm v on h { } monitor m for v { rule sh on open when fileEq(0, "/etc/shadow") then deny(13) rule any on open then allow }', 'VMS020'));
 });
 
+describe('VMS021 a call Linux does not have', () => {
+  test('a rule and a syscall step, with did-you-mean where one is close', () => {
+    const found = only('host h { } vm v on h { process p { } } monitor m for v { rule r on open, frobnicate then deny(1) } scenario "s" { at 0 ms syscall v p conect(1.2.3.4) }', 'VMS021');
+    assert.deepEqual(found.map((d) => [d.text, d.severity, d.message]), [
+      ['frobnicate', 'warning', "'frobnicate' is not a Linux system call — no traced program makes it, and exported policies would hook nothing"],
+      ['conect', 'warning', "'conect' is not a Linux system call; did you mean 'connect'? — a real VM never makes it"],
+    ]);
+  });
+  test('passes: x86_64 names and the generic table other architectures share', () => none('host h { } vm v on h { process p { } } monitor m for v { rule r on open, openat2, newfstatat, clone3, renameat2 then deny(1) } scenario "s" { at 0 ms syscall v p execve("/bin/sh") }', 'VMS021'));
+});
+
 describe('VMS030 confidential process kept', () => {
   test('fails', () => { const [d] = only(`${BASE} checkpoint c of web { }`, 'VMS030'); assert.equal(d.text, 'c'); });
   test('passes', () => none(`${BASE} checkpoint c of web { exclude db ipc follow }`, 'VMS030'));

@@ -70,6 +70,9 @@ export function codeActions(session: Session, path: string, diagnostics: LspDiag
         }
         break;
       }
+      case 'VMS021':
+        if (data.suggestion) fix(`Change to '${data.suggestion}'`, d, [{ range: d.range, newText: String(data.suggestion) }], true);
+        break;
       case 'VMS011': {
         const f = findDecl(file, 'fork', String(data.fork ?? ''));
         const boot = data.boot ? String(data.boot) : session.analyze(path)?.resolved.model.boots.keys().next().value;

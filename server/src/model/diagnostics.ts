@@ -35,6 +35,7 @@ export const CODES = {
   VMS017: { severity: 'warning', summary: 'a host attested against a policy measures a PCR that the policy does not name' },
   VMS018: { severity: 'error', summary: 'a VM needs more memory or vcpus than its host has' },
   VMS020: { severity: 'warning', summary: 'a monitor rule can never fire' },
+  VMS021: { severity: 'warning', summary: 'a monitor rule or a syscall step names a call Linux does not have' },
   VMS030: { severity: 'warning', summary: 'a checkpoint keeps a confidential process' },
   VMS031: { severity: 'warning', summary: 'an excluded process has IPC with a kept one' },
   VMS040: { severity: 'error', summary: 'vTPM on an OS-level VM, or sharing across hosts or non-OS-level VMs' },

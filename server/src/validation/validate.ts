@@ -11,6 +11,7 @@ import { checkValues } from './values';
 import { checkForks } from './fork';
 import { checkAttestationCoverage } from './attestation-coverage';
 import { checkMonitors } from './monitor';
+import { checkSyscallNames } from './syscall-names';
 import { checkCheckpoints } from './checkpoint';
 import { checkSharing } from './sharing';
 import { checkCoResidency } from './coresidency';
@@ -30,6 +31,7 @@ export function validateFileSet(set: FileSet, options: ValidateOptions = {}, res
   checkForks(ctx);
   checkAttestationCoverage(ctx);
   checkMonitors(ctx);
+  checkSyscallNames(ctx);
   checkCheckpoints(ctx);
   checkSharing(ctx);
   checkCoResidency(ctx);
