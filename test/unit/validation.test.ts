@@ -167,6 +167,14 @@ describe('VMS012 no integrity under tampering', () => {
 describe('VMS013 confidential memory in clear over a tap', () => {
   test('fails', () => void only(`${BASE} attacker e { tap net } fork f of web { on b }`, 'VMS013'));
   test('passes with encrypt', () => none(`${BASE} attacker e { tap net } fork f of web { on b encrypt }`, 'VMS013'));
+  test('only the route pages take counts: the fastest of a link and a network joining the hosts', () => {
+    const two = 'host a { } host b { } network n { hosts a, b } vm v on a { process p { confidential } } fork f of v { on b integrity none }';
+    // The 10 Gbps link is faster than the network's default 1 Gbps: an attacker on the network sees nothing.
+    none(`${two} link a <-> b { bandwidth 10 Gbps } attacker e { tap n tamper n }`, 'VMS013');
+    none(`${two} link a <-> b { bandwidth 10 Gbps } attacker e { tap n tamper n }`, 'VMS012');
+    const [d] = only(`${two} link a <-> b { bandwidth 100 Mbps } attacker e { tap n }`, 'VMS013');
+    assert.match(d.message, /in clear over 'n', which attacker 'e' taps/);
+  });
 });
 
 describe('VMS014 children exceed host memory', () => {

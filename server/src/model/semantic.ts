@@ -301,3 +301,14 @@ export function linksBetween(m: SemanticModel, a: HostModel, b: HostModel): Link
   return (m.linksByHost.get(a) ?? []).filter((l) => l.hosts.includes(b));
 }
 
+/**
+ * The link or network two hosts talk over: the fastest of those joining them
+ * (the first declared of equally fast ones). The simulator sends over it, so
+ * the validator warns about attackers on it only.
+ */
+export function routeBetween(m: SemanticModel, a: HostModel, b: HostModel): LinkModel | undefined {
+  let best: LinkModel | undefined;
+  for (const l of linksBetween(m, a, b)) if (!best || l.bandwidth > best.bandwidth) best = l;
+  return best;
+}
+

@@ -5,7 +5,7 @@
 // flips a real byte, drop loses the message, replay substitutes an earlier
 // message of the same kind seen on that link.
 import type { AttackerModel, HostModel, LinkModel, SemanticModel } from '../model/semantic';
-import { linksBetween } from '../model/semantic';
+import { routeBetween } from '../model/semantic';
 import type { Engine } from './engine';
 import { MARKER_PREFIX } from './pages';
 import { Rng } from './rng';
@@ -62,12 +62,8 @@ export class Network {
     }
   }
 
-  /** The link or network two hosts talk over: the fastest of those joining them. */
-  route(a: HostModel, b: HostModel): LinkModel | undefined {
-    let best: LinkModel | undefined;
-    for (const l of linksBetween(this.model, a, b)) if (!best || l.bandwidth > best.bandwidth) best = l;
-    return best;
-  }
+  /** The link or network two hosts talk over (model/semantic.ts routeBetween). */
+  route(a: HostModel, b: HostModel): LinkModel | undefined { return routeBetween(this.model, a, b); }
 
   transmitUs(link: LinkModel, bytes: number): number { return (bytes * 8 * 1e6) / link.bandwidth; }
 

@@ -7,7 +7,7 @@
 // `children`.
 import type * as A from '../../../grammar/src/ast';
 import { formatBytes } from '../../../grammar/src/literals';
-import { AttackKind, childrenPerHost, ForkModel, forkPagesPerChild, HostModel, LinkModel, linksBetween } from '../model/semantic';
+import { AttackKind, childrenPerHost, ForkModel, forkPagesPerChild, HostModel, LinkModel, linksBetween, routeBetween } from '../model/semantic';
 import { groupDigits, MAX_FORK_PAGES } from '../model/limits';
 import { childRoom } from '../model/child-address';
 import type { ValidationContext } from './context';
@@ -53,12 +53,9 @@ export function checkForks(ctx: ValidationContext): void {
       ctx.report(vtpmProp.keySpan, 'VMS010', `\`attest vtpm\` needs a vTPM in vm '${f.parent.name}'; add \`vtpm\` to it`);
     }
 
-    const paths = new Map<HostModel, LinkModel[]>();
     for (const h of remote) {
-      const links = linksBetween(ctx.model, source, h);
-      paths.set(h, links);
       // VMS015
-      if (links.length === 0) {
+      if (linksBetween(ctx.model, source, h).length === 0) {
         ctx.report(hostSpan(f, h), 'VMS015', `no link or network joins '${source.name}' (where vm '${f.parent.name}' runs) and '${h.name}'; declare \`link ${source.name} <-> ${h.name} { }\` or add both to a network`);
       }
       // VMS011
@@ -67,7 +64,8 @@ export function checkForks(ctx: ValidationContext): void {
           { data: { fork: f.name, boot: source.boot?.name } });
       }
     }
-    const used = [...new Set([...paths.values()].flat())];
+    // Pages travel over the route the simulator takes, not over every link that joins two hosts.
+    const used = [...new Set(remote.flatMap((h) => routeBetween(ctx.model, source, h) ?? []))];
 
     // VMS012
     if (f.integrity.mode === 'none' && used.length) {
