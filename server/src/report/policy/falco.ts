@@ -3,7 +3,7 @@
 // proc.name; and/or/not keep their structure). Falco detects and alerts; the
 // action decides the priority (killProc CRITICAL, deny WARNING).
 import type { ConditionModel as Cond, MonitorModel, RuleModel } from '../../model/semantic-monitors';
-import { actionText, commonNotes, ExportedPolicy, header, PolicyNote, q, rulesOf, sortNotes } from './translate';
+import { actionText, commonNotes, ExportedPolicy, header, inexpressible, PolicyNote, q, rulesOf, sortNotes } from './translate';
 
 /** The Falco field for vmsec's path argument `i` of `call`, if there is one. */
 function pathField(call: string, i: number): string | undefined {
@@ -15,13 +15,29 @@ function pathField(call: string, i: number): string | undefined {
 
 const NET_CALLS = new Set(['connect', 'sendto']);
 
-/** A Falco string literal. */
-function str(s: string): string {
-  return JSON.stringify(s);
+type Written = { ok: true; text: string } | { ok: false; why: string };
+
+// The escapes Falco's filter strings accept (libsinsp filter/escaping.cpp,
+// unescape_str): \b \f \n \r \t \\ \/ \"; any other escape (\u, \x…) makes
+// Falco refuse the whole rules file. Every other character is read raw.
+const FALCO_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * A Falco double-quoted string Falco reads back as `s`, or why it cannot be
+ * written. Other control characters stay raw here: the YAML scalar around
+ * the condition (q) escapes them, and YAML hands Falco the raw character.
+ */
+function str(s: string): Written {
+  const bad = inexpressible(s);
+  if (bad !== undefined) return { ok: false, why: bad };
+  // Falco's lexer ends a string at a quote unless the character before it is a
+  // backslash, even an escaped one: "a\\" would not end where it should.
+  if (s.endsWith('\\')) return { ok: false, why: 'ends in a backslash, which Falco\'s string syntax cannot express' };
+  return { ok: true, text: `"${s.replace(/["\\\b\f\n\r\t]/g, (c) => FALCO_ESCAPES[c])}"` };
 }
 
 /** The condition for one call in Falco syntax, or why it cannot be written. */
-function condFor(c: Cond, call: string, top = true): { ok: true; text: string } | { ok: false; why: string } {
+function condFor(c: Cond, call: string, top = true): Written {
   switch (c.kind) {
     case 'and': case 'or': {
       const parts: string[] = [];
@@ -40,16 +56,22 @@ function condFor(c: Cond, call: string, top = true): { ok: true; text: string } 
     case 'fileEq': case 'filePrefix': {
       const f = pathField(call, c.index);
       if (!f) return { ok: false, why: `${c.kind}(${c.index}, …) has no Falco field on ${call}` };
-      return { ok: true, text: `${f} ${c.kind === 'fileEq' ? '=' : 'startswith'} ${str(c.value)}` };
+      const v = str(c.value);
+      if (!v.ok) return { ok: false, why: `the path of ${c.kind}(${c.index}, …) ${v.why}` };
+      return { ok: true, text: `${f} ${c.kind === 'fileEq' ? '=' : 'startswith'} ${v.text}` };
     }
     case 'ip':
       if (!NET_CALLS.has(call)) return { ok: false, why: `ip(…) has no destination address on ${call}` };
-      return { ok: true, text: c.prefix === undefined ? `fd.sip = ${c.text}` : `fd.snet = ${str(c.text)}` };
+      if (c.prefix === undefined) return { ok: true, text: `fd.sip = ${c.text}` };
+      const v = str(c.text);
+      return v.ok ? { ok: true, text: `fd.snet = ${v.text}` } : { ok: false, why: `ip(…) ${v.why}` };
     case 'port':
       if (!NET_CALLS.has(call)) return { ok: false, why: `port(…) has no destination port on ${call}` };
       return { ok: true, text: `fd.sport = ${c.port}` };
-    case 'process':
-      return { ok: true, text: `proc.name = ${str(c.name)}` };
+    case 'process': {
+      const v = str(c.name);
+      return v.ok ? { ok: true, text: `proc.name = ${v.text}` } : { ok: false, why: `the name of process(…) ${v.why}` };
+    }
   }
 }
 

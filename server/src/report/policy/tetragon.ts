@@ -3,7 +3,7 @@
 // entries of one selector ANDed), deny(N) as Override with argError -N and
 // killProc as Sigkill.
 import type { MonitorModel, RuleModel } from '../../model/semantic-monitors';
-import { actionText, commonNotes, ExportedPolicy, header, Literal, PolicyNote, q, rulesOf, sortNotes, toDnf } from './translate';
+import { actionText, commonNotes, ExportedPolicy, header, inexpressible, Literal, PolicyNote, q, rulesOf, sortNotes, toDnf } from './translate';
 
 /** Tetragon refuses a hook with more selectors than this. */
 const MAX_SELECTORS = 5;
@@ -45,6 +45,8 @@ function entryOf(l: Literal, hook: Hook): Entry | string {
     case 'fileEq': case 'filePrefix': {
       const idx = hook.fileArg(a.index);
       if (idx === undefined) return `${a.kind}(${a.index}, …) has no path argument on ${hook.call}`;
+      const bad = inexpressible(a.value);
+      if (bad !== undefined) return `the path of ${a.kind}(${a.index}, …) ${bad}`;
       return { kind: 'arg', index: idx, op: not(a.kind === 'fileEq' ? 'Equal' : 'Prefix'), value: a.value };
     }
     case 'ip':
@@ -53,9 +55,12 @@ function entryOf(l: Literal, hook: Hook): Entry | string {
     case 'port':
       if (hook.sockArg === undefined) return `port(…) has no destination port on ${hook.call}`;
       return { kind: 'arg', index: hook.sockArg, op: not('DPort'), value: String(a.port) };
-    case 'process':
+    case 'process': {
+      const bad = inexpressible(a.name);
+      if (bad !== undefined) return `the name of process(…) ${bad}`;
       // vmsec names a process; Tetragon matches the binary's path, so match its last segment.
       return { kind: 'bin', op: not('Postfix'), value: `/${a.name}` };
+    }
   }
 }
 

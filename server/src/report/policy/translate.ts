@@ -83,9 +83,28 @@ export function commonNotes(m: MonitorModel): PolicyNote[] {
   return notes;
 }
 
-/** A YAML double-quoted scalar (JSON strings are valid YAML). */
+// Characters JSON.stringify leaves raw that a YAML reader refuses (DEL, C1
+// controls, U+FFFE/FFFF: outside YAML's printable set), reads as a line break
+// and folds into a space (NEL, U+2028/2029 in YAML 1.1: PyYAML, go-yaml) or
+// may drop (U+FEFF, a byte order mark).
+const YAML_RAW_UNSAFE = /[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/g;
+
+/**
+ * A YAML double-quoted scalar that every YAML reader reads back as `s`: JSON's
+ * escapes (all valid in YAML 1.2 double-quoted scalars) plus \uXXXX for the
+ * characters above. Callers refuse values with an unpaired surrogate first
+ * (see inexpressible): YAML has no escape for one.
+ */
 export function q(s: string): string {
-  return JSON.stringify(s);
+  return JSON.stringify(s).replace(YAML_RAW_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Why no engine can be given `value` (a path or name) as vmsec reads it, or undefined. */
+export function inexpressible(value: string): string | undefined {
+  // A kernel path is a C string, and Falco's string reader stops at NUL.
+  if (value.includes('\0')) return 'holds a NUL character, which no engine string or kernel path can carry';
+  if (/\p{Cs}/u.test(value)) return 'holds an unpaired UTF-16 surrogate, which YAML cannot carry';
+  return undefined;
 }
 
 /** The header every exported file starts with, notes included as comments. */
@@ -98,10 +117,10 @@ export function header(m: MonitorModel, format: PolicyFormat, notes: PolicyNote[
   return lines.join('\n') + '\n';
 }
 
-/** Text safe inside a YAML comment: one line, no control characters. */
+/** Text safe inside a YAML comment: one line (no YAML 1.1 line break either), no control characters. */
 function oneLine(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x1f\x7f]/g, ' ');
+  return s.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\p{Cs}/gu, ' ');
 }
 
 export function sortNotes(notes: PolicyNote[], m: MonitorModel): PolicyNote[] {
