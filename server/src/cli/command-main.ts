@@ -3,7 +3,7 @@
 // to the command, so the error classes it tests are the ones the command throws.
 import { parseOptions, UsageError } from './args';
 import { WriteRefused } from '../model/guarded-write';
-import { Command, InputError, write } from './common';
+import { Command, InputError, inputErrorText, writeMessage } from './common';
 import { internalError } from './internal-error';
 
 // A command that returns a promise gets the same contract for what it rejects with.
@@ -24,10 +24,12 @@ function runParsed(cmd: Command, args: string[]): number | Promise<number> {
 
 function failure(name: string, cmd: Command, e: unknown): number {
   if (e instanceof UsageError) {
-    write(process.stderr, `vmsec: ${e.message}`);
+    writeMessage(process.stderr, `vmsec: ${e.message}`);
     process.stderr.write(`usage: ${cmd.synopsis}\n(vmsec ${name} --help for more)\n`);
     return 2;
   }
-  if (e instanceof InputError || e instanceof WriteRefused) { write(process.stderr, `vmsec: ${e.message}`); return 2; }
+  // One line per message line: a path or value holding "\n" cannot add a line of its own.
+  if (e instanceof InputError) { process.stderr.write(inputErrorText(e) + '\n'); return 2; }
+  if (e instanceof WriteRefused) { writeMessage(process.stderr, `vmsec: ${e.message}`); return 2; }
   return internalError(e);
 }

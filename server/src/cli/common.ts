@@ -4,11 +4,22 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { ParsedArgs, UsageError, type OptionSpec } from './args';
 import { collectVmsecFiles, Collected, displayPath } from './files';
-import { escapeControl } from '../model/escape-text';
+import { escapeControl, recordLines } from '../model/escape-text';
 import { lossyName, NOT_UTF8_NAME } from '../model/source-reader';
 
-/** An input or I/O problem: exit 2 with a one-line message, without the usage text. */
-export class InputError extends Error {}
+/**
+ * An input or I/O problem: exit 2 with its message, without the usage text.
+ * The message is one line (a newline in a path or value inside it shows as
+ * `\n`); a list of lines makes a message of several, each escaped alone.
+ */
+export class InputError extends Error {
+  readonly lines: readonly string[];
+  constructor(message: string | readonly string[]) {
+    const lines = typeof message === 'string' ? [message] : message;
+    super(lines.join('\n'));
+    this.lines = lines;
+  }
+}
 
 /** One subcommand: its synopsis line, its --help text, its options and what it does. */
 export interface Command {
@@ -21,9 +32,23 @@ export interface Command {
   runArgs?(args: string[]): number | Promise<number>;
 }
 
-/** Text for a terminal: control characters from files (titles, names) escaped, line by line. */
+/**
+ * A formatter's text for a terminal: its lines are records each escaped
+ * whole (model/escape-text recordLines); any other control character left is
+ * escaped here, line by line.
+ */
 export function write(stream: NodeJS.WriteStream, text: string): void {
   stream.write(text.split('\n').map(escapeControl).join('\n') + '\n');
+}
+
+/** A message of one line ("vmsec: …"): a newline in a value it quotes is shown as `\n`. */
+export function writeMessage(stream: NodeJS.WriteStream, message: string): void {
+  stream.write(escapeControl(message) + '\n');
+}
+
+/** An InputError's lines for the terminal, the first after "vmsec: ". */
+export function inputErrorText(e: InputError): string {
+  return recordLines([`vmsec: ${e.lines[0] ?? ''}`, ...e.lines.slice(1)]);
 }
 
 export function formatOption(p: ParsedArgs, command: string, allowed: string[]): string {
@@ -56,6 +81,6 @@ export function collect(positional: string[], what: string): Collected {
 }
 
 export function unreadable(list: { path: string; error: string }[]): never {
-  throw new InputError(list.map((u) => `cannot read ${displayPath(u.path)}: it ${u.error}`).join('\n'));
+  throw new InputError(list.map((u) => `cannot read ${displayPath(u.path)}: it ${u.error}`));
 }
 

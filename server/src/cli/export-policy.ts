@@ -38,8 +38,9 @@ export function exportPolicy(m: MonitorModel, format: PolicyFormat): ExportedPol
   return format === 'tetragon' ? tetragonPolicy(m) : falcoRules(m);
 }
 
-function fail(message: string): number {
-  process.stderr.write(message.split('\n').map((l) => `vmsec: ${escapeControl(l)}`).join('\n') + '\n');
+/** Each message one line, escaped whole: a newline in a path or name inside it shows as `\n`. */
+function fail(messages: string | string[]): number {
+  process.stderr.write((typeof messages === 'string' ? [messages] : messages).map((l) => `vmsec: ${escapeControl(l)}`).join('\n') + '\n');
   return 2;
 }
 
@@ -54,10 +55,11 @@ export function runExportPolicy(args: string[]): number {
   const abs = nodePath.resolve(file);
 
   const checked = validateFiles(new Workspace(diskReader), [abs]);
-  if (checked.unreadable.length) return fail(checked.unreadable.map((u) => `cannot read ${displayPath(u.path)}: it ${u.error}`).join('\n'));
+  if (checked.unreadable.length) return fail(checked.unreadable.map((u) => `cannot read ${displayPath(u.path)}: it ${u.error}`));
   const errors = checked.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) {
-    process.stderr.write(formatText(locate(checked.files, errors)).split('\n').map(escapeControl).join('\n') + '\n');
+    // formatText escapes each diagnostic whole (one line each).
+    process.stderr.write(formatText(locate(checked.files, errors)) + '\n');
     return fail(`${displayPath(abs)} has errors; fix them before exporting`);
   }
   // The monitors FILE's namespace sees: its own and its imports' (names are unique there).

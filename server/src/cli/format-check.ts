@@ -5,6 +5,7 @@ import * as nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { displayPath } from './files';
 import { DOCS_URL, codeHelpUri } from '../model/help-uri';
+import { recordLines } from '../model/escape-text';
 
 export interface Located { file: string; line: number; col: number; endLine: number; endCol: number; d: Diagnostic }
 
@@ -18,8 +19,9 @@ export function locate(files: SourceFile[], diagnostics: Diagnostic[]): Located[
   });
 }
 
+/** One line per diagnostic: a newline in a message or file name (an import's path) shows as `\n`, it cannot forge a diagnostic. */
 export function formatText(items: Located[]): string {
-  return items.map((x) => `${x.file}:${x.line}:${x.col}: ${x.d.severity} ${x.d.code} ${x.d.message}`).join('\n');
+  return recordLines(items.map((x) => `${x.file}:${x.line}:${x.col}: ${x.d.severity} ${x.d.code} ${x.d.message}`));
 }
 
 export function formatJson(items: Located[]): string {

@@ -4,6 +4,7 @@ import type { RunResult, ScenarioResult, TransferResult } from '../sim/results';
 import { traceReportText } from '../sim/trace-replay';
 import { displayPath } from './files';
 import { xmlText } from '../report/xml-text';
+import { recordLines } from '../model/escape-text';
 
 function ms(x: number): string { return `${Number(x.toFixed(3))} ms`; }
 
@@ -35,7 +36,8 @@ export function formatRunText(r: RunResult): string {
   }
   const passed = r.scenarios.filter((s) => s.passed).length;
   out.push(`${passed} passed, ${r.scenarios.length - passed} failed`);
-  return out.join('\n');
+  // Each entry is one line: a title, path or outcome holding "\n" cannot fake a PASS line.
+  return recordLines(out);
 }
 
 /** The CLI's JSON keeps to LANGUAGE.md §5 and the step/tap details: the chart's timeline stays in the HTML report. */

@@ -18,7 +18,7 @@ import { BATCH_SARIF_MAGIC, formatBatchSarif } from '../report/batch-sarif';
 import { renderBatchHtml } from '../report/batch-html';
 import { REPORT_MAGIC } from '../report/html';
 import type { ParsedArgs } from './args';
-import { Command, formatOption, InputError, write } from './common';
+import { Command, formatOption, InputError, write, writeMessage } from './common';
 import { displayPath } from './files';
 
 /** The largest partial merge reads (a million outcomes is about 400 MB). */
@@ -63,7 +63,7 @@ export function emitBatch(format: BatchFormat, summary: BatchSummary, agg: Aggre
   if (out !== undefined) {
     writeOut('--out', out, MAGIC[format], text.endsWith('\n') ? text : text + '\n');
     if (format === 'text') write(process.stdout, text);
-    else write(process.stderr, `vmsec: ${summary.runs} runs, ${summary.passed} passed, ${summary.runs - summary.passed} failed; written to ${displayPath(out)}`);
+    else writeMessage(process.stderr, `vmsec: ${summary.runs} runs, ${summary.passed} passed, ${summary.runs - summary.passed} failed; written to ${displayPath(out)}`);
   } else if (format === 'text') write(process.stdout, text);
   else process.stdout.write(text.endsWith('\n') ? text : text + '\n');
   return summary.passed === summary.runs ? 0 : 1;
@@ -122,7 +122,7 @@ function runMerge(p: ParsedArgs): number {
     }
   }
   if (!problems.length) problems.push(...mergeProblems(parts));
-  if (problems.length || parts.length === 0) throw new InputError(`cannot merge: ${problems.join('\n  ')}`);
+  if (problems.length || parts.length === 0) throw new InputError([`cannot merge: ${problems[0] ?? 'no parts'}`, ...problems.slice(1).map((x) => `  ${x}`)]);
   const first = parts[0].header;
   if (isSweepSpec(first.sweep)) return emitSweep(p, format, first, sweepAgg ?? mergedSweepAggregate(first), out);
   if (out !== undefined) {
@@ -156,7 +156,7 @@ function emitSweep(p: ParsedArgs, format: BatchFormat, header: PartialHeader, ag
     if (format === 'text') write(process.stdout, text); else process.stdout.write(text + (text.endsWith('\n') ? '' : '\n'));
   } else {
     writeSweepOut(out, displayPath(out), format as SweepFormat, text);
-    write(process.stderr, `vmsec: ${format === 'html' ? 'report' : 'results'} written to ${displayPath(out)}`);
+    writeMessage(process.stderr, `vmsec: ${format === 'html' ? 'report' : 'results'} written to ${displayPath(out)}`);
   }
   return failed ? 1 : 0;
 }

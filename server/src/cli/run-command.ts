@@ -16,7 +16,7 @@ import { MAX_CHECKPOINT_LIMIT, parseSize } from '../model/size-text';
 import { formatSize } from '../model/units';
 import { DEFAULT_MAX_CHECKPOINT_BYTES } from '../sim/checkpoint';
 import { readViewScript, reportProblem, writeReport } from './report-file';
-import { collect, Command, formatOption, InputError, rootOption, unreadable, write } from './common';
+import { collect, Command, formatOption, InputError, rootOption, unreadable, write, writeMessage } from './common';
 import { manyRunsRequested, MANY_RUN_HELP, MANY_RUN_OPTIONS, prestartWorkers, runMany, seedOption } from './run-many';
 
 const SYNOPSIS = 'vmsec run PATH... [--scenario NAME] [--format text|json|junit] [--root DIR]\n            [--checkpoint-dir DIR] [--max-checkpoint-size SIZE] [--export-quotes DIR] [--costs FILE]\n            [--export-certs DIR] [--report FILE] [--trace VM=LOG]...\n            [--seed N | --seeds RANGE [--jobs N] [--shard i/n --out FILE]]';
@@ -85,7 +85,7 @@ function runRun(p: ParsedArgs): number | Promise<number> {
   if (errors.length) {
     const files = [...new Set(errors.map((d) => displayPath(d.path)))];
     write(process.stderr, formatText(locate(checked.files, errors)));
-    write(process.stderr, `vmsec: ${files.length === 1 ? `${files[0]} has errors` : `${files.length} files have errors`}; fix them before running`);
+    writeMessage(process.stderr, `vmsec: ${files.length === 1 ? `${files[0]} has errors` : `${files.length} files have errors`}; fix them before running`);
     return 2;
   }
 
@@ -116,19 +116,20 @@ function runRun(p: ParsedArgs): number | Promise<number> {
     });
     if (outcome.kind === 'invalid') {
       // validateFiles above saw the same files; kept for safety.
-      write(process.stderr, formatText(locate(set.files, outcome.diagnostics.filter((d) => d.severity === 'error'))) + `\nvmsec: ${displayPath(file)} has errors; fix them before running`);
+      write(process.stderr, formatText(locate(set.files, outcome.diagnostics.filter((d) => d.severity === 'error'))));
+      writeMessage(process.stderr, `vmsec: ${displayPath(file)} has errors; fix them before running`);
       return 2;
     }
     if (outcome.kind === 'no-scenario') {
       if (paths.length === 1) {
-        write(process.stderr, `vmsec: no scenario "${scenario}"; the file has: ${outcome.names.map((n) => `"${n}"`).join(', ') || 'none'}`);
+        writeMessage(process.stderr, `vmsec: no scenario "${scenario}"; the file has: ${outcome.names.map((n) => `"${n}"`).join(', ') || 'none'}`);
         return 2;
       }
       continue;
     }
     found = true;
     if (outcome.result.scenarios.length === 0) {
-      write(process.stderr, `vmsec: no scenarios in ${displayPath(file)}`);
+      writeMessage(process.stderr, `vmsec: no scenarios in ${displayPath(file)}`);
       continue;
     }
     results.push(outcome.result);
@@ -145,7 +146,7 @@ function runRun(p: ParsedArgs): number | Promise<number> {
   if (format === 'text') write(process.stdout, out); else process.stdout.write(out + '\n');
   if (reportTarget !== undefined) {
     writeReport(reportTarget, results, viewScript);
-    if (format === 'text') write(process.stderr, `vmsec: report written to ${displayPath(reportTarget)}`);
+    if (format === 'text') writeMessage(process.stderr, `vmsec: report written to ${displayPath(reportTarget)}`);
   }
   return results.every((r) => r.scenarios.every((s) => s.passed)) ? 0 : 1;
 }

@@ -15,7 +15,7 @@ import { inputsHash, inShard, parseShard, partialInfo, PartialWriter, PARTIAL_FA
 import { Aggregator } from '../batch/aggregate';
 import type { ParsedArgs } from './args';
 import { UsageError } from './args';
-import { InputError, write } from './common';
+import { InputError, writeMessage } from './common';
 import { displayPath } from './files';
 import { batchOutTarget, emitBatch, outProblem, writeOut, type BatchFormat } from './merge-command';
 import { renderBatchHtml } from '../report/batch-html';
@@ -124,12 +124,12 @@ export async function runMany(p: ParsedArgs, graph: ImportGraph, paths: string[]
   const summary = agg.summary();
   if (partialTarget !== undefined && partial && shard) {
     writeOut('--out', partialTarget, PARTIAL_FAMILY, partial.text());
-    write(process.stdout, `vmsec: shard ${shard.index}/${shard.count}: ${summary.runs} of ${plan.count} runs, ${summary.passed} passed, ${summary.runs - summary.passed} failed; partial result written to ${displayPath(partialTarget)}`);
+    writeMessage(process.stdout, `vmsec: shard ${shard.index}/${shard.count}: ${summary.runs} of ${plan.count} runs, ${summary.passed} passed, ${summary.runs - summary.passed} failed; partial result written to ${displayPath(partialTarget)}`);
     return summary.passed === summary.runs ? 0 : 1;
   }
   if (reportTarget !== undefined) {
     writeOut('--report', reportTarget, REPORT_MAGIC, renderBatchHtml(summary, agg));
-    if (format === 'text') write(process.stderr, `vmsec: report written to ${displayPath(reportTarget)}`);
+    if (format === 'text') writeMessage(process.stderr, `vmsec: report written to ${displayPath(reportTarget)}`);
   }
   return emitBatch(format as BatchFormat, summary, agg, batchOutTarget(p, format as BatchFormat));
 }

@@ -7,7 +7,7 @@ import { validateFiles } from '../validation/validate-files';
 import { diskReader, displayPath } from './files';
 import { formatText, locate } from './format-check';
 import { ParsedArgs, UsageError } from './args';
-import { collect, Command, formatOption, InputError, rootOption, unreadable, write } from './common';
+import { collect, Command, formatOption, InputError, rootOption, unreadable, write, writeMessage } from './common';
 import { MAX_GRID_POINTS } from '../batch/vary';
 import { runSweep, type SweepRun } from '../batch/sweep-run';
 import { BatchWorkerError, WorkerPool } from '../batch/run-items';
@@ -66,7 +66,7 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
   const errors = checked.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) {
     write(process.stderr, formatText(locate(checked.files, errors)));
-    write(process.stderr, `vmsec: ${displayPath(file)} has errors; fix them before sweeping`);
+    writeMessage(process.stderr, `vmsec: ${displayPath(file)} has errors; fix them before sweeping`);
     return 2;
   }
   const set = checked.graph.fileSet(file)!;
@@ -80,7 +80,7 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
   const prepared = prepareSweep(set, req, { workspaceRoot: root, show: displayPath });
   if (!prepared.ok) {
     if (!prepared.problems.length) throw new InputError(prepared.message);
-    for (const pr of prepared.problems) write(process.stderr, `vmsec: ${problemText(pr, displayPath)}`);
+    for (const pr of prepared.problems) writeMessage(process.stderr, `vmsec: ${problemText(pr, displayPath)}`);
     return 2;
   }
   // The plan makes each point when asked (a grid's from its axes), so no list of every point is held during the run.
@@ -103,7 +103,7 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
   if (partial && shard && outTarget !== undefined) {
     writePartial('--out', outTarget, PARTIAL_FAMILY, partial.text());
     const failed = partial.count - agg.passed();
-    write(process.stdout, `vmsec: sweep shard ${shard.index}/${shard.count}: ${partial.count} of ${plan.count} runs, ${partial.count - failed} passed, ${failed} failed; partial result written to ${displayPath(outTarget)}`);
+    writeMessage(process.stdout, `vmsec: sweep shard ${shard.index}/${shard.count}: ${partial.count} of ${plan.count} runs, ${partial.count - failed} passed, ${failed} failed; partial result written to ${displayPath(outTarget)}`);
     return failed ? 1 : 0;
   }
   const { view, failed } = sweepResult(spec, { count: plan.variantCount, at: plan.variant }, agg);
@@ -112,7 +112,7 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
     if (format === 'text') write(process.stdout, text); else process.stdout.write(text + (text.endsWith('\n') ? '' : '\n'));
   } else {
     writeSweepOut(outTarget, displayPath(outTarget), format, text);
-    write(process.stderr, `vmsec: ${format === 'html' ? 'report' : 'results'} written to ${displayPath(outTarget)}`);
+    writeMessage(process.stderr, `vmsec: ${format === 'html' ? 'report' : 'results'} written to ${displayPath(outTarget)}`);
   }
   return failed ? 1 : 0;
 }

@@ -2,10 +2,25 @@
 // interval, every expectation that failed with the seeds it failed with and
 // the command that reproduces the first, and each quantity's distribution.
 import type { BatchSummary, ScenarioStats } from '../batch/aggregate';
+import { escapeControl, hasControl, recordLines } from '../model/escape-text';
 
-/** A word for a POSIX shell: quoted when it needs to be. */
+/**
+ * A word for a POSIX shell: quoted when it needs to be; with control
+ * characters (a newline in a title) as $'…' with escapes, so the command
+ * stays on one line and still names the same scenario.
+ */
 export function shellWord(s: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  if (/^[A-Za-z0-9_./:=@%+-]+$/.test(s)) return s;
+  if (hasControl(s)) return `$'${[...s].map(ansiC).join('')}'`;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** One character inside $'…': a backslash and a quote escaped, a control as bash reads it back (\u for U+0080 on, a character, not a byte). */
+function ansiC(c: string): string {
+  if (c === '\\' || c === "'") return `\\${c}`;
+  if (!hasControl(c)) return c;
+  const code = c.charCodeAt(0);
+  return code < 0x80 ? escapeControl(c) : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
 /** The command that runs one scenario once with one seed (the files as written). */
@@ -59,5 +74,6 @@ export function formatBatchText(summary: BatchSummary): string {
   }
   if (out.length) out.push('');
   out.push(`${summary.runs} runs (seeds ${summary.info.seeds}${summary.info.variants.length ? `, ${summary.info.variants.length} variants` : ''}): ${summary.passed} passed, ${summary.runs - summary.passed} failed`);
-  return out.join('\n');
+  // One line per entry whatever a file name, title or message holds.
+  return recordLines(out);
 }

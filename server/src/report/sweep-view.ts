@@ -2,6 +2,7 @@
 // printed as text or JSON (the HTML page, sweep-html.ts, reads the same view).
 // Numbers are medians over the seeds of a point; `pass_rate` is a share.
 import type { SweepAggregate, FailedExpectation } from '../batch/sweep-aggregate';
+import { escapeControl, recordLines } from '../model/escape-text';
 
 export interface CellView {
   scenario: string;
@@ -116,7 +117,9 @@ export function numberText(x: number | null | undefined): string {
   return String(Math.round(x * 1000) / 1000);
 }
 
-function table(rows: string[][]): string[] {
+/** Columns padded to their widths; cells escaped first, so a value's newline neither breaks a row nor the padding. */
+function table(raw: string[][]): string[] {
+  const rows = raw.map((r) => r.map(escapeControl));
   const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
   return rows.map((r) => r.map((c, k) => (k === r.length - 1 ? c : c.padEnd(widths[k]))).join('  ').trimEnd());
 }
@@ -147,7 +150,8 @@ export function formatSweepText(v: SweepView): string {
     }
     for (const [why, ids] of reasons) out.push(`  ${why} at ${ids.length === v.points.length ? 'every point' : ids.length <= 3 ? ids.join('; ') : `${ids.length} points`}`);
   });
-  return out.join('\n');
+  // One line per entry, whatever a title, value or message holds.
+  return recordLines(out);
 }
 
 export function formatAblationText(v: AblationView): string {
@@ -169,7 +173,7 @@ export function formatAblationText(v: AblationView): string {
     out.push('');
     for (const r of v.refused) out.push(`cannot be switched off: ${r.label.replace(/^without /, '')} (line ${r.line}): ${r.reason}`);
   }
-  return out.join('\n');
+  return recordLines(out);
 }
 
 function seedList(seeds: number[]): string {

@@ -229,7 +229,7 @@ export function manifestProblem(m: unknown): string | undefined {
       && (r.count as number) > 0 && (r.kind === 'data' || r.kind === 'zero' || r.kind === 'sanitised')),
     records: count,
   };
-  if (m.format !== FORMAT) return typeof m.format === 'string' ? `unsupported format "${m.format}" (this vmsec reads ${FORMAT})` : 'the manifest has no format';
+  if (m.format !== FORMAT) return typeof m.format === 'string' ? `unsupported format "${show(m.format.slice(0, 40))}" (this vmsec reads ${FORMAT})` : 'the manifest has no format';
   // Own fields only: `in` would take "constructor" or "toString" for known fields.
   for (const [k, ok] of Object.entries(fields)) if (!Object.hasOwn(m, k)) return `the manifest has no field "${k}"`; else if (!ok(m[k])) return `the manifest's field "${k}" is not valid`;
   for (const k of Object.keys(m)) if (!Object.hasOwn(fields, k)) return `the manifest has an unknown field "${k.slice(0, 40)}"`;
