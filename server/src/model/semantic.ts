@@ -34,6 +34,8 @@ export interface VmModel extends Located {
 export type IntegrityMode = { mode: 'none' } | { mode: 'per-page' } | { mode: 'batched'; batch: number };
 export interface ForkModel extends Located {
   name: string; parent: VmModel; children: number; on: HostModel[];
+  /** Whether the fork names its hosts; without `on` its children go where the parent runs at fork time. */
+  onDeclared: boolean;
   memory: 'lazy' | 'eager'; disk: 'lazy' | 'eager'; multicast: boolean;
   attestHosts?: BootModel[]; attestVtpm: boolean; integrity: IntegrityMode;
   encrypt: boolean; transient: boolean; isolate: boolean;
@@ -204,6 +206,7 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace, cache?: 
       children: num(first(d.props, 'children')?.value, LIMITS.children) ?? 1,
       // Without `on`, clones stay on the parent's host.
       on: on && on.length ? on : [parent.host],
+      onDeclared: !!first(d.props, 'on'),
       memory: first(d.props, 'memory')?.value.text === 'eager' ? 'eager' : 'lazy',
       disk: first(d.props, 'disk')?.value.text === 'eager' ? 'eager' : 'lazy',
       multicast: !!first(d.props, 'multicast'),

@@ -5,6 +5,10 @@ import { range, type Child, type ForkState, GiB } from './state';
 import { attestVtpm } from './attestation';
 import { maybeReady } from './lifecycle';
 import { sendAll } from './page-transfer';
+import type { VmRuntime } from '../world';
+
+/** Parents paused by a descriptor build, with the fork and the end (µs): a later step can say why the VM is paused. */
+const building = new WeakMap<VmRuntime, { fork: string; untilUs: number }>();
 
 /** Pauses the parent while the descriptor is built; returns when it is done (µs). */
 export function buildDescriptor(s: ForkState): number {
@@ -12,8 +16,19 @@ export function buildDescriptor(s: ForkState): number {
   const before = s.parent.state;
   s.parent.state = 'paused';
   const buildDone = world.engine.now + world.costs.descriptorPerGiB * (fork.parent.memory / GiB);
-  world.engine.at(buildDone, () => { if (s.parent.state === 'paused') s.parent.state = before; });
+  const build = { fork: fork.name, untilUs: buildDone };
+  building.set(s.parent, build);
+  world.engine.at(buildDone, () => {
+    if (building.get(s.parent) === build) building.delete(s.parent);
+    if (s.parent.state === 'paused') s.parent.state = before;
+  });
   return buildDone;
+}
+
+/** Why a paused VM is paused, when a fork's descriptor build paused it: "paused until … while fork F's descriptor is built". */
+export function pausedForDescriptor(vm: VmRuntime): string | undefined {
+  const b = vm.state === 'paused' ? building.get(vm) : undefined;
+  return b && `paused until ${(b.untilUs / 1000).toFixed(1)} ms while fork ${b.fork}'s descriptor is built`;
 }
 
 /** Children whose host passed: create their vTPMs and send their descriptor. */

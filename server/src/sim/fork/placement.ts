@@ -26,7 +26,9 @@ export function tooLarge(s: ForkState): string | undefined {
 
 /** Creates every child on its host (round-robin over `on`) and groups them by host, in placement order. */
 export function placeChildren(s: ForkState): Map<HostModel, Child[]> {
-  placement(s.fork).forEach((host, i) => s.children.push(newChild(s, i + 1, host)));
+  // Without `on`, children stay where the parent runs now (its host after a migration), not where it was declared.
+  const hosts = s.fork.onDeclared ? placement(s.fork) : Array.from({ length: s.fork.children }, () => s.source);
+  hosts.forEach((host, i) => s.children.push(newChild(s, i + 1, host)));
   return new Map(groupBy(s.children, (c) => c.host));
 }
 
