@@ -44,12 +44,15 @@ test('after a migration the attacker sees the VM where it is now', () => {
   assert.deepEqual(check(text).filter((d) => d.code === 'VMS050'), []);
   const [s] = run(text);
   assert.equal(s.steps[0].ok, true, s.steps[0].outcome);
-  assert.deepEqual([s.expectations[0].passed, s.expectations[0].actual], [true, 'co-resident with v (confidential p) on h']);
+  assert.equal(s.expectations[0].passed, true);
+  // From the moment its copy is ready on h, not from the step.
+  assert.match(String(s.expectations[0].actual), /^co-resident with v \(confidential p\) on h from [\d.]+ ms$/);
 });
 
-test('a VM migrated away from the spy is no longer seen', () => {
+test('a VM migrated away from the spy was seen until it left (co-residency counts over the whole run)', () => {
   const text = file('h', 'vm spy on h', 'at 0 ms migrate v to g');
   assert.equal(check(text).filter((d) => d.code === 'VMS050').length, 1);
-  const [s] = run(text.replace('expect x sees', 'expect x never sees'));
-  assert.deepEqual([s.expectations[0].passed, s.expectations[0].actual], [true, 'no tap, no co-resident vm with confidential data']);
+  const [s] = run(text);
+  assert.equal(s.expectations[0].passed, true);
+  assert.match(String(s.expectations[0].actual), /^co-resident with v \(confidential p\) on h from 0 ms to [\d.]+ ms$/);
 });

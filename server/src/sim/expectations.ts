@@ -1,9 +1,8 @@
 // Evaluating a scenario's expectations against what the run reported.
 import type * as A from '../../../grammar/src/ast';
 import type { ExpectationResult, Loc, ScenarioResult } from './results';
-import type { HostModel } from '../model/semantic';
-import { coResidencies } from '../model/coresidency';
-import { isRunning, type VmRuntime, type World } from './world';
+import type { World } from './world';
+import { CoResidencyLedger, ledgerOf, type Exposure } from './coresidency-ledger';
 
 export function compare(actual: number, cmp: A.Comparison, expected: number): boolean {
   switch (cmp) {
@@ -110,27 +109,30 @@ export function expectedOf(body: A.ExpectBody): string {
   }
 }
 
-/** The VMs on a host now (after migrations and restores) that are up: running, migrated or paused. */
-function* liveOn(world: World, host: HostModel): Generator<{ name: string; host: HostModel; tenant?: string; vm: VmRuntime }> {
-  for (const vm of world.vms.values()) {
-    if (vm.host === host && (isRunning(vm) || vm.state === 'paused')) yield { name: vm.name, host: vm.host, tenant: vm.model.tenant, vm };
-  }
-}
-
 /**
  * Whether an attacker saw confidential data, and why: the marker in clear on a
- * link it taps, or a co-resident VM (model/coresidency.ts, the rule VMS050
- * uses, with VMs where they are now) holding a confidential process that was
- * not sanitised away (`lost`: processes a restored VM came back without).
+ * link it taps, or a VM holding a confidential process (not sanitised away:
+ * `lost`) that shared a host with one of its VMs at any time in the run
+ * (sim/coresidency-ledger.ts, with model/coresidency.ts's rule, the one
+ * VMS050 uses). Without a ledger started with the run, only the placement
+ * at the end is known.
  */
 export function attackerSees(world: World, result: ScenarioResult, attacker: string, lost: ReadonlyMap<string, ReadonlySet<string>>): { seen: boolean; why: string } {
   const tapped = result.taps.filter((t) => t.attacker === attacker && t.confidential_seen);
   if (tapped.length) return { seen: true, why: `marker seen in clear on ${tapped.map((t) => t.link).join(', ')}` };
-  const a = world.model.attackers.get(attacker);
-  for (const { vm: { vm } } of a ? coResidencies([a], (h) => liveOn(world, h)) : []) {
-    const secret = vm.model.processes.find((p) => p.confidential && !lost.get(vm.name)?.has(p.name));
-    if (secret) return { seen: true, why: `co-resident with ${vm.name} (confidential ${secret.name}) on ${vm.host.name}` };
-  }
+  const ledger = ledgerOf(world) ?? new CoResidencyLedger(world, lost);
+  const endUs = Math.max(world.engine.now, world.engine.horizon);
+  const mine = ledger.finish(endUs).filter((e) => e.attacker === attacker);
+  if (mine.length) return { seen: true, why: exposureText(mine[0]) + (mine.length > 1 ? ` (and ${mine.length - 1} more)` : '') };
   const taps = result.taps.filter((t) => t.attacker === attacker);
   return { seen: false, why: taps.length ? `tapped ${taps.reduce((n, t) => n + t.messages, 0)} messages, no marker in clear` : 'no tap, no co-resident vm with confidential data' };
 }
+
+/** Where and when: the time is left out for a stretch that lasted the whole run. */
+function exposureText(e: Exposure): string {
+  const where = `co-resident with ${e.vm} (confidential ${e.process}) on ${e.host}`;
+  if (!e.to_end) return `${where} from ${ms(e.from_ms)} to ${ms(e.to_ms)}`;
+  return e.from_ms > 0 ? `${where} from ${ms(e.from_ms)}` : where;
+}
+
+function ms(v: number): string { return `${Number(v.toFixed(1))} ms`; }

@@ -12,6 +12,7 @@ import { Monitors } from './monitor';
 import { EventBudgetExceeded, type EventContext } from './engine';
 import { CertificateAuthority } from './certificates';
 import { attackerSees, evaluate } from './expectations';
+import { watchCoResidency } from './coresidency-ledger';
 import type { Loc, ScenarioResult } from './results';
 import { locOfFiles } from './locations';
 import { World } from './world';
@@ -67,6 +68,8 @@ function simulate(d: A.ScenarioDecl, set: FileSet, resolved: Resolved, options: 
     // Checkpoint files stay inside --checkpoint-dir when given, else inside the workspace.
     writeRoot: options.checkpointDir ?? options.workspaceRoot ?? nodePath.dirname(set.root.path),
   };
+  // Who shared a host with an attacker's VM, and when, from time 0 on (`sees` reads it).
+  watchCoResidency(world, state.lost);
   /** Each step line's location: items other modules push carry a line. */
   const stepLocs = new Map<number, Loc>();
 

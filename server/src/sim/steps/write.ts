@@ -1,6 +1,7 @@
 // `at T write VM "PATH"`: a write to a file shared copy-on-write (SCOW: with
 // `require certificate`, allowed only with a valid certificate), or else to a
 // fork parent's own disk, whose block is propagated to the clones holding it.
+// A write to a share from a VM no longer on the share's host is denied.
 import type { StepHandler } from './context';
 
 export const writeStep: StepHandler<'write'> = (s, b, { report, vmNamed }) => {
@@ -16,7 +17,10 @@ export const writeStep: StepHandler<'write'> = (s, b, { report, vmNamed }) => {
     } else report(false, `${vm.name} neither shares "${b.path.value}" nor has it as a process file of a forked vm`);
     return;
   }
-  const verdict = share.requireCertificate ? s.cas.checkAny(s.cas.heldBy(vm.name), vm.name, s.world.engine.now) : { ok: true, why: 'no certificate required' };
+  // The share is a file of one host's kernel (VMS040 keeps its VMs on one host): a VM moved off that host writes its own copy, not the share.
+  const home = s.model.vms.get(share.vms[0])?.host;
+  const away = home && vm.host !== home ? { ok: false, why: `the share joins vms on ${home.name}; ${vm.name} now runs on ${vm.host.name}` } : undefined;
+  const verdict = away ?? (share.requireCertificate ? s.cas.checkAny(s.cas.heldBy(vm.name), vm.name, s.world.engine.now) : { ok: true, why: 'no certificate required' });
   s.writes.push({ vm: vm.name, path: b.path.value, allowed: verdict.ok, why: verdict.why });
   report(true, `write by ${vm.name} to "${b.path.value}": ${verdict.ok ? 'allowed' : 'denied'} (${verdict.why})`);
 };
