@@ -68,10 +68,11 @@ test('the verifier checks signature, then nonce, then pcrDigest, then each PCR',
   assert.deepEqual(verifyQuote(quote, key, nonce, policy), []);
   const badSig = { ...quote, signature: Buffer.from(quote.signature) };
   badSig.signature[10] ^= 1;
-  assert.equal(verifyQuote(badSig, key, nonce, policy)[0].id, 'bad_signature');
-  assert.equal(verifyQuote(quote, key, Buffer.alloc(32, 1), policy)[0].id, 'nonce_mismatch');
+  // Every failure carries the four keys of LANGUAGE.md §5's JSON, null where a cause has no PCR or values.
+  assert.deepEqual(verifyQuote(badSig, key, nonce, policy), [{ id: 'bad_signature', pcr: null, expected: null, actual: null }]);
+  assert.deepEqual(verifyQuote(quote, key, Buffer.alloc(32, 1), policy), [{ id: 'nonce_mismatch', pcr: null, expected: '01'.repeat(32), actual: nonce.toString('hex') }]);
   const badValues = { ...quote, values: [quote.values[0], Buffer.alloc(32, 7)] };
-  assert.equal(verifyQuote(badValues, key, nonce, policy)[0].id, 'pcr_digest_mismatch');
+  assert.deepEqual(verifyQuote(badValues, key, nonce, policy), [{ id: 'pcr_digest_mismatch', pcr: null, expected: null, actual: null }]);
   const other = bootPcrs(chain([{ index: 0, measurements: [{ text: 'fw' }] }, { index: 8, measurements: [{ text: 'rootkit' }] }]));
   const strict: Policy = { chains: [{ name: 'b', pcrs: new Map([[0, quote.values[0]], [8, other[8]]]) }] };
   const [f] = verifyQuote(quote, key, nonce, strict);

@@ -71,7 +71,7 @@ export function attestationText(a: AttestationResult): string {
   if (a.passed) return `${OK} ${who} attested`;
   const f = a.failures[0];
   if (!f) return `${FAIL} ${who} failed`;
-  const pcr = f.expected !== undefined && f.actual !== undefined ? `: expected ${short(f.expected)}, got ${short(f.actual)}` : '';
+  const pcr = f.expected != null && f.actual != null ? `: expected ${short(f.expected)}, got ${short(f.actual)}` : '';
   return `${FAIL} ${who} ${f.id}${pcr}`;
 }
 

@@ -4,7 +4,7 @@
 // nonce, digest mismatch, timeout) is retried with a new nonce, up to three
 // attempts; a PCR that matches no accepted boot chain is final.
 import type { HostModel, LinkModel } from '../model/semantic';
-import { Failure, Policy, verifyQuote } from './attestation';
+import { failure, Failure, Policy, verifyQuote } from './attestation';
 import { verifyCost } from './costs';
 import { derive } from './rng';
 import { signatureSlot } from './keys';
@@ -73,7 +73,7 @@ export function attest(world: World, x: Exchange, done: (r: AttestationResult) =
       done(r);
     };
     // A lost message shows as silence: give up on this attempt after a timeout.
-    engine.after(costs.requestTimeout + x.quoteCost * 2, () => finish([{ id: 'timeout' }]));
+    engine.after(costs.requestTimeout + x.quoteCost * 2, () => finish([failure('timeout')]));
 
     const onQuote = (payload: Buffer | undefined, meta: QuoteMeta) => {
       if (answered || !payload) return;
