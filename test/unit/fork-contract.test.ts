@@ -93,3 +93,11 @@ scenario "s" { at 0 ms fork fb  at 0 ms fork fc  at 300 ms fork fc }
     [300, true, 'fork fc: 1/1 children ready on b within 228.7 ms'],
   ]);
 });
+
+test('a call to the parent while its descriptor is built says why it is paused and until when', () => {
+  const [s] = run(fourHosts('link a <-> b {}', 'fork f of v { children 1 on b }', 'at 0 ms fork f at 10 ms syscall v p open("/x") at 300 ms syscall v p read()'));
+  const at = (ms: number) => s.steps.filter((st) => st.at_ms === ms).map((st) => [st.ok, st.outcome]);
+  assert.deepEqual(at(10), [[false, "v is paused until 200.0 ms while fork f's descriptor is built; the call does not run"]]);
+  // After the build, the parent runs again.
+  assert.deepEqual(at(300).map(([ok]) => ok), [true]);
+});

@@ -4,12 +4,13 @@ import type * as A from '../../../../grammar/src/ast';
 import { actionText } from '../monitor';
 import { isRunning } from '../world';
 import type { StepHandler } from './context';
+import { pausedForDescriptor } from '../fork/descriptor';
 
 export const syscallStep: StepHandler<'syscall'> = (s, b, { line, report, vmNamed }) => {
   const vm = vmNamed(b.vm, 'the call does not run');
   if (!vm) return;
   // A migrated VM runs on its new host.
-  if (!isRunning(vm)) { report(false, `${vm.name} is ${vm.state}; the call does not run`); return; }
+  if (!isRunning(vm)) { report(false, `${vm.name} is ${pausedForDescriptor(vm) ?? vm.state}; the call does not run`); return; }
   if (s.monitors.killed.has(`${vm.name}/${b.process.text}`) || s.lost.get(vm.name)?.has(b.process.text)) {
     report(false, `process ${b.process.text} of ${vm.name} is gone`); return;
   }
