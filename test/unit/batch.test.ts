@@ -140,6 +140,8 @@ test('the output formats name failing seeds and how to reproduce one; each start
   assert.ok(html.startsWith(REPORT_MAGIC));
   assert.equal((html.match(/<figure>/g) ?? []).length, 4, 'a histogram per quantity and scenario');
   assert.equal(reproduceCommand("it's.vmsec", 'a b', 3), `vmsec run 'it'\\''s.vmsec' --scenario 'a b' --seed 3`);
+  // A file whose name starts with '-' is not read as an option.
+  assert.equal(reproduceCommand('-x.vmsec', 's', 1), 'vmsec run ./-x.vmsec --scenario s --seed 1');
 });
 
 test('a partial reads back to the same outcomes; cut-short, foreign and mismatched parts are refused', () => {

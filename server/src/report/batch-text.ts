@@ -25,7 +25,8 @@ function ansiC(c: string): string {
 
 /** The command that runs one scenario once with one seed (the files as written). */
 export function reproduceCommand(file: string, scenario: string, seed: number): string {
-  return `vmsec run ${shellWord(file)} --scenario ${shellWord(scenario)} --seed ${seed}`;
+  // A file named -x.vmsec would be read as an option.
+  return `vmsec run ${shellWord(file.startsWith('-') ? `./${file}` : file)} --scenario ${shellWord(scenario)} --seed ${seed}`;
 }
 
 export const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
