@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CompletionItem, Hover, Location, SemanticTokens, SymbolInformation, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import type { CompletionItem, DocumentSymbol, FoldingRange, Hover, Location, SemanticTokens, SymbolInformation, WorkspaceEdit } from 'vscode-languageserver-protocol';
 import { tempDir } from '../tmp';
 import { TestClient } from './client';
 
@@ -202,4 +202,14 @@ test('semantic tokens stop at 1,000,000 tokens and at the last line before 4 MiB
   // `host` and `early` on line 0, then one comment per line up to the last whole line within 4 MiB.
   const kept = Math.floor(((4 << 20) - 'host early { }\n'.length) / line.length);
   assert.deepEqual([lines.length, lines[0], lines[1], lines[2], lines.at(-1)], [2 + kept, 0, 0, 1, kept]);
+});
+
+test('the outline stops at 10,000 symbols and folding at 5,000 ranges (no rangeLimit from the client), both in text order', async () => {
+  // A file of 900,000 declarations made a 30 s outline answer.
+  const f = open(Array.from({ length: 12_000 }, (_, i) => `host h${i} {\n}\n`).join(''));
+  await c.waitDiagnostics(f.uri, (_, p) => p.version === 1, 60_000);
+  const syms = await c.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: f.uri } });
+  assert.deepEqual([syms.length, syms[0].name, syms.at(-1)!.name], [10_000, 'h0', 'h9999']);
+  const folds = await c.request<FoldingRange[]>('textDocument/foldingRange', { textDocument: { uri: f.uri } });
+  assert.deepEqual([folds.length, folds[0].startLine, folds.at(-1)!.startLine], [5000, 0, 2 * 4999]);
 });

@@ -20,6 +20,13 @@ export function declLabel(d: A.Decl): { name: string; nameSpan: A.Span } {
   }
 }
 
+/**
+ * The outline holds at most this many symbols (declarations and what is
+ * inside them), in text order: a file of 900,000 declarations made a 30 s,
+ * hundreds-of-MB answer, and no one reads such an outline.
+ */
+export const MAX_OUTLINE_SYMBOLS = 10_000;
+
 export function documentSymbols(file: SourceFile): DocumentSymbol[] {
   const sym = (name: string, kind: LspKind, span: A.Span, nameSpan: A.Span, detail?: string, children?: DocumentSymbol[]): DocumentSymbol => {
     const range = toRange(file, span);
@@ -27,12 +34,17 @@ export function documentSymbols(file: SourceFile): DocumentSymbol[] {
     // The selection must lie inside the range.
     return { name: name || '?', kind, detail, range, selectionRange: nameSpan.start >= span.start && nameSpan.end <= span.end ? sel : range, children };
   };
-  return file.doc.decls.map((d) => {
+  const out: DocumentSymbol[] = [];
+  let left = MAX_OUTLINE_SYMBOLS;
+  for (const d of file.doc.decls) {
+    if (left-- <= 0) break;
     const { name, nameSpan } = declLabel(d);
     let children: DocumentSymbol[] | undefined;
-    if (d.kind === 'vm') children = d.props.filter((p): p is A.ProcessDecl => p.key === 'process').map((p) => sym(p.name.text, LspKind.Field, p.span, p.name.span, 'process'));
-    if (d.kind === 'monitor') children = d.props.filter((p): p is A.RuleDecl => p.key === 'rule').map((p) => sym(p.name.text, LspKind.Method, p.span, p.name.span, `rule on ${p.calls.map((c) => c.text).join(', ')}`));
-    if (d.kind === 'scenario') children = d.items.filter((i) => i.key !== 'seed').map((i) => sym(file.text.slice(i.span.start, i.span.end).replace(/\s+/g, ' ').slice(0, 60), i.key === 'expect' ? LspKind.Boolean : LspKind.Event, i.span, i.keySpan));
-    return sym(name, LSP_KIND[d.kind], d.span, nameSpan, d.kind, children);
-  });
+    if (d.kind === 'vm') children = d.props.filter((p): p is A.ProcessDecl => p.key === 'process').slice(0, left).map((p) => sym(p.name.text, LspKind.Field, p.span, p.name.span, 'process'));
+    if (d.kind === 'monitor') children = d.props.filter((p): p is A.RuleDecl => p.key === 'rule').slice(0, left).map((p) => sym(p.name.text, LspKind.Method, p.span, p.name.span, `rule on ${p.calls.map((c) => c.text).join(', ')}`));
+    if (d.kind === 'scenario') children = d.items.filter((i) => i.key !== 'seed').slice(0, left).map((i) => sym(file.text.slice(i.span.start, i.span.end).replace(/\s+/g, ' ').slice(0, 60), i.key === 'expect' ? LspKind.Boolean : LspKind.Event, i.span, i.keySpan));
+    left -= children?.length ?? 0;
+    out.push(sym(name, LSP_KIND[d.kind], d.span, nameSpan, d.kind, children));
+  }
+  return out;
 }

@@ -25,7 +25,7 @@ import { prepareRename, rename } from './rename';
 import { documentSymbols } from './document-symbols';
 import { workspaceSymbols } from './workspace-symbols';
 import { semanticTokens, TOKEN_MODIFIERS, TOKEN_TYPES } from './semantic-tokens';
-import { foldingRanges } from './folding';
+import { foldingRanges, MAX_FOLDING_RANGES } from './folding';
 import { formatting } from './formatting';
 import { highlights } from './highlight';
 import { codeActions } from './code-actions';
@@ -48,6 +48,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const session = new Session();
   let settings: Settings = DEFAULTS;
   let canPullConfig = false;
+  /** The most folding ranges the client wants (it says so at start; VS Code: 5,000). */
+  let foldingLimit = MAX_FOLDING_RANGES;
   const timers = new Map<string, NodeJS.Timeout>();
   const idleTimers = new Map<string, NodeJS.Timeout>();
 
@@ -126,6 +128,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onInitialize((params): InitializeResult => {
     canPullConfig = !!params.capabilities.workspace?.configuration;
+    foldingLimit = params.capabilities.textDocument?.foldingRange?.rangeLimit ?? foldingLimit;
     const roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
     if (!roots.length && params.rootUri) roots.push(uriToPath(params.rootUri));
     const found = roots.filter((r): r is string => !!r).map((r) => ({ root: r, ...session.addRoot(r) }));
@@ -246,7 +249,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   }));
   connection.onDocumentSymbol(guard('documentSymbol', [], (p) => { const path = docPath(p); const f = path === undefined ? undefined : session.parsedFile(path); return f ? documentSymbols(f) : []; }));
   connection.onWorkspaceSymbol(guard('workspaceSymbol', [], (p) => (typeof p?.query === 'string' ? workspaceWide(() => workspaceSymbols(session, p.query)) : [])));
-  connection.onFoldingRanges(guard('folding', [], (p) => { const path = docPath(p); const f = path === undefined ? undefined : session.parsedFile(path); return f ? foldingRanges(f) : []; }));
+  connection.onFoldingRanges(guard('folding', [], (p) => { const path = docPath(p); const f = path === undefined ? undefined : session.parsedFile(path); return f ? foldingRanges(f, foldingLimit) : []; }));
   connection.onDocumentFormatting(guard('formatting', [], (p) => { const path = docPath(p); const f = path === undefined ? undefined : session.parsedFile(path); return f ? formatting(f) : []; }));
   connection.onCodeAction(guard('codeAction', [], (p) => {
     const path = docPath(p);
