@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { createRequire } from 'node:module';
 import { tempDir } from '../tmp';
+import { captured, type Ran } from '../capture';
 import { runExportPolicy } from '../../server/src/cli/export-policy';
 import { q } from '../../server/src/report/policy/translate';
 
@@ -33,22 +34,8 @@ const TRICKY: Record<string, string> = {
   plain: '/caf\u00e9/\u{1f600}',
 };
 
-interface Ran { code: number; stdout: string; stderr: string }
-
-function run(args: string[]): Ran {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => { stdout += String(s); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => { stderr += String(s); return true; }) as typeof process.stderr.write;
-  try {
-    return { code: runExportPolicy(args), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+/** Runs the subcommand in-process, capturing what it prints. */
+const run = (args: string[]): Ran => captured(() => runExportPolicy(args));
 
 /** A vmsec string literal: the language escapes only `"`, `\` and newline; the rest is written raw. */
 function lit(s: string): string {

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { createRequire } from 'node:module';
 import { tempDir } from '../tmp';
+import { captured, type Ran } from '../capture';
 import { runExportPolicy } from '../../server/src/cli/export-policy';
 import { UsageError } from '../../server/src/cli/args';
 
@@ -45,23 +46,8 @@ monitor other for app {
 }
 `;
 
-interface Ran { code: number; stdout: string; stderr: string }
-
 /** Runs the subcommand in-process, capturing what it prints. */
-function run(args: string[]): Ran {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => { stdout += String(s); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => { stderr += String(s); return true; }) as typeof process.stderr.write;
-  try {
-    return { code: runExportPolicy(args), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+const run = (args: string[]): Ran => captured(() => runExportPolicy(args));
 
 function kindsFile(): string {
   const file = nodePath.join(tempDir('policy-'), 'kinds.vmsec');
