@@ -179,19 +179,33 @@ describe('what is read', () => {
   });
 
   test('an import of a FIFO or of /dev/zero is VMS004 at once, never a hang', (t) => {
-    const dir = workdir({ 'main.vmsec': 'import "pipe.vmsec"\nimport "/dev/zero"\nhost a { }\n' });
+    const dir = workdir({ 'main.vmsec': 'import "pipe.vmsec"\nimport "zero.vmsec"\nhost a { }\n' });
+    symlinkSync('/dev/zero', join(dir, 'zero.vmsec'));
     if (spawnSync('mkfifo', [join(dir, 'pipe.vmsec')]).status !== 0) { t.skip('mkfifo is not available'); return; }
     for (const args of [['check', 'main.vmsec'], ['run', 'main.vmsec'], ['check', '.']]) {
       const r = vmsec(args, dir);
       assert.equal(r.code, args[0] === 'run' ? 2 : 1, `${args.join(' ')}: ${r.err}`);
       const text = args[0] === 'run' ? r.err : r.out;
       assert.match(text, /^main\.vmsec:1:8: error VMS004 cannot read 'pipe\.vmsec': .*pipe\.vmsec is a FIFO, not a regular file$/m);
-      assert.match(text, /^main\.vmsec:2:8: error VMS004 cannot read '\/dev\/zero': \/dev\/zero is a device, not a regular file$/m);
+      assert.match(text, /^main\.vmsec:2:8: error VMS004 cannot read 'zero\.vmsec': .*zero\.vmsec is a device, not a regular file$/m);
     }
     // Named directly, the FIFO is an input error.
     const direct = vmsec(['check', 'pipe.vmsec'], dir);
     assert.equal(direct.code, 2);
     assert.match(direct.err, /^vmsec: cannot read pipe\.vmsec: it is a FIFO, not a regular file$/m);
+  });
+
+  test('an import of a file not named *.vmsec is VMS004 and nothing of its text is shown', () => {
+    // A scenario from someone else's repository must not print a secret file's words into a CI log as syntax errors.
+    const dir = workdir({ 'main.vmsec': 'import "secret.txt"\nimport "/etc/passwd"\nhost a { }\n', 'secret.txt': 'AKIAEXAMPLEKEY = hunter2\n' });
+    const r = vmsec(['check', 'main.vmsec'], dir);
+    assert.equal(r.code, 1);
+    const why = "is not a .vmsec file: an import names a vmsec file, so that no other file's text is read and quoted in messages";
+    assert.deepEqual(r.out.trimEnd().split('\n'), [
+      `main.vmsec:1:8: error VMS004 cannot read 'secret.txt': ${join(dir, 'secret.txt')} ${why}`,
+      `main.vmsec:2:8: error VMS004 cannot read '/etc/passwd': /etc/passwd ${why}`,
+    ]);
+    assert.doesNotMatch(r.out + r.err, /AKIA|hunter2|root/);
   });
 
   test('an import over 16 MiB is VMS004 naming the file and its size', () => {

@@ -65,12 +65,15 @@ describe('imports', () => {
   test('an unreadable import is VMS004 on its line, naming the file and why', () => {
     const dir = tempDir('imp-');
     const main = nodePath.join(dir, 'main.vmsec');
-    writeFileSync(main, 'import "/dev/zero"\nimport "missing.vmsec"\nhost a { }\n');
+    symlinkSync('/dev/zero', nodePath.join(dir, 'zero.vmsec'));
+    writeFileSync(main, 'import "zero.vmsec"\nimport "missing.vmsec"\nimport "/dev/zero"\nhost a { }\n');
     const r = validateFiles(new Workspace({ read: readSourceFile }), [main]);
     const d = r.diagnostics.filter((x) => x.code === 'VMS004').map((x) => [x.span.start, x.message]);
     assert.deepEqual(d, [
-      [7, "cannot read '/dev/zero': /dev/zero is a device, not a regular file"],
-      [26, `cannot read 'missing.vmsec': ${nodePath.join(dir, 'missing.vmsec')} does not exist; the path is relative to this file`],
+      [7, `cannot read 'zero.vmsec': ${nodePath.join(dir, 'zero.vmsec')} is a device, not a regular file`],
+      [27, `cannot read 'missing.vmsec': ${nodePath.join(dir, 'missing.vmsec')} does not exist; the path is relative to this file`],
+      // Not named *.vmsec: refused before it is opened.
+      [50, "cannot read '/dev/zero': /dev/zero is not a .vmsec file: an import names a vmsec file, so that no other file's text is read and quoted in messages"],
     ]);
   });
 

@@ -80,6 +80,9 @@ export class Workspace {
  *  thousands of files gives messages of bounded length. */
 const MAX_CHAIN_SHOWN = 8;
 
+/** Why an import of a file not named *.vmsec is refused (VMS004). */
+export const NOT_A_VMSEC_FILE = 'is not a .vmsec file: an import names a vmsec file, so that no other file\'s text is read and quoted in messages';
+
 export class ImportGraph {
   private readonly files = new Map<string, SourceFile>();
   private readonly errors = new Map<string, string>();
@@ -100,18 +103,21 @@ export class ImportGraph {
   constructor(load: (path: string) => { ok: true; file: SourceFile } | { ok: false; error: string }, roots: string[]) {
     // Breadth-first over the imports; each file read and parsed once.
     const queue: string[] = [];
-    const enqueue = (p: string) => {
+    const enqueue = (p: string, imported: boolean) => {
       if (this.files.has(p) || this.errors.has(p)) return;
-      const r = load(p);
+      // An import names a vmsec file. Any other file would be parsed and its
+      // words quoted in syntax errors: `import "/home/me/.aws/credentials"`
+      // in someone else's scenario would print a secret into a CI log.
+      const r = imported && !p.endsWith('.vmsec') ? { ok: false as const, error: NOT_A_VMSEC_FILE } : load(p);
       if (r.ok) { this.files.set(p, r.file); queue.push(p); } else this.errors.set(p, r.error);
       this.reached.push(p);
     };
-    for (const r of roots) enqueue(r);
+    for (const r of roots) enqueue(r, false);
     for (let i = 0; i < queue.length; i++) {
       const f = this.files.get(queue[i])!;
       const imps = importsOf(f);
       this.edges.set(f.path, imps);
-      for (const imp of imps) enqueue(imp.target);
+      for (const imp of imps) enqueue(imp.target, true);
     }
     this.findProblems();
   }
