@@ -200,6 +200,17 @@ describe('VMS020 shadowed rule', () => {
   test('passes', () => none('host h { } vm v on h { } monitor m for v { rule sh on open when fileEq(0, "/etc/shadow") then deny(13) rule any on open then allow }', 'VMS020'));
 });
 
+describe('VMS001 an attack on a link that is not there', () => {
+  test('a <-> b with no link or network joining them, and a host joined to itself', () => {
+    const found = only('host a {} host b {} host c {} link a <-> c {} attacker e { tap a <-> b  tamper a <-> a 1%  drop c <-> a 1% }', 'VMS001');
+    assert.deepEqual(found.map((d) => [d.text, d.message]), [
+      ['a <-> b', "no link or network joins 'a' and 'b', so attacker 'e' would tap nothing; declare `link a <-> b { }` or name the network their traffic crosses"],
+      ['a <-> a', "'a <-> a' joins a host to itself; tamper a link between two hosts, or a network"],
+    ]);
+  });
+  test('passes when a network joins them', () => none('host a {} host b {} network n { hosts a, b } attacker e { tap a <-> b }', 'VMS001'));
+});
+
 describe('VMS021 a call Linux does not have', () => {
   test('a rule and a syscall step, with did-you-mean where one is close', () => {
     const found = only('host h { } vm v on h { process p { } } monitor m for v { rule r on open, frobnicate then deny(1) } scenario "s" { at 0 ms syscall v p conect(1.2.3.4) }', 'VMS021');

@@ -5,6 +5,7 @@ import { formatBytes } from '../../../grammar/src/literals';
 import { closest } from '../../../grammar/src/suggest';
 import { bareZero, Limit, LIMITS as L, PAGE, rangeText, within } from '../model/limits';
 import { ENUM_VALUES } from '../model/enum-values';
+import { linksBetween } from '../model/semantic';
 import type { ValidationContext } from './context';
 
 const KIND_TEXT: Record<A.QuantityKind, string> = {
@@ -164,11 +165,24 @@ export function checkValues(ctx: ValidationContext): void {
           if (p.key === 'tamper' || p.key === 'drop' || p.key === 'replay') {
             checkQuantity(ctx, p.share, L.attackShare, `the share of messages to ${p.key}`);
           }
+          if (p.key === 'tap' || p.key === 'tamper' || p.key === 'drop' || p.key === 'replay') linkTarget(ctx, d.name.text, p.key, p.key === 'tap' ? p.value : p.target);
         }
         break;
       case 'scenario': scenarioValues(ctx, d); break;
       default: break;
     }
+  }
+}
+
+/** `a <-> b` names the link between two hosts: with none (or a host twice), the attack would act on nothing, and every `never sees` would pass. */
+function linkTarget(ctx: ValidationContext, attacker: string, action: string, t: A.Target): void {
+  if (!t.b) return;
+  const a = ctx.model.hosts.get(t.a.text);
+  const b = ctx.model.hosts.get(t.b.text);
+  if (!a || !b) return; // VMS001 on the name already
+  if (a === b) { ctx.report(t.span, 'VMS001', `'${t.a.text} <-> ${t.b.text}' joins a host to itself; ${action} a link between two hosts, or a network`); return; }
+  if (linksBetween(ctx.model, a, b).length === 0) {
+    ctx.report(t.span, 'VMS001', `no link or network joins '${a.name}' and '${b.name}', so attacker '${attacker}' would ${action} nothing; declare \`link ${a.name} <-> ${b.name} { }\` or name the network their traffic crosses`);
   }
 }
 
