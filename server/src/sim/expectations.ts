@@ -123,7 +123,9 @@ export function attackerSees(world: World, result: ScenarioResult, attacker: str
   const ledger = ledgerOf(world) ?? new CoResidencyLedger(world, lost);
   const endUs = Math.max(world.engine.now, world.engine.horizon);
   const mine = ledger.finish(endUs).filter((e) => e.attacker === attacker);
-  if (mine.length) return { seen: true, why: exposureText(mine[0]) + (mine.length > 1 ? ` (and ${mine.length - 1} more)` : '') };
+  // Past the ledger's cap, stretches are only counted, not kept: "and 999+ more".
+  const more = mine.length > 1 || ledger.dropped ? ` (and ${mine.length - 1}${ledger.dropped ? '+' : ''} more)` : '';
+  if (mine.length) return { seen: true, why: exposureText(mine[0]) + more };
   const taps = result.taps.filter((t) => t.attacker === attacker);
   return { seen: false, why: taps.length ? `tapped ${taps.reduce((n, t) => n + t.messages, 0)} messages, no marker in clear` : 'no tap, no co-resident vm with confidential data' };
 }
