@@ -101,3 +101,19 @@ test('a call to the parent while its descriptor is built says why it is paused a
   // After the build, the parent runs again.
   assert.deepEqual(at(300).map(([ok]) => ok), [true]);
 });
+
+test('a fork without `on` after its parent migrated meets VMS014\'s room rule on the new host', () => {
+  const src = (children: number) => `
+host a { memory 64 GiB } host b { memory 2 GiB cpus 8 } link a <-> b {}
+vm web on a { memory 1 GiB process p { memory 4 MiB } }
+fork f of web { children ${children} }
+scenario "s" { at 0 ms migrate web to b  at 30 s fork f }
+`;
+  const [full] = run(src(8));
+  const fork = full.steps.find((st) => st.at_ms === 30000)!;
+  assert.deepEqual([fork.ok, fork.outcome], [false, "fork f: 8 children on host 'b', where vm 'web' runs since it migrated, need 8 GiB, but it has 2 GiB; give the fork `on` hosts or lower `children`"]);
+  assert.deepEqual(full.transfers, []);
+  // Two fit beside nothing else counted, as VMS014 counts.
+  const [fits] = run(src(2));
+  assert.deepEqual(ready(fits.transfers, 'f').map(([c, h]) => [c, h]), [['f[1]', 'b'], ['f[2]', 'b']]);
+});

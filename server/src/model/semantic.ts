@@ -280,6 +280,18 @@ export function forkPagesPerChild(vm: VmModel): number {
 }
 
 /** How many children land on each host, round-robin over `on`: counted, not listed per child. */
+/**
+ * VMS014's rule, for the validator and for the simulator (a fork without `on`
+ * whose parent migrated places its children on the new host): what `n`
+ * children of `vm` need on `host` beyond what it has, memory first.
+ */
+export function childrenShortfalls(host: HostModel, n: number, vm: VmModel): { what: 'memory' | 'cpus'; need: number; has: number }[] {
+  const out: { what: 'memory' | 'cpus'; need: number; has: number }[] = [];
+  if (n * vm.memory > host.memory) out.push({ what: 'memory', need: n * vm.memory, has: host.memory });
+  if (host.cpusDeclared && n * vm.vcpus > host.cpus) out.push({ what: 'cpus', need: n * vm.vcpus, has: host.cpus });
+  return out;
+}
+
 export function childrenPerHost(f: ForkModel): Map<HostModel, number> {
   const out = new Map<HostModel, number>();
   const n = f.on.length;

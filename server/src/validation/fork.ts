@@ -7,7 +7,7 @@
 // `children`.
 import type * as A from '../../../grammar/src/ast';
 import { formatBytes } from '../../../grammar/src/literals';
-import { AttackKind, childrenPerHost, ForkModel, forkPagesPerChild, HostModel, LinkModel, linksBetween, routeBetween } from '../model/semantic';
+import { AttackKind, childrenPerHost, childrenShortfalls, ForkModel, forkPagesPerChild, HostModel, LinkModel, linksBetween, routeBetween } from '../model/semantic';
 import { groupDigits, MAX_FORK_PAGES } from '../model/limits';
 import { childRoom } from '../model/child-address';
 import type { ValidationContext } from './context';
@@ -90,15 +90,13 @@ export function checkForks(ctx: ValidationContext): void {
     }
     // VMS014
     for (const [h, n] of perHost) {
-      const need = n * f.parent.memory;
       const kids = `${n} ${n === 1 ? 'child' : 'children'}`;
       const needs = n === 1 ? 'needs' : 'need';
-      if (need > h.memory) {
-        ctx.report(hostSpan(f, h), 'VMS014', `${kids} of ${formatBytes(f.parent.memory)} on host '${h.name}' ${needs} ${formatBytes(need)}, but it has ${formatBytes(h.memory)}; add hosts to \`on\` or lower \`children\``);
-      }
-      const cpus = n * f.parent.vcpus;
-      if (h.cpusDeclared && cpus > h.cpus) {
-        ctx.report(hostSpan(f, h), 'VMS014', `${kids} of ${f.parent.vcpus} ${f.parent.vcpus === 1 ? 'vcpu' : 'vcpus'} on host '${h.name}' ${needs} ${cpus} cpus, but it has ${h.cpus}; add hosts to \`on\` or lower \`children\``);
+      for (const short of childrenShortfalls(h, n, f.parent)) {
+        const what = short.what === 'memory'
+          ? `${kids} of ${formatBytes(f.parent.memory)} on host '${h.name}' ${needs} ${formatBytes(short.need)}, but it has ${formatBytes(short.has)}`
+          : `${kids} of ${f.parent.vcpus} ${f.parent.vcpus === 1 ? 'vcpu' : 'vcpus'} on host '${h.name}' ${needs} ${short.need} cpus, but it has ${short.has}`;
+        ctx.report(hostSpan(f, h), 'VMS014', `${what}; add hosts to \`on\` or lower \`children\``);
       }
     }
     // Children take addresses by the child IP rule (model/child-address.ts); they must fit in the subnet.

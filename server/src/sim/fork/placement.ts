@@ -1,7 +1,7 @@
 // Placement: the guards that keep a fork simulable, and the children placed
 // round-robin over the `on` hosts, each with its vmid, address and empty page maps.
 import type { HostModel } from '../../model/semantic';
-import { placement } from '../../model/semantic';
+import { childrenShortfalls, placement } from '../../model/semantic';
 import { childIp } from '../../model/child-address';
 import { formatIp } from '../../../../grammar/src/literals';
 import { formatSize } from '../../model/units';
@@ -9,7 +9,7 @@ import type { TransferResult } from '../results';
 import type { VmRuntime } from '../world';
 import { Child, ForkState, groupBy, MAX_PAGE_MAP_BYTES, MAX_TOUCHED_BYTES } from './state';
 
-/** Why the fork is too large to simulate, or undefined: checked before anything is allocated per child. */
+/** Why the fork cannot be simulated (too large, or no room where its children go), or undefined: checked before anything is allocated per child. */
 export function tooLarge(s: ForkState): string | undefined {
   const { fork } = s;
   // What `check` accepts must end in seconds, not exhaust memory.
@@ -20,6 +20,14 @@ export function tooLarge(s: ForkState): string | undefined {
   const touched = (fork.parent.memory * fork.parent.workingset) / 100 * fork.children;
   if (fork.memory === 'eager' ? fork.parent.memory * fork.children > MAX_TOUCHED_BYTES : touched > MAX_TOUCHED_BYTES) {
     return `fork ${fork.name}: more than ${formatSize(MAX_TOUCHED_BYTES)} of pages would be touched; too large to simulate — lower children, memory or the working set`;
+  }
+  // Without `on`, after the parent migrated, the children go to its new host: VMS014's rule, checked here since `check` saw the declared host.
+  if (!fork.onDeclared && s.source !== fork.parent.host) {
+    const [short] = childrenShortfalls(s.source, fork.children, fork.parent);
+    if (short) {
+      const need = short.what === 'memory' ? `${formatSize(short.need)}, but it has ${formatSize(short.has)}` : `${short.need} cpus, but it has ${short.has}`;
+      return `fork ${fork.name}: ${fork.children} ${fork.children === 1 ? 'child' : 'children'} on host '${s.source.name}', where vm '${fork.parent.name}' runs since it migrated, ${fork.children === 1 ? 'needs' : 'need'} ${need}; give the fork \`on\` hosts or lower \`children\``;
+    }
   }
   return undefined;
 }
