@@ -44,6 +44,25 @@ test('inline texts read as the issue shows them, each on the line that caused it
   for (const i of view.inline) assert.equal(i.loc.uri, `file://${MAIN}`);
 });
 
+test('a line with two decisions shows the call\'s own first; a failed step keeps its subject', () => {
+  const text = `host a {} host b {} link a <-> b {}
+vm v on a { memory 16 MiB process p { memory 1 MiB } }
+vm w on a { memory 16 MiB process q { memory 1 MiB } }
+monitor m for v { rule k on open then killProc escalate 1 violations within 1 s then migrate to b }
+fork f of w { children 1 on b }
+scenario "s" {
+  at 0 ms syscall v p open("/x")
+  at 1 ms fork f
+  at 2 ms syscall f[1] q read()
+}`;
+  const r = runWithTimeline(text).result;
+  const v = buildScenarioView(r, uriOf);
+  const on = (line: number) => v.inline.filter((i) => i.loc.range.start.line + 1 === line).map((i) => i.text);
+  assert.deepEqual(r.monitor.filter((m) => m.line === 7).map((m) => m.rule), ['k', 'escalate']);
+  assert.deepEqual(on(7), ['killProc by rule k after 50 µs (+1 more)']);
+  assert.match(on(9)[0], /^✗ f\[1\] is not ready at 2\.0 ms: /);
+});
+
 test('hovers carry the facts behind a line: PCR expected/actual, nonce, algorithm, per-host ready, rule and delay', () => {
   const h3 = view.inline.find((i) => i.text.startsWith('✗ h3'))!;
   assert.match(h3.detail, /expected `1abfe962830861962672136607310e80037ab6f8edbc1055cc47b7e6aa78a047`/);

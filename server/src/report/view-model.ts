@@ -112,8 +112,9 @@ export function buildScenarioView(result: ScenarioResult, uriOf: (path: string) 
     if (kind === 'syscall') {
       const ms = onLine(result.monitor);
       if (ms.length && s.ok) {
-        const m = T.monitorText(ms[ms.length - 1]);
-        inline.push({ loc, text: m.text, ok: m.ok, detail: T.monitorDetail(ms, s) });
+        // The call's own decision comes first; an escalation it set off follows (the hover lists all).
+        const m = T.monitorText(ms[0]);
+        inline.push({ loc, text: ms.length > 1 ? `${m.text} (+${ms.length - 1} more)` : m.text, ok: m.ok, detail: T.monitorDetail(ms, s) });
         continue;
       }
     }
@@ -125,7 +126,8 @@ export function buildScenarioView(result: ScenarioResult, uriOf: (path: string) 
       const m = onLine(result.moves)[0];
       if (m && (s.ok || m.failed)) { const t = T.moveText(m); inline.push({ loc, text: t.text, ok: t.ok, detail: T.moveDetail(m) }); continue; }
     }
-    inline.push({ loc, text: `${s.ok ? T.OK : T.FAIL} ${stripSubject(s.outcome)}`, ok: s.ok, detail: `at ${T.ms(s.at_ms)}: ${T.md(s.outcome)}` });
+    // An error keeps its subject: "f[1] is not ready at 1.0 ms: …" says which child.
+    inline.push({ loc, text: `${s.ok ? T.OK : T.FAIL} ${s.ok ? stripSubject(s.outcome) : s.outcome}`, ok: s.ok, detail: `at ${T.ms(s.at_ms)}: ${T.md(s.outcome)}` });
   }
 
   const errors = result.errors.map((e) => ({ loc: at(e.line, (e as { loc?: Loc }).loc), message: e.message }));
