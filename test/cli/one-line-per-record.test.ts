@@ -77,6 +77,8 @@ test('run: a title with a newline cannot print a PASS line; a write path neither
   assert.equal(w.code, 1);
   assert.equal(lines(w.out).length, 4, w.out);
   assert.match(w.out, /^ {2}ERROR w\.vmsec:4 at 0 ms {2}v neither shares "\/a\\n  PASS w\.vmsec:9  forged"/m);
+  // One error, said in the singular.
+  assert.match(w.out, /^ {2}FAILED: 0\/0 expectations, 1 error; simulated /m);
   noForgedLine(w.out, /^\s*PASS/);
 });
 

@@ -32,7 +32,7 @@ export function formatRunText(r: RunResult): string {
     for (const tr of s.traces ?? []) for (const line of traceReportText(tr)) out.push(`  ${line}`);
     for (const e of s.errors) if (!s.steps.some((st) => st.line === e.line && !st.ok)) out.push(`  ERROR ${displayPath(r.file)}:${e.line} ${e.message}`);
     for (const e of s.expectations) out.push(`  ${e.passed ? 'PASS' : 'FAIL'} ${displayPath(r.file)}:${e.line}  ${e.text}  (actual: ${e.actual})`);
-    out.push(`  ${s.passed ? 'passed' : 'FAILED'}: ${s.expectations.filter((e) => e.passed).length}/${s.expectations.length} expectations, ${s.errors.length} errors; simulated ${ms(s.stats.sim_ms)} in ${s.stats.wall_ms} ms`);
+    out.push(`  ${s.passed ? 'passed' : 'FAILED'}: ${s.expectations.filter((e) => e.passed).length}/${s.expectations.length} expectations, ${s.errors.length} ${s.errors.length === 1 ? 'error' : 'errors'}; simulated ${ms(s.stats.sim_ms)} in ${s.stats.wall_ms} ms`);
   }
   const passed = r.scenarios.filter((s) => s.passed).length;
   out.push(`${passed} passed, ${r.scenarios.length - passed} failed`);
