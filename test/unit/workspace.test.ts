@@ -24,6 +24,15 @@ describe('readSourceFile', () => {
     assert.deepEqual(readSourceFile(nodePath.join(dir, 'link.vmsec')), { ok: true, text: 'host a { }\n' });
   });
 
+  test('a *.vmsec link to a file not named *.vmsec is refused before it is read (a secret would be quoted in syntax errors)', () => {
+    const dir = tempDir('src-');
+    writeFileSync(nodePath.join(dir, 'credentials'), 'AKIAEXAMPLE = hunter2\n');
+    symlinkSync(nodePath.join(dir, 'credentials'), nodePath.join(dir, 'notes.vmsec'));
+    assert.deepEqual(readSourceFile(nodePath.join(dir, 'notes.vmsec')), { ok: false, error: `is a link to ${nodePath.join(dir, 'credentials')}, which is not a .vmsec file; it is not read, so that no other file's text is quoted in messages` });
+    // Named without .vmsec on the command line, a file is read as asked.
+    assert.equal(readSourceFile(nodePath.join(dir, 'credentials')).ok, true);
+  });
+
   test('refuses a folder, a device, a missing file and a dangling link with a reason', () => {
     const dir = tempDir('src-');
     mkdirSync(nodePath.join(dir, 'd.vmsec'));

@@ -63,12 +63,14 @@ export function openRegularFile(path: string): number {
 }
 
 /** Reads the bytes of a regular file of at most `cap` bytes; shared by readSourceFile and other bounded readers (the `--costs` file). */
-export function readRegularFile(path: string, cap: number): { ok: true; bytes: Buffer } | { ok: false; error: string } {
+export function readRegularFile(path: string, cap: number, refuse?: () => string | undefined): { ok: true; bytes: Buffer } | { ok: false; error: string } {
   let st: fs.Stats;
   try { st = fs.statSync(path); } catch (e) { return { ok: false, error: reason(e, path) }; }
   const kind = kindOf(st);
   if (kind) return { ok: false, error: kind };
   if (st.size > cap) return { ok: false, error: tooBig(st.size, cap) };
+  const refused = refuse?.();
+  if (refused) return { ok: false, error: refused };
   let fd: number;
   try { fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0)); } catch (e) { return { ok: false, error: reason(e, path) }; }
   try {
@@ -105,10 +107,27 @@ export function readRegularFile(path: string, cap: number): { ok: true; bytes: B
  *  O_NONBLOCK, fstat again), so it never blocks. `error` is a user message
  *  such as "is a FIFO, not a regular file" or "is 20.0 MiB; the limit is 16 MiB". */
 export function readSourceFile(path: string): ReadResult {
-  const r = readRegularFile(path, MAX_SOURCE_BYTES);
+  const r = readRegularFile(path, MAX_SOURCE_BYTES, () => linkedAway(path));
   if (!r.ok) return r;
   let text = r.bytes.toString('utf8');
   // Editors strip a BOM; so do we, or `check` and the editor would disagree.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { ok: true, text };
+}
+
+/**
+ * A *.vmsec name must lead to a vmsec file. A symlink `notes.vmsec` in
+ * someone else's repository pointing at a credentials file would otherwise
+ * be parsed (by a folder scan or an import) and its words quoted in syntax
+ * errors, into a terminal or a CI log.
+ */
+function linkedAway(path: string): string | undefined {
+  if (!path.endsWith('.vmsec')) return undefined;
+  try {
+    if (!fs.lstatSync(path).isSymbolicLink()) return undefined;
+    const real = fs.realpathSync(path);
+    return real.endsWith('.vmsec') ? undefined : `is a link to ${real}, which is not a .vmsec file; it is not read, so that no other file's text is quoted in messages`;
+  } catch (e) {
+    return reason(e, path);
+  }
 }
