@@ -18,9 +18,8 @@ import type { Diagnostic } from '../model/diagnostics';
 import { Workspace, FileSet, FileReader } from '../model/workspace';
 import type { SourceFile } from '../model/source-file';
 import { readSourceFile } from '../model/source-reader';
-import { resolveFileSet, Resolved } from '../model/resolve';
-import { collectReferences, Reference } from '../model/references';
-import { buildNamespace } from '../model/symbols';
+import { resolveFileSet, resolveNames, Resolved } from '../model/resolve';
+import type { Reference } from '../model/references';
 import { validateFileSet } from '../validation/validate';
 import { pathToUri, uriToPath } from './convert';
 import { DocumentLines, TextLines, TextMap } from './text-map';
@@ -133,7 +132,7 @@ export class Session {
     this.dropStale(set.files);
     const key = set.files.map((f) => `${f.path}\u0000${f.text.length}`).join('\u0001');
     let a = this.analyses.get(path);
-    if (!a || a.key !== key || !a.set.files.every((f, i) => f === set.files[i])) {
+    if (!a || a.key !== key || !sameFiles(a.set, set)) {
       a = { set, resolved: resolveFileSet(set), key };
       if (this.open.has(path)) this.analyses.set(path, a);
     }
@@ -158,9 +157,7 @@ export class Session {
       if (!root || !root.text.includes(word)) continue;
       const set = graph.fileSet(p)!;
       const cached = this.analyses.get(p);
-      const refs = cached && cached.set.files.length === set.files.length && cached.set.files.every((f, i) => f === set.files[i])
-        ? cached.resolved.refs
-        : collectReferences(root, buildNamespace(set.files));
+      const refs = cached && sameFiles(cached.set, set) ? cached.resolved.refs : resolveNames(set).refs;
       out.push({ path: p, refs });
     }
     return out;
@@ -239,4 +236,9 @@ export class Session {
       }
     }
   }
+}
+
+/** Whether two file sets hold the very same parsed files, in order (a cached analysis still answers). */
+function sameFiles(a: FileSet, b: FileSet): boolean {
+  return a.files.length === b.files.length && a.files.every((f, i) => f === b.files[i]);
 }
