@@ -54,9 +54,10 @@ export function semanticTokens(session: Session, path: string): SemanticTokens {
     data.push(line - prevLine, line === prevLine ? char - prevChar : char, len, type, mod);
     prevLine = line; prevChar = char;
   };
-  // Tokens and comments each come in text order: merged, not sorted.
+  // Tokens and comments each come in text order: merged, not sorted. Five numbers per token.
+  const maxData = SEMANTIC_MAX_TOKENS * 5;
   let c = 0;
-  for (let i = 0; i < tokens.length && data.length < SEMANTIC_MAX_TOKENS * 5; i++) {
+  for (let i = 0; i < tokens.length && data.length < maxData; i++) {
     const t = tokens[i];
     for (; c < comments.length && comments[c].span.start < t.startOffset; c++) push(comments[c].span.start, comments[c].span.end - comments[c].span.start, 11, 0);
     const name = names.get(t.startOffset);
@@ -66,7 +67,7 @@ export function semanticTokens(session: Session, path: string): SemanticTokens {
       : n === 'Arrow' || n === 'BiArrow' || n === 'Cmp' ? 12 : n === 'Identifier' ? 8 : -1;
     if (type >= 0) push(t.startOffset, t.image.length, type, 0);
   }
-  for (; c < comments.length && data.length < SEMANTIC_MAX_TOKENS * 5; c++) push(comments[c].span.start, comments[c].span.end - comments[c].span.start, 11, 0);
-  if (data.length > SEMANTIC_MAX_TOKENS * 5) data.length = SEMANTIC_MAX_TOKENS * 5;
+  for (; c < comments.length && data.length < maxData; c++) push(comments[c].span.start, comments[c].span.end - comments[c].span.start, 11, 0);
+  if (data.length > maxData) data.length = maxData;
   return { data };
 }
