@@ -140,7 +140,8 @@ export type ScenarioItem =
 export interface ScenarioDecl extends DeclBase { kind: 'scenario'; title: Str; items: ScenarioItem[] }
 
 /** A problem found while lexing or parsing; `code` is always VMS000. */
-export interface SyntaxProblem { message: string; span: Span }
+/** `more`: not a problem itself but the count of those left out past the cap. */
+export interface SyntaxProblem { message: string; span: Span; more?: number }
 
 export interface Comment { text: string; span: Span; block: boolean }
 

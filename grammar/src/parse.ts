@@ -30,7 +30,7 @@ const declTypes = DECL_KEYWORDS.map((k) => KW[k]);
  * `base` is added to every offset (lexing a slice of a larger text). Only the
  * first `maxProblems` lexing problems are made; `unshown` counts the rest.
  */
-export function lex(text: string, base = 0, maxProblems = Infinity): { tokens: IToken[]; comments: Comment[]; problems: SyntaxProblem[]; unshown: number } {
+export function lex(text: string, base = 0, maxProblems = Infinity): { tokens: IToken[]; comments: Comment[]; problems: SyntaxProblem[]; unshown: number; unclosed: boolean } {
   // A byte order mark at the very start is whitespace (editors strip it, so
   // `check` must not see it as an error); the same length keeps offsets.
   const result = lexer.tokenize(base === 0 && text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text);
@@ -44,11 +44,19 @@ export function lex(text: string, base = 0, maxProblems = Infinity): { tokens: I
   const comments: Comment[] = (result.groups.comments ?? []).map((c) => ({
     text: c.image, span: { start: base + c.startOffset, end: base + c.startOffset + c.image.length }, block: c.image.startsWith('/*'),
   }));
-  const problems = result.errors.slice(0, maxProblems).map((e) => {
+  const problems: SyntaxProblem[] = result.errors.slice(0, maxProblems).map((e) => {
     const what = text.charAt(e.offset) === '"' ? 'unterminated string' : `unexpected character ${describeChar(text, e.offset)}`;
     return { message: what, span: { start: base + e.offset, end: base + e.offset + Math.max(1, e.length) } };
   });
-  return { tokens: result.tokens, comments, problems, unshown: result.errors.length - problems.length };
+  const unshown = result.errors.length - problems.length;
+  // Only the last comment can run to the end of the text.
+  const last = comments[comments.length - 1];
+  const unclosed = !!last && last.block && (last.text.length < 4 || !last.text.endsWith('*/'));
+  if (unclosed) {
+    problems.push({ message: 'unterminated block comment: this `/*` is never closed by `*/`, so the rest of the file is a comment', span: { start: last.span.start, end: last.span.start + 2 } });
+    problems.sort((a, b) => a.span.start - b.span.start);
+  }
+  return { tokens: result.tokens, comments, problems, unshown, unclosed };
 }
 
 /** Characters that are easy to paste and hard to see, named in messages. */
@@ -128,7 +136,8 @@ export function parseRange(text: string, start: number, end: number): { doc: Doc
     if (t.tokenType === LCurly) depth++;
     else if (t.tokenType === RCurly && --depth < 0) balanced = false;
   }
-  if (depth !== 0) balanced = false;
+  // A comment left open swallowed the rest of the slice; in the whole text it would swallow more.
+  if (depth !== 0 || lexed.unclosed) balanced = false;
   const problems: SyntaxProblem[] = [...lexed.problems];
   let tokens = limitNesting(lexed.tokens, problems);
   parser ??= new VmsecParser();
@@ -165,7 +174,7 @@ export function parseRange(text: string, start: number, end: number): { doc: Doc
   if (problems.length + lexed.unshown > MAX_PROBLEMS) {
     const extra = problems.length + lexed.unshown - MAX_PROBLEMS;
     problems.length = MAX_PROBLEMS;
-    problems.push({ message: `${extra} more syntax problems not shown`, span: problems[MAX_PROBLEMS - 1].span });
+    problems.push({ message: `${extra} more syntax problems not shown; fix the ones above first`, span: problems[MAX_PROBLEMS - 1].span, more: extra });
   }
   return { doc: { decls, comments: lexed.comments, problems }, unfinished, balanced };
 }

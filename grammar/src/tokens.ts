@@ -21,7 +21,9 @@ export const GRAMMAR_SELF_CHECKS = typeof VMSEC_BUNDLED === 'undefined' || !VMSE
 // built, a share of a cold start.
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true, start_chars_hint: [' ', '\t', '\r', '\n', '\f', '\v'] });
 export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: 'comments', start_chars_hint: ['/'] });
-export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: 'comments', line_breaks: true, start_chars_hint: ['/'] });
+// A `/*` never closed runs to the end of the text (as in C and TypeScript), so
+// what follows is not read as code; parse.ts reports it.
+export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?(?:\*\/|(?![\s\S]))/, group: 'comments', line_breaks: true, start_chars_hint: ['/'] });
 
 export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n\r]|\\.)*"/, start_chars_hint: ['"'] });
 export const Digest = createToken({ name: 'Digest', pattern: /sha256:[0-9a-fA-F]{64}(?![0-9A-Za-z_])/, start_chars_hint: ['s'] });

@@ -53,6 +53,17 @@ test('comments are kept aside, strings unescape, comparisons lex', () => {
   assert.deepEqual(r.tokens.map((t) => t.tokenType.name), ['KW_host', 'Identifier', 'StringLit', 'Cmp', 'Cmp', 'Cmp']);
 });
 
+test('a block comment never closed runs to the end: one located problem, the rest is not read as code', () => {
+  const text = 'host a { }\n/* note\nhost b { @ }\n';
+  const r = lex(text);
+  assert.deepEqual(r.tokens.map((t) => t.image), ['host', 'a', '{', '}']);
+  assert.deepEqual(r.comments.map((c) => [c.block, c.span.start, c.span.end]), [[true, 11, text.length]]);
+  assert.deepEqual(r.problems.map((p) => [p.message, p.span.start, p.span.end]), [['unterminated block comment: this `/*` is never closed by `*/`, so the rest of the file is a comment', 11, 13]]);
+  // `/*/` does not close itself; `/**/` is a whole comment.
+  assert.equal(lex('/*/').problems.length, 1);
+  assert.equal(lex('/**/').problems.length, 0);
+});
+
 test('bad characters are located problems, not crashes', () => {
   const r = lex('host a { @ }');
   assert.equal(r.problems.length, 1);

@@ -1,10 +1,15 @@
-// VMS000: what the lexer and parser could not read. VMS005: an escape in a
+// VMS000: what the lexer and parser could not read (VMS009: how many more
+// past the cap). VMS005: an escape in a
 // string other than \" \\ \n \t, which stands for the character itself.
 import type * as A from '../../../grammar/src/ast';
 import type { ValidationContext } from './context';
 
 export function checkSyntax(ctx: ValidationContext): void {
-  for (const p of ctx.file.doc.problems) ctx.report(p.span, 'VMS000', p.message);
+  for (const p of ctx.file.doc.problems) ctx.report(p.span, p.more === undefined ? 'VMS000' : 'VMS009', p.message);
+  // The grammar requires `hosts`; the parser takes a network's properties in any order, so its absence is found here.
+  for (const d of ctx.file.doc.decls) {
+    if (d.kind === 'network' && !d.hostsSpan && d.name.text) ctx.report(d.name.span, 'VMS000', `network '${d.name.text}' needs the hosts it joins: \`hosts h1, h2\``);
+  }
   // Only a text with a backslash can hold an escape: most files skip the walk.
   if (!ctx.file.text.includes('\\')) return;
   for (const s of strings(ctx.file.doc.decls)) {
