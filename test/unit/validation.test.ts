@@ -24,6 +24,14 @@ function none(text: string, code: string) {
 describe('VMS000 syntax', () => {
   test('fails', () => { const [d] = only('host a { cpus }', 'VMS000'); assert.equal(d.text, '}'); assert.equal(d.severity, 'error'); });
   test('passes', () => none('host a { cpus 1 }', 'VMS000'));
+  test('a network without hosts', () => {
+    const [d] = only('network n { bandwidth 1 Gbps }', 'VMS000');
+    assert.deepEqual([d.message, d.text], ["network 'n' needs the hosts it joins: `hosts h1, h2`", 'n']);
+  });
+  test('an unterminated block comment, once, where it opens', () => {
+    const found = check('host a { }\n/* note\nhost b { @ }').filter((d) => d.code === 'VMS000');
+    assert.deepEqual(found.map((d) => [d.text, d.line, d.col]), [['/*', 2, 1]]);
+  });
 });
 
 describe('VMS001 undeclared name', () => {
@@ -48,6 +56,11 @@ describe('VMS016 wrong kind', () => {
     assert.match(d.message, /name one of its children, e.g. f\[1\]/);
   });
   test('passes', () => none(`${BASE} fork f of web { } scenario "s" { at 0 ms syscall f[1] app open("/x") }`, 'VMS016'));
+  test("an attacker's vm named by a step or an expectation: the simulator runs nothing in it", () => {
+    const found = check(`${BASE} attacker e { vm spy on a }
+scenario "s" { at 1 ms syscall spy app open("/x") at 2 ms migrate spy to b expect spy is running }`).filter((d) => d.code === 'VMS016');
+    assert.deepEqual(found.map((d) => [d.text, d.line, d.message]), Array(3).fill(['spy', 8, "'spy' is an attacker's vm (line 7), but a vm or restored vm is expected here"]));
+  });
 });
 
 describe('VMS002 declared twice', () => {
@@ -83,6 +96,22 @@ attacker e {
       ['error', "'s' is already declared as an attacker's vm (line 9); names must be unique — rename one", 's', 10, 41],
     ]);
   });
+  test('a name listed twice where each entry counts once, and the same IPC edge twice', () => {
+    const found = check(`${BASE} network m { hosts a, b, a }
+vm v on a { process p { } process q { } ipc p -> q pipe ipc q -> p pipe ipc p -> q socket ipc p -> q pipe }
+monitor mo for v, web, v { rule r on open, read, open then deny(1) }
+checkpoint c of v { exclude p exclude q, p }
+fork f of web { attest hosts against good, good }`).filter((d) => d.code === 'VMS002');
+    assert.deepEqual(found.map((d) => [d.message, d.text, d.line]), [
+      ["'a' is listed twice in network 'm' (first at line 7); keep one", 'a', 7],
+      ["'ipc p -> q pipe' is given twice in this vm (first at line 8); keep one", 'ipc', 8],
+      ["'v' is listed twice in the VMs of monitor 'mo' (first at line 9); keep one", 'v', 9],
+      ["'open' is listed twice in the system calls of rule 'r' (first at line 9); keep one", 'open', 9],
+      ["'p' is listed twice in the exclusions of checkpoint 'c' (first at line 10); keep one", 'p', 10],
+      ["'good' is listed twice in the accepted boot chains (first at line 11); keep one", 'good', 11],
+    ]);
+    assert.ok(found.every((d) => d.severity === 'error'));
+  });
   test('an attacker property that does not repeat stays VMS002', () => {
     const [d] = only('attacker e { tenant x tenant y }', 'VMS002');
     assert.equal(d.message, "'tenant' is given twice in this attacker (first at line 1); keep one");
@@ -98,6 +127,7 @@ describe('VMS003 values and units', () => {
     ['host h { memory 5000 B }', '5000 B', /multiple of 4 KiB/],
     ['host h { tpm sha1 }', 'sha1', /ecdsa-p256 or rsa-2048/],
     ['host h { cpus 1.5 }', '1.5', /whole number/],
+    ['host h { cpus 1.0 }', '1.0', /cpus must be a whole number; found '1.0'/],
     ['host h { } vm v on h { workingset 150% }', '150%', /between 0% and 100%/],
     ['host h { } vm v on h { subnet 10.0.0.1 }', '10.0.0.1', /needs a CIDR/],
     ['host h { } vm v on h { subnet 10.0.0.0/33 }', '10.0.0.0/33', /at most \/32/],

@@ -4,8 +4,12 @@
 // only names of these kinds.
 import type { SymbolKind } from './symbols';
 
-/** A name that stands for a running VM: declared, an attacker's, or restored in the scenario (forks need `[i]`). */
-const VM_LIKE: SymbolKind[] = ['vm', 'attacker-vm', 'restored-vm'];
+/**
+ * A name that stands for a running VM: declared, or restored in the scenario
+ * (forks need `[i]`). Not an attacker's VM: it only stands on its host for
+ * co-residency, and the simulator runs no steps in it.
+ */
+const VM_LIKE: SymbolKind[] = ['vm', 'restored-vm'];
 
 export const EXPECTED_KINDS = {
   /** `host … { boot B }` */

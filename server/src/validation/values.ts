@@ -30,7 +30,8 @@ export function checkQuantity(ctx: ValidationContext, q: A.Quantity | undefined,
     ctx.report(q.span, 'VMS003', `${what} must be ${rangeText(limit)}; found '${q.text}'`);
     return false;
   }
-  if (limit.kind === 'int' && !Number.isInteger(v)) {
+  // `1.0` is not written as a whole number either (LANGUAGE.md's INT).
+  if (limit.kind === 'int' && (!Number.isInteger(v) || q.text.includes('.'))) {
     ctx.report(q.span, 'VMS003', `${what} must be a whole number; found '${q.text}'`);
     return false;
   }
@@ -79,6 +80,18 @@ function checkRepeats(ctx: ValidationContext, props: readonly { key: string; key
   }
 }
 
+/** VMS002 for a name listed twice where each entry counts once (a network's hosts, a monitor's VMs, …). */
+function listRepeats(ctx: ValidationContext, names: readonly A.Ident[], where: string): void {
+  if (names.length < 2) return;
+  const seen = new Map<string, A.Span>();
+  for (const n of names) {
+    if (!n.text) continue; // parse recovery: already VMS000
+    const prev = seen.get(n.text);
+    if (prev) ctx.report(n.span, 'VMS002', `'${n.text}' is listed twice in ${where} (first at ${ctx.where(ctx.file.path, prev)}); keep one`);
+    else seen.set(n.text, n.span);
+  }
+}
+
 const ATTACK_REPEATABLE = new Set(['tap', 'tamper', 'drop', 'replay', 'vm', 'steal']);
 const FILE_KEY = new Set(['file']);
 
@@ -120,6 +133,7 @@ export function checkValues(ctx: ValidationContext): void {
         break;
       case 'link': case 'network':
         checkRepeats(ctx, d.kind === 'network' ? [...(d.hostsSpan ? [{ key: 'hosts', keySpan: d.hostsSpan }] : []), ...d.props] : d.props, d.kind);
+        if (d.kind === 'network') listRepeats(ctx, d.hosts, `network '${d.name.text}'`);
         for (const p of d.props) {
           if (p.key === 'bandwidth') checkQuantity(ctx, p.value, L.bandwidth);
           if (p.key === 'latency') checkQuantity(ctx, p.value, L.latency);
@@ -129,6 +143,7 @@ export function checkValues(ctx: ValidationContext): void {
       case 'fork':
         checkRepeats(ctx, d.props, 'fork');
         for (const p of d.props) {
+          if (p.key === 'attest hosts') listRepeats(ctx, p.value, 'the accepted boot chains');
           if (p.key === 'children') checkQuantity(ctx, p.value, L.children);
           if (p.key === 'memory' || p.key === 'disk') checkWord(ctx, p.value, ENUM_VALUES.copyMode, `fork ${p.key}`);
           if (p.key === 'integrity') {
@@ -144,6 +159,7 @@ export function checkValues(ctx: ValidationContext): void {
       case 'monitor': monitorValues(ctx, d); break;
       case 'checkpoint':
         checkRepeats(ctx, d.props, 'checkpoint');
+        listRepeats(ctx, d.props.flatMap((p) => (p.key === 'exclude' ? p.value : [])), `the exclusions of checkpoint '${d.name.text}'`);
         for (const p of d.props) {
           if (p.key === 'ipc') checkWord(ctx, p.value, ENUM_VALUES.checkpointIpc, 'checkpoint ipc');
           if (p.key === 'disk') checkWord(ctx, p.value, ENUM_VALUES.checkpointDisk, 'checkpoint disk');
@@ -188,6 +204,7 @@ function linkTarget(ctx: ValidationContext, attacker: string, action: string, t:
 
 function vmValues(ctx: ValidationContext, d: A.VmDecl): void {
   checkRepeats(ctx, d.props, 'vm');
+  ipcRepeats(ctx, d.props);
   let vmMemory: number | undefined = 1024 ** 3;
   let procTotal = 0;
   for (const p of d.props) {
@@ -213,8 +230,21 @@ function vmValues(ctx: ValidationContext, d: A.VmDecl): void {
   }
 }
 
+/** VMS002 for the same IPC edge twice (same ends, same direction, same channel). */
+function ipcRepeats(ctx: ValidationContext, props: readonly A.VmProp[]): void {
+  const seen = new Map<string, A.Span>();
+  for (const p of props) {
+    if (p.key !== 'ipc' || !p.from.text || !p.to.text || !p.channel.text) continue;
+    const id = `${p.from.text} -> ${p.to.text} ${p.channel.text}`;
+    const prev = seen.get(id);
+    if (prev) ctx.report(p.keySpan, 'VMS002', `'ipc ${id}' is given twice in this vm (first at ${ctx.where(ctx.file.path, prev)}); keep one`);
+    else seen.set(id, p.keySpan);
+  }
+}
+
 function monitorValues(ctx: ValidationContext, d: A.MonitorDecl): void {
   checkRepeats(ctx, d.props, 'monitor');
+  listRepeats(ctx, d.vms, `the VMs of monitor '${d.name.text}'`);
   const action = (a: A.Action | undefined, allowed: readonly string[], what: string) => {
     if (!a) return;
     if (!allowed.includes(a.kind)) ctx.report(a.span, 'VMS003', `${what} must be ${allowed.join(' or ')}; found '${a.kind}'`);
@@ -231,6 +261,7 @@ function monitorValues(ctx: ValidationContext, d: A.MonitorDecl): void {
         action(p.action, ['pause', 'terminate', 'migrate'], 'an escalation');
         break;
       case 'rule':
+        listRepeats(ctx, p.calls, `the system calls of rule '${p.name.text}'`);
         for (const a of p.actions) action(a, ['allow', 'deny', 'killProc', 'policyChange', 'pause', 'terminate', 'migrate'], 'a rule action');
         if (p.actions.some((a) => a?.kind === 'allow') && p.actions.some((a) => a?.kind === 'deny')) {
           ctx.report(p.name.span, 'VMS003', `rule '${p.name.text}' both allows and denies; keep one of them`);
