@@ -172,7 +172,8 @@ test('what does not translate is a note per rule, in the YAML and on stderr', ()
       ['monitor kinds', 'escalate 2 violations within 5 s then migrate to h2 is not exported'],
       ['rule by-port', 'pause is not exported'],
       ['rule by-proc', 'policyChange(other) is not exported'],
-      ['rule combo', 'vmsec tries rules in order and the first match decides: an event that also matches earlier rules f-eq, by-proc is decided there'],
+      // Tetragon also counts f-prefix (on openat): it shares combo's security_file_open hook.
+      ['rule combo', `vmsec tries rules in order and the first match decides: an event that also matches earlier rules ${format === 'tetragon' ? 'f-eq, f-prefix, by-proc' : 'f-eq, by-proc'} is decided there`],
       ['rule no-path', 'fileEq(1, …) has no'],
     ];
     for (const [who, text] of expected) {
@@ -248,4 +249,84 @@ test('--out writes the file, replaces its own output, and never a foreign file',
 
   const folder = run([file, 'kinds', '--format', 'falco', '--out', dir]);
   assert.equal(folder.code, 2);
+});
+
+const WIDE = `host h1 { cpus 4 memory 8 GiB }
+vm web on h1 { process nginx { memory 16 MiB } process a-very-long-daemon-name { memory 16 MiB } }
+monitor pm for web {
+  rule a on open when fileEq(0, "/x") then deny(13)
+  rule b on openat when not (fileEq(0, "/a") or filePrefix(0, "/b/")) and process(nginx) then killProc
+  rule c on connect, sendto when not (ip(10.0.0.0/8) and port(443)) then deny(1)
+  rule e on openat, connect when fileEq(0, "/y") or port(22) then deny(2)
+  rule g on openat when not port(22) then killProc
+  rule h on open when port(22) then deny(3)
+  rule n on read when process(a-very-long-daemon-name) then killProc
+}
+`;
+
+function wideFile(): string {
+  const file = nodePath.join(tempDir('policy-'), 'wide.vmsec');
+  writeFileSync(file, WIDE);
+  return file;
+}
+
+/** The notes of one rule, from stderr, each also a comment in the YAML. */
+function notesOf(r: Ran, rule: string): string[] {
+  const prefix = `vmsec: note: monitor pm, rule ${rule}: `;
+  const out = r.stderr.split('\n').filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
+  for (const n of out) assert.ok(r.stdout.includes(`#   rule ${rule}: ${n}\n`), `YAML lacks the note of rule ${rule}: ${n}`);
+  return out;
+}
+
+test('tetragon: a hook that fires for more calls than the rule names is noted as wider, per rule', () => {
+  const r = run([wideFile(), 'pm', '--format', 'tetragon']);
+  assert.equal(r.code, 0, r.stderr);
+  checkTetragon(r.stdout);
+  // security_file_open cannot tell open from openat (nor openat2, creat, an exec's binary)
+  assert.ok(notesOf(r, 'a').includes('security_file_open also fires for openat, openat2, creat, open_by_handle_at, uselib and the binary of execve and execveat: the policy is wider than rule a'), r.stderr);
+  assert.ok(notesOf(r, 'b').includes('security_file_open also fires for open, openat2, creat, open_by_handle_at, uselib and the binary of execve and execveat: the policy is wider than rule b'), r.stderr);
+  // tcp_connect also sees TCP Fast Open sends and the kernel's own connects, and no UDP connect
+  assert.ok(notesOf(r, 'c').includes('tcp_connect also fires for sendto and sendmsg with MSG_FASTOPEN and for the kernel\'s own TCP connects: the policy is wider than rule c, and it never sees a UDP or Unix-socket connect'), r.stderr);
+  // a plain sys_CALL hook is exact: no such note
+  assert.ok(!r.stderr.includes('wider than rule n'));
+});
+
+test('tetragon: rule order is compared by the hook rules share, not only by shared calls', () => {
+  const r = run([wideFile(), 'pm', '--format', 'tetragon']);
+  assert.ok(notesOf(r, 'b').includes('vmsec tries rules in order and the first match decides: an event that also matches earlier rule a is decided there; the export does not keep that order, so such an event may get this rule\'s actions too (rule a names other calls, but shares the hook security_file_open, which cannot tell them apart)'), r.stderr);
+  // Falco tells open from openat: no order note for b there
+  const f = run([wideFile(), 'pm', '--format', 'falco']);
+  assert.ok(!notesOf(f, 'b').some((n) => n.startsWith('vmsec tries rules in order')), f.stderr);
+});
+
+test('an or-branch that can never hold on a call (ip/port off connect and sendto) is dropped for that call only', () => {
+  const t = run([wideFile(), 'pm', '--format', 'tetragon']);
+  const open = checkTetragon(t.stdout).get('security_file_open')!;
+  // rule e on openat: port(22) is false there, so the rule is fileEq(0, "/y")
+  assert.ok(open.some((s) => JSON.stringify(s) === JSON.stringify({ matchArgs: [{ index: 0, operator: 'Equal', values: ['/y'] }], matchActions: [{ action: 'Override', argError: -2 }] })), t.stdout);
+  // rule g on openat: not port(22) always holds there: every open is killed
+  assert.ok(open.some((s) => JSON.stringify(s) === JSON.stringify({ matchActions: [{ action: 'Sigkill' }] })), t.stdout);
+  // on connect fileEq can hold in vmsec but has no field: still left out, never widened
+  assert.ok(notesOf(t, 'e').includes('fileEq(0, …) has no path argument on tcp_connect; the rule is not exported for connect'), t.stderr);
+  assert.ok(!notesOf(t, 'e').some((n) => n.includes('not exported for openat')), t.stderr);
+  // a deny that is not exported on tcp_connect gets no "reported, not denied" note
+  assert.ok(!notesOf(t, 'e').some((n) => n.includes('cannot be made to fail')), t.stderr);
+  // rule h can never match: nothing exported, and a note says why
+  assert.ok(notesOf(t, 'h').includes('port(…) never holds on open (vmsec tests ip and port only on connect and sendto), so the rule never matches open; nothing is exported for it'), t.stderr);
+
+  const f = run([wideFile(), 'pm', '--format', 'falco']);
+  const rules = checkFalco(f.stdout);
+  assert.equal(rules.get('vmsec pm e')!.condition, 'evt.type = openat and evt.dir = < and fd.name = "/y"');
+  assert.equal(rules.get('vmsec pm g')!.condition, 'evt.type = openat and evt.dir = <');
+  assert.ok(!rules.has('vmsec pm h'));
+  assert.ok(notesOf(f, 'e').includes('fileEq(0, …) has no Falco field on connect; the rule is not exported for connect'), f.stderr);
+  assert.ok(notesOf(f, 'h').includes('port(…) never holds on open (vmsec tests ip and port only on connect and sendto), so the rule never matches open; nothing is exported for it'), f.stderr);
+});
+
+test('falco: process(NAME) longer than 15 characters matches the truncated comm, with a note', () => {
+  const f = run([wideFile(), 'pm', '--format', 'falco']);
+  const rules = checkFalco(f.stdout);
+  assert.equal(rules.get('vmsec pm n')!.condition, 'evt.type = read and evt.dir = < and proc.name = "a-very-long-dae"');
+  assert.ok(notesOf(f, 'n').includes('Falco\'s proc.name is the kernel\'s command name, cut to 15 characters: process(a-very-long-daemon-name) is matched as proc.name = "a-very-long-dae", which every process whose name starts with those 15 characters also matches'), f.stderr);
+  assert.ok(!notesOf(f, 'b').some((n) => n.includes('proc.name')), 'a short name gets no note');
 });

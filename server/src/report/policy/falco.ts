@@ -3,7 +3,7 @@
 // proc.name; and/or/not keep their structure). Falco detects and alerts; the
 // action decides the priority (killProc CRITICAL, deny WARNING).
 import type { ConditionModel as Cond, MonitorModel, RuleModel } from '../../model/semantic-monitors';
-import { actionText, commonNotes, ExportedPolicy, header, inexpressible, PolicyNote, q, rulesOf, sortNotes } from './translate';
+import { actionText, commonNotes, conditionOn, ExportedPolicy, NET_CALLS, neverNote, header, inexpressible, PolicyNote, q, rulesOf, sortNotes } from './translate';
 
 /** The Falco field for vmsec's path argument `i` of `call`, if there is one. */
 function pathField(call: string, i: number): string | undefined {
@@ -13,7 +13,8 @@ function pathField(call: string, i: number): string | undefined {
   return undefined;
 }
 
-const NET_CALLS = new Set(['connect', 'sendto']);
+/** Falco's proc.name is the kernel's comm: TASK_COMM_LEN 16, NUL included. */
+const COMM_LEN = 15;
 
 type Written = { ok: true; text: string } | { ok: false; why: string };
 
@@ -36,13 +37,13 @@ function str(s: string): Written {
   return { ok: true, text: `"${s.replace(/["\\\b\f\n\r\t]/g, (c) => FALCO_ESCAPES[c])}"` };
 }
 
-/** The condition for one call in Falco syntax, or why it cannot be written. */
-function condFor(c: Cond, call: string, top = true): Written {
+/** The condition for one call in Falco syntax, or why it cannot be written; `notes` gets what it only approximates. */
+function condFor(c: Cond, call: string, notes: string[], top = true): Written {
   switch (c.kind) {
     case 'and': case 'or': {
       const parts: string[] = [];
       for (const o of c.operands) {
-        const r = condFor(o, call, false);
+        const r = condFor(o, call, notes, false);
         if (!r.ok) return r;
         parts.push(r.text);
       }
@@ -50,7 +51,7 @@ function condFor(c: Cond, call: string, top = true): Written {
       return { ok: true, text: top ? text : `(${text})` };
     }
     case 'not': {
-      const r = condFor(c.operand, call, false);
+      const r = condFor(c.operand, call, notes, false);
       return r.ok ? { ok: true, text: `not ${r.text}` } : r;
     }
     case 'fileEq': case 'filePrefix': {
@@ -69,8 +70,12 @@ function condFor(c: Cond, call: string, top = true): Written {
       if (!NET_CALLS.has(call)) return { ok: false, why: `port(…) has no destination port on ${call}` };
       return { ok: true, text: `fd.sport = ${c.port}` };
     case 'process': {
-      const v = str(c.name);
-      return v.ok ? { ok: true, text: `proc.name = ${v.text}` } : { ok: false, why: `the name of process(…) ${v.why}` };
+      // A longer name never equals proc.name: match what the kernel keeps, and say it is wider.
+      const name = c.name.length > COMM_LEN ? c.name.slice(0, COMM_LEN) : c.name;
+      const v = str(name);
+      if (!v.ok) return { ok: false, why: `the name of process(…) ${v.why}` };
+      if (name !== c.name) notes.push(`Falco's proc.name is the kernel's command name, cut to ${COMM_LEN} characters: process(${c.name}) is matched as proc.name = ${v.text}, which every process whose name starts with those ${COMM_LEN} characters also matches`);
+      return { ok: true, text: `proc.name = ${v.text}` };
     }
   }
 }
@@ -87,14 +92,19 @@ function ruleYaml(m: MonitorModel, r: RuleModel, notes: PolicyNote[]): string[] 
   const rule = r.name;
   // Calls whose conditions read the same are written once: evt.type in (open, openat).
   const groups = new Map<string, string[]>();
+  const approx: string[] = [];
   for (const call of r.calls) {
-    const cond = r.when ? condFor(r.when, call) : { ok: true as const, text: '' };
+    // Per call: an ip or port branch is false off connect and sendto, as vmsec evaluates it.
+    const on = conditionOn(r.when, call);
+    if (on === false) { notes.push({ rule, text: neverNote(r.when, call) }); continue; }
+    const cond = on === true ? { ok: true as const, text: '' } : condFor(on, call, approx);
     if (!cond.ok) { notes.push({ rule, text: `${cond.why}; the rule is not exported for ${call}` }); continue; }
     const g = groups.get(cond.text) ?? [];
     if (!g.includes(call)) g.push(call);
     groups.set(cond.text, g);
   }
   if (groups.size === 0) return undefined;
+  for (const text of new Set(approx)) notes.push({ rule, text });
   const alternatives = [...groups].map(([cond, calls]) => {
     const type = calls.length === 1 ? `evt.type = ${calls[0]}` : `evt.type in (${calls.join(', ')})`;
     return cond ? `${type} and evt.dir = < and ${groups.size > 1 || /\sor\s/.test(cond) ? `(${cond})` : cond}` : `${type} and evt.dir = <`;

@@ -2,8 +2,8 @@
 // selector per conjunction of a rule's condition (selectors are ORed, the
 // entries of one selector ANDed), deny(N) as Override with argError -N and
 // killProc as Sigkill.
-import type { MonitorModel, RuleModel } from '../../model/semantic-monitors';
-import { actionText, commonNotes, ExportedPolicy, header, inexpressible, Literal, PolicyNote, q, rulesOf, sortNotes, toDnf } from './translate';
+import type { ConditionModel as Cond, MonitorModel, RuleModel } from '../../model/semantic-monitors';
+import { actionText, commonNotes, conditionOn, neverNote, ExportedPolicy, header, inexpressible, Literal, PolicyNote, q, rulesOf, sortNotes, toDnf } from './translate';
 
 /** Tetragon refuses a hook with more selectors than this. */
 const MAX_SELECTORS = 5;
@@ -18,11 +18,35 @@ interface Hook {
   sockArg?: number;
   /** Whether Override can make the call fail (an error-injection point). */
   override: boolean;
+  /** A kernel function, not one syscall: the calls it fires for, and what else reaches it. */
+  firesFor?: string[];
+  alsoFor?: string;
+  /** Events of the rule's calls the hook never sees. */
+  misses?: string;
 }
 
-const FILE_OPEN: Hook = { call: 'security_file_open', syscall: false, args: [{ index: 0, type: 'file' }], fileArg: (i) => (i === 0 ? 0 : undefined), override: true };
+// security_file_open runs for every file the kernel opens (do_dentry_open),
+// whichever call asked: it cannot tell open from openat.
+const FILE_OPEN: Hook = {
+  call: 'security_file_open', syscall: false, args: [{ index: 0, type: 'file' }], fileArg: (i) => (i === 0 ? 0 : undefined), override: true,
+  firesFor: ['open', 'openat', 'openat2', 'creat', 'open_by_handle_at', 'uselib'], alsoFor: 'the binary of execve and execveat',
+};
 const EXECVE: Hook = { call: 'sys_execve', syscall: true, args: [{ index: 0, type: 'string' }], fileArg: (i) => (i === 0 ? 0 : undefined), override: true };
-const CONNECT: Hook = { call: 'tcp_connect', syscall: false, args: [{ index: 0, type: 'sock' }], fileArg: () => undefined, sockArg: 0, override: false };
+// tcp_connect sends a TCP SYN: TCP Fast Open sends and in-kernel sockets reach it too, UDP connects never.
+const CONNECT: Hook = {
+  call: 'tcp_connect', syscall: false, args: [{ index: 0, type: 'sock' }], fileArg: () => undefined, sockArg: 0, override: false,
+  firesFor: ['connect'], alsoFor: 'sendto and sendmsg with MSG_FASTOPEN and for the kernel\'s own TCP connects',
+  misses: 'it never sees a UDP or Unix-socket connect',
+};
+
+/** The note for a hook that fires for more than `calls` (or misses some of their events), or undefined. */
+function widerNote(hook: Hook, calls: string[], rule: string): string | undefined {
+  if (!hook.firesFor) return undefined;
+  const others = [...hook.firesFor.filter((c) => !calls.includes(c)), ...(hook.alsoFor ? [hook.alsoFor] : [])];
+  if (others.length === 0) return undefined;
+  const list = others.length === 1 ? others[0] : `${others.slice(0, -1).join(', ')} and ${others[others.length - 1]}`;
+  return `${hook.call} also fires for ${list}: the policy is wider than rule ${rule}${hook.misses ? `, and ${hook.misses}` : ''}`;
+}
 
 export function hookFor(call: string): Hook {
   switch (call) {
@@ -64,20 +88,12 @@ function entryOf(l: Literal, hook: Hook): Entry | string {
   }
 }
 
-function selectorsFor(r: RuleModel, hook: Hook, calls: string[], notes: PolicyNote[]): Selector[] | undefined {
+/** The rule's selectors on `hook` for `calls`, whose condition there is `when` (conditionOn). */
+function selectorsFor(r: RuleModel, when: Cond | undefined, hook: Hook, calls: string[], notes: PolicyNote[]): Selector[] | undefined {
   const rule = r.name;
-  const dnf = toDnf(r.when);
+  const dnf = toDnf(when);
   if (!dnf) { notes.push({ rule, text: 'the condition is too large to export (more than 32 alternatives once negations are pushed inward); the rule is left out' }); return undefined; }
-  const actions: string[] = [];
-  for (const a of r.actions) {
-    if (a.kind === 'killProc') actions.push('      - action: Sigkill');
-    else if (a.kind === 'deny') {
-      if (hook.override) actions.push('      - action: Override', `        argError: ${-a.code}`);
-      else notes.push({ rule, text: `${actionText(a)} on ${calls.join(', ')}: ${hook.call} cannot be made to fail (not an error-injection point); the call is reported, not denied` });
-    }
-  }
-  if (actions.length === 0) actions.push('      - action: Post');
-  const out: Selector[] = [];
+  const conjs: Entry[][] = [];
   for (const conj of dnf) {
     const entries: Entry[] = [];
     for (const l of conj) {
@@ -89,6 +105,21 @@ function selectorsFor(r: RuleModel, hook: Hook, calls: string[], notes: PolicyNo
       }
       entries.push(e);
     }
+    conjs.push(entries);
+  }
+  const actions: string[] = [];
+  for (const a of r.actions) {
+    if (a.kind === 'killProc') actions.push('      - action: Sigkill');
+    else if (a.kind === 'deny') {
+      if (hook.override) actions.push('      - action: Override', `        argError: ${-a.code}`);
+      else notes.push({ rule, text: `${actionText(a)} on ${calls.join(', ')}: ${hook.call} cannot be made to fail (not an error-injection point); the call is reported, not denied` });
+    }
+  }
+  if (actions.length === 0) actions.push('      - action: Post');
+  const wider = widerNote(hook, calls, rule);
+  if (wider) notes.push({ rule, text: wider });
+  const out: Selector[] = [];
+  for (const entries of conjs) {
     const lines: string[] = [];
     const args = entries.filter((e): e is Extract<Entry, { kind: 'arg' }> => e.kind === 'arg');
     const bins = entries.filter((e): e is Extract<Entry, { kind: 'bin' }> => e.kind === 'bin');
@@ -108,19 +139,23 @@ function selectorsFor(r: RuleModel, hook: Hook, calls: string[], notes: PolicyNo
 }
 
 export function tetragonPolicy(m: MonitorModel): ExportedPolicy {
-  const notes = commonNotes(m);
+  const notes = commonNotes(m, (c) => hookFor(c).call);
   const hooks = new Map<string, { hook: Hook; selectors: Selector[] }>();
   for (const r of rulesOf(m)) {
-    // Calls that share a hook (open, openat) share its selectors.
-    const byHook = new Map<string, { hook: Hook; calls: string[] }>();
+    // Calls that share a hook (open, openat) and read the same condition share its selectors.
+    const byHook = new Map<string, { hook: Hook; when: Cond | undefined; calls: string[] }>();
     for (const c of r.calls) {
+      const on = conditionOn(r.when, c);
+      if (on === false) { notes.push({ rule: r.name, text: neverNote(r.when, c) }); continue; }
+      const when = on === true ? undefined : on;
       const h = hookFor(c);
-      const g = byHook.get(h.call) ?? { hook: h, calls: [] };
+      const key = `${h.call}\0${JSON.stringify(when ?? null)}`;
+      const g = byHook.get(key) ?? { hook: h, when, calls: [] };
       if (!g.calls.includes(c)) g.calls.push(c);
-      byHook.set(h.call, g);
+      byHook.set(key, g);
     }
-    for (const { hook, calls } of byHook.values()) {
-      const sels = selectorsFor(r, hook, calls, notes);
+    for (const { hook, when, calls } of byHook.values()) {
+      const sels = selectorsFor(r, when, hook, calls, notes);
       if (!sels) continue;
       const slot = hooks.get(hook.call) ?? { hook, selectors: [] };
       slot.selectors.push(...sels);

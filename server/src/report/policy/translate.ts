@@ -57,12 +57,61 @@ export function toDnf(cond: Cond | undefined): Literal[][] | undefined {
   return go(cond, false);
 }
 
+/** Calls whose destination `ip` and `port` test (LANGUAGE.md); on any other call they are false. */
+export const NET_CALLS: ReadonlySet<string> = new Set(['connect', 'sendto']);
+
+/**
+ * The condition as vmsec evaluates it on `call`: ip and port, always false off
+ * NET_CALLS, are replaced by false and folded away (exact: the same events
+ * match). True: every event of the call matches; false: none does.
+ */
+export function conditionOn(cond: Cond | undefined, call: string): Cond | boolean {
+  if (!cond) return true;
+  const go = (c: Cond): Cond | boolean => {
+    switch (c.kind) {
+      case 'not': { const o = go(c.operand); return typeof o === 'boolean' ? !o : { ...c, operand: o }; }
+      case 'and': case 'or': {
+        // A false operand decides an `and`, a true one an `or`; the other constant is neutral.
+        const decides = c.kind === 'or';
+        const kept: Cond[] = [];
+        for (const o of c.operands) {
+          const g = go(o);
+          if (g === decides) return decides;
+          if (typeof g !== 'boolean') kept.push(g);
+        }
+        if (kept.length === 0) return !decides;
+        return kept.length === 1 ? kept[0] : { ...c, operands: kept };
+      }
+      case 'ip': case 'port': return NET_CALLS.has(call) ? c : false;
+      default: return c;
+    }
+  };
+  return go(cond);
+}
+
+/** The note for a rule whose condition can never hold on `call` (conditionOn gave false). */
+export function neverNote(cond: Cond | undefined, call: string): string {
+  const kinds = new Set<string>();
+  const walk = (c: Cond): void => {
+    if (c.kind === 'not') walk(c.operand);
+    else if (c.kind === 'and' || c.kind === 'or') c.operands.forEach(walk);
+    else if (c.kind === 'ip' || c.kind === 'port') kinds.add(c.kind);
+  };
+  if (cond) walk(cond);
+  const what = [...kinds].map((k) => `${k}(…)`).join(' and ') || 'the condition';
+  return `${what} never holds on ${call} (vmsec tests ip and port only on connect and sendto), so the rule never matches ${call}; nothing is exported for it`;
+}
+
 export function rulesOf(m: MonitorModel): RuleModel[] {
   return m.rules;
 }
 
-/** Notes that hold for every format: what no per-call engine expresses. */
-export function commonNotes(m: MonitorModel): PolicyNote[] {
+/**
+ * Notes that hold for every format: what no per-call engine expresses.
+ * `hookOf` names where the engine catches a call; rules whose calls differ
+ * but share a hook match each other's events there, so rule order matters.
+ */
+export function commonNotes(m: MonitorModel, hookOf: (call: string) => string = (c) => c): PolicyNote[] {
   const notes: PolicyNote[] = [];
   if (m.defaultDeclared && m.default.kind !== 'allow') {
     notes.push({ text: `default ${actionText(m.default)} is not exported: the engine sees only the calls a rule names, so every other call is allowed` });
@@ -75,9 +124,15 @@ export function commonNotes(m: MonitorModel): PolicyNote[] {
       if (a.kind === 'policyChange') notes.push({ rule: r.name, text: `${actionText(a)} is not exported: the engine cannot switch to another policy; export ${a.monitor} separately` });
       else if (a.kind === 'pause' || a.kind === 'terminate' || a.kind === 'migrate') notes.push({ rule: r.name, text: `${actionText(a)} is not exported: the engine acts on processes, not on VMs` });
     }
-    const earlier = rules.slice(0, i).filter((e) => e.calls.some((c) => r.calls.includes(c)));
+    const hooks = new Set(r.calls.map(hookOf));
+    const sharesCall = (e: RuleModel) => e.calls.some((c) => r.calls.includes(c));
+    const earlier = rules.slice(0, i).filter((e) => sharesCall(e) || e.calls.some((c) => hooks.has(hookOf(c))));
     if (earlier.length) {
-      notes.push({ rule: r.name, text: `vmsec tries rules in order and the first match decides: an event that also matches ${earlier.length === 1 ? 'earlier rule' : 'earlier rules'} ${earlier.map((e) => e.name).join(', ')} is decided there; the export does not keep that order, so such an event may get this rule's actions too` });
+      const viaHook = earlier.filter((e) => !sharesCall(e));
+      const shared = [...new Set(viaHook.flatMap((e) => e.calls.map(hookOf)).filter((h) => hooks.has(h)))];
+      const why = viaHook.length === 0 ? ''
+        : ` (${viaHook.length === 1 ? 'rule' : 'rules'} ${viaHook.map((e) => e.name).join(', ')} ${viaHook.length === 1 ? 'names' : 'name'} other calls, but ${shared.length === 1 ? 'shares the hook' : 'share the hooks'} ${shared.join(', ')}, which cannot tell them apart)`;
+      notes.push({ rule: r.name, text: `vmsec tries rules in order and the first match decides: an event that also matches ${earlier.length === 1 ? 'earlier rule' : 'earlier rules'} ${earlier.map((e) => e.name).join(', ')} is decided there; the export does not keep that order, so such an event may get this rule's actions too${why}` });
     }
   });
   return notes;
