@@ -46,6 +46,11 @@ test('run --trace: a missing log or a malformed option is an input or usage erro
   const bad = vmsec(['run', 't.vmsec', '--trace', 'v'], dir);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--trace v: write VM=LOG/);
+  // A log in a format vmsec does not read (here without -tt times) is refused, not replayed as zero events.
+  writeFileSync(join(dir, 'untimed.log'), '1 execve("/bin/x", ["x"], 0x0 /* 0 vars */) = 0\n');
+  const untimed = vmsec(['run', 't.vmsec', '--trace', 'v=untimed.log'], dir);
+  assert.equal(untimed.code, 2, untimed.out + untimed.err);
+  assert.match(untimed.err, /--trace v=untimed\.log: none of its 1 line can be read \(line 1 has no time: strace ran without -tt\); record the log with `strace -f -tt -o LOG COMMAND`/);
 });
 
 test('export-policy writes Tetragon and Falco YAML for a monitor; unknown monitors and foreign files are refused', () => {

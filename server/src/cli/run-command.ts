@@ -6,6 +6,7 @@ import { formatText, locate } from './format-check';
 import { Workspace } from '../model/workspace';
 import { validateFiles } from '../validation/validate-files';
 import { runFileSet } from '../sim/run';
+import { straceLogProblem } from '../sim/strace';
 import type { RunResult } from '../sim/results';
 import { formatRunJson, formatRunJsonFiles, formatRunJunit, formatRunText } from './format-run';
 import { exportQuotes, prepareExportFolder } from './export-quotes';
@@ -43,6 +44,10 @@ function traceOptions(p: ParsedArgs): { vm: string; path: string }[] | undefined
     try { st = fs.statSync(path); } catch { st = undefined; }
     if (!st) throw new InputError(`--trace ${t}: ${t.slice(eq + 1)} does not exist`);
     if (!st.isFile()) throw new InputError(`--trace ${t}: ${t.slice(eq + 1)} is not a regular file`);
+    // A log of which no line can be read (another strace format) is a mistake in the command, not a scenario result.
+    let problem: string | undefined;
+    try { problem = straceLogProblem(path); } catch (e) { throw new InputError(`--trace ${t}: ${e instanceof Error ? e.message : String(e)}`); }
+    if (problem) throw new InputError(`--trace ${t}: ${problem}`);
     return { vm: t.slice(0, eq), path };
   });
 }

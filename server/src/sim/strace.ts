@@ -2,6 +2,9 @@
 // `<unfinished ...>` line joined with its `<... resumed>` line) becomes an
 // event with its pid, time relative to the log's first line, call name and
 // arguments in the shape the monitors expect (the shape a `syscall` step has).
+// Also read: `-ttt` times (epoch seconds) and the `[pid N] ` prefix strace
+// writes without -o. Not read: `-r` (times relative to the previous call) and
+// logs without times; `straceLogProblem` names such a log for a clear refusal.
 // The parser works line by line with bounded memory: a line longer than
 // MAX_LINE_BYTES is counted as unparsable, not held. Nothing here throws on
 // bad input; what cannot be used is counted.
@@ -37,8 +40,11 @@ export interface TraceCounts {
 }
 
 const NOSPAN: A.Span = { start: 0, end: 0 };
-// `PID[<comm>] HH:MM:SS.uuuuuu rest`; the pid is absent when strace ran without -f.
-const HEAD = /^(?:(\d+)(?:<([^>]*)>)?\s+)?(\d{2}):(\d{2}):(\d{2})\.(\d{1,6})\s+(.*)$/s;
+// `PID[<comm>] TIME rest` or `[pid PID[<comm>]] TIME rest` (strace -f without -o);
+// the pid is absent when strace ran without -f. TIME is `HH:MM:SS.uuuuuu` (-tt)
+// or epoch `SSSSSSSSSS.uuuuuu` (-ttt: nine digits or more, so `-r`'s small
+// relative times are not mistaken for it).
+const HEAD = /^(?:\[pid\s+(\d+)(?:<([^>]*)>)?\]\s+|(\d+)(?:<([^>]*)>)?\s+)?(?:(\d{2}):(\d{2}):(\d{2})|(\d{9,}))\.(\d{1,6})\s+(.*)$/s;
 const CALL = /^([a-z_][a-z0-9_]*)\((.*)$/s;
 const RESUMED = /^<\.\.\. ([a-z_][a-z0-9_]*) resumed>(.*)$/s;
 const UNFINISHED_TAG = '<unfinished ...>';
@@ -52,6 +58,10 @@ export class StraceParser {
   private dayUs = 0;
   private readonly pending = new Map<number, { call: string; text: string }>();
   private readonly comms = new Map<number, string>();
+  /** The log's clock, fixed by its first timed line: a line with the other one is not read. */
+  private clock: 'day' | 'epoch' | undefined;
+  /** Whether any line was read (a call, a resumed or unfinished call, a signal or an exit). */
+  anyRead = false;
 
   /** `onUnsupported`: hears each unsupported call with its count so far. */
   constructor(private readonly emit: (e: TraceEvent) => void, private readonly onUnsupported?: (call: string, count: number) => void) {}
@@ -63,12 +73,18 @@ export class StraceParser {
     if (line.trim() === '') return;
     const h = HEAD.exec(line);
     if (!h) { this.counts.unparsable++; return; }
-    const pid = h[1] ? Number(h[1]) : 0;
-    if (h[2]) this.comms.set(pid, h[2]);
-    const atUs = this.time(+h[3], +h[4], +h[5], Number(h[6].padEnd(6, '0')));
-    const rest = h[7];
-    if (rest.startsWith('+++')) { this.counts.exits++; this.pending.delete(pid); return; }
-    if (rest.startsWith('---')) { this.counts.signals++; return; }
+    const clock = h[8] === undefined ? 'day' : 'epoch';
+    if ((this.clock ??= clock) !== clock) { this.counts.unparsable++; return; }
+    const pidText = h[1] ?? h[3];
+    const pid = pidText ? Number(pidText) : 0;
+    const comm = h[2] ?? h[4];
+    if (comm) this.comms.set(pid, comm);
+    const frac = Number(h[9].padEnd(6, '0'));
+    const atUs = clock === 'day' ? this.time(+h[5], +h[6], +h[7], frac) : this.relative(Number(h[8]) * 1e6 + frac);
+    const rest = h[10];
+    // The pid may be reused by a later process, which must not inherit this one's name.
+    if (rest.startsWith('+++')) { this.counts.exits++; this.pending.delete(pid); this.comms.delete(pid); this.anyRead = true; return; }
+    if (rest.startsWith('---')) { this.counts.signals++; this.anyRead = true; return; }
     let call: string, text: string;
     // `<... call resumed>` starts with `<`; most lines are calls.
     const r = rest.charCodeAt(0) === 60 ? RESUMED.exec(rest) : null;
@@ -85,12 +101,22 @@ export class StraceParser {
         if (this.pending.size >= 65536) { this.counts.unparsable++; return; } // bounded: a log of only unfinished lines
         // Not a regex: `\s*` before the tag retried at every space was quadratic on a long run of spaces.
         this.pending.set(pid, { call, text: text.slice(0, -UNFINISHED_TAG.length).trimEnd() });
+        this.anyRead = true;
         return;
       }
     }
     const split = splitCall(text);
     if (!split) { this.counts.unparsable++; return; }
+    this.anyRead = true;
     const raw = split.args;
+    // `<... read resumed> <unfinished ...>) = ?`: the process died inside the call
+    // (killed, or another thread's exit_group). The call was made, so it is an event
+    // (a monitor sees a call when it is made) with the arguments strace printed.
+    const last = raw.length - 1;
+    if (last >= 0 && raw[last].endsWith(UNFINISHED_TAG)) {
+      const kept = raw[last].slice(0, -UNFINISHED_TAG.length).trimEnd();
+      if (kept === '') raw.pop(); else raw[last] = kept;
+    }
     this.track(pid, call, raw, split.result);
     if (!SUPPORTED_CALLS.has(call)) {
       const count = (this.counts.unsupported.get(call) ?? 0) + 1;
@@ -114,11 +140,20 @@ export class StraceParser {
     // A log that runs past midnight: the clock wraps, the trace does not go back a day.
     if (this.firstUs !== undefined && t < this.lastRawUs - 12 * 3600e6) { this.dayUs += 86400e6; t += 86400e6; }
     this.lastRawUs = t;
+    return this.relative(t);
+  }
+
+  /** An absolute time (µs) → µs since the log's first timed line. */
+  private relative(t: number): number {
     this.firstUs ??= t;
     return t - this.firstUs;
   }
 
-  /** Process names: execve names the pid; a clone/fork child starts with its parent's name. */
+  /**
+   * Process names: execve names the pid; a clone/fork child starts with its
+   * parent's name, unless it already has its own: under -f the child's execve
+   * may be logged before the parent's `<... clone resumed> = PID`.
+   */
   private track(pid: number, call: string, raw: string[], result: string): void {
     if ((call === 'execve' || call === 'execveat') && /^0\b/.test(result)) {
       const path = strValue(raw[call === 'execve' ? 0 : 1] ?? '');
@@ -127,7 +162,7 @@ export class StraceParser {
     if (call === 'clone' || call === 'clone3' || call === 'fork' || call === 'vfork') {
       const child = Number(result.split(' ')[0]);
       const name = this.comms.get(pid);
-      if (child > 0 && name !== undefined && this.comms.size < 65536) this.comms.set(child, name);
+      if (child > 0 && name !== undefined && !this.comms.has(child) && this.comms.size < 65536) this.comms.set(child, name);
     }
   }
 }
@@ -281,35 +316,102 @@ function argOf(raw: string): A.Arg {
   return str(raw);
 }
 
-/** An AF_INET sockaddr → the destination as a `syscall` step writes it: (address, port). */
-function sockaddr(raw: string): A.Arg[] | undefined {
-  if (!/sa_family=AF_INET\b/.test(raw)) return undefined;
-  const port = /sin_port=htons\((\d+)\)/.exec(raw);
-  const addr = /sin_addr=inet_addr\("(\d+)\.(\d+)\.(\d+)\.(\d+)"\)/.exec(raw);
-  if (!port || !addr) return undefined;
-  const o = addr.slice(1, 5).map(Number);
+/** An IPv4 address's octets → the language's address argument; undefined past 255. */
+function ipv4(octets: string[]): A.Arg | undefined {
+  const o = octets.map(Number);
   if (o.some((x) => x > 255)) return undefined;
   const ip = (((o[0] << 24) >>> 0) + (o[1] << 16) + (o[2] << 8) + o[3]) >>> 0;
-  return [{ text: o.join('.'), ip, span: NOSPAN }, num(Number(port[1]))];
+  return { text: o.join('.'), ip, span: NOSPAN };
+}
+
+/**
+ * A connect/sendto sockaddr → the destination as a `syscall` step writes it:
+ * (address, port) for AF_INET, and for AF_INET6 (the address as text, or as an
+ * IPv4 address when it is `::ffff:a.b.c.d`, and the port); (path) for AF_UNIX
+ * (`@name` for an abstract socket); nothing for other families or none
+ * (`NULL`: sendto on a connected socket). Only an IP destination has a number
+ * or an address argument, so only it can match `port` and `ip`.
+ */
+function destination(raw: string | undefined): A.Arg[] {
+  const family = raw === undefined ? undefined : /^\{sa_family=(AF_[A-Z0-9_]+)/.exec(raw)?.[1];
+  if (raw === undefined || family === undefined) return [];
+  if (family === 'AF_INET') {
+    const port = /sin_port=htons\((\d+)\)/.exec(raw);
+    const addr = /sin_addr=inet_addr\("(\d+)\.(\d+)\.(\d+)\.(\d+)"\)/.exec(raw);
+    const ip = addr ? ipv4(addr.slice(1, 5)) : undefined;
+    return port && ip ? [ip, num(Number(port[1]))] : [];
+  }
+  if (family === 'AF_INET6') {
+    const port = /sin6_port=htons\((\d+)\)/.exec(raw);
+    if (!port) return [];
+    const text = /inet_pton\(AF_INET6, "([^"]*)"/.exec(raw)?.[1] ?? '';
+    const mapped = /^::ffff:(\d+)\.(\d+)\.(\d+)\.(\d+)$/i.exec(text);
+    return [(mapped && ipv4(mapped.slice(1, 5))) || str(text), num(Number(port[1]))];
+  }
+  if (family === 'AF_UNIX') {
+    const path = /sun_path=(@?)("(?:[^"\\]|\\.)*")/.exec(raw);
+    const value = path ? strValue(path[2]) : undefined;
+    return value === undefined ? [] : [str(path![1] + value)];
+  }
+  return [];
 }
 
 /**
  * Arguments as the language's calls take them: the path is argument 0 of
  * open/openat/creat/execve/unlink (openat's and unlinkat's directory fd is
- * dropped, execveat's too); connect and sendto become (address, port) for an
- * IPv4 destination, else keep their other arguments; read and write keep
- * (fd, buffer, count).
+ * dropped, execveat's too); connect and sendto become their destination (see
+ * `destination`: never the socket's fd, which is not a port); read and write
+ * keep (fd, buffer, count).
  */
 function shape(call: string, raw: string[]): A.Arg[] {
   switch (call) {
     case 'openat': case 'unlinkat': case 'execveat': return raw.slice(1).map(argOf);
     case 'execve': return raw.slice(0, 1).map(argOf);
-    case 'connect': case 'sendto': {
-      for (const r of raw) { const d = sockaddr(r); if (d) return d; }
-      return raw.map(argOf);
-    }
+    case 'connect': return destination(raw[1]);
+    case 'sendto': return destination(raw[4]);
     default: return raw.map(argOf);
   }
+}
+
+const RECORD_HINT = 'record the log with `strace -f -tt -o LOG COMMAND`';
+const PREFIX = String.raw`(?:\[pid\s+\d+(?:<[^>]*>)?\]\s+|\d+(?:<[^>]*>)?\s+)?`;
+const RELATIVE_TIMES = new RegExp(String.raw`^${PREFIX}\d{1,8}\.\d{1,6}\s`);
+const NO_TIMES = new RegExp(String.raw`^${PREFIX}(?:[a-z_][a-z0-9_]*\(|<\.\.\. |\+\+\+ |--- )`);
+
+/**
+ * Why a log of which no line could be read is refused, naming its first
+ * non-blank line (`first`, 1-based `line`) and how to record a log vmsec reads.
+ */
+export function unreadableLogMessage(lines: number, first: { line: number; text: string | null } | undefined): string {
+  if (!first) return `the log is empty; ${RECORD_HINT}`;
+  const t = first.text;
+  const why = t === null ? `line ${first.line} is longer than ${MAX_LINE_BYTES / 1024} KiB`
+    : RELATIVE_TIMES.test(t) ? `line ${first.line} has times relative to the previous call, as \`strace -r\` writes them`
+    : NO_TIMES.test(t) ? `line ${first.line} has no time: strace ran without -tt`
+    : `line ${first.line} is not a strace line`;
+  return `none of its ${lines} ${lines === 1 ? 'line' : 'lines'} can be read (${why}); ${RECORD_HINT}`;
+}
+
+/** Tracks the first non-blank line of a log, for `unreadableLogMessage`. */
+export function firstNonBlank(seen: { line: number; text: string | null } | undefined, line: string | null, n: number): { line: number; text: string | null } | undefined {
+  if (seen || (line !== null && line.trim() === '')) return seen;
+  return { line: n, text: line === null ? null : line.slice(0, 200) };
+}
+
+/**
+ * Undefined when some line of the log at `path` can be read (it stops at the
+ * first such line, so a good log costs one line); else why the log is
+ * refused. Throws Error with a user message when the file cannot be opened.
+ */
+export function straceLogProblem(path: string): string | undefined {
+  const parser = new StraceParser(() => {});
+  let first: { line: number; text: string | null } | undefined;
+  for (const l of readStraceLines(path)) {
+    parser.push(l);
+    if (parser.anyRead) return undefined;
+    first = firstNonBlank(first, l, parser.counts.lines);
+  }
+  return unreadableLogMessage(parser.counts.lines, first);
 }
 
 /**

@@ -11,7 +11,7 @@
 import type { World, VmRuntime } from './world';
 import { actionText, type Monitors, type Verdict } from './monitor';
 import { isRunning } from './world';
-import { StraceParser, type TraceEvent } from './strace';
+import { StraceParser, firstNonBlank, unreadableLogMessage, type TraceEvent } from './strace';
 
 export interface TraceDecision {
   /** Line of the log. */
@@ -60,6 +60,7 @@ export function replayTrace(world: World, monitors: Monitors, vmName: string, li
     else report.unsupported = Object.fromEntries([...parser.counts.unsupported].sort(([a], [b]) => a.localeCompare(b)));
   });
   let done = false;
+  let first: { line: number; text: string | null } | undefined;
   // The report is complete whenever the engine stops, so the counts are copied as they change.
   const sync = () => {
     const c = parser.counts;
@@ -71,7 +72,14 @@ export function replayTrace(world: World, monitors: Monitors, vmName: string, li
     while (!queue.length && !done) {
       let r: IteratorResult<string | null>;
       try { r = lines.next(); } catch (e) { report.error = e instanceof Error ? e.message : String(e); r = { done: true, value: undefined }; }
-      if (r.done) { done = true; parser.finish(); } else parser.push(r.value);
+      if (r.done) {
+        done = true; parser.finish();
+        // A log in another format would otherwise replay nothing and pass unnoticed.
+        if (!parser.anyRead && report.error === undefined) report.error = unreadableLogMessage(parser.counts.lines, first);
+      } else {
+        parser.push(r.value);
+        if (!parser.anyRead) first = firstNonBlank(first, r.value, parser.counts.lines);
+      }
     }
     sync();
     return queue.shift();
