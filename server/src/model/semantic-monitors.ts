@@ -21,6 +21,9 @@ export type ActionModel =
   | { kind: 'policyChange'; monitor: string }
   | VmActionModel;
 
+/** Calls whose destination `ip` and `port` test (LANGUAGE.md §3 Monitors); on any other call they are false. */
+export const NET_CALLS: ReadonlySet<string> = new Set(['connect', 'sendto']);
+
 export type ConditionModel =
   | { kind: 'or' | 'and'; operands: ConditionModel[] }
   | { kind: 'not'; operand: ConditionModel }

@@ -17,7 +17,7 @@
 // checks this against such a scan).
 import type { Arg } from '../../../grammar/src/ast';
 import { inBlock } from '../../../grammar/src/literals';
-import type { ConditionModel, RuleModel } from '../model/semantic-monitors';
+import { NET_CALLS, type ConditionModel, type RuleModel } from '../model/semantic-monitors';
 
 /** What a condition reads from an event. */
 export interface MonitorEvent { process: string; call: string; args: readonly Arg[] }
@@ -34,8 +34,6 @@ export interface CompiledRule<R = RuleModel> {
   test?: Test;
 }
 
-/** Calls whose destination `ip` and `port` test (LANGUAGE.md). */
-const NET_CALLS = new Set(['connect', 'sendto']);
 /** Distinct key buckets per call; rules past this are scanned, not indexed (a bound on per-event lookups). */
 export const MAX_BUCKETS = 64;
 /** Keys one rule is listed under (an `or` of many values); past this it is scanned. */

@@ -2,8 +2,8 @@
 // Falco's filter syntax (evt.type, fd.name, fd.snet/fd.sip, fd.sport,
 // proc.name; and/or/not keep their structure). Falco detects and alerts; the
 // action decides the priority (killProc CRITICAL, deny WARNING).
-import type { ConditionModel as Cond, MonitorModel, RuleModel } from '../../model/semantic-monitors';
-import { actionText, commonNotes, conditionOn, ExportedPolicy, NET_CALLS, neverNote, header, inexpressible, PolicyNote, q, rulesOf, sortNotes } from './translate';
+import { NET_CALLS, type ConditionModel as Cond, type MonitorModel, type RuleModel } from '../../model/semantic-monitors';
+import { actionText, commonNotes, conditionOn, ExportedPolicy, neverNote, header, inexpressible, PolicyNote, q, rulesOf, sortNotes } from './translate';
 
 /** The Falco field for vmsec's path argument `i` of `call`, if there is one. */
 function pathField(call: string, i: number): string | undefined {

@@ -4,7 +4,7 @@
 // silently: each gap is a note, attached to its rule (or to the monitor),
 // printed in the YAML as a comment and by the CLI on stderr.
 import type { ConditionModel as Cond, MonitorModel, RuleModel } from '../../model/semantic-monitors';
-import { actionText } from '../../model/semantic-monitors';
+import { actionText, NET_CALLS } from '../../model/semantic-monitors';
 
 export { actionText };
 
@@ -57,8 +57,6 @@ export function toDnf(cond: Cond | undefined): Literal[][] | undefined {
   return go(cond, false);
 }
 
-/** Calls whose destination `ip` and `port` test (LANGUAGE.md); on any other call they are false. */
-export const NET_CALLS: ReadonlySet<string> = new Set(['connect', 'sendto']);
 
 /**
  * The condition as vmsec evaluates it on `call`: ip and port, always false off
