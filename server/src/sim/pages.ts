@@ -95,25 +95,41 @@ export class PageSource {
   }
 }
 
+/** The OS image at the start of a disk, when the disk has room for it after the processes' files. */
+export const OS_IMAGE_BYTES = 64 * 1024 * 1024;
+/** Each process `file`'s blocks. */
+export const FILE_BYTES = 1024 * 1024;
+
 /**
- * A sparse disk: an OS image (64 MiB) and, for each process file, 1 MiB of
- * blocks; the rest of the disk is zero blocks, which are never sent (the
- * block bitmap marks them).
+ * A sparse disk: the OS image first, then each process file's blocks (1 MiB
+ * each, in declaration order); the rest of the disk is zero blocks, which are
+ * never sent (the block bitmap marks them). The files get their room first:
+ * on a small disk the OS image is what is left after them (at most 64 MiB),
+ * so an excluded file is always there to sanitise. A disk too small for its
+ * files at 1 MiB each shares its blocks among them evenly (the OS image
+ * gets the few left over).
  */
 export function diskLayout(vm: VmModel): Region[] {
   const total = Math.floor(vm.disk / PAGE);
   if (total === 0) return [];
+  const files = vm.processes.flatMap((p) => p.files.map((f) => ({ name: `${p.name}:${f}`, confidential: p.confidential })));
+  const wanted = FILE_BYTES / PAGE;
+  // Fewer blocks than files (a disk of a few KiB): one block each while they last.
+  const each = files.length * wanted <= total ? wanted : Math.max(1, Math.floor(total / files.length));
+  const os = Math.min(Math.max(0, total - each * files.length), OS_IMAGE_BYTES / PAGE);
   const out: Region[] = [];
-  const os = Math.min(total, (64 * 1024 * 1024) / PAGE);
-  out.push({ name: '', first: 0, count: os, confidential: false });
+  if (os > 0) out.push({ name: '', first: 0, count: os, confidential: false });
   let at = os;
-  for (const p of vm.processes) {
-    for (const f of p.files) {
-      const count = Math.min(256, total - at);
-      if (count <= 0) return out;
-      out.push({ name: `${p.name}:${f}`, first: at, count, confidential: p.confidential });
-      at += count;
-    }
+  for (const f of files) {
+    const count = Math.min(each, total - at);
+    if (count <= 0) break;
+    out.push({ name: f.name, first: at, count, confidential: f.confidential });
+    at += count;
   }
   return out;
+}
+
+/** How many blocks of a disk's layout are its OS image (the working-set share of them is read after a fork). */
+export function osBlocks(regions: readonly Region[]): number {
+  return regions[0]?.name === '' ? regions[0].count : 0;
 }

@@ -2,16 +2,18 @@
 // the working-set share of the OS image and its processes' files after
 // resuming — and writes on the source after the fork are propagated to
 // children that already hold the block.
-import { diskLayout, PAGE } from '../pages';
+import { diskLayout } from '../pages';
 import { derive } from '../rng';
 import type { ForkState } from './state';
 import { frameGroups } from './multicast';
 import { sendData } from './page-transfer';
 import { workingSet } from './workload';
 
-/** Disk reads after resume: the working-set share of the OS image and every block of the processes' files. */
-export function diskTouches(blocks: number[], percent: number, seed: number, vm: string): number[] {
-  const osEnd = Math.min(blocks.length, (64 * 1024 * 1024) / PAGE);
+/**
+ * Disk reads after resume: the working-set share of the OS image (the first
+ * `osEnd` of `blocks`, see pages.ts osBlocks) and every block of the processes' files.
+ */
+export function diskTouches(blocks: number[], osEnd: number, percent: number, seed: number, vm: string): number[] {
   const os = workingSet(seed, `${vm}#disk`, osEnd, percent).map((i) => blocks[i]);
   return [...os, ...blocks.slice(osEnd)];
 }

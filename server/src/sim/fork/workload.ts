@@ -2,6 +2,7 @@
 // set — memory, then disk reads — in its own order, `vcpus` faults at a time,
 // fetching each page it does not hold yet.
 import { Rng } from '../rng';
+import { diskLayout, osBlocks } from '../pages';
 import { keyOf, unkey, type Child, type ForkState } from './state';
 import { diskTouches } from './disk';
 import { request } from './page-transfer';
@@ -12,7 +13,7 @@ function lazyTouches(s: ForkState): { mem: number[]; disk: number[] } {
   const vm = fork.parent;
   s.touches ??= {
     mem: fork.memory === 'lazy' ? workingSet(world.seed, vm.name, s.mem.count, vm.workingset) : [],
-    disk: fork.disk === 'lazy' ? diskTouches(s.diskBlocks, vm.workingset, world.seed, vm.name) : [],
+    disk: fork.disk === 'lazy' ? diskTouches(s.diskBlocks, Math.min(s.diskBlocks.length, osBlocks(diskLayout(vm))), vm.workingset, world.seed, vm.name) : [],
   };
   return s.touches;
 }
