@@ -112,6 +112,14 @@ fork f of web { attest hosts against good, good }`).filter((d) => d.code === 'VM
     ]);
     assert.ok(found.every((d) => d.severity === 'error'));
   });
+  test('a second link between the same two hosts, in either order, also across an import; a network beside a link is fine', () => {
+    const found = check('import "lib.vmsec"\nhost c { }\nlink b <-> a { bandwidth 10 Gbps }\nlink a <-> c { }\nnetwork n { hosts a, b }\nlink c <-> a { }',
+      { 'lib.vmsec': 'host a { } host b { } link a <-> b { }' }).filter((d) => d.code === 'VMS002');
+    assert.deepEqual(found.map((d) => [d.text, d.line, d.message]), [
+      ['b <-> a', 3, "a link between 'b' and 'a' is already declared (lib.vmsec:1); keep one (pages take the fastest link, so the other would never be used)"],
+      ['c <-> a', 6, "a link between 'c' and 'a' is already declared (line 4); keep one (pages take the fastest link, so the other would never be used)"],
+    ]);
+  });
   test('an attacker property that does not repeat stays VMS002', () => {
     const [d] = only('attacker e { tenant x tenant y }', 'VMS002');
     assert.equal(d.message, "'tenant' is given twice in this attacker (first at line 1); keep one");

@@ -5,7 +5,7 @@ import { formatBytes } from '../../../grammar/src/literals';
 import { closest } from '../../../grammar/src/suggest';
 import { bareZero, Limit, LIMITS as L, PAGE, rangeText, within } from '../model/limits';
 import { ENUM_VALUES } from '../model/enum-values';
-import { linksBetween } from '../model/semantic';
+import { linksBetween, type LinkModel } from '../model/semantic';
 import type { ValidationContext } from './context';
 
 const KIND_TEXT: Record<A.QuantityKind, string> = {
@@ -92,6 +92,32 @@ function listRepeats(ctx: ValidationContext, names: readonly A.Ident[], where: s
   }
 }
 
+const pairKey = (a: string, b: string) => (a < b ? `${a} ${b}` : `${b} ${a}`);
+
+/** The links declared between each pair of hosts in the file set. */
+function linksPerPair(ctx: ValidationContext): Map<string, LinkModel[]> {
+  const out = new Map<string, LinkModel[]>();
+  for (const l of ctx.model.links) {
+    if (l.isNetwork || l.hosts.length !== 2) continue;
+    const k = pairKey(l.hosts[0].name, l.hosts[1].name);
+    const list = out.get(k);
+    if (list) list.push(l); else out.set(k, [l]);
+  }
+  return out;
+}
+
+/**
+ * VMS002 for a second link between the same two hosts (`b <-> a` is `a <-> b`):
+ * the simulator would use only the faster. Reported in the file being checked,
+ * on its later link, or on its link when an imported file has one too.
+ */
+function linkRepeats(ctx: ValidationContext, d: A.LinkDecl, pairs: Map<string, LinkModel[]>): void {
+  if (!d.a.text || !d.b.text || d.a.text === d.b.text) return;
+  const prev = pairs.get(pairKey(d.a.text, d.b.text))?.find((l) => l.decl !== d && (l.path !== ctx.file.path || l.decl.span.start < d.span.start));
+  if (!prev) return;
+  ctx.report({ start: d.a.span.start, end: d.b.span.end }, 'VMS002', `a link between '${d.a.text}' and '${d.b.text}' is already declared (${ctx.where(prev.path, prev.decl.span)}); keep one (pages take the fastest link, so the other would never be used)`);
+}
+
 const ATTACK_REPEATABLE = new Set(['tap', 'tamper', 'drop', 'replay', 'vm', 'steal']);
 const FILE_KEY = new Set(['file']);
 
@@ -118,6 +144,7 @@ function attackRepeats(ctx: ValidationContext, props: readonly A.AtkProp[]): voi
 }
 
 export function checkValues(ctx: ValidationContext): void {
+  let pairs: Map<string, LinkModel[]> | undefined;
   for (const d of ctx.file.doc.decls) {
     switch (d.kind) {
       case 'boot':
@@ -134,6 +161,7 @@ export function checkValues(ctx: ValidationContext): void {
       case 'link': case 'network':
         checkRepeats(ctx, d.kind === 'network' ? [...(d.hostsSpan ? [{ key: 'hosts', keySpan: d.hostsSpan }] : []), ...d.props] : d.props, d.kind);
         if (d.kind === 'network') listRepeats(ctx, d.hosts, `network '${d.name.text}'`);
+        else linkRepeats(ctx, d, pairs ??= linksPerPair(ctx));
         for (const p of d.props) {
           if (p.key === 'bandwidth') checkQuantity(ctx, p.value, L.bandwidth);
           if (p.key === 'latency') checkQuantity(ctx, p.value, L.latency);
