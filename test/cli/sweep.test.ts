@@ -113,6 +113,58 @@ test('a wrong path, an out-of-range value and an unknown metric exit 2 with a lo
   assert.equal(both.code, 2);
 });
 
+const SMALL_FORK = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'batch', 'small-fork.vmsec'), 'utf8');
+
+test('a value that fits only with another axis runs: the point that does not fit fails with its located reason, the others run', () => {
+  // small-fork's host b has 8 cpus: 16 one-vcpu children fit only with b.cpus=16.
+  const dir = dirWith({ 'sf.vmsec': SMALL_FORK });
+  const args = ['sweep', 'sf.vmsec', '--vary', 'f.children=2,16', '--vary', 'b.cpus=8,16', '--metric', 'ready_ms'];
+  const j = vmsec([...args, '--format', 'json'], dir);
+  assert.equal(j.code, 1, j.err);
+  assert.equal(j.err, '');
+  const points = JSON.parse(j.out).points as { id: string; cells: { passed: number; runs: number; metrics: { ready_ms: number | null }; errors: { line: number; message: string }[] }[] }[];
+  assert.deepEqual(points.map((p) => [p.id, `${p.cells[0].passed}/${p.cells[0].runs}`]), [
+    ['f.children=2,b.cpus=8', '1/1'], ['f.children=2,b.cpus=16', '1/1'], ['f.children=16,b.cpus=8', '0/1'], ['f.children=16,b.cpus=16', '1/1'],
+  ]);
+  const bad = points[2].cells[0];
+  assert.equal(bad.metrics.ready_ms, null);
+  assert.deepEqual(bad.errors.map((e) => e.line), [21]);
+  assert.match(bad.errors[0].message, /VMS014 16 children of 1 vcpu on host 'b' need 16 cpus, but it has 8/);
+  assert.ok(points[3].cells[0].metrics.ready_ms! > 0);
+  assert.deepEqual(points.filter((_, i) => i !== 2).map((p) => p.cells[0].errors), [[], [], []]);
+
+  // One axis: the value that does not fit is one failed row, not a refused sweep.
+  const one = vmsec(['sweep', 'sf.vmsec', '--vary', 'f.children=2,16', '--metric', 'ready_ms'], dir);
+  assert.equal(one.code, 1, one.err);
+  assert.match(one.out, /\n {2}2 +[\d.]+ +1\/1\n {2}16 +— +0\/1\n/);
+  assert.match(one.out, /\n {2}line 21: .*VMS014 16 children .* at f\.children=16\n/);
+
+  // Shards of it merge to what the whole sweep prints.
+  const parts = ['1/2', '2/2'].map((sh, i) => {
+    const part = join(dir, `p${i}.part`);
+    const r = vmsec([...args, '--shard', sh, '--out', part], dir);
+    assert.ok(r.code === 0 || r.code === 1, r.err);
+    return part;
+  });
+  const merged = vmsec(['merge', ...parts], dir);
+  const whole = vmsec(args, dir);
+  assert.equal(merged.out, whole.out);
+  assert.equal(merged.code, 1);
+});
+
+test('what is wrong with a value itself still refuses the sweep, before what the combination would say', () => {
+  const dir = dirWith({ 'sf.vmsec': SMALL_FORK });
+  const many = vmsec(['sweep', 'sf.vmsec', '--vary', 'f.children=16 encrypt'], dir);
+  assert.equal(many.code, 2);
+  assert.equal(many.err, "vmsec: sf.vmsec:20:12: --vary f.children=16 encrypt: '16 encrypt' is not a single value of children\n");
+  const name = vmsec(['sweep', 'sf.vmsec', '--vary', 'f.on=b+c', '--vary', 'f.children=2,16'], dir);
+  assert.equal(name.code, 2);
+  assert.match(name.err, /^vmsec: sf\.vmsec:21:9: --vary f\.on=b\+c: VMS001 host 'c' is not declared.*\n$/);
+  const flood = vmsec(['sweep', 'sf.vmsec', '--vary', 'eve.flood=5%'], dir);
+  assert.equal(flood.code, 2);
+  assert.equal(flood.err, "vmsec: sf.vmsec:27:10: --vary eve.flood=5%: no property 'flood' on attacker eve; it has tenant, tamper, drop, replay\n");
+});
+
 test('--ablate says which expectations each defence carries', () => {
   const dir = dirWith({ 'tampered.vmsec': TAMPERED });
   const r = vmsec(['sweep', 'tampered.vmsec', '--ablate'], dir);

@@ -130,6 +130,47 @@ test('a value that is more than one value, a flag value and misused flags are re
   assert.match(resolveAxes(set, [parseVaryArg('f.children=1'), parseVaryArg('f.children=2')]).problems[0].message, /varied twice/);
 });
 
+/** The errors `vmsec check` reports for the files at a grid point. */
+function pointErrors(of: FileSet, grid: Grid, index: number): string[] {
+  const p = grid.point(index);
+  const texts = new Map(of.files.map((f) => [f.path, applyEdits(f.text, p.edits.filter((e) => e.path === f.path))]));
+  const ws = new Workspace({ read: (path) => (texts.has(path) ? { ok: true, text: texts.get(path)! } : { ok: false, error: 'does not exist' }) });
+  return validateFiles(ws, ['/w/main.vmsec']).diagnostics.filter((d) => d.severity === 'error').map((d) => d.code);
+}
+
+test('a value that fits only with another axis\'s value is not refused: the grid point that does not fit fails on its own', () => {
+  // 64 children of a 1-vcpu vm need 64 cpus on h2: VMS014 with h2's 8, fine with h2.cpus=64.
+  const tight = fileSet({ '/w/main.vmsec': MAIN, '/w/infra.vmsec': INFRA.replace('host h2 {', 'host h2 { cpus 8') });
+  const alone = resolveAxes(tight, [parseVaryArg('f.children=2,64')]);
+  assert.deepEqual(alone.problems, []);
+  assert.deepEqual(alone.axes.map((a) => a.values), [['2', '64']]);
+  const { axes, problems } = resolveAxes(tight, [parseVaryArg('f.children=2,64'), parseVaryArg('h2.cpus=8,64')]);
+  assert.deepEqual(problems, []);
+  const grid = new Grid(axes);
+  assert.deepEqual([0, 1, 2, 3].map((i) => grid.point(i).id), ['f.children=2,h2.cpus=8', 'f.children=2,h2.cpus=64', 'f.children=64,h2.cpus=8', 'f.children=64,h2.cpus=64']);
+  // Only 64 × 8 does not validate, and for the combination's reason.
+  assert.deepEqual([0, 1, 2, 3].map((i) => pointErrors(tight, grid, i)), [[], [], ['VMS014'], []]);
+});
+
+test('what is wrong with the value itself is reported before what the combination would say', () => {
+  // Each of these would also overfill h2 (VMS014); the value's own problem is the one reported.
+  const tight = fileSet({ '/w/main.vmsec': MAIN, '/w/infra.vmsec': INFRA.replace('host h2 {', 'host h2 { cpus 8') });
+  const { problems } = resolveAxes(tight, [parseVaryArg('f.children=64 encrypt'), parseVaryArg('f.on=h2+h9'), parseVaryArg('h2.cpus=1,8 GiB')]);
+  assert.equal(problems.length, 3);
+  assert.equal(problems[0].message, "--vary f.children=64 encrypt: '64 encrypt' is not a single value of children");
+  assert.match(problems[1].message, /^--vary f\.on=h2\+h9: VMS001 host 'h9' is not declared/);
+  const at = problems[1].at!;
+  assert.equal(at.file.text.slice(at.span.start, at.span.end), 'h9');
+  // cpus 1 leaves two children without room (VMS014): that is a point's failure, not a problem; `8 GiB` is never cpus.
+  assert.match(problems[2].message, /^--vary h2\.cpus=8 GiB: VMS003 .*whole number/);
+});
+
+test('a wrong attacker property lists every property a sweep can vary on it, its actions included', () => {
+  const { problems } = resolveAxes(set, [parseVaryArg('eve.flood=5%')]);
+  assert.deepEqual(problems.map((p) => p.message), ["--vary eve.flood=5%: no property 'flood' on attacker eve; it has tenant, tamper, drop, replay"]);
+  assert.match(resolveAxes(set, [parseVaryArg('eve.tampr=5%')]).problems[0].message, /\(did you mean tamper\?\)$/);
+});
+
 test('the grid is the product in argument order; samples are seeded, distinct and in grid order', () => {
   const { axes } = resolveAxes(set, [parseVaryArg('f.children=1,2,3'), parseVaryArg('link.h1-h2.bandwidth=1Gbps,10Gbps')]);
   const grid = new Grid(axes);

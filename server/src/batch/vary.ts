@@ -14,7 +14,11 @@
 // (fork `on`, `attest-hosts`, checkpoint `exclude`) are written with '+':
 // `f.on=beta,beta+gamma`. A value is checked by applying it and validating
 // the files as `vmsec check` does, so an out-of-range value gets the
-// language's own VMS003 message.
+// language's own VMS003 message. Only what is wrong with the value itself
+// (syntax, more than one value, an undeclared or wrong-kind name, a value out
+// of its limits) refuses the sweep; an error that depends on the other values
+// (capacity, placement, sharing) is that grid point's failure, reported when
+// the point runs, since another axis may make the same value fit.
 import type * as A from '../../../grammar/src/ast';
 import { closest } from '../../../grammar/src/suggest';
 import type { FileSet } from '../model/workspace';
@@ -218,7 +222,8 @@ function propTarget(
   const specs = PROPS[kind] ?? {};
   const spec = Object.hasOwn(specs, prop) ? specs[prop] : undefined;
   if (!spec) {
-    const names = Object.keys(specs);
+    // An attacker's actions are varied by path too (ATTACKER.tamper[.TARGET]): list them with its properties.
+    const names = [...Object.keys(specs), ...(kind === 'attacker' ? ATTACKS : [])];
     const list = names.length ? `; it has ${names.join(', ')}` : '';
     const g = guess(prop, names);
     return { ok: false, problem: { message: `no property '${prop}' on ${what}${g ? ` (did you mean ${g}?)` : list}`, at: { file, span: nameSpan } } };
@@ -313,8 +318,9 @@ export interface VaryAxis { path: string; values: string[]; target: VaryTarget; 
 
 /**
  * Resolves every `--vary` against the file set and checks every value by
- * validating the files with that value alone. Problems are collected (all of
- * them, so one run of the command shows every mistake).
+ * validating the files with that value alone; only errors of the value itself
+ * are problems (see checkEdits). Problems are collected (all of them, so one
+ * run of the command shows every mistake).
  */
 export function resolveAxes(set: FileSet, args: readonly VaryArg[], options: { workspaceRoot?: string; edited?: EditedFiles } = {}): { axes: VaryAxis[]; problems: VaryProblem[] } {
   const ns = buildNamespace(set.files);
@@ -343,17 +349,29 @@ export function resolveAxes(set: FileSet, args: readonly VaryArg[], options: { w
   return { axes, problems };
 }
 
-/** Validates the files with the edits; the first error (as `check` words it), or that the value spilled over. */
+/** Codes that say something of a value itself (its syntax, the names it holds, its kind and limits). */
+const VALUE_CODES: ReadonlySet<string> = new Set(['VMS000', 'VMS001', 'VMS002', 'VMS003', 'VMS016']);
+
+/**
+ * Validates the files with one value applied and returns what is wrong with
+ * the value itself, as `check` words it: a syntax error the edit made, a value
+ * that does not read back as exactly that one value, or an error of the
+ * language's value checks located inside the value's text. Any other error
+ * (VMS014 capacity, VMS040 sharing, an error elsewhere in the files) depends on
+ * the other values of the point and is reported per point when it runs.
+ */
 function checkEdits(edited: EditedFiles, edits: SourceEdit[], path: string, t: VaryTarget, value: string): VaryProblem | undefined {
   if (edits.length === 0) return undefined;
   const c = edited.check(edits);
-  if (c.errors.length) {
-    const first = c.errors[0];
-    const file = c.files.find((f) => f.path === first.path);
-    return { message: `${first.code} ${first.message}`, at: file ? { file, span: first.span } : undefined };
-  }
+  const located = (d: { path: string; span: A.Span; code: string; message: string }): VaryProblem => {
+    const file = c.files.find((f) => f.path === d.path);
+    return { message: `${d.code} ${d.message}`, at: file ? { file, span: d.span } : undefined };
+  };
+  const syntax = c.errors.find((d) => d.code === 'VMS000');
+  if (syntax) return located(syntax);
+  if (!c.set) return c.errors.length ? located(c.errors[0]) : undefined;
+  if (t.flag) return undefined;
   // The value must be read back as exactly that value: `16 encrypt` is two properties, not a number.
-  if (!c.set || t.flag) return undefined;
   const again = resolvePath(c.set, path);
   const span = again.ok ? again.target.valueSpan : undefined;
   const edFile = again.ok ? again.target.file : undefined;
@@ -361,7 +379,8 @@ function checkEdits(edited: EditedFiles, edits: SourceEdit[], path: string, t: V
   if (!span || !edFile || edFile.text.slice(span.start, span.end) !== want) {
     return { message: `'${value}' is not a single value of ${t.keyword}`, at: { file: t.file, span: t.valueSpan ?? t.nameSpan } };
   }
-  return undefined;
+  const own = c.errors.find((d) => VALUE_CODES.has(d.code) && d.path === edFile.path && d.span.start >= span.start && d.span.end <= span.end);
+  return own ? located(own) : undefined;
 }
 
 /** The cartesian product of the axes, in argument order (the first --vary changes slowest). */
