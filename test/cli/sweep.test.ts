@@ -202,3 +202,14 @@ test('--format html --out writes a page with a table and a chart, replaces only 
   assert.match(refused.err, /^vmsec: --out notes\.html: /);
   assert.equal(readFileSync(join(dir, 'notes.html'), 'utf8'), '<p>mine</p>\n');
 });
+
+test('ablation names the file of a defence declared in an imported file; one seed is "1 run"', () => {
+  const [setup, scenario] = [TAMPERED.slice(0, TAMPERED.indexOf('scenario')), TAMPERED.slice(TAMPERED.indexOf('scenario'))];
+  const dir = dirWith({ 'lib.vmsec': setup, 'main.vmsec': `import "lib.vmsec"\n${scenario}` });
+  const r = vmsec(['sweep', 'main.vmsec', '--ablate'], dir);
+  assert.equal(r.code, 0, r.err);
+  // `integrity per-page` is on line 5 of lib.vmsec; line 5 of main.vmsec is an expectation.
+  assert.match(r.out, /^without integrity on f \(lib\.vmsec:5\), 2 expectations fail:\n  line 5 expect no tampered page accepted/m);
+  const one = vmsec(['run', 'main.vmsec', '--seeds', '4'], dir);
+  assert.match(one.out, /^1 run \(seeds 4\): 1 passed, 0 failed$/m);
+});

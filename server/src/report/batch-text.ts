@@ -3,6 +3,7 @@
 // the command that reproduces the first, and each quantity's distribution.
 import type { BatchSummary, ScenarioStats } from '../batch/aggregate';
 import { escapeControl, hasControl, recordLines } from '../model/escape-text';
+import { plural } from './words';
 
 /**
  * A word for a POSIX shell: quoted when it needs to be; with control
@@ -74,7 +75,7 @@ export function formatBatchText(summary: BatchSummary): string {
     }
   }
   if (out.length) out.push('');
-  out.push(`${summary.runs} runs (seeds ${summary.info.seeds}${summary.info.variants.length ? `, ${summary.info.variants.length} variants` : ''}): ${summary.passed} passed, ${summary.runs - summary.passed} failed`);
+  out.push(`${plural(summary.runs, 'run')} (seeds ${summary.info.seeds}${summary.info.variants.length ? `, ${summary.info.variants.length} variants` : ''}): ${summary.passed} passed, ${summary.runs - summary.passed} failed`);
   // One line per entry whatever a file name, title or message holds.
   return recordLines(out);
 }

@@ -3,6 +3,7 @@
 // Numbers are medians over the seeds of a point; `pass_rate` is a share.
 import type { SweepAggregate, FailedExpectation } from '../batch/sweep-aggregate';
 import { escapeControl, recordLines } from '../model/escape-text';
+import { plural } from './words';
 
 export interface CellView {
   scenario: string;
@@ -124,12 +125,11 @@ function table(raw: string[][]): string[] {
   return rows.map((r) => r.map((c, k) => (k === r.length - 1 ? c : c.padEnd(widths[k]))).join('  ').trimEnd());
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function formatSweepText(v: SweepView): string {
   const out: string[] = [];
   const runs = v.points.reduce((n, p) => n + p.cells.reduce((m, c) => m + c.runs, 0), 0);
-  const sample = v.gridSize !== undefined ? ` (a sample of ${v.gridSize})` : '';
+  const sample = v.gridSize !== undefined ? ` (a sample of ${v.gridSize.toLocaleString('en-US')})` : '';
   out.push(`vmsec sweep of ${v.file}: ${v.axes.map((a) => `${a.path} (${a.values.length})`).join(' × ')}, ${plural(v.points.length, 'point')}${sample}, seeds ${v.seeds}, ${plural(runs, 'run')}`);
   const metrics = v.metrics.filter((m) => m !== 'pass_rate');
   v.scenarios.forEach((name, s) => {
@@ -156,22 +156,24 @@ export function formatSweepText(v: SweepView): string {
 
 export function formatAblationText(v: AblationView): string {
   const out: string[] = [];
+  // A defence declared in an imported file is named with its file.
+  const where = (file: string, line: number) => (file === v.file ? `line ${line}` : `${file}:${line}`);
   const passing = v.baseline.filter((c) => c.passed === c.runs && c.runs > 0).length;
   out.push(`vmsec sweep --ablate of ${v.file}: ${plural(v.defences.length + v.refused.length, 'defence')}, seeds ${v.seeds}`);
   out.push(`as written: ${passing} of ${plural(v.baseline.length, 'scenario')} pass in every seed`);
   for (const d of v.defences) {
     out.push('');
     const n = d.carries.length + d.errors.length;
-    if (n === 0) { out.push(`without ${d.label.replace(/^without /, '')} (line ${d.line}): no expectation depends on it`); continue; }
+    if (n === 0) { out.push(`without ${d.label.replace(/^without /, '')} (${where(d.file, d.line)}): no expectation depends on it`); continue; }
     const what = d.carries.length ? plural(d.carries.length, 'expectation') + ` fail${d.carries.length === 1 ? 's' : ''}` : '';
     const errs = d.errors.length ? plural(d.errors.length, 'step error') : '';
-    out.push(`${d.label} (line ${d.line}), ${[what, errs].filter(Boolean).join(' and ')}:`);
+    out.push(`${d.label} (${where(d.file, d.line)}), ${[what, errs].filter(Boolean).join(' and ')}:`);
     for (const c of d.carries) out.push(`  line ${c.line} ${c.text} ("${c.scenario}", ${seedList(c.seeds)})`);
     for (const e of d.errors) out.push(`  line ${e.line} error: ${e.message} ("${e.scenario}", ${seedList(e.seeds)})`);
   }
   if (v.refused.length) {
     out.push('');
-    for (const r of v.refused) out.push(`cannot be switched off: ${r.label.replace(/^without /, '')} (line ${r.line}): ${r.reason}`);
+    for (const r of v.refused) out.push(`cannot be switched off: ${r.label.replace(/^without /, '')} (${where(r.file, r.line)}): ${r.reason}`);
   }
   return recordLines(out);
 }
