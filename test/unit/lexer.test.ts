@@ -64,6 +64,12 @@ test('a block comment never closed runs to the end: one located problem, the res
   assert.equal(lex('/**/').problems.length, 0);
 });
 
+test('digits group by single underscores between digits only', () => {
+  assert.deepEqual(kinds('1_000_000 2.5_0'), ['Quantity:1_000_000', 'Quantity:2.5_0']);
+  assert.deepEqual(kinds('1__0'), ['Quantity:1', 'Identifier:__0']);
+  assert.deepEqual(kinds('1_'), ['Quantity:1', 'Identifier:_']);
+});
+
 test('bad characters are located problems, not crashes', () => {
   const r = lex('host a { @ }');
   assert.equal(r.problems.length, 1);
