@@ -319,7 +319,7 @@ function scenarioValues(ctx: ValidationContext, d: A.ScenarioDecl): void {
       checkQuantity(ctx, it.at, L.stepAt);
       const b = it.body;
       if (b.kind === 'syscall' || b.kind === 'write' || b.kind === 'migrate') childIndex(ctx, b.vm);
-      if (b.kind === 'syscall') for (const a of b.args) if ('ip' in a) checkAddr(ctx, a, 'an address argument', false);
+      if (b.kind === 'syscall') for (const a of b.args) syscallArg(ctx, a);
     }
     if (it.key === 'expect') {
       const b = it.body;
@@ -328,6 +328,19 @@ function scenarioValues(ctx: ValidationContext, d: A.ScenarioDecl): void {
       if (b.kind === 'pages' || b.kind === 'verdicts') checkQuantity(ctx, b.count, L.expectCount);
       if (b.kind === 'state' || b.kind === 'write') childIndex(ctx, b.vm);
     }
+  }
+}
+
+const ARG_KINDS = 'a string, a whole number or an IPv4 address';
+
+/** LANGUAGE.md §2: a syscall argument is STRING | INT | IPV4; a size, a fraction or a CIDR block is none of them. */
+function syscallArg(ctx: ValidationContext, a: A.Arg): void {
+  if ('ip' in a) {
+    if (a.prefix !== undefined) ctx.report(a.span, 'VMS003', `a system call argument is ${ARG_KINDS}; '${a.text}' is a CIDR block — write the address alone`);
+    else checkAddr(ctx, a, 'an address argument', false);
+  } else if ('kind' in a && a.text) {
+    if (a.kind !== 'number') ctx.report(a.span, 'VMS003', `a system call argument is ${ARG_KINDS}; '${a.text}' is ${KIND_TEXT[a.kind]}`);
+    else if (a.text.includes('.')) ctx.report(a.span, 'VMS003', `a system call argument is ${ARG_KINDS}; '${a.text}' is not a whole number`);
   }
 }
 
