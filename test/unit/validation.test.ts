@@ -333,3 +333,8 @@ describe('VMS003 checkpoint paths, judged as the writer judges them', async () =
     assert.match(problems('../c.ckpt')[0][1], /is outside/);
   });
 });
+
+test('the benchmarks\' generated files are valid (the figures in docs/performance.md are for files without errors)', async () => {
+  const { generate } = await import('../bench/generate');
+  assert.deepEqual(check(generate(200)).filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.code} ${d.message}`), []);
+});
