@@ -9,6 +9,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import { Session } from './session';
 import { toLspDiagnostic } from './convert';
+import { ImportedErrors, importLineErrors } from './imported-errors';
 
 export const WORKER_ROLE = 'vmsec-analysis';
 
@@ -27,11 +28,12 @@ export type FromWorker =
   | { t: 'failed'; path: string; version: number; error: string }
   | { t: 'sizes'; sizes: ReturnType<Session['cacheSizes']> };
 
-/** Diagnostics of `path`'s own file from a full analysis (shared with the in-thread fallback). */
-export function diagnosticsOf(session: Session, path: string): LspDiagnostic[] {
+/** Diagnostics of `path`'s own file from a full analysis, and its imports' errors on their import lines (shared with the in-thread fallback). */
+export function diagnosticsOf(session: Session, path: string, imported: ImportedErrors): LspDiagnostic[] {
   const a = session.analyze(path, { diagnostics: true });
   if (!a) return [];
-  return (a.diagnostics ?? []).filter((d) => d.path === path)
+  const own = (a.diagnostics ?? []).filter((d) => d.path === path);
+  return [...own, ...importLineErrors(a.set, imported.of(a.set, session.workspaceRootOf(path)))]
     .map((d) => toLspDiagnostic(a.set.root, d, (p) => session.file(p), (p) => session.uriOf(p)));
 }
 
@@ -39,6 +41,7 @@ export function runAnalysisWorker(): void {
   const port = parentPort;
   if (!port) return;
   const session = new Session();
+  const imported = new ImportedErrors();
   const post = (m: FromWorker) => port.postMessage(m);
   port.on('message', (m: ToWorker) => {
     switch (m.t) {
@@ -49,13 +52,13 @@ export function runAnalysisWorker(): void {
         if (d) session.open.set(m.path, TextDocument.create(d.uri, 'vmsec', m.version, d.getText().slice(0, m.start) + m.text + d.getText().slice(m.end)));
         break;
       }
-      case 'close': session.close(m.path); break;
+      case 'close': session.close(m.path); imported.forget(m.path); break;
       case 'disk': session.fileChangedOnDisk(m.path, m.deleted); break;
       case 'sizes': post({ t: 'sizes', sizes: session.cacheSizes() }); break;
       case 'analyze': {
         const started = performance.now();
         try {
-          const diagnostics = diagnosticsOf(session, m.path);
+          const diagnostics = diagnosticsOf(session, m.path, imported);
           post({ t: 'result', path: m.path, version: m.version, diagnostics, ms: Math.round(performance.now() - started) });
         } catch (e) {
           post({ t: 'failed', path: m.path, version: m.version, error: String((e as Error)?.stack ?? e) });

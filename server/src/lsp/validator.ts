@@ -16,6 +16,7 @@ import type { Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import type { Session } from './session';
 import { commonAffixes } from '../model/incremental';
 import { diagnosticsOf, FromWorker, ToWorker, WORKER_ROLE } from './analysis-worker';
+import { ImportedErrors } from './imported-errors';
 
 export interface ValidationResult { path: string; version: number; diagnostics: LspDiagnostic[]; ms: number }
 export interface ValidatorEvents {
@@ -43,6 +44,8 @@ export class Validator {
   private readonly changes = new Map<string, number>();
   private readonly roots: string[] = [];
   private sizeWaiters: ((s: unknown) => void)[] = [];
+  /** Imported files' errors, for the in-thread fallback (the analysis thread keeps its own). */
+  private readonly imported = new ImportedErrors();
   private lastCrash = '';
 
   constructor(private readonly session: Session, private readonly on: ValidatorEvents) {}
@@ -51,7 +54,7 @@ export class Validator {
 
   request(path: string): void { this.pending.add(path); this.pump(); }
 
-  closed(path: string): void { this.pending.delete(path); this.synced.delete(path); this.changes.delete(path); this.post({ t: 'close', path }); }
+  closed(path: string): void { this.imported.forget(path); this.pending.delete(path); this.synced.delete(path); this.changes.delete(path); this.post({ t: 'close', path }); }
 
   /** The open document's text changed (opened, edited): the analysis thread is sent it even if its version did not move. */
   changed(path: string): void { this.changes.set(path, (this.changes.get(path) ?? 0) + 1); }
@@ -97,7 +100,7 @@ export class Validator {
   private runInline(path: string, version: number): void {
     const started = performance.now();
     try {
-      const diagnostics = this.session.open.get(path)?.version === version ? diagnosticsOf(this.session, path) : undefined;
+      const diagnostics = this.session.open.get(path)?.version === version ? diagnosticsOf(this.session, path, this.imported) : undefined;
       if (diagnostics) this.on.result({ path, version, diagnostics, ms: Math.round(performance.now() - started) });
     } catch (e) {
       this.on.error(`validation of ${path} failed: ${(e as Error)?.stack ?? e}`);

@@ -24,8 +24,9 @@ export interface ValidatedFiles {
   graph: ImportGraph;
 }
 
-export function validateGraph(graph: ImportGraph, roots: string[], options: ValidateOptions = {}, rootResolved?: Map<string, Resolved>): ValidatedFiles {
-  const files = graph.all();
+/** `skip`: files of the graph not to validate (the editor has its open file's own diagnostics already). */
+export function validateGraph(graph: ImportGraph, roots: string[], options: ValidateOptions = {}, rootResolved?: Map<string, Resolved>, skip?: ReadonlySet<string>): ValidatedFiles {
+  const files = skip ? graph.all().filter((f) => !skip.has(f.path)) : graph.all();
   const diagnostics: Diagnostic[] = [];
   // Files of one import cycle reach the same files, so they share one
   // namespace and model; only the references differ (they are the root's).
