@@ -64,7 +64,7 @@ test('vmsec.runSeeds answers the numbers `vmsec run --seeds` prints, with progre
   const ready = s.expectations.find((e) => e.range.start.line === READY)!;
   assert.deepEqual([ready.passed, ready.runs, ready.failingCount], [30, 30, 0]);
   const q = s.quantities.find((x) => x.name === 'pages_rejected')!;
-  assert.equal(q.description, 'fork pages rejected by integrity checks');
+  assert.equal(q.description, 'fork pages and disk blocks rejected by integrity checks (as expect F pages rejected counts them)');
   assert.equal(q.min, 0);
   assert.equal(q.histogram.reduce((n, b) => n + b.count, 0), 30, 'every run is in the histogram');
   assert.equal(q.histogram[0].count >= 5, true, 'the five runs without a rejected page are in the first bin');

@@ -256,11 +256,24 @@ test('many runs write each item\'s checkpoints into a folder of its own', () => 
   assert.match(itemFolder({ index: 3, file: 'dir/a.vmsec', scenario: 'boot', seed: 7, variant: 0 }, true), /^dir-a\.vmsec-[0-9a-f]{8}\/boot\/point-1\/seed-7$/);
 });
 
-test('quantities come from transfers, attestations, monitor decisions, moves and stats', () => {
+test('quantities come from transfers, attestations, monitor decisions, moves and stats; pages count disk blocks as the expectation does', () => {
   const r = {
-    transfers: [{ ready_ms: 10, pages: { sent: 5, rejected: 1 }, corrupted_accepted: 0 }, { ready_ms: null, pages: { sent: 2, rejected: 0 }, corrupted_accepted: 1 }],
+    transfers: [{ ready_ms: 10, pages: { sent: 4, rejected: 1 }, blocks: { sent: 1, rejected: 0 }, corrupted_accepted: 0 }, { ready_ms: null, pages: { sent: 1, rejected: 0 }, blocks: { sent: 1, rejected: 0 }, corrupted_accepted: 1 }],
     attestations: [{ passed: true }, { passed: false }], monitor: [{ delay_us: 50 }, { delay_us: 7 }], moves: [{ ready_ms: 30.5 }],
     stats: { bytes_sent: 99, sim_ms: 1.23456789 },
   } as unknown as Parameters<typeof quantitiesOf>[0];
   assert.deepEqual(quantitiesOf(r), { ready_ms: 10, pages_sent: 7, pages_rejected: 1, corrupted_accepted: 1, bytes_sent: 99, attestations_failed: 1, decisions: 2, delay_us_max: 50, move_ready_ms: 30.5, sim_ms: 1.234568 });
+});
+
+test('the pages_rejected quantity of a run is what `expect F pages rejected` saw, disk blocks included', async () => {
+  const { run } = await import('../helpers');
+  const [s] = run(`host h1 { tpm ecdsa-p256 } host h2 { tpm ecdsa-p256 }
+link h1 <-> h2 { bandwidth 1 Gbps }
+vm web on h1 { memory 16 MiB disk 80 MiB vtpm workingset 50% process app { memory 4 MiB file "/srv/app" } }
+fork f of web { children 2 on h2 integrity per-page }
+attacker eve { tamper h1 <-> h2 10% }
+scenario "s" { at 0 ms fork f expect f pages rejected > 0 }`);
+  const blocks = s.transfers.reduce((n, t) => n + t.blocks.rejected, 0);
+  assert.ok(blocks > 0, 'some disk blocks are rejected, so the two counts could differ');
+  assert.equal(quantitiesOf(s).pages_rejected, s.expectations[0].actual);
 });

@@ -2,7 +2,7 @@
 // a ScenarioResult — small, so thousands stream through without pages,
 // timelines or tables. Simulated figures are rounded to a nanosecond/µs
 // fraction so the JSON stays readable; they are deterministic either way.
-import type { ScenarioResult } from '../sim/results';
+import { pageCount, type ScenarioResult } from '../sim/results';
 import type { ItemOutcome, QuantityName, WorkItem } from './types';
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
@@ -13,8 +13,9 @@ export function quantitiesOf(r: ScenarioResult): Partial<Record<QuantityName, nu
   if (r.transfers.length) {
     const ready = r.transfers.map((t) => t.ready_ms).filter((x): x is number => x !== null);
     if (ready.length) q.ready_ms = round(Math.max(...ready));
-    q.pages_sent = r.transfers.reduce((n, t) => n + t.pages.sent, 0);
-    q.pages_rejected = r.transfers.reduce((n, t) => n + t.pages.rejected, 0);
+    // As `expect F pages …` counts: pages and disk blocks.
+    q.pages_sent = pageCount(r.transfers, 'sent');
+    q.pages_rejected = pageCount(r.transfers, 'rejected');
     q.corrupted_accepted = r.transfers.reduce((n, t) => n + t.corrupted_accepted, 0);
   }
   q.bytes_sent = r.stats.bytes_sent;

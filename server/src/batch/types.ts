@@ -48,8 +48,8 @@ export interface ItemOutcome {
 /** The measured quantities of a scenario run, by name: `--metric` takes these names. */
 export const QUANTITIES = {
   ready_ms: 'latest fork child ready time (simulated ms)',
-  pages_sent: 'fork pages sent',
-  pages_rejected: 'fork pages rejected by integrity checks',
+  pages_sent: 'fork pages and disk blocks sent',
+  pages_rejected: 'fork pages and disk blocks rejected by integrity checks (as expect F pages rejected counts them)',
   corrupted_accepted: 'tampered pages accepted',
   bytes_sent: 'bytes sent over the network',
   attestations_failed: 'attestations that failed',

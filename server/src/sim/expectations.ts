@@ -1,6 +1,6 @@
 // Evaluating a scenario's expectations against what the run reported.
 import type * as A from '../../../grammar/src/ast';
-import type { ExpectationResult, Loc, ScenarioResult } from './results';
+import { pageCount, type ExpectationResult, type Loc, type ScenarioResult } from './results';
 import type { World } from './world';
 import { CoResidencyLedger, ledgerOf, type Exposure } from './coresidency-ledger';
 
@@ -58,7 +58,7 @@ export function evaluate(body: A.ExpectBody, at: { line: number; loc: Loc }, tex
     }
     case 'pages': {
       const kids = result.transfers.filter((t) => t.fork === body.fork.text && (!body.host || t.host === body.host.text));
-      const n = kids.reduce((s, t) => s + t.pages[body.which] + t.blocks[body.which], 0);
+      const n = pageCount(kids, body.which);
       return r(compare(n, body.cmp, body.count.value), n);
     }
     case 'no-tampered': {

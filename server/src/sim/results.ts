@@ -16,6 +16,17 @@ export interface AttestationResult {
   loc?: Loc;
 }
 export interface PageCounts { sent: number; verified: number; rejected: number; fetched: number }
+/**
+ * Pages and disk blocks of some transfers counted as `expect F pages …`
+ * counts them (LANGUAGE.md §3: every page or disk block that crosses a network
+ * is checked); the seeds and sweep quantities use the same count.
+ */
+export function pageCount(transfers: readonly TransferResult[], which: keyof PageCounts): number {
+  let n = 0;
+  for (const t of transfers) n += t.pages[which] + t.blocks[which];
+  return n;
+}
+
 export interface TransferResult {
   fork: string; child: string; host: string; created: boolean; ready_ms: number | null; state: string;
   ip: string; pages: PageCounts; blocks: PageCounts; descriptor: PageCounts; bytes: number; corrupted_accepted: number; dropped: number;
