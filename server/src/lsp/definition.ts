@@ -1,11 +1,26 @@
 // Go to definition: from a reference (or a declaring name) to the declaration.
 import type { Location } from 'vscode-languageserver';
+import type { Sym } from '../model/symbols';
 import type { Session } from './session';
 import { symbolAt } from './navigation';
 import { toRange } from './convert';
 
-export function definition(session: Session, path: string, offset: number): Location | undefined {
+/**
+ * Every declaration the name at an offset stands for: one, except `process(P)`
+ * in a monitor for several VMs, which names P in each of them that has one.
+ */
+export function symbolsAt(session: Session, path: string, offset: number): Sym[] {
   const hit = symbolAt(session, path, offset);
-  const f = hit && session.file(hit.sym.path);
-  return hit && f ? { uri: session.uriOf(hit.sym.path), range: toRange(f, hit.sym.span) } : undefined;
+  if (!hit) return [];
+  if (!hit.ref?.watched) return [hit.sym];
+  const ident = hit.ref.ident;
+  return session.analyze(path)!.resolved.refs.flatMap((r) => (r.ident === ident && r.target ? [r.target] : []));
+}
+
+export function definition(session: Session, path: string, offset: number): Location | Location[] | undefined {
+  const locs = symbolsAt(session, path, offset).flatMap((s) => {
+    const f = session.file(s.path);
+    return f ? [{ uri: session.uriOf(s.path), range: toRange(f, s.span) }] : [];
+  });
+  return locs.length > 1 ? locs : locs[0];
 }

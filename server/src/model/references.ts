@@ -17,6 +17,10 @@ export interface Reference {
   wrongKind?: Sym;
   /** For process names: the VM whose processes are searched. */
   owner?: Sym;
+  /** For `process(P)` in a monitor: every VM the monitor watches. The name
+   *  means P in each of them that has one, so it is one reference per such
+   *  process (same ident), and a rename of one alone would change the rule. */
+  watched?: Sym[];
   /** A fork named without a child index where one VM is due. */
   needsIndex?: boolean;
 }
@@ -81,8 +85,10 @@ export function collectReferences(file: SourceFile, ns: Namespace): Reference[] 
           if (p.key === 'rule' && p.when) {
             forEachPredicate(p.when, (c) => {
               if (c.kind !== 'process' || !c.name.text) return;
-              const owners = vms.map((v) => ns.processesOf(v.name)).filter((m) => m?.has(c.name.text));
-              out.push({ path, ident: c.name, expected: K.process, target: owners[0]?.get(c.name.text), owner: vms[0] });
+              const targets = new Set<Sym>();
+              for (const v of vms) { const t = ns.processesOf(v.name)?.get(c.name.text); if (t) targets.add(t); }
+              if (!targets.size) { out.push({ path, ident: c.name, expected: K.process, owner: vms[0], watched: vms }); return; }
+              for (const t of targets) out.push({ path, ident: c.name, expected: K.process, target: t, owner: t.parent, watched: vms });
             });
           }
         }

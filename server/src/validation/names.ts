@@ -11,7 +11,8 @@ function listSome(names: Iterable<string>, size: number): string {
   return size > shown.length ? `${shown.join(', ')} and ${size - shown.length} more` : shown.join(', ');
 }
 
-function article(word: string): string { return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`; }
+/** 'a host', 'an attacker': also the language server's refusals. */
+export function article(word: string): string { return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`; }
 
 /**
  * Declared names of the wanted kinds, grouped by length, built once per set
