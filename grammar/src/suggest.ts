@@ -1,4 +1,5 @@
-// Did-you-mean: the closest candidate by edit distance, if close enough to
+// Did-you-mean: the closest candidate by edit distance (a swap of two
+// neighbouring letters counts as one edit), if close enough to
 // be a plausible typo (at most a third of the word's length). Bounded on any
 // input: words longer than MAX_WORD are not typos of anything, at most
 // MAX_COMPARED candidates are compared per word, and a shared budget caps the
@@ -15,24 +16,32 @@ export const MAX_SCANNED = 20_000;
 export interface SuggestBudget { left: number }
 export function suggestBudget(comparisons = 200_000): SuggestBudget { return { left: comparisons }; }
 
-/** Levenshtein distance, or `max + 1` as soon as it is known to exceed `max`. */
+/**
+ * Optimal string alignment distance (Levenshtein plus adjacent
+ * transpositions, so `brust` is one edit from `burst`), or `max + 1` as soon
+ * as it is known to exceed `max`.
+ */
 export function editDistance(a: string, b: string, max = Infinity): number {
   if (a === b) return 0;
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  const prev = new Array<number>(b.length + 1);
+  // Three rows: the one before the previous is what a transposition reads.
+  let prev2 = new Array<number>(b.length + 1);
+  let prev = new Array<number>(b.length + 1);
+  let cur = new Array<number>(b.length + 1);
   for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    let rowMin = prev[0];
+    cur[0] = i;
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-      if (prev[j] < rowMin) rowMin = prev[j];
+      let d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1] && prev2[j - 2] + 1 < d) d = prev2[j - 2] + 1;
+      cur[j] = d;
+      if (d < rowMin) rowMin = d;
     }
-    // Distances never shrink from one row to the next.
+    // A row's minimum never falls below the previous row's (a transposition
+    // adds one to a row whose minimum is at most one less), so stop early.
     if (rowMin > max) return max + 1;
+    const t = prev2; prev2 = prev; prev = cur; cur = t;
   }
   return prev[b.length];
 }

@@ -151,6 +151,16 @@ test('document symbols (outline) and workspace symbols', async () => {
   assert.ok(ws.some((s) => s.name === 'alpha' && s.location.uri === f.uri));
 });
 
+test('outline: an attacker holds its VMs; hover: a host marks the values it takes by default', async () => {
+  const f = file('host h { }\nhost big { cpus 4 memory 8 GiB tpm ecdsa-p256 }\nattacker mallory { vm evil on h tap h <-> big }\n', 'outline-atk.vmsec');
+  const syms = await c.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: f.uri } });
+  const atk = syms.find((s) => s.name === 'mallory')!;
+  assert.deepEqual(atk.children?.map((s) => [s.name, s.detail, s.selectionRange.start]), [['evil', "attacker's vm", pos(f.text, 'evil')]]);
+  const h = async (needle: string, delta: number) => ((await c.request<Hover>('textDocument/hover', { textDocument: { uri: f.uri }, position: pos(f.text, needle, delta) })).contents as { value: string }).value;
+  assert.match(await h('host h', 5), /^\*\*host\*\* `h` — 1 cpu \(default\), 64 GiB \(default\), no TPM/);
+  assert.match(await h('host big', 5), /^\*\*host\*\* `big` — 4 cpus, 8 GiB, TPM ecdsa-p256/);
+});
+
 test('semantic tokens, folding ranges and formatting', async () => {
   const text = 'host memory {\ncpus 1\n   // a note\n}\n\n\n\nvm v on memory { }\n';
   const f = file(text);
@@ -165,6 +175,24 @@ test('semantic tokens, folding ranges and formatting', async () => {
   c.change(f.uri, formatted);
   const again = await c.request<TextEdit[]>('textDocument/formatting', { textDocument: { uri: f.uri }, options: { tabSize: 2, insertSpaces: true } });
   assert.deepEqual(again, [], 'formatting is idempotent');
+});
+
+test('semantic tokens: a rule named `rule` and the VM `restore … as` declares are names, declared', async () => {
+  const text = 'host h { }\nvm web on h { process p { } }\ncheckpoint nightly of web { }\nmonitor m for web { rule rule on open then deny(1) }\nscenario "s" {\n  at 1 s checkpoint nightly\n  at 2 s restore nightly as again on h\n  at 3 s syscall again p open("/x")\n}\n';
+  const f = file(text);
+  await c.waitDiagnostics(f.uri, (d) => d.length === 0);
+  const st = await c.request<SemanticTokens>('textDocument/semanticTokens/full', { textDocument: { uri: f.uri } });
+  const TYPES = ['keyword', 'class', 'variable', 'function', 'type', 'interface', 'event', 'property', 'enumMember', 'number', 'string', 'comment', 'operator', 'parameter'];
+  const lines = text.split('\n');
+  const seen: string[] = [];
+  for (let i = 0, line = 0, ch = 0; i < st.data.length; i += 5) {
+    const [dl, dc, len, type, mod] = st.data.slice(i, i + 5);
+    line += dl; ch = dl ? dc : ch + dc;
+    seen.push(`${line + 1}:${lines[line].slice(ch, ch + len)}=${TYPES[type]}${mod & 1 ? '.declaration' : ''}`);
+  }
+  const pick = (re: RegExp) => seen.filter((t) => re.test(t));
+  assert.deepEqual(pick(/^4:rule=/), ['4:rule=keyword', '4:rule=function.declaration']);
+  assert.deepEqual(pick(/:again=/), ['7:again=variable.declaration', '8:again=variable']);
 });
 
 /** Applies the quick fix titled `title` for `code` and returns the new diagnostics' codes. */
@@ -187,6 +215,36 @@ test('quick fix VMS001: did you mean, and declare the missing name', async () =>
   const r2 = await quickFix(`${BASE}vm box on gamma { }\n`, 'VMS001', /Declare host 'gamma'/);
   assert.match(r2.after, /\nhost gamma \{ cpus 8 memory 64 GiB tpm ecdsa-p256 \}\n$/);
   assert.deepEqual(r2.codes, []);
+});
+
+test('quick fix VMS001: a declared name fills what the new declaration needs; without one, no fix', async () => {
+  const vm = await quickFix(`${BASE}fork f of nothing { on beta attest hosts against xen-stack }\n`, 'VMS001', /Declare vm 'nothing'/);
+  assert.match(vm.after, /\nvm nothing on alpha \{ memory 1 GiB \}\n$/);
+  assert.deepEqual(vm.codes, []);
+  const mon = await quickFix(`${BASE}monitor m for web { rule r on open then policyChange(other) }\n`, 'VMS001', /Declare monitor 'other'/);
+  assert.match(mon.after, /\nmonitor other for web \{ default allow \}\n$/);
+  assert.deepEqual(mon.codes, []);
+  const cert = await quickFix(`${BASE}authority ca { key ecdsa-p256 }\nattacker e { steal cx }\n`, 'VMS001', /Declare certificate 'cx'/);
+  assert.match(cert.after, /\ncertificate cx for web by ca valid 1 h\n$/);
+  assert.deepEqual(cert.codes, []);
+  // No authority to sign it, no host to run it: a placeholder would be an undeclared name.
+  for (const text of [`${BASE}attacker e { steal cx }\n`, 'fork f of nothing { }\n']) {
+    const f = file(text);
+    const d = (await c.waitDiagnostics(f.uri, (x) => x.some((y) => y.code === 'VMS001'))).find((x) => x.code === 'VMS001')!;
+    const actions = await c.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: f.uri }, range: d.range, context: { diagnostics: [d] } });
+    assert.deepEqual(actions.map((a) => a.title), []);
+  }
+});
+
+test('quick fix VMS011 for a target without a TPM gives it one too; never attest alone into VMS010', async () => {
+  const text = 'boot xs { pcr 0 "fw" }\nhost alpha { tpm ecdsa-p256 boot xs }\nhost beta { }\nlink alpha <-> beta { }\nvm web on alpha { }\nfork f of web { on beta }\n';
+  const f = file(text);
+  const d = (await c.waitDiagnostics(f.uri, (x) => x.some((y) => y.code === 'VMS011'))).find((x) => x.code === 'VMS011')!;
+  const actions = await c.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: f.uri }, range: d.range, context: { diagnostics: [d] } });
+  assert.deepEqual(actions.map((a) => a.title), ["Add 'tpm ecdsa-p256' to host 'beta' and 'attest hosts against xs'"]);
+  const r = await quickFix(text, 'VMS011', /tpm ecdsa-p256/);
+  assert.match(r.after, /host beta \{ tpm ecdsa-p256 \}\n[^]*fork f of web \{ on beta attest hosts against xs \}/);
+  assert.deepEqual(r.codes, []);
 });
 
 test('quick fix VMS021: a mistyped system call', async () => {

@@ -4,21 +4,34 @@
 import { CodeAction, CodeActionKind, Diagnostic as LspDiagnostic, TextEdit } from 'vscode-languageserver';
 import type * as A from '../../../grammar/src/ast';
 import type { SourceFile } from '../model/source-file';
+import { childrenPerHost, type SemanticModel } from '../model/semantic';
 import type { Session } from './session';
 import { toRange } from './convert';
 
-const SKELETON: Record<string, (name: string) => string> = {
+/** Names a skeleton can refer to: the first declared of each kind, if any. */
+interface Declared { host?: string; vm?: string; authority?: string }
+
+/**
+ * A new declaration that checks clean: the names it needs are the first
+ * declared host, vm or authority. Without one there is no such text (a
+ * placeholder would be an undeclared name, VMS001), so no fix is offered.
+ */
+const SKELETON: Record<string, (name: string, d: Declared) => string | undefined> = {
   host: (n) => `host ${n} { cpus 8 memory 64 GiB tpm ecdsa-p256 }`,
   boot: (n) => `boot ${n} {\n  pcr 0 "firmware"\n}`,
-  vm: (n) => `vm ${n} on HOST { memory 1 GiB }`,
-  network: (n) => `network ${n} {\n  hosts HOST\n}`,
-  fork: (n) => `fork ${n} of VM { children 1 }`,
-  monitor: (n) => `monitor ${n} for VM { default allow }`,
-  checkpoint: (n) => `checkpoint ${n} of VM { }`,
+  vm: (n, d) => d.host && `vm ${n} on ${d.host} { memory 1 GiB }`,
+  network: (n, d) => d.host && `network ${n} {\n  hosts ${d.host}\n}`,
+  fork: (n, d) => d.vm && `fork ${n} of ${d.vm} { children 1 }`,
+  monitor: (n, d) => d.vm && `monitor ${n} for ${d.vm} { default allow }`,
+  checkpoint: (n, d) => d.vm && `checkpoint ${n} of ${d.vm} { }`,
   authority: (n) => `authority ${n} { key ecdsa-p256 }`,
-  certificate: (n) => `certificate ${n} for VM by AUTHORITY valid 1 h`,
+  certificate: (n, d) => d.vm && d.authority && `certificate ${n} for ${d.vm} by ${d.authority} valid 1 h`,
   attacker: (n) => `attacker ${n} { }`,
 };
+
+function firstKey(m: ReadonlyMap<string, unknown> | undefined): string | undefined {
+  return m?.keys().next().value;
+}
 
 /** An edit adding a property line to a block, before its closing brace, in the block's style. */
 function addProperty(file: SourceFile, decl: A.Decl, line: string): TextEdit | undefined {
@@ -56,6 +69,8 @@ export function codeActions(session: Session, path: string, diagnostics: LspDiag
     const ok = edits.filter((e): e is TextEdit => !!e);
     if (ok.length) out.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: preferred, edit: { changes: { [uri]: ok } } });
   };
+  let model: SemanticModel | undefined | null = null;
+  const modelOf = () => (model === null ? (model = session.analyze(path)?.resolved.model) : model);
   for (const d of diagnostics) {
     const data = (d.data ?? {}) as Record<string, unknown>;
     switch (d.code) {
@@ -64,9 +79,11 @@ export function codeActions(session: Session, path: string, diagnostics: LspDiag
         if (data.suggestion) fix(`Change to '${data.suggestion}'`, d, [{ range: d.range, newText: String(data.suggestion) }], true);
         const kind = (data.kinds as string[] | undefined)?.[0];
         const make = kind && SKELETON[kind === 'attacker-vm' ? 'vm' : kind];
-        if (make && name) {
+        const model = make && name ? modelOf() : undefined;
+        const decl = make && name ? make(name, { host: firstKey(model?.hosts), vm: firstKey(model?.vms), authority: firstKey(model?.certificates.authorities) }) : undefined;
+        if (decl) {
           const end = file.lines.position(file.text.length);
-          fix(`Declare ${kind} '${name}'`, d, [{ range: { start: end, end }, newText: `${file.text.endsWith('\n') ? '' : '\n'}\n${make(name)}\n` }]);
+          fix(`Declare ${kind} '${name}'`, d, [{ range: { start: end, end }, newText: `${file.text.endsWith('\n') ? '' : '\n'}\n${decl}\n` }]);
         }
         break;
       }
@@ -75,8 +92,28 @@ export function codeActions(session: Session, path: string, diagnostics: LspDiag
         break;
       case 'VMS011': {
         const f = findDecl(file, 'fork', String(data.fork ?? ''));
-        const boot = data.boot ? String(data.boot) : session.analyze(path)?.resolved.model.boots.keys().next().value;
-        if (f && boot && !f.props.some((p) => p.key === 'attest hosts')) fix(`Add 'attest hosts against ${boot}'`, d, [addProperty(file, f, `attest hosts against ${boot}`)], true);
+        const model = modelOf();
+        const boot = data.boot ? String(data.boot) : firstKey(model?.boots);
+        // Attesting a host without a TPM is an error (VMS010): no fix then.
+        const fm = model?.forks.get(String(data.fork ?? ''));
+        const attested = fm ? [fm.parent.host, ...childrenPerHost(fm).keys()] : [];
+        if (!f || !fm || !boot || f.props.some((p) => p.key === 'attest hosts')) break;
+        const noTpm = [...new Set(attested.filter((h) => !h.tpm))];
+        if (!noTpm.length) { fix(`Add 'attest hosts against ${boot}'`, d, [addProperty(file, f, `attest hosts against ${boot}`)], true); break; }
+        // Attesting needs a TPM in each host: the fix gives them one too, and says so.
+        const changes: Record<string, TextEdit[]> = { [uri]: [] };
+        let ok = true;
+        for (const h of noTpm) {
+          const hf = h.path === path ? file : session.file(h.path);
+          const e = hf && h.decl.kind === 'host' ? setProperty(hf, h.decl, 'tpm', 'tpm ecdsa-p256') : undefined;
+          if (!e) { ok = false; break; }
+          (changes[session.uriOf(h.path)] ??= []).push(e);
+        }
+        const attest = addProperty(file, f, `attest hosts against ${boot}`);
+        if (!ok || !attest) break;
+        changes[uri].push(attest);
+        const names = noTpm.map((h) => `'${h.name}'`).join(', ');
+        out.push({ title: `Add 'tpm ecdsa-p256' to host ${names} and 'attest hosts against ${boot}'`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: { changes } });
         break;
       }
       case 'VMS012': {

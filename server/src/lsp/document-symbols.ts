@@ -1,4 +1,4 @@
-// The outline: every declaration, with processes, rules and scenario steps inside.
+// The outline: every declaration, with processes, rules, attackers' VMs and scenario steps inside.
 import { DocumentSymbol, SymbolKind as LspKind } from 'vscode-languageserver';
 import type * as A from '../../../grammar/src/ast';
 import type { SourceFile } from '../model/source-file';
@@ -42,6 +42,7 @@ export function documentSymbols(file: SourceFile): DocumentSymbol[] {
     let children: DocumentSymbol[] | undefined;
     if (d.kind === 'vm') children = d.props.filter((p): p is A.ProcessDecl => p.key === 'process').slice(0, left).map((p) => sym(p.name.text, LspKind.Field, p.span, p.name.span, 'process'));
     if (d.kind === 'monitor') children = d.props.filter((p): p is A.RuleDecl => p.key === 'rule').slice(0, left).map((p) => sym(p.name.text, LspKind.Method, p.span, p.name.span, `rule on ${p.calls.map((c) => c.text).join(', ')}`));
+    if (d.kind === 'attacker') children = d.props.filter((p) => p.key === 'vm').slice(0, left).map((p) => sym(p.name.text, LspKind.Variable, p.span, p.name.span, "attacker's vm"));
     if (d.kind === 'scenario') children = d.items.filter((i) => i.key !== 'seed').slice(0, left).map((i) => sym(file.text.slice(i.span.start, i.span.end).replace(/\s+/g, ' ').slice(0, 60), i.key === 'expect' ? LspKind.Boolean : LspKind.Event, i.span, i.keySpan));
     left -= children?.length ?? 0;
     out.push(sym(name, LSP_KIND[d.kind], d.span, nameSpan, d.kind, children));

@@ -55,13 +55,18 @@ function pcrTable(values: Buffer[], indexes: number[]): string {
   return indexes.map((i) => `| ${i} | \`${values[i].toString('hex')}\` |`).join('\n');
 }
 
+/** `1 cpu`, `2 cpus`. */
+function count(n: number, word: string): string { return `${n} ${word}${n === 1 ? '' : 's'}`; }
+
 function facts(sym: Sym, model: SemanticModel): string {
   const title = `**${KIND_WORDS[sym.kind]}** \`${sym.name}\``;
   switch (sym.kind) {
     case 'host': {
       const h = model.hosts.get(sym.name);
       if (!h) return title;
-      const lines = [`${title} — ${h.cpus} cpus, ${formatBytes(h.memory)}${h.hypervisor ? `, ${h.hypervisor}` : ''}, ${h.tpm ? `TPM ${h.tpm}` : 'no TPM'}${h.tenant ? `, tenant ${h.tenant}` : ''}`];
+      // Values not written are the defaults: say so, so a hover is not read as the file's text.
+      const memoryDeclared = h.decl.kind === 'host' && h.decl.props.some((p) => p.key === 'memory');
+      const lines = [`${title} — ${count(h.cpus, 'cpu')}${h.cpusDeclared ? '' : ' (default)'}, ${formatBytes(h.memory)}${memoryDeclared ? '' : ' (default)'}${h.hypervisor ? `, ${h.hypervisor}` : ''}, ${h.tpm ? `TPM ${h.tpm}` : 'no TPM'}${h.tenant ? `, tenant ${h.tenant}` : ''}`];
       const vms = model.vmsByHost.get(h)?.map((v) => v.name) ?? [];
       if (vms.length) lines.push(`vms: ${vms.join(', ')}`);
       if (h.boot) {
@@ -83,7 +88,7 @@ function facts(sym: Sym, model: SemanticModel): string {
       if (!v) return title;
       const pages = Math.floor(v.memory / 4096);
       return [
-        `${title} on host \`${v.host.name}\` — ${v.vcpus} vcpus, ${formatBytes(v.memory)} (${pages.toLocaleString('en-US')} pages)${v.disk ? `, disk ${formatBytes(v.disk)}` : ''}, ${v.virtualization}${v.vtpm ? ', vTPM' : ''}`,
+        `${title} on host \`${v.host.name}\` — ${count(v.vcpus, 'vcpu')}, ${formatBytes(v.memory)} (${pages.toLocaleString('en-US')} pages)${v.disk ? `, disk ${formatBytes(v.disk)}` : ''}, ${v.virtualization}${v.vtpm ? ', vTPM' : ''}`,
         `subnet ${formatIp(v.subnet.ip)}/${v.subnet.prefix}, working set ${v.workingset}% (${Math.round((pages * v.workingset) / 100).toLocaleString('en-US')} pages)`,
         v.processes.length ? `processes: ${v.processes.map((p) => `${p.name} (${formatBytes(p.memory)}${p.confidential ? ', confidential' : ''})`).join(', ')}` : '',
       ].filter(Boolean).join('\n\n');

@@ -1,6 +1,7 @@
 // Semantic tokens: keywords as written (a keyword used as a name is a name),
 // declared and referenced names by kind, numbers with units, strings, comments.
 import type { SemanticTokens } from 'vscode-languageserver';
+import type * as A from '../../../grammar/src/ast';
 import { lex } from '../../../grammar/src/parse';
 import { declaredSymbols, processSymbols, SymbolKind } from '../model/symbols';
 import type { Session } from './session';
@@ -26,6 +27,13 @@ export function semanticTokens(session: Session, path: string): SemanticTokens {
   for (const s of declaredSymbols(file)) {
     names.set(s.span.start, { len: s.span.end - s.span.start, type: BY_KIND[s.kind] ?? 13, mod: 1 });
     if (s.kind === 'vm') for (const p of processSymbols(s)) names.set(p.span.start, { len: p.span.end - p.span.start, type: 7, mod: 1 });
+  }
+  // Names declared inside declarations: a monitor's rules (`rule rule on …`
+  // is a rule named `rule`) and the VM a scenario's `restore … as NAME` makes.
+  const declares = (id: A.Ident, kind: SymbolKind) => { if (id.text) names.set(id.span.start, { len: id.span.end - id.span.start, type: BY_KIND[kind] ?? 13, mod: 1 }); };
+  for (const d of file.doc.decls) {
+    if (d.kind === 'monitor') { for (const p of d.props) if (p.key === 'rule') declares(p.name, 'rule'); }
+    else if (d.kind === 'scenario') { for (const i of d.items) if (i.key === 'step' && i.body.kind === 'restore') declares(i.body.as, 'restored-vm'); }
   }
   for (const r of a.resolved.refs) {
     const kind = r.target?.kind ?? r.expected[0];
