@@ -1,16 +1,19 @@
 // Completion: keywords valid at the cursor (from the parser's own grammar),
 // names in scope of the kind expected there (only hosts after `on`, only boot
-// chains after `against`…), and units after a number.
+// chains after `against`…, only the processes of the VM in question), and
+// units after a number.
 import { CompletionItem, CompletionItemKind } from 'vscode-languageserver';
 import type { IToken } from 'chevrotain';
 import { contentAssist, lex } from '../../../grammar/src/parse';
-import { DECL_KEYWORDS, KW, LCurly, RCurly, Quantity, StringLit } from '../../../grammar/src/tokens';
-import type { SymbolKind } from '../model/symbols';
+import { BLOCK_WORDS, VmsecParser } from '../../../grammar/src/parser';
+import { BiArrow, Comma, DECL_KEYWORDS, Identifier, KW, LCurly, RCurly, Quantity, StringLit } from '../../../grammar/src/tokens';
+import type { Namespace, Sym, SymbolKind } from '../model/symbols';
 import { KIND_WORDS } from '../model/symbols';
+import { vmOf } from '../model/references';
 import { EXPECTED_KINDS as K } from '../model/name-kinds';
 import { ENUM_VALUES } from '../model/enum-values';
 import { unitsOf } from '../model/units';
-import type { QuantityKind } from '../../../grammar/src/ast';
+import type { CheckpointDecl, QuantityKind } from '../../../grammar/src/ast';
 import { KEYWORD_DOCS } from './hover';
 import type { Session, Snapshot } from './session';
 import type { Position } from '../model/line-index';
@@ -18,21 +21,27 @@ import type { Position } from '../model/line-index';
 /** Where a running VM is named, a fork's child (`F[i]`) may be too. */
 const VM_OR_CHILD: readonly SymbolKind[] = [...K.vmRef, ...K.fork];
 
-/** Which kinds a name may be, by the rule that asks for it and the occurrence of that call (kinds: model/name-kinds.ts). */
+/**
+ * Which kinds a name may be, by the rule that asks for it and the occurrence
+ * of that call (kinds: model/name-kinds.ts). A name inside a list (`names`)
+ * gets the suffix `n`, inside a VM reference (`vmRef`) `v`.
+ */
 const NAME_KINDS: Record<string, readonly SymbolKind[]> = {
-  'vmDecl/1': K.host, 'hostProp/3': K.hostBoot, 'linkDecl/0': K.host, 'linkDecl/1': K.host, 'networkDecl/0': K.host,
-  'forkDecl/1': K.vm, 'forkProp/1': K.host, 'forkProp/2': K.acceptedChain, 'monitorDecl/0': K.vm,
+  'vmDecl/1': K.host, 'hostProp/3': K.hostBoot, 'linkDecl/0': K.host, 'linkDecl/1': K.host, 'networkDecl/0n': K.host,
+  'vmProp/3': K.process, 'vmProp/4': K.process,
+  'forkDecl/1': K.vm, 'forkProp/1n': K.host, 'forkProp/2n': K.acceptedChain, 'monitorDecl/0n': K.vm,
   'action/0': K.monitor, 'action/1': K.host, 'predicate/0': K.process,
   'checkpointDecl/1': K.vm, 'checkpointDecl/0n': K.process, 'certificateDecl/1': K.vm, 'certificateDecl/2': K.authority,
   // A target's first name is a network, or a host when `<->` follows: both are offered.
-  'shareDecl/0': K.vm, 'target/0': [...K.network, ...K.host], 'target/1': K.host, 'atkProp/3': K.host, 'atkProp/4': K.certificate,
+  'shareDecl/0n': K.vm, 'target/0': [...K.network, ...K.host], 'target/1': K.host, 'atkProp/3': K.host, 'atkProp/4': K.certificate,
   'stepBody/1': K.fork, 'stepBody/2': K.process, 'stepBody/4': K.checkpoint, 'stepBody/5': K.checkpoint,
   'stepBody/7': K.host, 'stepBody/8': K.host, 'stepBody/9': K.certificate, 'stepBody/0': K.certificate,
   // A VM reference may also be a fork's child (`F[i]`).
   'stepBody/1v': VM_OR_CHILD, 'stepBody/2v': VM_OR_CHILD, 'stepBody/3v': VM_OR_CHILD,
   'expectBody/0': K.host, 'expectBody/0v': VM_OR_CHILD,
   // An expectation's subject is told apart by the word after it: every kind that may start one.
-  'subjectExpect/0v': [...K.fork, ...K.monitor, ...K.vm, ...K.checkpoint, ...K.attacker],
+  'subjectExpect/0v': [...K.fork, ...K.monitor, ...K.vmRef, ...K.checkpoint, ...K.attacker],
+  'subjectExpect/0': K.host, 'subjectExpect/0n': K.process,
 };
 
 /** The allowed words of enumerated properties, by the rule and occurrence of the `name` call (lists: model/enum-values.ts). */
@@ -50,16 +59,139 @@ const UNIT_BY_KEYWORD: Record<string, QuantityKind> = {
 
 const DECL_TYPES = new Set(DECL_KEYWORDS.map((k) => KW[k]));
 
-function kindsFor(ruleStack: string[], occurrences: number[]): readonly SymbolKind[] | undefined {
+/**
+ * The parser reads every action in each place; these are the ones the
+ * validator accepts there (model/enum-values.ts, as validation/values.ts; the others are
+ * VMS003), by the occurrence of the `action` call in `monProp`.
+ */
+const ACTIONS_AT: Record<number, readonly string[]> = {
+  1: ENUM_VALUES.defaultAction, // default
+  3: ENUM_VALUES.escalateAction, // escalate … then
+};
+
+/** Whether a keyword path is an action word that the place does not accept. */
+function refusedAction(ruleStack: string[], occurrences: number[], word: string): boolean {
   const n = ruleStack.length;
-  const leaf = ruleStack[n - 1];
-  if (leaf !== 'name') return undefined;
-  let parent = ruleStack[n - 2];
-  let occ = occurrences[n - 1];
-  let suffix = '';
-  if (parent === 'names') { parent = ruleStack[n - 3]; occ = occurrences[n - 2]; suffix = parent === 'checkpointDecl' ? 'n' : ''; }
-  else if (parent === 'vmRef') { parent = ruleStack[n - 3]; occ = occurrences[n - 2]; suffix = 'v'; }
-  return NAME_KINDS[`${parent}/${occ}${suffix}`];
+  if (ruleStack[n - 1] !== 'action' || ruleStack[n - 2] !== 'monProp') return false;
+  const allowed = ACTIONS_AT[occurrences[n - 1]];
+  return !!allowed && !allowed.includes(word);
+}
+
+type Paths = ReturnType<typeof contentAssist>;
+type Matcher = (token: IToken, expected: IToken['tokenType']) => boolean;
+
+/** Every property word of every block: the block's unknown-property branch never takes one (a gate content assist does not see). */
+const BLOCK_WORD_SET = new Set<string>(Object.values(BLOCK_WORDS).flat());
+
+/**
+ * Content assist that reads keywords as the parser does. Chevrotain's content
+ * assist ignores gates, and keywords carry the Identifier category, so with
+ * the parser's own matcher a property word may also be read as an unknown
+ * property (`attest` then any property, `expect burst` then `seed`). Our own
+ * parser instance (only its recorded grammar is used) tries, in order:
+ * keywords never as names; property words never as names (a VM named
+ * `data`); then the parser's reading (a host named `memory`).
+ */
+let assistParser: { parser: VmsecParser & { tokenMatcher: Matcher }; lenient: Matcher } | undefined;
+function assist(tokens: IToken[]): { paths: Paths; exact: boolean } {
+  if (!assistParser) {
+    const parser = new VmsecParser() as VmsecParser & { tokenMatcher: Matcher };
+    assistParser = { parser, lenient: parser.tokenMatcher };
+  }
+  const { parser, lenient } = assistParser;
+  const readings: Matcher[] = [
+    (t, e) => (e === Identifier ? t.tokenType === Identifier : lenient(t, e)),
+    (t, e) => (e === Identifier && t.tokenType !== Identifier && BLOCK_WORD_SET.has(t.image) ? false : lenient(t, e)),
+  ];
+  try {
+    for (const m of readings) {
+      parser.tokenMatcher = m;
+      const paths = parser.computeContentAssist('decl', tokens);
+      if (paths.length) return { paths, exact: true };
+    }
+  } catch { /* fall back to the parser's reading */ } finally { parser.tokenMatcher = lenient; }
+  try { return { paths: contentAssist(tokens), exact: false }; } catch { return { paths: [], exact: false }; }
+}
+
+/** The word a number's unit depends on: the keyword before it, past a target's names (`tamper campus 5`, `drop a <-> b 5`). */
+function unitKeyword(context: IToken[], numberAt: number): string | undefined {
+  for (let i = numberAt - 1; i >= 0; i--) {
+    const t = context[i];
+    if (t.tokenType === Identifier || t.tokenType === BiArrow) continue;
+    return UNIT_BY_KEYWORD[t.image] ? t.image : undefined;
+  }
+  return undefined;
+}
+
+/** `restore C as N` in the scenario so far: N stands for a VM from then on (name → checkpoint name). */
+function restoredNames(decl: IToken[]): Map<string, string> {
+  const out = new Map<string, string>();
+  if (decl[0]?.tokenType !== KW.scenario) return out;
+  for (let i = 0; i + 3 < decl.length; i++) {
+    if (decl[i].tokenType === KW.restore && decl[i + 2].tokenType === KW.as) out.set(decl[i + 3].image, decl[i + 1].image);
+  }
+  return out;
+}
+
+/** The VM whose processes a name stands for: a VM, a fork's parent, a restored VM's or a checkpoint's VM. */
+function vmNameOf(name: string, ns: Namespace, restored: Map<string, string>): string | undefined {
+  const ck = restored.get(name);
+  const s: Sym | undefined = ck !== undefined ? ns.get(ck) : ns.get(name);
+  if (s?.kind === 'checkpoint') return (s.decl as CheckpointDecl).vm.text;
+  return s ? vmOf(s, ns)?.name : undefined;
+}
+
+/** The token after the last `kw` of the context (the name a step or expectation is about). */
+function after(context: IToken[], kw: IToken['tokenType']): string | undefined {
+  for (let i = context.length - 2; i >= 0; i--) if (context[i].tokenType === kw) return context[i + 1].image;
+  return undefined;
+}
+
+/**
+ * Which VMs' processes a process name may be, by where it is asked for; the
+ * names of processes the current text declares in the block (not analysed yet).
+ */
+function processScope(key: string, decl: IToken[], context: IToken[], ns: Namespace, restored: Map<string, string>): { vms: string[]; local: string[] } {
+  const vms: (string | undefined)[] = [];
+  const local: string[] = [];
+  switch (key) {
+    case 'vmProp/3': case 'vmProp/4': // `vm V on H { … ipc P -> P }`
+      vms.push(decl[1]?.image);
+      for (let i = 0; i + 1 < decl.length; i++) if (decl[i].tokenType === KW.process) local.push(decl[i + 1].image);
+      break;
+    case 'predicate/0': // `monitor M for V, V { … process(P) }`
+      for (let i = 3; i < decl.length && decl[i].tokenType !== LCurly; i++) if (decl[i].tokenType !== Comma) vms.push(vmNameOf(decl[i].image, ns, restored));
+      break;
+    case 'checkpointDecl/0n': // `checkpoint C of V { exclude P }`
+      vms.push(decl[3]?.image);
+      break;
+    case 'stepBody/2': { // `syscall V P`, `syscall F[i] P`, `syscall R P`
+      const v = after(context, KW.syscall);
+      vms.push(v === undefined ? undefined : vmNameOf(v, ns, restored));
+      break;
+    }
+    case 'subjectExpect/0n': { // `expect C excludes P`
+      const c = after(context, KW.expect);
+      vms.push(c === undefined ? undefined : vmNameOf(c, ns, restored));
+      break;
+    }
+  }
+  return { vms: vms.filter((v): v is string => v !== undefined), local };
+}
+
+/** The NAME_KINDS key of a path whose next token is a name. */
+function nameKey(ruleStack: string[], occurrences: number[]): string | undefined {
+  const n = ruleStack.length;
+  if (ruleStack[n - 1] !== 'name') return undefined;
+  const parent = ruleStack[n - 2];
+  if (parent === 'names') return `${ruleStack[n - 3]}/${occurrences[n - 2]}n`;
+  if (parent === 'vmRef') return `${ruleStack[n - 3]}/${occurrences[n - 2]}v`;
+  return `${parent}/${occurrences[n - 1]}`;
+}
+
+function kindsFor(ruleStack: string[], occurrences: number[]): readonly SymbolKind[] | undefined {
+  const key = nameKey(ruleStack, occurrences);
+  return key ? NAME_KINDS[key] : undefined;
 }
 
 function enumFor(ruleStack: string[], occurrences: number[]): readonly string[] | undefined {
@@ -134,8 +266,8 @@ export function completion(session: Session, path: string, pos: Position): Compl
   // Units right after a number on the same line.
   const prev = context[context.length - 1];
   if (prev && prev.tokenType === Quantity && /^[\d_.]+$/.test(prev.image) && !/\n/.test(text.slice(prev.startOffset, offset))) {
-    const before = context[context.length - 2]?.image ?? '';
-    const kind = UNIT_BY_KEYWORD[before];
+    const word = unitKeyword(context, context.length - 1);
+    const kind = word && UNIT_BY_KEYWORD[word];
     if (kind) for (const u of unitsOf(kind)) items.set(`u:${u}`, { label: u, kind: CompletionItemKind.Unit, detail: kind });
   }
 
@@ -144,28 +276,43 @@ export function completion(session: Session, path: string, pos: Position): Compl
     for (const k of DECL_KEYWORDS) keyword(k);
     return [...items.values()];
   }
-  let paths: ReturnType<typeof contentAssist> = [];
-  try { paths = contentAssist(decl); } catch { paths = []; }
+  let { paths, exact } = assist(decl);
   const ns = a.resolved.ns;
-  // Where a name of a known kind or an enumerated value is due, offer only
-  // those: a keyword there would be read as an unknown property word.
-  const named = paths.filter((p) => p.nextTokenType.name === 'Identifier' && (kindsFor(p.ruleStack, p.occurrenceStack) || enumFor(p.ruleStack, p.occurrenceStack)));
-  if (named.length) { items.clear(); paths = named; }
+  if (!exact) {
+    // Read the parser's way, a keyword where a name is due is also read as an
+    // unknown property: where a name of a known kind or an enumerated value is
+    // due, offer only those.
+    const named = paths.filter((p) => p.nextTokenType.name === 'Identifier' && (kindsFor(p.ruleStack, p.occurrenceStack) || enumFor(p.ruleStack, p.occurrenceStack)));
+    if (named.length) { items.clear(); paths = named; }
+  }
+  let restored: Map<string, string> | undefined;
   for (const p of paths) {
     const t = p.nextTokenType;
-    if (t.name.startsWith('KW_')) { keyword(t.name.slice(3)); continue; }
+    if (t.name.startsWith('KW_')) {
+      const word = t.name.slice(3);
+      if (!refusedAction(p.ruleStack, p.occurrenceStack, word)) keyword(word);
+      continue;
+    }
     if (t.name !== 'Identifier') continue;
     const values = enumFor(p.ruleStack, p.occurrenceStack);
     if (values) { for (const v of values) items.set(`e:${v}`, { label: v, kind: CompletionItemKind.EnumMember, documentation: KEYWORD_DOCS[v] }); continue; }
-    const kinds = kindsFor(p.ruleStack, p.occurrenceStack);
-    if (!kinds) continue;
+    const key = nameKey(p.ruleStack, p.occurrenceStack);
+    const kinds = key ? NAME_KINDS[key] : undefined;
+    if (!key || !kinds) continue;
+    restored ??= restoredNames(decl);
     if (kinds.includes('process')) {
-      for (const procs of ns.processes.values()) for (const proc of procs.values()) {
-        items.set(`n:${proc.name}`, { label: proc.name, kind: CompletionItemKind.Field, detail: `process of vm ${proc.parent?.name}` });
+      // Process names are local to their VM: only those of the VM in question.
+      const { vms, local } = processScope(key, decl, context, ns, restored);
+      for (const vm of vms) {
+        for (const proc of ns.processesOf(vm)?.values() ?? []) items.set(`n:${proc.name}`, { label: proc.name, kind: CompletionItemKind.Field, detail: `process of vm ${vm}` });
       }
+      for (const name of local) if (!items.has(`n:${name}`)) items.set(`n:${name}`, { label: name, kind: CompletionItemKind.Field, detail: `process of vm ${decl[1]?.image}` });
     }
     for (const s of ns.byName.values()) {
       if (kinds.includes(s.kind)) items.set(`n:${s.name}`, { label: s.name, kind: symbolKindItem(s.kind), detail: KIND_WORDS[s.kind] });
+    }
+    if (kinds.includes('restored-vm')) {
+      for (const name of restored.keys()) items.set(`n:${name}`, { label: name, kind: symbolKindItem('restored-vm'), detail: KIND_WORDS['restored-vm'] });
     }
   }
   // At the end of a declaration, new declarations may start.

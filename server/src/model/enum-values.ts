@@ -19,6 +19,10 @@ export const ENUM_VALUES = {
   checkpointIpc: ['follow', 'warn', 'ignore'],
   /** `checkpoint … { disk D }` */
   checkpointDisk: ['include', 'exclude'],
+  /** `monitor … { default A }` (deny with its code) */
+  defaultAction: ['allow', 'deny'],
+  /** `escalate … then A` (migrate with an optional target) */
+  escalateAction: ['pause', 'terminate', 'migrate'],
 } as const;
 
 export type EnumName = keyof typeof ENUM_VALUES;

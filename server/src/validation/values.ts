@@ -282,11 +282,11 @@ function monitorValues(ctx: ValidationContext, d: A.MonitorDecl): void {
     switch (p.key) {
       case 'mode': checkWord(ctx, p.value, ENUM_VALUES.monitorMode, 'monitor mode'); break;
       case 'buffer': checkQuantity(ctx, p.size, L.buffer); break;
-      case 'default': action(p.action, ['allow', 'deny'], 'a monitor default'); break;
+      case 'default': action(p.action, ENUM_VALUES.defaultAction, 'a monitor default'); break;
       case 'escalate':
         checkQuantity(ctx, p.count, L.escalateCount);
         checkQuantity(ctx, p.window, L.escalateWindow);
-        action(p.action, ['pause', 'terminate', 'migrate'], 'an escalation');
+        action(p.action, ENUM_VALUES.escalateAction, 'an escalation');
         break;
       case 'rule':
         listRepeats(ctx, p.calls, `the system calls of rule '${p.name.text}'`);

@@ -1,0 +1,95 @@
+// Completion over stdio: what is offered is what is valid at the cursor —
+// processes of the VM in question only, the values a keyword needs, units by
+// the property a number belongs to.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CompletionItem } from 'vscode-languageserver-protocol';
+import { tempDir } from '../tmp';
+import { TestClient } from './client';
+
+const dir = tempDir('lsp-completion-');
+let c: TestClient;
+
+// Two VMs with processes of their own; a fork of web, a checkpoint of web, a monitor for db.
+const BASE = `host alpha { tpm ecdsa-p256 }
+host beta { tpm ecdsa-p256 }
+network campus { hosts alpha, beta }
+vm web on alpha { process wp1 { } process wp2 { } ipc wp1 -> wp2 pipe }
+vm db on alpha { process dp1 { } }
+fork burst of web { on alpha }
+checkpoint nightly of web { }
+monitor m for db { default allow }
+`;
+
+let n = 0;
+/** The labels offered at `§` in BASE followed by `snippet`, once the server has analysed the text. */
+async function offered(snippet: string): Promise<string[]> {
+  const marked = BASE + snippet;
+  const at = marked.indexOf('§');
+  const text = marked.replace('§', '');
+  const before = text.slice(0, at);
+  const position = { line: before.split('\n').length - 1, character: at - before.lastIndexOf('\n') - 1 };
+  const path = join(dir, `c${++n}.vmsec`);
+  writeFileSync(path, text);
+  const uri = c.open(path, text);
+  await c.waitDiagnostics(uri, () => true);
+  const items = await c.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position });
+  return items.map((i) => i.label).sort();
+}
+
+before(async () => {
+  c = new TestClient();
+  await c.initialize(dir);
+});
+after(async () => { await c.close(); });
+
+test('a process name is offered only from the VM in question', async () => {
+  assert.deepEqual(await offered('monitor m2 for db { rule a on open when process(§) then deny(1) }'), ['dp1']);
+  assert.deepEqual(await offered('monitor m2 for db, web { rule a on open when process(§) then deny(1) }'), ['dp1', 'wp1', 'wp2']);
+  assert.deepEqual(await offered('checkpoint c2 of db { exclude § }'), ['dp1']);
+  assert.deepEqual(await offered('scenario "z" { at 0 ms syscall db § }'), ['dp1']);
+  // A fork's child runs its parent's processes; a restored VM those of the checkpointed VM.
+  assert.deepEqual(await offered('scenario "z" { at 0 ms syscall burst[1] § }'), ['wp1', 'wp2']);
+  assert.deepEqual(await offered('scenario "z" { at 0 ms restore nightly as q on beta\n  at 1 s syscall q § }'), ['wp1', 'wp2']);
+});
+
+test('ipc offers the processes of its VM, expect … excludes those of the checkpoint, pages … on the hosts', async () => {
+  assert.deepEqual(await offered('vm x on alpha { process p { } process q { } ipc § }'), ['p', 'q']);
+  assert.deepEqual(await offered('vm x on alpha { process p { } process q { } ipc p -> § }'), ['p', 'q']);
+  assert.deepEqual(await offered('scenario "z" { expect nightly excludes § }'), ['wp1', 'wp2']);
+  assert.deepEqual(await offered('scenario "z" { expect burst pages verified on § }'), ['alpha', 'beta']);
+});
+
+test('a restored VM is offered where a VM is, after its restore step', async () => {
+  const names = await offered('scenario "z" { at 0 ms restore nightly as q on beta\n  at 1 s syscall § }');
+  assert.deepEqual(names, ['burst', 'db', 'q', 'web']);
+  assert.ok((await offered('scenario "z" { at 0 ms restore nightly as q on beta\n  expect § }')).includes('q'));
+});
+
+test('expect offers its keywords and names; after a subject, only what may follow it', async () => {
+  const start = await offered('scenario "z" { expect § }');
+  for (const w of ['attestation', 'no', 'write', 'web', 'burst', 'm', 'nightly']) assert.ok(start.includes(w), w);
+  const afterSubject = await offered('scenario "z" { expect burst § }');
+  for (const w of ['ready', 'pages', 'is', 'excludes']) assert.ok(afterSubject.includes(w), w);
+  for (const w of ['seed', 'at', 'expect']) assert.ok(!afterSubject.includes(w), w);
+  assert.deepEqual(await offered('scenario "z" { expect no § }'), ['tampered']);
+});
+
+test('after a keyword that needs a value, only its values', async () => {
+  assert.deepEqual(await offered('fork f2 of web { attest § }'), ['hosts', 'vtpm']);
+  assert.deepEqual(await offered('monitor m2 for web { default § }'), ['allow', 'deny']);
+  assert.deepEqual(await offered('monitor m2 for web { escalate 3 violations within 1 s then § }'), ['migrate', 'pause', 'terminate']);
+  assert.ok((await offered('monitor m2 for web { rule r on open then § }')).includes('killProc'));
+  // A flag ends its property: the next property may follow.
+  assert.ok((await offered('fork f2 of web { multicast § }')).includes('children'));
+});
+
+test('units after the number of a tamper, drop or replay, past the target', async () => {
+  assert.ok((await offered('attacker a2 { tamper campus 5§ }')).includes('%'));
+  assert.ok((await offered('attacker a2 { drop alpha <-> beta 5§ }')).includes('%'));
+  assert.ok((await offered('attacker a2 { replay campus 5 § }')).includes('%'));
+  // A count has no unit.
+  assert.ok(!(await offered('monitor m2 for web { buffer 10 § }')).includes('%'));
+});
