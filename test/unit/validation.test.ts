@@ -271,6 +271,11 @@ describe('VMS030 confidential process kept', () => {
 describe('VMS031 IPC with an excluded process', () => {
   test('fails', () => { const [d] = only(`${BASE} checkpoint c of web { exclude db }`, 'VMS031'); assert.equal(d.text, 'db'); assert.match(d.message, /socket IPC with kept process 'app'/); });
   test('passes with ipc follow', () => none(`${BASE} checkpoint c of web { exclude db ipc follow }`, 'VMS031'));
+  test('one warning per excluded and kept pair, naming each channel between them', () => {
+    const found = check(`host h { } vm v on h { process a { } process b { } ipc a -> b pipe ipc b -> a socket ipc a -> b shm }
+checkpoint c of v { exclude a }`).filter((d) => d.code === 'VMS031');
+    assert.deepEqual(found.map((d) => d.message), ["excluded process 'a' has pipe, socket and shm IPC with kept process 'b', whose buffers may hold its data; add `ipc follow` (or exclude 'b')"]);
+  });
 });
 
 describe('VMS040 os-level rules', () => {

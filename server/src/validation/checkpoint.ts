@@ -35,11 +35,19 @@ export function checkCheckpoints(ctx: ValidationContext): void {
     if (ck.ipc === 'follow') continue;
     const spans = new Map<string, A.Span>();
     for (const n of ck.exclude) spans.set(n.text, n.span);
+    // One warning per excluded–kept pair, naming every channel between them.
+    const pairs = new Map<string, { inside: string; outside: string; channels: string[] }>();
     for (const e of vm.ipc) {
       const [inside, outside] = ck.excluded.has(e.from) && !ck.excluded.has(e.to) ? [e.from, e.to] : ck.excluded.has(e.to) && !ck.excluded.has(e.from) ? [e.to, e.from] : [];
       if (!inside || !outside) continue;
+      const key = `${inside}\u0000${outside}`;
+      const pair = pairs.get(key) ?? pairs.set(key, { inside, outside, channels: [] }).get(key)!;
+      if (!pair.channels.includes(e.channel)) pair.channels.push(e.channel);
+    }
+    for (const { inside, outside, channels } of pairs.values()) {
+      const via = channels.length === 1 ? channels[0] : `${channels.slice(0, -1).join(', ')} and ${channels[channels.length - 1]}`;
       ctx.report(spans.get(inside) ?? d.name.span, 'VMS031',
-        `excluded process '${inside}' has ${e.channel} IPC with kept process '${outside}', whose buffers may hold its data; add \`ipc follow\` (or exclude '${outside}')`,
+        `excluded process '${inside}' has ${via} IPC with kept process '${outside}', whose buffers may hold its data; add \`ipc follow\` (or exclude '${outside}')`,
         { data: { checkpoint: d.name.text, process: outside } });
     }
   }
