@@ -152,6 +152,14 @@ test('a value that fits only with another axis\'s value is not refused: the grid
   assert.deepEqual([0, 1, 2, 3].map((i) => pointErrors(tight, grid, i)), [[], [], ['VMS014'], []]);
 });
 
+test('children that fit only a larger subnet, varied with the subnet: the /24 point fails on its own', () => {
+  const roomy = fileSet({ '/w/main.vmsec': MAIN, '/w/infra.vmsec': INFRA.replace('host h2 { memory 16 GiB', 'host h2 { memory 64 GiB') });
+  const { axes, problems } = resolveAxes(roomy, [parseVaryArg('f.children=2,300'), parseVaryArg('web.subnet=10.0.0.0/24,10.0.0.0/16')]);
+  assert.deepEqual(problems, []);
+  const grid = new Grid(axes);
+  assert.deepEqual([0, 1, 2, 3].map((i) => pointErrors(roomy, grid, i)), [[], [], ['VMS003'], []]);
+});
+
 test('what is wrong with the value itself is reported before what the combination would say', () => {
   // Each of these would also overfill h2 (VMS014); the value's own problem is the one reported.
   const tight = fileSet({ '/w/main.vmsec': MAIN, '/w/infra.vmsec': INFRA.replace('host h2 {', 'host h2 { cpus 8') });

@@ -379,7 +379,8 @@ function checkEdits(edited: EditedFiles, edits: SourceEdit[], path: string, t: V
   if (!span || !edFile || edFile.text.slice(span.start, span.end) !== want) {
     return { message: `'${value}' is not a single value of ${t.keyword}`, at: { file: t.file, span: t.valueSpan ?? t.nameSpan } };
   }
-  const own = c.errors.find((d) => VALUE_CODES.has(d.code) && d.path === edFile.path && d.span.start >= span.start && d.span.end <= span.end);
+  // An error the validator marks as depending on other values (children against the VM's subnet) is the point's, too.
+  const own = c.errors.find((d) => VALUE_CODES.has(d.code) && !d.data?.combined && d.path === edFile.path && d.span.start >= span.start && d.span.end <= span.end);
   return own ? located(own) : undefined;
 }
 

@@ -99,16 +99,21 @@ export function checkForks(ctx: ValidationContext): void {
         ctx.report(hostSpan(f, h), 'VMS014', `${what}; add hosts to \`on\` or lower \`children\``);
       }
     }
+    // These two judge `children` against the parent VM's values, so a sweep
+    // that varies both judges them per grid point (batch/vary.ts).
     // Children take addresses by the child IP rule (model/child-address.ts); they must fit in the subnet.
     const room = childRoom(f.parent.subnet);
     const children = d.props.find((p) => p.key === 'children') as A.ValueProp<'children', A.Quantity> | undefined;
     // Each child keeps a map of the parent's pages and blocks in the simulator.
     const pages = f.children * forkPagesPerChild(f.parent);
     if (pages > MAX_FORK_PAGES) {
-      ctx.report(children?.value.span ?? d.name.span, 'VMS003', `${f.children} ${f.children === 1 ? 'child' : 'children'} of vm '${f.parent.name}' (${formatBytes(f.parent.memory)} memory${f.parent.disk ? `, ${formatBytes(f.parent.disk)} disk` : ''}) make ${groupDigits(pages)} pages to track; the limit is ${groupDigits(MAX_FORK_PAGES)} (1 TiB of child memory and disk in all); lower \`children\` or the vm's memory`);
+      ctx.report(children?.value.span ?? d.name.span, 'VMS003', `${f.children} ${f.children === 1 ? 'child' : 'children'} of vm '${f.parent.name}' (${formatBytes(f.parent.memory)} memory${f.parent.disk ? `, ${formatBytes(f.parent.disk)} disk` : ''}) make ${groupDigits(pages)} pages to track; the limit is ${groupDigits(MAX_FORK_PAGES)} (1 TiB of child memory and disk in all); lower \`children\` or the vm's memory`, COMBINED);
     }
     if (f.children > room) {
-      ctx.report(children?.value.span ?? d.name.span, 'VMS003', `${f.children} children do not fit in the /${f.parent.subnet.prefix} subnet of vm '${f.parent.name}' (room for ${room}); use a larger subnet`);
+      ctx.report(children?.value.span ?? d.name.span, 'VMS003', `${f.children} children do not fit in the /${f.parent.subnet.prefix} subnet of vm '${f.parent.name}' (room for ${room}); use a larger subnet`, COMBINED);
     }
   }
 }
+
+/** A value error that depends on other declared values, not on the value alone (`data.combined`). */
+const COMBINED = { data: { combined: true } };
