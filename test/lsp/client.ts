@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { Methods } from '../../server/src/protocol';
-import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import assert from 'node:assert/strict';
+import type { Diagnostic, PublishDiagnosticsParams, TextEdit } from 'vscode-languageserver-protocol';
 
 export const SERVER = join(import.meta.dirname ?? '', '..', '..', 'dist', 'server.js');
 
@@ -174,4 +175,19 @@ export class RunSession {
     this.file = { path, uri: this.c.open(path, text) };
     await this.c.waitDiagnostics(this.file.uri, (d) => d.length === 0);
   }
+}
+
+/** The 0-based position of `needle` (plus `delta` characters) in `text`. */
+export function pos(text: string, needle: string, delta = 0) {
+  const o = text.indexOf(needle) + delta;
+  assert.ok(o >= delta, `'${needle}' not in text`);
+  const before = text.slice(0, o);
+  return { line: before.split('\n').length - 1, character: o - before.lastIndexOf('\n') - 1 };
+}
+
+/** `text` with LSP edits applied (as a client applies a WorkspaceEdit's edits for one file). */
+export function applyEdits(text: string, edits: TextEdit[]): string {
+  const lines = text.split('\n');
+  const off = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  return [...edits].sort((a, b) => off(b.range.start) - off(a.range.start)).reduce((t, e) => t.slice(0, off(e.range.start)) + e.newText + t.slice(off(e.range.end)), text);
 }

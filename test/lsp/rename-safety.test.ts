@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Location, TextEdit, WorkspaceEdit } from 'vscode-languageserver-protocol';
 import { tempDir } from '../tmp';
-import { TestClient } from './client';
+import { applyEdits, pos, TestClient } from './client';
 
 const dir = tempDir('lsp-rename-');
 const CLI = join(import.meta.dirname ?? '', '..', '..', 'dist', 'vmsec.js');
@@ -49,17 +49,6 @@ monitor loose for web2, db2 { rule r3 on execve when process(mysql) then deny(1)
 `,
 };
 
-function pos(text: string, needle: string, delta = 0) {
-  const o = text.indexOf(needle) + delta;
-  assert.ok(o >= delta, `'${needle}' not in text`);
-  const before = text.slice(0, o);
-  return { line: before.split('\n').length - 1, character: o - before.lastIndexOf('\n') - 1 };
-}
-function applyEdits(text: string, edits: TextEdit[]): string {
-  const lines = text.split('\n');
-  const off = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
-  return [...edits].sort((a, b) => off(b.range.start) - off(a.range.start)).reduce((t, e) => t.slice(0, off(e.range.start)) + e.newText + t.slice(off(e.range.end)), text);
-}
 const uri = (name: string) => pathToFileURL(join(dir, name)).toString();
 const rename = (name: string, needle: string, delta: number, newName: string) =>
   c.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri: uri(name) }, position: pos(FILES[name], needle, delta), newName });

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { tempDir } from '../tmp';
 import { join } from 'node:path';
 import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, Location, SemanticTokens, TextEdit, WorkspaceEdit, FoldingRange, SymbolInformation, DocumentHighlight } from 'vscode-languageserver-protocol';
-import { TestClient } from './client';
+import { applyEdits, pos, TestClient } from './client';
 
 const dir = tempDir('lsp-');
 let c: TestClient;
@@ -23,17 +23,6 @@ vm web on alpha {
 }
 `;
 
-function pos(text: string, needle: string, delta = 0) {
-  const o = text.indexOf(needle) + delta;
-  assert.ok(o >= delta, `'${needle}' not in text`);
-  const before = text.slice(0, o);
-  return { line: before.split('\n').length - 1, character: o - before.lastIndexOf('\n') - 1 };
-}
-function applyEdits(text: string, edits: TextEdit[]): string {
-  const lines = text.split('\n');
-  const off = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
-  return [...edits].sort((a, b) => off(b.range.start) - off(a.range.start)).reduce((t, e) => t.slice(0, off(e.range.start)) + e.newText + t.slice(off(e.range.end)), text);
-}
 const codes = (ds: Diagnostic[]) => ds.map((d) => d.code);
 let n = 0;
 const file = (text: string, name = `f${++n}.vmsec`) => { const p = join(dir, name); writeFileSync(p, text); return { path: p, uri: c.open(p, text), text }; };
