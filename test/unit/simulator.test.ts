@@ -43,6 +43,21 @@ test('pushed pages (descriptor, eager memory) that are dropped are asked for aga
   assert.match(all.errors[0]?.message ?? '', /^fork f: 0\/1 children ready; f\[1\] failed \(page \d+ lost \d+ times\)$/);
 });
 
+test('attestation over a slow WAN link with no attacker passes; when every message is lost it times out', () => {
+  // A 45 ms link: the exchange takes about two round trips, longer than the 110 ms a fixed timeout allowed.
+  const wan = (attacker: string) => `boot good { pcr 0 "fw" }
+host a { tpm ecdsa-p256 boot good } host b { tpm ecdsa-p256 boot good }
+link a <-> b { bandwidth 100 Mbps latency 45 ms }
+vm web on a { memory 16 MiB vtpm }
+fork f of web { on b attest hosts against good }
+${attacker}
+scenario "s" { at 0 ms fork f expect attestation of b passes }`;
+  const [slow] = run(wan(''));
+  assert.deepEqual(slow.attestations.map((a) => [a.verifier, a.target, a.passed, a.attempts]), [['a', 'b', true, 1], ['b', 'a', true, 1]]);
+  const [lost] = run(wan('attacker e { drop a <-> b 100% }'));
+  assert.deepEqual(lost.attestations.map((a) => [a.passed, a.attempts, a.failures[0]?.id]), [[false, 3, 'timeout'], [false, 3, 'timeout']]);
+});
+
 test('batched integrity catches tampering the same way, with far fewer signatures', () => {
   const [s] = run(topo('children 2 on dst attest hosts against good integrity batched 256', 'attacker e { tamper net 5% }') +
     'scenario "s" { seed 3 at 0 ms fork f expect no tampered page accepted expect f pages rejected > 0 }');

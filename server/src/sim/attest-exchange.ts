@@ -13,6 +13,8 @@ import type { World } from './world';
 import type { AttestationResult } from './results';
 
 export const MAX_ATTEMPTS = 3;
+/** A packed quote's size at most (attest, an RSA-2048 signature slot, 24 PCR values) with its header. */
+const MAX_QUOTE_BYTES = 4096;
 
 export interface Exchange {
   verifier: string; target: string; kind: 'host' | 'vtpm'; fork: string; round: number; line: number;
@@ -72,8 +74,16 @@ export function attest(world: World, x: Exchange, done: (r: AttestationResult) =
       });
       done(r);
     };
-    // A lost message shows as silence: give up on this attempt after a timeout.
-    engine.after(costs.requestTimeout + x.quoteCost * 2, () => finish([failure('timeout')]));
+    // A lost message shows as silence: give up on this attempt after a timeout
+    // that lets the nonce and the quote cross this link (waiting behind what
+    // each side is sending, latency both ways) and the TPM answer. Only a drop
+    // attack loses messages, so only then is there a timer: a WAN link's
+    // latency is slowness, not loss.
+    if (x.link && network.canLose(x.link)) {
+      const trip = network.backlogUs(x.link, x.verifierHost) + network.backlogUs(x.link, x.targetHost)
+        + network.transmitUs(x.link, nonce.length + 64) + network.transmitUs(x.link, MAX_QUOTE_BYTES) + 2 * x.link.latencyUs;
+      engine.after(trip + costs.requestTimeout + x.quoteCost * 2, () => finish([failure('timeout')]));
+    }
 
     const onQuote = (payload: Buffer | undefined, meta: QuoteMeta) => {
       if (answered || !payload) return;
