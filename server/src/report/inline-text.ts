@@ -58,11 +58,22 @@ export function forkDetail(fork: string, kids: TransferResult[], attestations: A
     out.push(`| ${md(host)} | ${mine.length} | ${ready.length} | ${ready.length ? ms(Math.max(...ready.map((t) => t.ready_ms ?? 0))) : '—'} | ${count(sum(mine, verified))} | ${count(sum(mine, rejected))} | ${size(sum(mine, (t) => t.bytes))} |`);
   }
   const failed = kids.filter((t) => t.failed);
-  if (failed.length) out.push('', ...failed.map((t) => `- ${md(t.child)} on ${md(t.host)}: ${md(t.failed!)}`));
+  if (failed.length) out.push('', ...failed.map((t) => `- ${md(t.child)} on ${md(t.host)}: ${childFailure(t)}`));
   const corrupted = sum(kids, (t) => t.corrupted_accepted);
   if (corrupted) out.push('', `**${count(corrupted)} tampered pages accepted**`);
   if (attestations.length) out.push('', '**attestations**', '', ...attestations.map((a) => `- ${attestationText(a)}${attestationFacts(a, facts)}`));
   return out.join('\n');
+}
+
+/**
+ * `ready after 132 ms, failed after 1,077 ms: page 7 rejected 4 times` (times
+ * from the fork step, as the table's): a child can fail after it was ready.
+ */
+export function childFailure(t: TransferResult): string {
+  const why = t.failed ?? t.state;
+  if (t.state !== 'failed' || t.failed_ms === undefined) return md(why);
+  const ready = t.ready_ms !== null ? `ready after ${ms(t.ready_ms)}, ` : '';
+  return md(`${ready}failed after ${ms(t.failed_ms)}: ${why}`);
 }
 
 /** `✓ h2 attested` / `✗ h3 invalid_pcr_4: expected ef30…, got 91bc…`. */
@@ -112,7 +123,10 @@ export function monitorText(m: MonitorResult): { text: string; ok: boolean } {
 }
 
 export function monitorDetail(ms_: MonitorResult[], step?: StepResult): string {
-  const out = ms_.map((m) => `- **${md(m.monitor)}**: \`${md(m.call)}\` by ${md(m.vm)}/${md(m.process)} → rule **${md(m.rule)}**: ${md(m.action || 'nothing')}, decided after ${us(m.delay_us)}`);
+  const out = ms_.map((m) => m.rule === 'escalate'
+    // An escalation: what fired it, and what it did to the VM.
+    ? `- **${md(m.monitor)}** escalation${m.at_ms !== undefined ? ` at ${ms(m.at_ms)}` : ''}: ${md(m.fired ?? 'violations')} → **${md(m.action)}**${m.effect ? `: ${md(m.effect)}` : ''}`
+    : `- **${md(m.monitor)}**: \`${md(m.call)}\` by ${md(m.vm)}/${md(m.process)} → rule **${md(m.rule)}**: ${md(m.action || 'nothing')}, decided after ${us(m.delay_us)}${m.effect ? ` (${md(m.effect)})` : ''}`);
   if (step) out.unshift(`at ${ms(step.at_ms)}: ${md(step.outcome)}`, '');
   return out.join('\n');
 }

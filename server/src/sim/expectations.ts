@@ -2,6 +2,7 @@
 import type * as A from '../../../grammar/src/ast';
 import { pageCount, type ExpectationResult, type Loc, type ScenarioResult } from './results';
 import type { World } from './world';
+import { doneBy } from './monitor-effects';
 import { CoResidencyLedger, ledgerOf, type Exposure } from './coresidency-ledger';
 
 export function compare(actual: number, cmp: A.Comparison, expected: number): boolean {
@@ -74,8 +75,11 @@ export function evaluate(body: A.ExpectBody, at: { line: number; loc: Loc }, tex
       const name = vmRefName(body.vm);
       const vm = world.vms.get(name);
       if (!vm) return r(false, 'no such vm in this run');
-      const state = vm.state === 'failed' ? (vm.fork ? 'not created or failed' : 'failed') : vm.state;
-      return r(state === body.state, state);
+      if (vm.state === 'failed') return r(false, failedText(name, result) ?? (vm.fork ? 'not created or failed' : 'failed'));
+      if (vm.state === body.state) return r(true, vm.state);
+      // A state a monitor brought about says which rule and when.
+      const by = vm.state === 'paused' || vm.state === 'terminated' ? doneBy(result.monitor, name, `${name} ${vm.state}`) : '';
+      return r(false, by ? `${vm.state} (${by.trim()})` : vm.state);
     }
     case 'excludes': {
       const ex = x.excluded(body.checkpoint.text);
@@ -93,6 +97,24 @@ export function evaluate(body: A.ExpectBody, at: { line: number; loc: Loc }, tex
       return r(v === body.allowed, v ? 'allowed' : 'denied');
     }
   }
+}
+
+/**
+ * Why a VM that is expected in some state is not there at all, in the words
+ * of `is running`'s own states: `failed (page 39241 rejected 4 times)`,
+ * `not created (h2 refused: invalid_pcr_8)`, `failed (not restored: …)`.
+ */
+function failedText(name: string, result: ScenarioResult): string | undefined {
+  const t = result.transfers.find((k) => k.child === name && k.failed);
+  if (t?.failed) {
+    // fork/lifecycle.ts words a refusal `not created: H refused (WHY)`.
+    const refused = /^not created: (.+?) refused \((.*)\)$/s.exec(t.failed);
+    if (refused) return `not created (${refused[1]} refused: ${refused[2]})`;
+    const why = t.failed.startsWith(`${t.state}: `) ? t.failed.slice(t.state.length + 2) : t.failed;
+    return `${t.state} (${why})`;
+  }
+  const m = [...result.moves].reverse().find((k) => k.kind === 'restore' && k.vm === name && k.failed);
+  return m ? `failed (not restored: ${m.failed})` : undefined;
 }
 
 /** What an expectation asks for, in the words its `actual` is given in (for expected/actual diffs). */

@@ -31,6 +31,8 @@ export interface TransferResult {
   fork: string; child: string; host: string; created: boolean; ready_ms: number | null; state: string;
   ip: string; pages: PageCounts; blocks: PageCounts; descriptor: PageCounts; bytes: number; corrupted_accepted: number; dropped: number;
   writes_propagated: number; failed?: string;
+  /** When the child failed or was refused, counted from the fork step as `ready_ms` is (set with `failed`). */
+  failed_ms?: number;
   /** A transient child discarded after the expectations (its `state` is the one they saw). */
   discarded?: boolean;
   /** The fork step's location (set by scenario.ts when the run ends). */

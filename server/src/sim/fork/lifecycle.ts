@@ -42,6 +42,8 @@ export function fail(s: ForkState, c: Child, why: string, created: boolean): voi
   if (c.failed) return;
   c.failed = why;
   c.stats.failed = why;
+  // A child can fail after it was ready (a page rejected too often): the time tells the two apart.
+  c.stats.failed_ms = round3(s.world.engine.now / 1000 - s.startMs);
   c.stats.state = created ? 'failed' : 'not created';
   c.runtime.state = 'failed';
   c.runtime.failure = created ? `${c.name} failed (${why})` : `${c.name} was ${why}`;

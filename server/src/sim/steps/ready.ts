@@ -2,6 +2,7 @@
 // (LANGUAGE.md §3: not ready is not refused; terminated is final).
 import type * as A from '../../../../grammar/src/ast';
 import { vmRefName } from '../expectations';
+import { doneBy } from '../monitor-effects';
 import type { VmRuntime, World } from '../world';
 
 /**
@@ -26,7 +27,8 @@ export function vmNamedBy(world: World, atMs: number, report: (ok: boolean, outc
     const vm = world.vms.get(name);
     if (!vm) { report(false, `${name} does not exist in this run`); return undefined; }
     if (vm.state === 'failed') { report(false, vm.failure ?? `${name} was not created (${vm.fork ? 'its host was refused or it failed' : 'failed'})`); return undefined; }
-    if (vm.state === 'terminated') { report(false, `${name} is terminated; ${what}`); return undefined; }
+    // A monitor's termination says which rule and when (a step's own `terminate` has no listed decision).
+    if (vm.state === 'terminated') { report(false, `${name} is terminated${doneBy(world.result.monitor, name, `${name} terminated`)}; ${what}`); return undefined; }
     if (vm.arriving) { notReady(vm, atMs, report); return undefined; }
     return vm;
   };

@@ -5,14 +5,22 @@ import { actionText } from '../monitor';
 import { isRunning } from '../world';
 import type { StepHandler } from './context';
 import { pausedForDescriptor } from '../fork/descriptor';
+import { doneBy } from '../monitor-effects';
 
 export const syscallStep: StepHandler<'syscall'> = (s, b, { line, report, vmNamed }) => {
   const vm = vmNamed(b.vm, 'the call does not run');
   if (!vm) return;
   // A migrated VM runs on its new host.
-  if (!isRunning(vm)) { report(false, `${vm.name} is ${pausedForDescriptor(vm) ?? vm.state}; the call does not run`); return; }
-  if (s.monitors.killed.has(`${vm.name}/${b.process.text}`) || s.lost.get(vm.name)?.has(b.process.text)) {
-    report(false, `process ${b.process.text} of ${vm.name} is gone`); return;
+  if (!isRunning(vm)) {
+    const why = pausedForDescriptor(vm) ?? `${vm.state}${vm.state === 'paused' ? doneBy(s.result.monitor, vm.name, `${vm.name} paused`) : ''}`;
+    report(false, `${vm.name} is ${why}; the call does not run`); return;
+  }
+  const proc = b.process.text;
+  if (s.monitors.killed.has(`${vm.name}/${proc}`)) {
+    report(false, `process ${proc} of ${vm.name} is gone: killed${doneBy(s.result.monitor, vm.name, `process ${proc} killed`)}`); return;
+  }
+  if (s.lost.get(vm.name)?.has(proc)) {
+    report(false, `process ${proc} of ${vm.name} is gone: left out of the checkpoint ${vm.name} was restored from`); return;
   }
   // `isolate`: a child's packets never leave the parent's subnet.
   const run = vm.fork ? s.forks.find((f) => f.name === vm.fork) : undefined;
