@@ -2,8 +2,10 @@
 // problem with its span. Never throws: any input gives a Document.
 import { IToken, Lexer, tokenMatcher, TokenType } from 'chevrotain';
 import type { Comment, Decl, Document, Span, SyntaxProblem } from './ast';
-import { Identifier, KEYWORDS, KW, lexingTokens, LCurly, LParen, LSquare, RCurly, RParen, RSquare, DECL_KEYWORDS, GRAMMAR_SELF_CHECKS } from './tokens';
+import { Identifier, KEYWORDS, KW, lexingTokens, LCurly, LParen, LSquare, Quantity, RCurly, RParen, RSquare, DECL_KEYWORDS, GRAMMAR_SELF_CHECKS } from './tokens';
 import { VmsecParser } from './parser';
+import { closest, MAX_WORD } from './suggest';
+import { unknownUnitMessage } from './messages';
 
 /** Deeper nesting than this is cut off (and reported) so recursion stays bounded. */
 export const MAX_NESTING = 64;
@@ -44,11 +46,22 @@ export function lex(text: string, base = 0, maxProblems = Infinity): { tokens: I
   const comments: Comment[] = (result.groups.comments ?? []).map((c) => ({
     text: c.image, span: { start: base + c.startOffset, end: base + c.startOffset + c.image.length }, block: c.image.startsWith('/*'),
   }));
-  const problems: SyntaxProblem[] = result.errors.slice(0, maxProblems).map((e) => {
-    const what = text.charAt(e.offset) === '"' ? 'unterminated string' : `unexpected character ${describeChar(text, e.offset)}`;
-    return { message: what, span: { start: base + e.offset, end: base + e.offset + Math.max(1, e.length) } };
-  });
-  const unshown = result.errors.length - problems.length;
+  const problems: SyntaxProblem[] = [];
+  let pathEnd = -1;
+  for (const e of result.errors.slice(0, maxProblems)) {
+    // The rest of an unquoted path (`/etc/shadow`'s second `/`) is part of the one problem.
+    if (e.offset < pathEnd) continue;
+    const path = text.charAt(e.offset) === '/' ? /^\/[\w.\-/]+/.exec(text.slice(e.offset, e.offset + 4096)) : null;
+    if (path) {
+      pathEnd = e.offset + path[0].length;
+      problems.push({ message: `unquoted path '${path[0]}': a path is a string — write "${path[0]}"`, span: { start: base + e.offset, end: base + pathEnd } });
+      continue;
+    }
+    const what = text.charAt(e.offset) === '"' ? 'unterminated string' : `unexpected character ${describeChar(text, e.offset)}${OPERATOR_HINTS[text.charAt(e.offset)] ?? ''}`;
+    problems.push({ message: what, span: { start: base + e.offset, end: base + e.offset + Math.max(1, e.length) } });
+  }
+  // Counted by the lexer's errors: those merged into an unquoted path's problem are not "unshown".
+  const unshown = Math.max(0, result.errors.length - maxProblems);
   // Only the last comment can run to the end of the text.
   const last = comments[comments.length - 1];
   const unclosed = !!last && last.block && (last.text.length < 4 || !last.text.endsWith('*/'));
@@ -58,6 +71,11 @@ export function lex(text: string, base = 0, maxProblems = Infinity): { tokens: I
   }
   return { tokens: result.tokens, comments, problems, unshown, unclosed };
 }
+
+/** Operators of other languages, with the word vmsec uses. */
+const OPERATOR_HINTS: Record<string, string> = {
+  '|': " — conditions are joined with 'or'", '&': " — conditions are joined with 'and'", '=': " — compare with '=='; a property's value follows its word without '='",
+};
 
 /** Characters that are easy to paste and hard to see, named in messages. */
 const CHAR_NAMES: Record<number, string> = {
@@ -124,7 +142,8 @@ export function parse(text: string): Document {
 /**
  * Parses `text[start, end)` with offsets into the whole text (for reparsing
  * the declarations an edit touched). `unfinished` counts declarations whose
- * closing brace was never read; `balanced` says the slice's braces match.
+ * closing brace was never read; `balanced` says the slice's braces match
+ * (false too where a full parse is needed for another reason).
  */
 export function parseRange(text: string, start: number, end: number): { doc: Document; unfinished: number; balanced: boolean } {
   // The lexing problems come in text order, so those past the first
@@ -138,6 +157,8 @@ export function parseRange(text: string, start: number, end: number): { doc: Doc
   }
   // A comment left open swallowed the rest of the slice; in the whole text it would swallow more.
   if (depth !== 0 || lexed.unclosed) balanced = false;
+  // Nor when the declaration after the slice is a misspelt one (see below).
+  if (end < text.length && misspeltAt(text, end)) balanced = false;
   const problems: SyntaxProblem[] = [...lexed.problems];
   let tokens = limitNesting(lexed.tokens, problems);
   parser ??= new VmsecParser();
@@ -149,19 +170,40 @@ export function parseRange(text: string, start: number, end: number): { doc: Doc
   try {
     // Top-level garbage stops the parser; report it, skip to the next
     // declaration keyword and go on.
+    let at = 0;
     for (;;) {
-      decls = parser.parseTokens(tokens);
+      decls = parser.parseTokens(tokens, at);
       let rest: IToken | undefined;
       for (const e of parser.errors) {
         if (e.name === 'NotAllInputParsedException') rest = e.token;
         else problems.push({ message: e.message, span: endOf(e.token) });
       }
       if (!rest) break;
-      problems.push({ message: parser.errors.find((e) => e.token === rest)!.message, span: endOf(rest) });
-      let i = tokens.indexOf(rest) + 1;
-      while (i < tokens.length && !declTypes.some((d) => tokenMatcher(tokens[i], d))) i++;
+      const restAt = tokenAt(tokens, rest.startOffset);
+      // Always forward: a token not found (cannot happen: it is the input's) ends the loop.
+      if (restAt < at) { problems.push({ message: parser.errors.find((e) => e.token === rest)!.message, span: endOf(rest) }); break; }
+      const guess = misspeltDeclaration(rest);
+      problems.push({
+        message: guess ? `unknown declaration '${rest.image}' — did you mean '${guess}'?` : garbageMessage(rest) ?? parser.errors.find((e) => e.token === rest)!.message,
+        span: endOf(rest),
+      });
+      if (guess && rest.tokenType === Identifier) {
+        // Read it as the declaration it is a typo of: its name is then
+        // declared, so the names that refer to it are not errors too. (A
+        // keyword such as `for` is more likely left over from a broken
+        // declaration: its block is skipped below.)
+        rest.tokenType = KW[guess];
+        rest.tokenTypeIdx = KW[guess].tokenTypeIdx!;
+        at = restAt;
+        // Its problem sits on the declaration's own first token, which the
+        // incremental reparse takes for the text before's: parse whole.
+        balanced = false;
+        continue;
+      }
+      // Each round resumes where the last one stopped: linear in the file, however many rounds.
+      const i = nextDeclaration(tokens, restAt + 1, text);
       if (i >= tokens.length) break;
-      tokens = tokens.slice(i);
+      at = i;
     }
   } catch (err) {
     // Chevrotain recovery should make this unreachable; keep the text usable regardless.
@@ -170,6 +212,10 @@ export function parseRange(text: string, start: number, end: number): { doc: Doc
   const unfinished = parser.unfinished().size;
   fixUnfinished(decls, parser.unfinished(), end);
   for (const p of parser.problems) problems.push(p);
+  if (problems.length > lexed.problems.length) {
+    const lexing = unknownUnits(problems, lexed.problems.length, lexed.tokens, text);
+    if (lexing > 0) consequences(problems, lexing, lexed.tokens, text);
+  }
   problems.sort((a, b) => a.span.start - b.span.start);
   if (problems.length + lexed.unshown > MAX_PROBLEMS) {
     const extra = problems.length + lexed.unshown - MAX_PROBLEMS;
@@ -177,6 +223,134 @@ export function parseRange(text: string, start: number, end: number): { doc: Doc
     problems.push({ message: `${extra} more syntax problems not shown; fix the ones above first`, span: problems[MAX_PROBLEMS - 1].span, more: extra });
   }
   return { doc: { decls, comments: lexed.comments, problems }, unfinished, balanced };
+}
+
+/** The declaration keyword a word where a declaration is due is a typo of (`hots` → `host`). */
+function misspeltDeclaration(t: IToken): (typeof DECL_KEYWORDS)[number] | undefined {
+  return tokenMatcher(t, Identifier) ? closest(t.image, DECL_KEYWORDS) as (typeof DECL_KEYWORDS)[number] | undefined : undefined;
+}
+
+/** Whether the text at `offset` starts with a word read as a misspelt declaration keyword. */
+function misspeltAt(text: string, offset: number): boolean {
+  const word = /^[A-Za-z_](?:[A-Za-z0-9_]|-(?!>))*/.exec(text.slice(offset, offset + MAX_WORD + 1))?.[0];
+  return !!word && !keywordTypes.has(word) && closest(word, DECL_KEYWORDS) !== undefined;
+}
+
+/** The message for another word where a declaration is due (other tokens keep the parser's). */
+function garbageMessage(t: IToken): string | undefined {
+  if (!tokenMatcher(t, Identifier)) return undefined;
+  return `unknown declaration '${t.image}'; a declaration starts with one of: ${DECL_KEYWORDS.join(', ')}`;
+}
+
+/**
+ * Where parsing resumes after top-level garbage: the next declaration
+ * keyword outside braces, so the block of a misspelt declaration is skipped
+ * whole (its property words, some of them declaration keywords too, are not
+ * read as declarations). A declaration keyword at the start of a line ends
+ * the skip even inside braces, as after a missing `}`.
+ */
+function nextDeclaration(tokens: IToken[], from: number, text: string): number {
+  let depth = 0;
+  let i = from;
+  for (; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.tokenType === LCurly) depth++;
+    else if (t.tokenType === RCurly) depth = Math.max(0, depth - 1);
+    else if (declTypes.some((d) => tokenMatcher(t, d)) && (depth === 0 || atLineStart(text, t.startOffset))) break;
+  }
+  return i;
+}
+
+function atLineStart(text: string, offset: number): boolean {
+  const c = text.charCodeAt(offset - 1);
+  return offset === 0 || c === 10 || c === 13;
+}
+
+/**
+ * A parser problem at a word right after a bare number (`512 mib`, `5 sec`,
+ * `100 µs`, `10 Gb/s`) is about a unit the lexer did not know: it becomes
+ * one `unknown unit` problem covering the whole unit as written, and the
+ * lexing problems inside it (`µ`, `/`) go. Only files with parser problems
+ * come here. Problems before `parserFrom` are the lexer's; returns how
+ * many of those are left.
+ */
+function unknownUnits(problems: SyntaxProblem[], parserFrom: number, tokens: IToken[], text: string): number {
+  const covered: Span[] = [];
+  for (let i = parserFrom; i < problems.length; i++) {
+    const p = problems[i];
+    const k = tokenAt(tokens, p.span.start);
+    if (k < 1 || !tokenMatcher(tokens[k], Identifier) || tokens[k - 1].tokenType !== Quantity || !/^[\d_.]+$/.test(tokens[k - 1].image)) continue;
+    let start = tokens[k - 1].startOffset + tokens[k - 1].image.length;
+    while (text[start] === ' ' || text[start] === '\t') start++;
+    // Characters the lexer could not read may be glued before the word (`µs`), no space.
+    if (/\s/.test(text.slice(start, tokens[k].startOffset))) continue;
+    let end = tokens[k].startOffset + tokens[k].image.length;
+    const per = /^\/[A-Za-z]+/.exec(text.slice(end, end + 8));
+    if (per) end += per[0].length;
+    const before = tokens[k - 2];
+    const message = unknownUnitMessage(text.slice(start, end), before && tokenMatcher(before, Identifier) ? before.image : undefined);
+    if (!message) continue;
+    problems[i] = { message, span: { start, end } };
+    covered.push(problems[i].span);
+  }
+  if (!covered.length) return parserFrom;
+  const inside = (s: Span) => covered.some((c) => s.start >= c.start && s.end <= c.end);
+  let lexing = parserFrom;
+  for (let i = parserFrom - 1; i >= 0; i--) if (inside(problems[i].span)) { problems.splice(i, 1); lexing--; }
+  return lexing;
+}
+
+/**
+ * The parser's first problem after a character the lexer could not read, on
+ * the same line and in the same declaration, is a consequence of it (`ip(…)
+ * || port(…)`: the parser then misses its `then` at `port`): dropped. The
+ * first `lexing` problems are the lexer's, in text order.
+ */
+function consequences(problems: SyntaxProblem[], lexing: number, tokens: IToken[], text: string): void {
+  const parsed = problems.slice(lexing).sort((a, b) => a.span.start - b.span.start);
+  const drop = new Set<SyntaxProblem>();
+  let next = 0;
+  for (let l = 0; l < lexing; l++) {
+    const { start: at, end } = problems[l].span;
+    while (next < parsed.length && parsed[next].span.start < at) next++;
+    if (next >= parsed.length) break;
+    const p = parsed[next].span.start;
+    // Far apart (a long line) they are not one mistake, and a long line costs no more to look at.
+    if (p - at > 4096 || /[\n\r]/.test(text.slice(at, p))) continue;
+    // A declaration keyword up to the problem (included: `expected '}' but found 'host'`) means another declaration's.
+    let k = firstTokenFrom(tokens, end);
+    while (k < tokens.length && tokens[k].startOffset <= p && !declTypes.some((d) => tokenMatcher(tokens[k], d))) k++;
+    if (k < tokens.length && tokens[k].startOffset <= p) continue;
+    drop.add(parsed[next++]);
+  }
+  if (!drop.size) return;
+  const kept = problems.filter((x) => !drop.has(x));
+  problems.length = 0;
+  problems.push(...kept);
+}
+
+/** The index of the first token starting at or after `offset`. */
+function firstTokenFrom(tokens: IToken[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].startOffset < offset) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** The index of the token starting at `offset`, or -1. */
+function tokenAt(tokens: IToken[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = tokens[mid].startOffset;
+    if (at === offset) return mid;
+    if (at < offset) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
 }
 
 /** A declaration whose `}` never came extends up to the next declaration. */

@@ -343,6 +343,13 @@ describe('never a stack trace', () => {
     }
     assert.deepEqual(readdirSync(join(dir, 'empty')), []);
   });
+  test('20,000 misspelt declarations: each resumes where the last stopped (it copied the rest of the file each time: minutes)', () => {
+    const dir = workdir({ 'typos.vmsec': 'hots h { boot b cpus 2 }\n'.repeat(20_000) });
+    const r = spawnSync(process.execPath, [CLI, 'check', 'typos.vmsec'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.signal, null, `killed by ${r.signal}`);
+    assert.equal(r.status, 1, r.stderr.slice(-400));
+    assert.equal(r.stdout.split('\n')[0], "typos.vmsec:1:1: error VMS000 unknown declaration 'hots' — did you mean 'host'?");
+  });
   test('4 MiB of stray characters is checked in a 300 MB heap: 200 located problems and a count of the rest', () => {
     // Each stray character once cost an error object and two message strings: this file took 1.3 GB
     // (16 MiB took 4.4 GB and 56 s), so a language server on it could die of an out-of-memory abort.

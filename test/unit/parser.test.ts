@@ -77,11 +77,20 @@ test('recovery: several mistakes are all reported and later declarations survive
   assert.equal(c.props[0].key, 'tpm');
 });
 
-test('recovery: top-level garbage is skipped to the next declaration', () => {
-  const doc = parse('hots a { }\n}} host b { cpus 2 }');
-  assert.equal(doc.problems.length, 1);
-  assert.match(doc.problems[0].message, /expected a declaration/);
+test('recovery: top-level garbage (stray braces too) is skipped to the next declaration', () => {
+  const text = 'frob a { }\n}} host b { cpus 2 }';
+  const doc = parse(text);
+  assert.deepEqual(doc.problems.map((p) => [text.slice(p.span.start, p.span.end), p.message]), [
+    ['frob', "unknown declaration 'frob'; a declaration starts with one of: import, boot, host, link, network, vm, fork, monitor, checkpoint, authority, certificate, share, attacker, scenario"],
+  ]);
   assert.deepEqual(doc.decls.map((d) => (d as A.HostDecl).name.text), ['b']);
+});
+
+test('recovery: a misspelt declaration keyword is read as the declaration it is a typo of', () => {
+  const text = 'hots a { cpus 2 boot g }\nhost b { }';
+  const doc = parse(text);
+  assert.deepEqual(doc.problems.map((p) => [text.slice(p.span.start, p.span.end), p.message]), [['hots', "unknown declaration 'hots' — did you mean 'host'?"]]);
+  assert.deepEqual(doc.decls.map((d) => [d.kind, (d as A.HostDecl).name.text, (d as A.HostDecl).props.length]), [['host', 'a', 2], ['host', 'b', 0]]);
 });
 
 test('problems are located at the offending token', () => {

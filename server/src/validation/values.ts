@@ -3,6 +3,7 @@
 import type * as A from '../../../grammar/src/ast';
 import { formatBytes } from '../../../grammar/src/literals';
 import { closest } from '../../../grammar/src/suggest';
+import { UNKNOWN_UNIT } from '../../../grammar/src/messages';
 import { bareZero, Limit, LIMITS as L, PAGE, rangeText, within } from '../model/limits';
 import { ENUM_VALUES } from '../model/enum-values';
 import { linksBetween, type LinkModel } from '../model/semantic';
@@ -21,6 +22,8 @@ export function checkQuantity(ctx: ValidationContext, q: A.Quantity | undefined,
   if (!q || !q.text || Number.isNaN(q.number)) return false;
   const kind: A.QuantityKind = limit.kind === 'int' ? 'number' : limit.kind;
   if (q.kind !== kind && !bareZero(q)) {
+    // `512 mib`: the parser reported the unit it could not read (VMS000); the number is that one mistake.
+    if (q.kind === 'number' && unitReported(ctx, q)) return false;
     ctx.report(q.span, 'VMS003', `${what} needs ${limit.kind === 'int' ? 'a whole number' : KIND_TEXT[kind]} such as ${limit.example}; '${q.text}' is ${KIND_TEXT[q.kind]}`);
     return false;
   }
@@ -40,6 +43,14 @@ export function checkQuantity(ctx: ValidationContext, q: A.Quantity | undefined,
     return false;
   }
   return true;
+}
+
+/** Whether a syntax problem about an unknown unit starts right after this bare number, on its line. */
+function unitReported(ctx: ValidationContext, q: A.Quantity): boolean {
+  const text = ctx.file.text;
+  let at = q.span.end;
+  while (text[at] === ' ' || text[at] === '\t') at++;
+  return ctx.file.doc.problems.some((p) => p.span.start === at && p.message.startsWith(UNKNOWN_UNIT));
 }
 
 export function checkWord(ctx: ValidationContext, id: A.Ident | undefined, allowed: readonly string[], what: string): boolean {
