@@ -145,7 +145,7 @@ checkpoint c of v { }
 monitor m for v { rule r on open then terminate }
 scenario "s" { at 0 ms checkpoint c at 1 ms syscall v p open("/x") at 1 s migrate v to g
   at 2 s restore c as v2 on g at 5 s syscall v2 p open("/x") at 6 s restore c as v2 on g }`);
-  assert.equal(step(s, 'migrate').outcome, 'v is terminated; it cannot be migrated');
+  assert.equal(step(s, 'migrate').outcome, 'v is terminated at 1.05 ms by rule r of monitor m; it cannot be migrated');
   const restores = s.steps.filter((x) => x.step.startsWith('restore'));
   assert.equal(restores[0].ok, true, 'restored, with the monitor of v');
   assert.deepEqual(s.monitor.map((x) => [x.vm, x.action]), [['v', 'terminate'], ['v2', 'terminate']]);

@@ -43,8 +43,9 @@ share "/lib" between v, w
 monitor m for v { rule end on open then terminate rule go on read then migrate to g }
 scenario "s" { at 1 ms syscall v p open("/x") at 1 ms syscall v p read() at 1 s write v "/lib" at 2 s migrate v to g
   expect v is terminated }`);
-  assert.deepEqual([step(s, 'write').ok, step(s, 'write').outcome], [false, 'v is terminated; it cannot write']);
-  assert.deepEqual([step(s, 'migrate').ok, step(s, 'migrate').outcome], [false, 'v is terminated; it cannot be migrated']);
+  // Each says who terminated v, and when.
+  assert.deepEqual([step(s, 'write').ok, step(s, 'write').outcome], [false, 'v is terminated at 1.05 ms by rule end of monitor m; it cannot write']);
+  assert.deepEqual([step(s, 'migrate').ok, step(s, 'migrate').outcome], [false, 'v is terminated at 1.05 ms by rule end of monitor m; it cannot be migrated']);
   // The second call (decided after the first) found v terminated: its migrate did nothing.
   const go = s.monitor.find((x) => x.rule === 'go')!;
   assert.equal(go.effect, 'none: v is terminated');
