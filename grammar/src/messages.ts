@@ -82,6 +82,9 @@ const UNIT_ALIASES: Record<string, string> = {
 const UNIT_KINDS: Record<string, UnitKind> = {};
 for (const [u, info] of Object.entries(UNITS)) UNIT_KINDS[u] = info.kind as UnitKind;
 
+/** Words followed by a plain number (LANGUAGE.md §2's INT): never a unit after it. */
+const PLAIN_NUMBER = new Set(['children', 'cpus', 'vcpus', 'buffer', 'seed', 'batched', 'pcr', 'port', 'escalate', 'fileEq', 'filePrefix', 'deny']);
+
 /** What a property word before a number says about the kind of unit due. */
 const DUE_BY_KEYWORD: Record<string, UnitKind> = {
   memory: 'size', disk: 'size', bandwidth: 'rate', latency: 'duration', within: 'duration', at: 'duration', valid: 'duration', workingset: 'percent',
@@ -94,6 +97,8 @@ const DUE_BY_KEYWORD: Record<string, UnitKind> = {
  * number (the kind of unit due, where it tells).
  */
 export function unknownUnitMessage(word: string, keyword: string | undefined): string | undefined {
+  // `children 2 ons`: a plain number is due, so the word is a misspelt property, not a unit.
+  if (keyword !== undefined && PLAIN_NUMBER.has(keyword)) return undefined;
   const due = keyword === undefined ? undefined : DUE_BY_KEYWORD[keyword];
   const lower = word.toLowerCase();
   const quote = (u: string) => `'${u}'`;
@@ -121,8 +126,9 @@ export function unknownUnitMessage(word: string, keyword: string | undefined): s
       meant = pick.map(quote).join(' or ');
       caseOnly = true;
     } else {
-      const guess = closest(word, due ? units.filter((u) => UNIT_KINDS[u] === due) : units);
-      // Two letters are too few to tell a unit's typo from any other word.
+      // A typo of a unit only where a unit is due (else it is more likely a misspelt word);
+      // two letters are too few to tell a unit's typo from any other word.
+      const guess = due ? closest(word, units.filter((u) => UNIT_KINDS[u] === due)) : undefined;
       if (!guess || word.length < 3) return undefined;
       meant = quote(guess);
     }

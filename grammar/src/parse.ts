@@ -46,22 +46,24 @@ export function lex(text: string, base = 0, maxProblems = Infinity): { tokens: I
   const comments: Comment[] = (result.groups.comments ?? []).map((c) => ({
     text: c.image, span: { start: base + c.startOffset, end: base + c.startOffset + c.image.length }, block: c.image.startsWith('/*'),
   }));
+  // Problems are made until there are maxProblems of them; the rest are only
+  // counted (a file of stray characters has millions). The rest of an
+  // unquoted path (`/etc/shadow`'s second `/`) is part of its one problem.
   const problems: SyntaxProblem[] = [];
+  let unshown = 0;
   let pathEnd = -1;
-  for (const e of result.errors.slice(0, maxProblems)) {
-    // The rest of an unquoted path (`/etc/shadow`'s second `/`) is part of the one problem.
+  for (const e of result.errors) {
     if (e.offset < pathEnd) continue;
     const path = text.charAt(e.offset) === '/' ? /^\/[\w.\-/]+/.exec(text.slice(e.offset, e.offset + 4096)) : null;
+    if (path) pathEnd = e.offset + path[0].length;
+    if (problems.length >= maxProblems) { unshown++; continue; }
     if (path) {
-      pathEnd = e.offset + path[0].length;
       problems.push({ message: `unquoted path '${path[0]}': a path is a string — write "${path[0]}"`, span: { start: base + e.offset, end: base + pathEnd } });
       continue;
     }
     const what = text.charAt(e.offset) === '"' ? 'unterminated string' : `unexpected character ${describeChar(text, e.offset)}${OPERATOR_HINTS[text.charAt(e.offset)] ?? ''}`;
     problems.push({ message: what, span: { start: base + e.offset, end: base + e.offset + Math.max(1, e.length) } });
   }
-  // Counted by the lexer's errors: those merged into an unquoted path's problem are not "unshown".
-  const unshown = Math.max(0, result.errors.length - maxProblems);
   // Only the last comment can run to the end of the text.
   const last = comments[comments.length - 1];
   const unclosed = !!last && last.block && (last.text.length < 4 || !last.text.endsWith('*/'));
@@ -218,9 +220,11 @@ export function parseRange(text: string, start: number, end: number): { doc: Doc
   }
   problems.sort((a, b) => a.span.start - b.span.start);
   if (problems.length + lexed.unshown > MAX_PROBLEMS) {
-    const extra = problems.length + lexed.unshown - MAX_PROBLEMS;
-    problems.length = MAX_PROBLEMS;
-    problems.push({ message: `${extra} more syntax problems not shown; fix the ones above first`, span: problems[MAX_PROBLEMS - 1].span, more: extra });
+    // Never more than were made (the unshown ones were only counted).
+    const kept = Math.min(problems.length, MAX_PROBLEMS);
+    const extra = problems.length + lexed.unshown - kept;
+    problems.length = kept;
+    problems.push({ message: `${extra} more syntax problems not shown; fix the ones above first`, span: kept ? problems[kept - 1].span : { start: 0, end: 0 }, more: extra });
   }
   return { doc: { decls, comments: lexed.comments, problems }, unfinished, balanced };
 }

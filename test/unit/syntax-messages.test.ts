@@ -149,3 +149,17 @@ describe('a step written without `at` first', () => {
     ]);
   });
 });
+
+describe('found by a hunt in the first version', () => {
+  test('a misspelt property after a plain number stays a misspelt property, not a unit', () => {
+    assert.deepEqual(seen(broken('children 2 on h2', 'children 2 ons h2')).filter((d) => d[0] === 'VMS000').map((d) => [d[3], d[4].split(';')[0]]), [
+      ['ons', "unknown fork property 'ons' — did you mean 'on'?"],
+    ]);
+  });
+  test('more unquoted paths than the cap: 200 shown and the rest counted as problems, not as lexer errors (it crashed)', () => {
+    const many = (n: number) => parse('/a/b\n'.repeat(n)).problems;
+    assert.deepEqual([many(150).length, many(150).every((p) => p.more === undefined)], [150, true]);
+    const capped = many(300);
+    assert.deepEqual([capped.length, capped[200].more, capped[199].message], [201, 100, 'unquoted path \'/a/b\': a path is a string — write "/a/b"']);
+  });
+});
