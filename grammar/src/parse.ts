@@ -3,7 +3,7 @@
 import { IToken, Lexer, tokenMatcher, TokenType } from 'chevrotain';
 import type { Comment, Decl, Document, Span, SyntaxProblem } from './ast';
 import { Identifier, KEYWORDS, KW, lexingTokens, LCurly, LParen, LSquare, Quantity, RCurly, RParen, RSquare, DECL_KEYWORDS, GRAMMAR_SELF_CHECKS } from './tokens';
-import { VmsecParser } from './parser';
+import { atLineStart, lineBreakBetween, VmsecParser } from './parser';
 import { closest, MAX_WORD } from './suggest';
 import { unknownUnitMessage } from './messages';
 
@@ -265,10 +265,6 @@ function nextDeclaration(tokens: IToken[], from: number, text: string): number {
   return i;
 }
 
-function atLineStart(text: string, offset: number): boolean {
-  const c = text.charCodeAt(offset - 1);
-  return offset === 0 || c === 10 || c === 13;
-}
 
 /**
  * A parser problem at a word right after a bare number (`512 mib`, `5 sec`,
@@ -320,7 +316,7 @@ function consequences(problems: SyntaxProblem[], lexing: number, tokens: IToken[
     if (next >= parsed.length) break;
     const p = parsed[next].span.start;
     // Far apart (a long line) they are not one mistake, and a long line costs no more to look at.
-    if (p - at > 4096 || /[\n\r]/.test(text.slice(at, p))) continue;
+    if (p - at > 4096 || lineBreakBetween(text, at, p)) continue;
     // A declaration keyword up to the problem (included: `expected '}' but found 'host'`) means another declaration's.
     let k = firstTokenFrom(tokens, end);
     while (k < tokens.length && tokens[k].startOffset <= p && !declTypes.some((d) => tokenMatcher(tokens[k], d))) k++;
@@ -346,15 +342,8 @@ function firstTokenFrom(tokens: IToken[], offset: number): number {
 
 /** The index of the token starting at `offset`, or -1. */
 function tokenAt(tokens: IToken[], offset: number): number {
-  let lo = 0;
-  let hi = tokens.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const at = tokens[mid].startOffset;
-    if (at === offset) return mid;
-    if (at < offset) lo = mid + 1; else hi = mid - 1;
-  }
-  return -1;
+  const i = firstTokenFrom(tokens, offset);
+  return i < tokens.length && tokens[i].startOffset === offset ? i : -1;
 }
 
 /** A declaration whose `}` never came extends up to the next declaration. */

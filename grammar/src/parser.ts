@@ -249,10 +249,7 @@ export class VmsecParser extends EmbeddedActionsParser {
     return true;
   }
 
-  private atLineStart(t: IToken): boolean {
-    const c = this.text.charCodeAt(t.startOffset - 1);
-    return t.startOffset === 0 || c === 10 || c === 13;
-  }
+  private atLineStart(t: IToken): boolean { return atLineStart(this.text, t.startOffset); }
 
   /**
    * Reports an unknown property word and skips to the next property, `}` or
@@ -306,13 +303,7 @@ export class VmsecParser extends EmbeddedActionsParser {
     }
   }
   /** Whether a line ends between token `a` and the later token `b`. */
-  private lineBreakBetween(a: IToken, b: IToken): boolean {
-    for (let i = a.startOffset; i < b.startOffset; i++) {
-      const c = this.text.charCodeAt(i);
-      if (c === 10 || c === 13) return true;
-    }
-    return false;
-  }
+  private lineBreakBetween(a: IToken, b: IToken): boolean { return lineBreakBetween(this.text, a.startOffset, b.startOffset); }
 
   /** The parser errors so far: Chevrotain's own list (its `errors` getter copies it). */
   private recorded(): readonly IRecognitionException[] { return (this as unknown as { _errors?: IRecognitionException[] })._errors ?? []; }
@@ -323,11 +314,7 @@ export class VmsecParser extends EmbeddedActionsParser {
     const last = errors[errors.length - 1]?.token;
     // Far apart on one long line they are not one mistake (and the scan stays short).
     if (!last || Number.isNaN(last.startOffset) || last.startOffset > t.startOffset || t.startOffset - last.startOffset > 4096) return false;
-    for (let i = last.startOffset; i < t.startOffset; i++) {
-      const c = this.text.charCodeAt(i);
-      if (c === 10 || c === 13) return false;
-    }
-    return true;
+    return !lineBreakBetween(this.text, last.startOffset, t.startOffset);
   }
   private skipBalanced(): void {
     let depth = 0;
@@ -1080,4 +1067,19 @@ export class VmsecParser extends EmbeddedActionsParser {
       },
     ]);
   });
+}
+
+/** Whether `offset` begins a line of `text`. */
+export function atLineStart(text: string, offset: number): boolean {
+  const c = text.charCodeAt(offset - 1);
+  return offset === 0 || c === 10 || c === 13;
+}
+
+/** Whether a line ends in `text[from, to)`. */
+export function lineBreakBetween(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return true;
+  }
+  return false;
 }

@@ -14,6 +14,7 @@ import { KIND_WORDS, Sym } from '../model/symbols';
 import type { Session } from './session';
 import { symbolIn } from './navigation';
 import type { Position } from '../model/line-index';
+import { plural } from '../report/words';
 
 export const KEYWORD_DOCS: Record<string, string> = {
   fork: 'A **fork plan** (SnowFlock, Lagar-Cavilla et al., EuroSys 2009): one call makes N stateful children of a VM on several hosts; memory is fetched lazily on first touch.',
@@ -55,9 +56,6 @@ function pcrTable(values: Buffer[], indexes: number[]): string {
   return indexes.map((i) => `| ${i} | \`${values[i].toString('hex')}\` |`).join('\n');
 }
 
-/** `1 cpu`, `2 cpus`. */
-function count(n: number, word: string): string { return `${n} ${word}${n === 1 ? '' : 's'}`; }
-
 function facts(sym: Sym, model: SemanticModel): string {
   const title = `**${KIND_WORDS[sym.kind]}** \`${sym.name}\``;
   switch (sym.kind) {
@@ -66,7 +64,7 @@ function facts(sym: Sym, model: SemanticModel): string {
       if (!h) return title;
       // Values not written are the defaults: say so, so a hover is not read as the file's text.
       const memoryDeclared = h.decl.kind === 'host' && h.decl.props.some((p) => p.key === 'memory');
-      const lines = [`${title} — ${count(h.cpus, 'cpu')}${h.cpusDeclared ? '' : ' (default)'}, ${formatBytes(h.memory)}${memoryDeclared ? '' : ' (default)'}${h.hypervisor ? `, ${h.hypervisor}` : ''}, ${h.tpm ? `TPM ${h.tpm}` : 'no TPM'}${h.tenant ? `, tenant ${h.tenant}` : ''}`];
+      const lines = [`${title} — ${plural(h.cpus, 'cpu')}${h.cpusDeclared ? '' : ' (default)'}, ${formatBytes(h.memory)}${memoryDeclared ? '' : ' (default)'}${h.hypervisor ? `, ${h.hypervisor}` : ''}, ${h.tpm ? `TPM ${h.tpm}` : 'no TPM'}${h.tenant ? `, tenant ${h.tenant}` : ''}`];
       const vms = model.vmsByHost.get(h)?.map((v) => v.name) ?? [];
       if (vms.length) lines.push(`vms: ${vms.join(', ')}`);
       if (h.boot) {
@@ -88,7 +86,7 @@ function facts(sym: Sym, model: SemanticModel): string {
       if (!v) return title;
       const pages = Math.floor(v.memory / 4096);
       return [
-        `${title} on host \`${v.host.name}\` — ${count(v.vcpus, 'vcpu')}, ${formatBytes(v.memory)} (${pages.toLocaleString('en-US')} pages)${v.disk ? `, disk ${formatBytes(v.disk)}` : ''}, ${v.virtualization}${v.vtpm ? ', vTPM' : ''}`,
+        `${title} on host \`${v.host.name}\` — ${plural(v.vcpus, 'vcpu')}, ${formatBytes(v.memory)} (${pages.toLocaleString('en-US')} pages)${v.disk ? `, disk ${formatBytes(v.disk)}` : ''}, ${v.virtualization}${v.vtpm ? ', vTPM' : ''}`,
         `subnet ${formatIp(v.subnet.ip)}/${v.subnet.prefix}, working set ${v.workingset}% (${Math.round((pages * v.workingset) / 100).toLocaleString('en-US')} pages)`,
         v.processes.length ? `processes: ${v.processes.map((p) => `${p.name} (${formatBytes(p.memory)}${p.confidential ? ', confidential' : ''})`).join(', ')}` : '',
       ].filter(Boolean).join('\n\n');
