@@ -5,6 +5,7 @@ import { traceReportText } from '../sim/trace-replay';
 import { displayPath } from './files';
 import { xmlText } from '../report/xml-text';
 import { recordLines } from '../model/escape-text';
+import { groupBy } from '../model/map-of-lists';
 
 function ms(x: number): string { return `${Number(x.toFixed(3))} ms`; }
 
@@ -33,17 +34,6 @@ const locKey = (l: Loc | undefined) => (l ? `${l.path}\u0000${l.line}\u0000${l.c
 /** A fork step is reported once every child is ready: a child that failed later is told on the step's line too. */
 function failedLater(later: readonly TransferResult[], st: StepResult): string {
   return later.map((t) => `; then ${t.child} ${childStatus(t, st.at_ms).replace(/^ready at [^,]*, /, '')}`).join('');
-}
-
-/** Items grouped by a key, in order (one pass: a long file's steps never scan every item). */
-function groupBy<T, K>(items: readonly T[], key: (x: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const x of items) {
-    const k = key(x);
-    const list = out.get(k);
-    if (list) list.push(x); else out.set(k, [x]);
-  }
-  return out;
 }
 
 /** An escalation, like a rule's decision on a step line: when, what fired it, what it did to the VM. */

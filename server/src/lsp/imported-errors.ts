@@ -4,6 +4,7 @@
 // file carries the first of its errors, with a link to where it is.
 import * as nodePath from 'node:path';
 import type { Diagnostic } from '../model/diagnostics';
+import { groupBy } from '../model/map-of-lists';
 import type { SourceFile } from '../model/source-file';
 import { ImportGraph, importsOf, type FileSet } from '../model/workspace';
 import { validateGraph } from '../validation/validate-files';
@@ -41,11 +42,7 @@ export class ImportedErrors {
 export function importLineErrors(set: FileSet, errorsOfImports: readonly Diagnostic[]): Diagnostic[] {
   if (errorsOfImports.length === 0) return [];
   const root = set.root;
-  const errors = new Map<string, Diagnostic[]>();
-  for (const d of errorsOfImports) {
-    const list = errors.get(d.path);
-    if (list) list.push(d); else errors.set(d.path, [d]);
-  }
+  const errors = groupBy(errorsOfImports, (d) => d.path);
   const byPath = new Map(set.files.map((f) => [f.path, f]));
   const out: Diagnostic[] = [];
   for (const imp of importsOf(root)) {

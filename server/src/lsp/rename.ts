@@ -12,6 +12,7 @@ import { declaredSymbols, processSymbols, KIND_WORDS, Sym, SymbolKind } from '..
 import { importsOf } from '../model/workspace';
 import type { SourceFile } from '../model/source-file';
 import { article } from '../validation/names';
+import { appendTo } from '../model/map-of-lists';
 
 const IDENT = /^[A-Za-z_](?:[A-Za-z0-9_]|-(?!>))*$/;
 
@@ -66,7 +67,7 @@ function namespaceClash(session: Session, sym: Sym, newName: string): string | u
   const files = graph.all();
   const importers = new Map<string, string[]>();
   for (const f of files) {
-    for (const imp of importsOf(f)) if (graph.file(imp.target)) (importers.get(imp.target) ?? importers.set(imp.target, []).get(imp.target)!).push(f.path);
+    for (const imp of importsOf(f)) if (graph.file(imp.target)) appendTo(importers, imp.target, f.path);
   }
   const reachingAny = (starts: string[]): Set<string> => {
     const seen = new Set(starts);

@@ -7,6 +7,7 @@ import type { SourceFile } from './source-file';
 import type { Namespace } from './symbols';
 import { LIMITS, within } from './limits';
 import { declIndex } from './decl-index';
+import { appendTo } from './map-of-lists';
 
 export type AuthorityKey = 'ecdsa-p256' | 'rsa-2048';
 
@@ -56,7 +57,7 @@ export function buildCertificates(files: readonly SourceFile[], ns: Namespace): 
     if (d.kind === 'share') {
       const share: ShareModel = { path, decl: d, file: d.path.value, vms: d.vms.map((v) => v.text), requireCertificate: d.requireCertificate };
       m.shares.push(share);
-      push(m.sharesByFile, share.file, share);
+      appendTo(m.sharesByFile, share.file, share);
       continue;
     }
     if (d.kind !== 'certificate' || !owned(d)) continue;
@@ -68,7 +69,7 @@ export function buildCertificates(files: readonly SourceFile[], ns: Namespace): 
     const tenant = (subject.decl as A.VmDecl).props.find((p): p is Extract<A.VmProp, { key: 'tenant' }> => p.key === 'tenant');
     const cert: CertificateModel = { path, decl: d, name: d.name.text, subject: d.subject.text, subjectTenant: tenant?.value.text, authority, validUs };
     m.certificates.set(cert.name, cert);
-    push(m.bySubject, cert.subject, cert);
+    appendTo(m.bySubject, cert.subject, cert);
   }
   return m;
 }
@@ -76,9 +77,4 @@ export function buildCertificates(files: readonly SourceFile[], ns: Namespace): 
 /** The shares of a file that a VM takes part in. */
 export function sharesOf(m: CertificatesModel, file: string, vm: string): ShareModel[] {
   return (m.sharesByFile.get(file) ?? []).filter((s) => s.vms.includes(vm));
-}
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value); else map.set(key, [value]);
 }

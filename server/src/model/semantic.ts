@@ -10,6 +10,7 @@ import { buildMonitors, type MonitorModel } from './semantic-monitors';
 import { buildCertificates, type CertificatesModel } from './semantic-certificates';
 import { buildCheckpoints, type CheckpointModel } from './semantic-checkpoints';
 import { declIndex, type DeclIndex } from './decl-index';
+import { appendTo } from './map-of-lists';
 
 const GiB = 1024 ** 3;
 
@@ -162,14 +163,14 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace, cache?: 
     if (link !== hit) cache?.set(d, link);
     m.links.push(link);
     if (link.isNetwork) networks.set(link.name, link);
-    for (const h of link.hosts) push(m.linksByHost, h, link);
+    for (const h of link.hosts) appendTo(m.linksByHost, h, link);
   });
   each((ix) => ix.vms, (path, d) => {
     if (!owned(d)) return;
     const host = m.hosts.get(d.host.text);
     if (!host) return;
     const hit = cache?.get<VmModel>(d);
-    if (hit && hit.path === path && hit.host === host) { m.vms.set(hit.name, hit); push(m.vmsByHost, host, hit); return; }
+    if (hit && hit.path === path && hit.host === host) { m.vms.set(hit.name, hit); appendTo(m.vmsByHost, host, hit); return; }
     const virt = first(d.props, 'virtualization')?.value.text;
     const subnet = first(d.props, 'subnet')?.value;
     const vm: VmModel = {
@@ -190,7 +191,7 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace, cache?: 
       else if (p.key === 'ipc') vm.ipc.push({ from: p.from.text, to: p.to.text, channel: p.channel.text, decl: p });
     }
     m.vms.set(vm.name, vm);
-    push(m.vmsByHost, host, vm);
+    appendTo(m.vmsByHost, host, vm);
     cache?.set(d, vm);
   });
   each((ix) => ix.forks, (path, d) => {
@@ -233,7 +234,7 @@ export function buildModel(files: readonly SourceFile[], ns: Namespace, cache?: 
       } else if (p.key === 'steal') a.steals.push(p.value.text);
     }
     m.attackers.set(a.name, a);
-    for (const attack of a.attacks) for (const l of attack.links) push(m.attacksByLink, l, { attacker: a, attack });
+    for (const attack of a.attacks) for (const l of attack.links) appendTo(m.attacksByLink, l, { attacker: a, attack });
   });
   for (const [k, c] of buildCheckpoints(files, ns, m.vms)) m.checkpoints.set(k, c);
   return m;
@@ -259,11 +260,6 @@ function hostsOf(m: SemanticModel, names: readonly A.Ident[]): HostModel[] {
     if (h && !out.includes(h)) out.push(h);
   }
   return out;
-}
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value); else map.set(key, [value]);
 }
 
 /** What an attacker's target names: a network, or whatever joins two hosts. */

@@ -8,6 +8,7 @@ import { diag, Diagnostic } from './diagnostics';
 import { parseSource, SourceFile } from './source-file';
 import { reparse } from './incremental';
 import type { ReadResult } from './source-reader';
+import { appendTo } from './map-of-lists';
 
 /** Where file text comes from: the disk for the CLI (through readSourceFile),
  *  open editors first for the server. */
@@ -170,10 +171,7 @@ export class ImportGraph {
     const comp = this.components();
     this.comp = comp;
     const byComp = new Map<number, string[]>();
-    for (const [p, c] of comp) {
-      const list = byComp.get(c);
-      if (list) list.push(p); else byComp.set(c, [p]);
-    }
+    for (const [p, c] of comp) appendTo(byComp, c, p);
     // Per component, BFS trees to and from one representative give a cycle
     // through any inner import u → v: u → v ⇝ rep ⇝ u.
     const toRep = new Map<string, string | null>();   // next step towards the representative
@@ -182,8 +180,7 @@ export class ImportGraph {
     for (const [u, imps] of this.edges) {
       for (const { target: v } of imps) {
         if (comp.get(v) === undefined || comp.get(v) !== comp.get(u)) continue;
-        const list = reverse.get(v);
-        if (list) list.push(u); else reverse.set(v, [u]);
+        appendTo(reverse, v, u);
       }
     }
     for (const members of byComp.values()) {

@@ -11,6 +11,7 @@ import { CHECKPOINT_MAGIC } from '../model/checkpoint-magic';
 import type * as A from '../../../grammar/src/ast';
 import { outputPath } from '../model/checkpoint-plan';
 import { checkpointModel } from '../model/semantic-checkpoints';
+import { appendTo } from '../model/map-of-lists';
 import type { ValidationContext } from './context';
 
 export function checkCheckpoints(ctx: ValidationContext): void {
@@ -36,15 +37,16 @@ export function checkCheckpoints(ctx: ValidationContext): void {
     const spans = new Map<string, A.Span>();
     for (const n of ck.exclude) spans.set(n.text, n.span);
     // One warning per excluded–kept pair, naming every channel between them.
-    const pairs = new Map<string, { inside: string; outside: string; channels: string[] }>();
+    // Keyed by `inside NUL outside` (a process name has no NUL), in order of first mention.
+    const pairs = new Map<string, string[]>();
     for (const e of vm.ipc) {
       const [inside, outside] = ck.excluded.has(e.from) && !ck.excluded.has(e.to) ? [e.from, e.to] : ck.excluded.has(e.to) && !ck.excluded.has(e.from) ? [e.to, e.from] : [];
       if (!inside || !outside) continue;
       const key = `${inside}\u0000${outside}`;
-      const pair = pairs.get(key) ?? pairs.set(key, { inside, outside, channels: [] }).get(key)!;
-      if (!pair.channels.includes(e.channel)) pair.channels.push(e.channel);
+      if (!pairs.get(key)?.includes(e.channel)) appendTo(pairs, key, e.channel);
     }
-    for (const { inside, outside, channels } of pairs.values()) {
+    for (const [key, channels] of pairs) {
+      const [inside, outside] = key.split('\u0000');
       const via = channels.length === 1 ? channels[0] : `${channels.slice(0, -1).join(', ')} and ${channels[channels.length - 1]}`;
       ctx.report(spans.get(inside) ?? d.name.span, 'VMS031',
         `excluded process '${inside}' has ${via} IPC with kept process '${outside}', whose buffers may hold its data; add \`ipc follow\` (or exclude '${outside}')`,

@@ -9,6 +9,7 @@
 // which only loses a warning, never adds a false one.
 import type * as A from '../../../grammar/src/ast';
 import { inBlock } from '../../../grammar/src/literals';
+import { appendTo } from '../model/map-of-lists';
 import type { ValidationContext } from './context';
 
 /** Conditional earlier rules compared with one rule (beyond the indexed ones). */
@@ -118,8 +119,8 @@ class RuleIndex {
     const when = r.rule.when;
     const key = when && when.kind !== 'ip' ? atomKey(when) : undefined;
     if (when?.kind === 'filePrefix') this.prefixLengths.add(when.value.value.length);
-    if (key) push(this.atoms, key, r);
-    else for (const c of r.calls) push(when ? this.other : this.always, c, r);
+    if (key) appendTo(this.atoms, key, r);
+    else for (const c of r.calls) appendTo(when ? this.other : this.always, c, r);
   }
 }
 
@@ -179,9 +180,4 @@ function shadowing(later: Indexed, index: RuleIndex): Indexed | undefined {
   // Compound conditions (and ip blocks): compared one by one, a bounded number.
   scan(index.other, MAX_COMPARED, (r) => implies(when, r.rule.when!));
   return best;
-}
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value); else map.set(key, [value]);
 }

@@ -3,6 +3,7 @@ import type * as A from '../../../grammar/src/ast';
 import { closest, suggestBudget } from '../../../grammar/src/suggest';
 import { KIND_WORDS, Sym } from '../model/symbols';
 import type { ValidationContext } from './context';
+import { appendTo } from '../model/map-of-lists';
 
 /** At most ten names, then how many more: a message stays short whatever the file holds. */
 function listSome(names: Iterable<string>, size: number): string {
@@ -27,8 +28,7 @@ function candidateIndex(ctx: ValidationContext): (kinds: readonly string[], word
       byLength = new Map();
       for (const s of ctx.ns.byName.values()) {
         if (!kinds.includes(s.kind)) continue;
-        const list = byLength.get(s.name.length);
-        if (list) list.push(s.name); else byLength.set(s.name.length, [s.name]);
+        appendTo(byLength, s.name.length, s.name);
       }
       byKinds.set(key, byLength);
     }

@@ -7,6 +7,7 @@ import { UNKNOWN_UNIT } from '../../../grammar/src/messages';
 import { bareZero, Limit, LIMITS as L, PAGE, rangeText, within } from '../model/limits';
 import { ENUM_VALUES } from '../model/enum-values';
 import { linksBetween, type LinkModel } from '../model/semantic';
+import { appendTo } from '../model/map-of-lists';
 import type { ValidationContext } from './context';
 
 const KIND_TEXT: Record<A.QuantityKind, string> = {
@@ -110,9 +111,7 @@ function linksPerPair(ctx: ValidationContext): Map<string, LinkModel[]> {
   const out = new Map<string, LinkModel[]>();
   for (const l of ctx.model.links) {
     if (l.isNetwork || l.hosts.length !== 2) continue;
-    const k = pairKey(l.hosts[0].name, l.hosts[1].name);
-    const list = out.get(k);
-    if (list) list.push(l); else out.set(k, [l]);
+    appendTo(out, pairKey(l.hosts[0].name, l.hosts[1].name), l);
   }
   return out;
 }
