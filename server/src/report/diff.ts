@@ -3,7 +3,7 @@
 // "expect line 12: passed → failed". Facts are matched by what they are about
 // (a fork, a host, an expectation's text), not by position, so an edit that
 // moves lines still compares.
-import type { ScenarioResult } from '../sim/results';
+import { pageCount, type ScenarioResult } from '../sim/results';
 import type { ItemLoc, ScenarioRunView } from './view-model';
 import { size } from './inline-text';
 
@@ -36,8 +36,8 @@ function facts(v: ScenarioRunView): Map<string, Fact> {
     const loc = rowLoc('Transfers per child', kids[0].child);
     const add = (f: (t: (typeof kids)[number]) => number) => kids.reduce((n, t) => n + f(t), 0);
     put(`fork:${fork}:ready`, `${p}children ready`, `${kids.filter((t) => t.ready_ms !== null && !t.failed).length}/${kids.length}`, loc);
-    put(`fork:${fork}:verified`, `${p}verified pages`, add((t) => t.pages.verified + t.blocks.verified + t.descriptor.verified), loc);
-    put(`fork:${fork}:rejected`, `${p}rejected pages`, add((t) => t.pages.rejected + t.blocks.rejected + t.descriptor.rejected), loc);
+    put(`fork:${fork}:verified`, `${p}verified pages`, pageCount(kids, 'verified'), loc);
+    put(`fork:${fork}:rejected`, `${p}rejected pages`, pageCount(kids, 'rejected'), loc);
     put(`fork:${fork}:corrupted`, `${p}tampered pages accepted`, add((t) => t.corrupted_accepted), loc);
   }
   for (const a of r.attestations ?? []) {

@@ -1,7 +1,7 @@
 // The texts people read beside a line after a run (issue 10 "Inline results:
 // what the user reads") and the markdown of its hover. Pure formatting over
 // the simulator's result records.
-import type { AttestationResult, CheckpointResult, ExpectationResult, MonitorResult, MoveResult, StepResult, TapResult, TransferResult } from '../sim/results';
+import { pageCount, type AttestationResult, type CheckpointResult, type ExpectationResult, type MonitorResult, type MoveResult, type StepResult, type TapResult, type TransferResult } from '../sim/results';
 import type { TimelineRecord } from '../sim/timeline';
 
 export const OK = '✓';
@@ -33,30 +33,45 @@ export function short(hex: string | undefined): string { return hex ? `${hex.sli
 export function md(s: string): string { return s.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`); }
 
 const sum = (ts: TransferResult[], f: (t: TransferResult) => number) => ts.reduce((n, t) => n + f(t), 0);
-const verified = (t: TransferResult) => t.pages.verified + t.blocks.verified + t.descriptor.verified;
-const rejected = (t: TransferResult) => t.pages.rejected + t.blocks.rejected + t.descriptor.rejected;
 
-/** The fork step: `✓ 8/8 children ready 812 ms · 1,639 pages verified · 0 rejected · 6.4 MB`. */
+/**
+ * What `expect F pages verified` counts (LANGUAGE.md §3: every page or disk
+ * block that crosses a network), said as what it is: `1,234 pages + 56 disk
+ * blocks verified`, or `1,234 pages verified` when no block crossed. The
+ * descriptor (page tables) is left to the hover, as the expectation leaves it out.
+ */
+export function verifiedText(kids: readonly TransferResult[]): string {
+  const pages = sum(kids as TransferResult[], (t) => t.pages.verified);
+  const blocks = sum(kids as TransferResult[], (t) => t.blocks.verified);
+  return `${count(pages)} pages${blocks ? ` + ${count(blocks)} disk blocks` : ''} verified`;
+}
+
+/** The fork step: `✓ 8/8 children ready 812 ms · 1,639 pages verified · 0 rejected · 6.4 MB`
+ *  (verified and rejected count what `expect F pages …` counts). */
 export function forkText(kids: TransferResult[]): { text: string; ok: boolean } {
   const ready = kids.filter((t) => t.ready_ms !== null && !t.failed);
   const ok = kids.length > 0 && ready.length === kids.length;
   const worst = Math.max(0, ...ready.map((t) => t.ready_ms ?? 0));
   const parts = [
     `${ready.length}/${kids.length} children ready${ready.length ? ` ${ms(worst)}` : ''}`,
-    `${count(sum(kids, verified))} pages verified`,
-    `${count(sum(kids, rejected))} rejected`,
+    verifiedText(kids),
+    `${count(pageCount(kids, 'rejected'))} rejected`,
     size(sum(kids, (t) => t.bytes)),
   ];
   return { text: `${ok ? OK : FAIL} ${parts.join(' · ')}`, ok };
 }
 
 export function forkDetail(fork: string, kids: TransferResult[], attestations: AttestationResult[], facts: TimelineRecord[]): string {
-  const out = [`**fork ${md(fork)}**`, '', '| host | children | ready | slowest ready | verified | rejected | bytes |', '|---|---|---|---|---|---|---|'];
+  const out = [`**fork ${md(fork)}**`, '', '| host | children | ready | slowest ready | pages verified | disk blocks verified | rejected | bytes |', '|---|---|---|---|---|---|---|---|'];
   for (const host of [...new Set(kids.map((t) => t.host))]) {
     const mine = kids.filter((t) => t.host === host);
     const ready = mine.filter((t) => t.ready_ms !== null && !t.failed);
-    out.push(`| ${md(host)} | ${mine.length} | ${ready.length} | ${ready.length ? ms(Math.max(...ready.map((t) => t.ready_ms ?? 0))) : '—'} | ${count(sum(mine, verified))} | ${count(sum(mine, rejected))} | ${size(sum(mine, (t) => t.bytes))} |`);
+    out.push(`| ${md(host)} | ${mine.length} | ${ready.length} | ${ready.length ? ms(Math.max(...ready.map((t) => t.ready_ms ?? 0))) : '—'} | ${count(sum(mine, (t) => t.pages.verified))} | ${count(sum(mine, (t) => t.blocks.verified))} | ${count(pageCount(mine, 'rejected'))} | ${size(sum(mine, (t) => t.bytes))} |`);
   }
+  // The descriptor is signed and verified like pages but is not what `expect F pages …` counts.
+  const dVerified = sum(kids, (t) => t.descriptor.verified);
+  const dRejected = sum(kids, (t) => t.descriptor.rejected);
+  if (dVerified || dRejected) out.push('', `- descriptor (page tables): ${count(dVerified)} pages verified, ${count(dRejected)} rejected`);
   const failed = kids.filter((t) => t.failed);
   if (failed.length) out.push('', ...failed.map((t) => `- ${md(t.child)} on ${md(t.host)}: ${childFailure(t)}`));
   const corrupted = sum(kids, (t) => t.corrupted_accepted);
@@ -120,6 +135,51 @@ export function attestationDetail(a: AttestationResult, facts: TimelineRecord[])
 export function monitorText(m: MonitorResult): { text: string; ok: boolean } {
   if (m.action.startsWith('dropped')) return { text: `${FAIL} ${m.monitor} buffer full: event dropped`, ok: false };
   return { text: `${m.action || 'nothing'} by rule ${m.rule} after ${us(m.delay_us)}`, ok: true };
+}
+
+/** An effect longer than this is cut in the inline text (the hover has it whole). */
+const EFFECT_CHARS = 100;
+
+/**
+ * An escalation as the run text tells it, short enough for the end of a line:
+ * `m escalated: 2 violations within 1000 ms → pause: v paused`. What fired it
+ * names the last violation, which is this line's call: left to the hover.
+ */
+export function escalationText(m: MonitorResult): string {
+  const fired = (m.fired ?? 'violations').replace(/ \(the last: [^)]*\)$/, '');
+  return `${m.monitor} escalated: ${fired} → ${m.action}: ${shortEffect(m.effect ?? 'not applied')}`;
+}
+
+/**
+ * A long effect (`a; b; c`, each step of what the action did) reads as its
+ * last step, where the VM ended up, without that step's details after `: `:
+ * `… v migrated from a to b over a<->b, ready at 62.3 ms`.
+ */
+function shortEffect(effect: string): string {
+  if (effect.length <= EFFECT_CHARS) return effect;
+  const steps = effect.split('; ');
+  const last = steps[steps.length - 1];
+  const detail = last.indexOf(': ', 20);
+  const core = detail > 0 ? last.slice(0, detail) : last;
+  const shown = core.length > EFFECT_CHARS ? `${core.slice(0, EFFECT_CHARS - 1)}…` : core;
+  return steps.length > 1 ? `… ${shown}` : shown;
+}
+
+/**
+ * A syscall step's decisions: the call's own first, then every escalation it
+ * set off (what fired, the action, what it did to the VM), e.g.
+ * `killProc by rule k after 50 µs · m escalated: 1 violations within 1000 ms → migrate to b: …`.
+ * Other decisions on the line (more monitors) are counted, and listed in the hover.
+ */
+export function syscallText(decisions: readonly MonitorResult[]): { text: string; ok: boolean } {
+  const calls = decisions.filter((m) => m.rule !== 'escalate');
+  const escalations = decisions.filter((m) => m.rule === 'escalate');
+  const first = calls[0] ? monitorText(calls[0]) : undefined;
+  const parts = [
+    ...(first ? [calls.length > 1 ? `${first.text} (+${calls.length - 1} more)` : first.text] : []),
+    ...escalations.map(escalationText),
+  ];
+  return { text: parts.join(' · ') || 'nothing decided', ok: calls.every((m) => monitorText(m).ok) };
 }
 
 export function monitorDetail(ms_: MonitorResult[], step?: StepResult): string {

@@ -2,7 +2,7 @@
 // tables and the timeline of the results view, every item with its location.
 // Plain JSON (the editor receives it in a notification; the HTML report embeds
 // it). Built from the ScenarioResult alone, so a saved result renders the same.
-import type { Loc, ScenarioResult, StepResult, TransferResult } from '../sim/results';
+import { pageCount, type Loc, type ScenarioResult, type StepResult, type TransferResult } from '../sim/results';
 import type { TimelineRecord } from '../sim/timeline';
 import * as T from './inline-text';
 
@@ -112,9 +112,9 @@ export function buildScenarioView(result: ScenarioResult, uriOf: (path: string) 
     if (kind === 'syscall') {
       const ms = onLine(result.monitor);
       if (ms.length && s.ok) {
-        // The call's own decision comes first; an escalation it set off follows (the hover lists all).
-        const m = T.monitorText(ms[0]);
-        inline.push({ loc, text: ms.length > 1 ? `${m.text} (+${ms.length - 1} more)` : m.text, ok: m.ok, detail: T.monitorDetail(ms, s) });
+        // The call's own decision comes first, then each escalation it set off (the hover lists all).
+        const m = T.syscallText(ms);
+        inline.push({ loc, text: m.text, ok: m.ok, detail: T.monitorDetail(ms, s) });
         continue;
       }
     }
@@ -186,7 +186,7 @@ function buildTables(result: ScenarioResult, at: At, scenarioLoc: ItemLoc): View
   })));
   const kidRow = (t: TransferResult) => ({
     cells: [t.child, t.host, t.failed ? `${T.FAIL} ${t.failed}` : t.state, t.ready_ms === null ? '—' : T.ms(t.ready_ms),
-      T.count(t.pages.verified + t.blocks.verified + t.descriptor.verified), T.count(t.pages.rejected + t.blocks.rejected + t.descriptor.rejected),
+      T.count(pageCount([t], 'verified')), T.count(pageCount([t], 'rejected')),
       T.count(t.pages.fetched + t.blocks.fetched), T.size(t.bytes)],
     loc: at(result.steps.find((s) => s.step.split(/\s+/)[0] === 'fork' && s.step.split(/\s+/)[1] === t.fork)?.line, t.loc),
   });

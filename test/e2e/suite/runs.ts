@@ -136,11 +136,11 @@ export function defineRunSuite(): void {
       editor.revealRange(new vscode.Range(lineOf(doc, 'checkpoint nightly of web'), 0, lineOf(doc, 'checkpoint nightly of web'), 0), vscode.TextEditorRevealType.AtTop);
       // The lens above the scenario (the file's only one) gives the verdict, as the editor draws it:
       // the server asks VS Code to refresh lenses after every run.
-      await pageShows('the lens to read "✓ passed 7/7"', (p) => lensTexts(p).some((t) => /^▶ Run \| ▶ Run all \| ✓ passed 7\/7 · [\d.]+ m?s$/.test(t)));
+      await pageShows('the lens to read "✓ 7/7 expectations passed"', (p) => lensTexts(p).some((t) => /^▶ Run \| ▶ Run all \| ✓ 7\/7 expectations passed · [\d.]+ m?s$/.test(t)));
       const page = await shoot('inline-results');
       // What the page shows (the editor renders spaces as U+00A0, which \s matches).
       if (page) {
-        assert.ok(lensTexts(page).some((t) => t.includes('✓ passed 7/7')), `the lens in the screenshot: ${JSON.stringify(page.lenses)}`);
+        assert.ok(lensTexts(page).some((t) => t.includes('✓ 7/7 expectations passed')), `the lens in the screenshot: ${JSON.stringify(page.lenses)}`);
         assert.ok(!page.lenses.some((t) => /untrusted/.test(t)), 'no lens says the workspace is untrusted');
         const shown = page.editors.join('\n');
         assert.match(shown, /fork\sburst\s*\S?\s?3\/6\schildren\sready/, 'the fork line ends in its inline text');
@@ -198,8 +198,8 @@ export function defineRunSuite(): void {
       editor.selection = new vscode.Selection(line, 0, line, 0);
       editor.revealRange(new vscode.Range(lineOf(doc, 'at 0 ms    fork burst'), 0, line, 0), vscode.TextEditorRevealType.InCenter);
       // Drawn once the lines are in view: the lens's verdict and the fork line's inline text.
-      const failedLens = (p: PageText) => lensTexts(p).some((t) => /✗ failed 1\/7$/.test(t)) && /3\/6\schildren\sready/.test(p.editors.join('\n'));
-      await pageShows('the lens to read "✗ failed 1/7" and the inline texts', failedLens);
+      const failedLens = (p: PageText) => lensTexts(p).some((t) => /✗ 6\/7 expectations passed · [\d.]+ m?s$/.test(t)) && /3\/6\schildren\sready/.test(p.editors.join('\n'));
+      await pageShows('the lens to read "✗ 6/7 expectations passed" and the inline texts', failedLens);
       await shoot('problems');
       await vscode.commands.executeCommand('workbench.action.closePanel');
       await vscode.commands.executeCommand('vscode.revealTestInExplorer', expectItem);

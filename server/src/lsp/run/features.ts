@@ -7,7 +7,7 @@ import type * as A from '../../../../grammar/src/ast';
 import type { SourceFile } from '../../model/source-file';
 import { toRange } from '../convert';
 import { Commands, UNTRUSTED_MESSAGE, type ScenarioInfo } from '../../protocol';
-import type { StoredRun } from './results-store';
+import { tallyOf, type StoredRun, type Tally } from './results-store';
 
 export function scenariosOf(file: SourceFile, uri: string): ScenarioInfo[] {
   const out: ScenarioInfo[] = [];
@@ -88,6 +88,16 @@ export function runChanges(runs: StoredRun[], uri: string, line: number): string
 
 function fmtDuration(ms: number): string { return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`; }
 
+/**
+ * The lens after a run counts what the CLI's summary counts, the expectations
+ * that passed (`passed: 6/7 expectations, 1 error`): `✓ 7/7 expectations
+ * passed · 9.0 s`, `✗ 6/7 expectations passed · 1 error · 9.0 s`.
+ */
+export function verdictTitle(t: Tally, durationMs: number): string {
+  const errors = t.errors ? ` · ${t.errors} error${t.errors === 1 ? '' : 's'}` : '';
+  return `${t.passed ? '✓' : '✗'} ${t.expectationsPassed}/${t.expectations} expectations passed${errors} · ${fmtDuration(durationMs)}`;
+}
+
 export function codeLenses(scenarios: ScenarioInfo[], runs: StoredRun[], trusted: boolean, running: Set<string>): CodeLens[] {
   const out: CodeLens[] = [];
   const at = (s: ScenarioInfo): Range => ({ start: s.range.start, end: s.range.start });
@@ -101,9 +111,7 @@ export function codeLenses(scenarios: ScenarioInfo[], runs: StoredRun[], trusted
     if (n === 0) out.push({ range, command: { title: '▶ Run all', command: Commands.runFile, arguments: [{ uri: s.uri }] } });
     const last = runs.find((r) => r.view.name === s.name);
     if (last) {
-      const all = last.view.expectations.length;
-      const ok = last.view.expectations.filter((e) => e.passed).length;
-      const title = last.view.passed ? `✓ passed ${ok}/${all} · ${fmtDuration(last.durationMs)}` : `✗ failed ${all - ok}/${all}${last.view.errors.length ? ` · ${last.view.errors.length} error${last.view.errors.length === 1 ? '' : 's'}` : ''}`;
+      const title = verdictTitle(last.tally ?? tallyOf(last.view), last.durationMs);
       out.push({ range, command: { title, command: '' } });
     }
   });

@@ -16,6 +16,16 @@ export interface StoredRun {
   runId: string; startedAt: string; durationMs: number;
   /** What changed since the scenario's previous finished run (set by `set`). */
   changes?: Change[];
+  /** The run's verdict as counted when it finished (set by `set`): edits prune
+   *  the view's expectations, not what the run said. */
+  tally?: Tally;
+}
+
+/** What the CLI's summary counts: `passed: 6/7 expectations, 1 error`. */
+export interface Tally { passed: boolean; expectationsPassed: number; expectations: number; errors: number }
+
+export function tallyOf(view: ScenarioRunView): Tally {
+  return { passed: view.passed, expectationsPassed: view.expectations.filter((e) => e.passed).length, expectations: view.expectations.length, errors: view.errors.length };
 }
 
 export class RunResults {
@@ -31,6 +41,7 @@ export class RunResults {
     if (!last) this.lastViews.set(uri, last = new Map());
     const previous = last.get(run.view.name);
     run.changes = previous ? diffViews(previous, run.view) : [];
+    run.tally = tallyOf(run.view);
     last.set(run.view.name, run.view);
     m.set(run.view.name, run);
   }
