@@ -72,7 +72,6 @@ test('expect offers its keywords and names; after a subject, only what may follo
   const start = await offered('scenario "z" { expect § }');
   for (const w of ['attestation', 'no', 'write', 'web', 'burst', 'm', 'nightly']) assert.ok(start.includes(w), w);
   const afterSubject = await offered('scenario "z" { expect burst § }');
-  for (const w of ['ready', 'pages', 'is', 'excludes']) assert.ok(afterSubject.includes(w), w);
   for (const w of ['seed', 'at', 'expect']) assert.ok(!afterSubject.includes(w), w);
   assert.deepEqual(await offered('scenario "z" { expect no § }'), ['tampered']);
 });
@@ -92,4 +91,48 @@ test('units after the number of a tamper, drop or replay, past the target', asyn
   assert.ok((await offered('attacker a2 { replay campus 5 § }')).includes('%'));
   // A count has no unit.
   assert.ok(!(await offered('monitor m2 for web { buffer 10 § }')).includes('%'));
+});
+
+test('after an expectation\'s subject, only the words that fit what the name is', async () => {
+  assert.deepEqual(await offered('scenario "z" { expect web § }'), ['is']);
+  assert.deepEqual(await offered('scenario "z" { expect burst § }'), ['pages', 'ready']);
+  assert.deepEqual(await offered('scenario "z" { expect burst[1] § }'), ['is']);
+  assert.deepEqual(await offered('scenario "z" { expect m § }'), ['allows', 'denies', 'kills']);
+  assert.deepEqual(await offered('scenario "z" { expect nightly § }'), ['excludes']);
+  assert.deepEqual(await offered('scenario "z" { at 0 ms restore nightly as q on beta\n  expect q § }'), ['is']);
+  // A name not declared (yet): every subject's words.
+  for (const w of ['ready', 'is', 'denies', 'excludes', 'sees']) assert.ok((await offered('scenario "z" { expect nobody § }')).includes(w), w);
+});
+
+test('a property given once is not offered again in its block; a listed name not again in its list', async () => {
+  const mon = await offered('monitor m2 for db { default allow § }');
+  assert.ok(!mon.includes('default') && mon.includes('rule') && mon.includes('mode'), mon.join());
+  // Also when the property comes after the cursor; repeatable ones stay.
+  const before = await offered('monitor m2 for db { § mode serial rule a on open then allow }');
+  assert.ok(!before.includes('mode') && before.includes('rule') && before.includes('default'), before.join());
+  assert.ok(!(await offered('vm x on alpha { process p { memory 4 KiB § } }')).includes('memory'));
+  assert.ok((await offered('vm x on alpha { process p { memory 4 KiB } § }')).includes('memory'));
+  const fork = await offered('fork f2 of web { attest vtpm § }');
+  assert.ok(fork.includes('attest') && fork.includes('children'), fork.join());
+  assert.deepEqual(await offered('fork f2 of web { attest vtpm attest § }'), ['hosts']);
+  assert.deepEqual(await offered('checkpoint c2 of web { exclude wp1, § }'), ['wp2']);
+  assert.deepEqual(await offered('checkpoint c2 of web { exclude wp2\n exclude § }'), ['wp1']);
+  assert.deepEqual(await offered('monitor m2 for db, § { }'), ['web']);
+  assert.deepEqual(await offered('fork f2 of web { on alpha, § }'), ['beta']);
+  const scen = await offered('scenario "z" { seed 3 at 0 ms syscall db dp1 seed()\n  § }');
+  assert.ok(!scen.includes('seed') && scen.includes('at') && scen.includes('expect'), scen.join());
+  assert.ok((await offered('scenario "z" { at 0 ms syscall db dp1 seed()\n  § }')).includes('seed'));
+});
+
+test('process( offers the processes of a VM typed since the last analysis', async () => {
+  const path = join(dir, `c${++n}.vmsec`);
+  writeFileSync(path, BASE);
+  const uri = c.open(path, BASE);
+  await c.waitDiagnostics(uri, () => true);
+  // Typed at once (no pause for a new analysis): a VM, then a monitor for it.
+  const typed = 'vm fresh on alpha { process fp1 { } process fp2 { } }\nmonitor m3 for fresh, db { rule a on open when process(';
+  c.change(uri, BASE + typed + ') then deny(1) }\n');
+  const position = { line: BASE.split('\n').length - 1 + 1, character: typed.split('\n')[1].length };
+  const items = await c.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position });
+  assert.deepEqual(items.map((i) => i.label).sort(), ['dp1', 'fp1', 'fp2']);
 });

@@ -16,6 +16,8 @@ import { unitsOf } from '../model/units';
 import type { CheckpointDecl, QuantityKind } from '../../../grammar/src/ast';
 import { KEYWORD_DOCS } from './hover';
 import type { Session, Snapshot } from './session';
+import { alreadyGiven, listedNames, parseCurrentDecl, subjectWords } from './completion-given';
+import { processesInChange } from './changed-processes';
 import type { Position } from '../model/line-index';
 
 /** Where a running VM is named, a fork's child (`F[i]`) may be too. */
@@ -138,6 +140,8 @@ function vmNameOf(name: string, ns: Namespace, restored: Map<string, string>): s
   const ck = restored.get(name);
   const s: Sym | undefined = ck !== undefined ? ns.get(ck) : ns.get(name);
   if (s?.kind === 'checkpoint') return (s.decl as CheckpointDecl).vm.text;
+  // Not analysed yet: perhaps a VM typed since (its processes: processesInChange).
+  if (!s && ck === undefined) return name;
   return s ? vmOf(s, ns)?.name : undefined;
 }
 
@@ -209,6 +213,21 @@ function currentDecl(tokens: IToken[]): IToken[] | undefined {
     else if (depth === 0 && DECL_TYPES.has(t.tokenType)) start = i;
   });
   return start >= 0 ? tokens.slice(start) : undefined;
+}
+
+/** Where the declaration starting at `start` (current text) ends: the analysed declaration's end when the text still has it past the cursor, else the cursor. */
+function declEnd(snap: Snapshot, start: number, offset: number): number {
+  const decls = snap.analysis.set.root.doc.decls;
+  const old = snap.map.toOld(start);
+  if (old === undefined) return offset;
+  let lo = 0; let hi = decls.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = decls[mid].span.start;
+    if (s === old) { const end = snap.map.toNew(decls[mid].span.end); return end !== undefined && end >= offset ? end : offset; }
+    if (s < old) lo = mid + 1; else hi = mid - 1;
+  }
+  return offset;
 }
 
 /** Where the declaration around `offset` (in the current text) starts: a declaration start of the analysed text that the text still has. */
@@ -286,11 +305,24 @@ export function completion(session: Session, path: string, pos: Position): Compl
     if (named.length) { items.clear(); paths = named; }
   }
   let restored: Map<string, string> | undefined;
+  // What the declaration already says (parsed once, when a path needs it): not offered again.
+  const declFrom = decl[0].startOffset;
+  let tree: ReturnType<typeof parseCurrentDecl> | undefined;
+  const given = () => (tree ??= parseCurrentDecl(text, declFrom, declEnd(snap, declFrom, offset), typing)).decl;
+  let subject: readonly string[] | undefined | null = null;
+  let changed: Map<string, string[]> | undefined;
   for (const p of paths) {
     const t = p.nextTokenType;
     if (t.name.startsWith('KW_')) {
       const word = t.name.slice(3);
-      if (!refusedAction(p.ruleStack, p.occurrenceStack, word)) keyword(word);
+      if (refusedAction(p.ruleStack, p.occurrenceStack, word)) continue;
+      if (alreadyGiven(given, decl, offset - declFrom, p.ruleStack, word, context[context.length - 1])) continue;
+      // After an expectation's subject, only the words that fit what it names.
+      if (p.ruleStack[p.ruleStack.length - 1] === 'subjectExpect') {
+        if (subject === null) subject = subjectWords(context, ns, restored ??= restoredNames(decl));
+        if (subject && !subject.includes(word)) continue;
+      }
+      keyword(word);
       continue;
     }
     if (t.name !== 'Identifier') continue;
@@ -303,8 +335,11 @@ export function completion(session: Session, path: string, pos: Position): Compl
     if (kinds.includes('process')) {
       // Process names are local to their VM: only those of the VM in question.
       const { vms, local } = processScope(key, decl, context, ns, restored);
+      // A VM declared or changed since the analysis: its processes as the text has them now.
+      changed ??= processesInChange(snap);
       for (const vm of vms) {
-        for (const proc of ns.processesOf(vm)?.values() ?? []) items.set(`n:${proc.name}`, { label: proc.name, kind: CompletionItemKind.Field, detail: `process of vm ${vm}` });
+        const names = changed.get(vm) ?? [...ns.processesOf(vm)?.keys() ?? []];
+        for (const proc of names) items.set(`n:${proc}`, { label: proc, kind: CompletionItemKind.Field, detail: `process of vm ${vm}` });
       }
       for (const name of local) if (!items.has(`n:${name}`)) items.set(`n:${name}`, { label: name, kind: CompletionItemKind.Field, detail: `process of vm ${decl[1]?.image}` });
     }
@@ -314,6 +349,10 @@ export function completion(session: Session, path: string, pos: Position): Compl
     if (kinds.includes('restored-vm')) {
       for (const name of restored.keys()) items.set(`n:${name}`, { label: name, kind: symbolKindItem('restored-vm'), detail: KIND_WORDS['restored-vm'] });
     }
+  }
+  // A name already in the list being written (or excluded by the checkpoint already) counts once: not offered again.
+  if (paths.some((p) => nameKey(p.ruleStack, p.occurrenceStack)?.endsWith('n'))) {
+    for (const name of listedNames(context, decl[0].tokenType === KW.checkpoint ? given() : undefined)) items.delete(`n:${name}`);
   }
   // At the end of a declaration, new declarations may start.
   if (decl[decl.length - 1]?.tokenType === RCurly) for (const k of DECL_KEYWORDS) keyword(k);

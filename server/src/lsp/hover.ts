@@ -11,7 +11,10 @@ import { excludedProcesses, outputPath } from '../model/checkpoint-plan';
 import type { ForkModel, SemanticModel } from '../model/semantic';
 import { attestationCoverage } from '../validation/attestation-coverage';
 import { KIND_WORDS, Sym } from '../model/symbols';
-import type { Session } from './session';
+import type { Analysis, Session } from './session';
+import type { Reference } from '../model/references';
+import { actionText, type MonitorModel } from '../model/semantic-monitors';
+import { formatDuration } from '../model/limits';
 import { symbolIn } from './navigation';
 import type { Position } from '../model/line-index';
 import { plural } from '../report/words';
@@ -85,9 +88,12 @@ function facts(sym: Sym, model: SemanticModel): string {
       const v = model.vms.get(sym.name);
       if (!v) return title;
       const pages = Math.floor(v.memory / 4096);
+      // Values not written are the defaults: say so, as the host hover does.
+      const given = new Set<string>(v.decl.kind === 'vm' ? v.decl.props.map((p) => p.key) : []);
+      const dflt = (key: string) => (given.has(key) ? '' : ' (default)');
       return [
-        `${title} on host \`${v.host.name}\` — ${plural(v.vcpus, 'vcpu')}, ${formatBytes(v.memory)} (${pages.toLocaleString('en-US')} pages)${v.disk ? `, disk ${formatBytes(v.disk)}` : ''}, ${v.virtualization}${v.vtpm ? ', vTPM' : ''}`,
-        `subnet ${formatIp(v.subnet.ip)}/${v.subnet.prefix}, working set ${v.workingset}% (${Math.round((pages * v.workingset) / 100).toLocaleString('en-US')} pages)`,
+        `${title} on host \`${v.host.name}\` — ${plural(v.vcpus, 'vcpu')}${dflt('vcpus')}, ${formatBytes(v.memory)}${dflt('memory')} (${pages.toLocaleString('en-US')} pages)${v.disk ? `, disk ${formatBytes(v.disk)}` : ', no disk (default)'}, ${v.virtualization}${dflt('virtualization')}${v.vtpm ? ', vTPM' : ''}${v.tenant ? `, tenant ${v.tenant}` : ''}`,
+        `subnet ${formatIp(v.subnet.ip)}/${v.subnet.prefix}${dflt('subnet')}, working set ${v.workingset}%${dflt('workingset')} (${Math.round((pages * v.workingset) / 100).toLocaleString('en-US')} pages)`,
         v.processes.length ? `processes: ${v.processes.map((p) => `${p.name} (${formatBytes(p.memory)}${p.confidential ? ', confidential' : ''})`).join(', ')}` : '',
       ].filter(Boolean).join('\n\n');
     }
@@ -121,6 +127,18 @@ function facts(sym: Sym, model: SemanticModel): string {
       const ex = v ? [...excludedProcesses(v, d)] : [];
       return `${title} of vm \`${d.vm.text}\` → \`${outputPath(d)}\`; leaves out: ${ex.join(', ') || 'nothing'}`;
     }
+    case 'monitor': return monitorFacts(title, model.monitors.get(sym.name));
+    case 'authority': {
+      const au = model.certificates.authorities.get(sym.name);
+      if (!au) return title;
+      const issued = [...model.certificates.certificates.values()].filter((c) => c.authority === au);
+      return [`${title} — key ${au.key}${au.decl.props.some((p) => p.key === 'key') ? '' : ' (default)'}`,
+        issued.length ? `certificates: ${issued.map((c) => `${c.name} (for ${c.subject}, valid ${formatDuration(c.validUs)})`).join(', ')}` : 'issues no certificate'].join('\n\n');
+    }
+    case 'certificate': {
+      const c = model.certificates.certificates.get(sym.name);
+      return c ? `${title} for vm \`${c.subject}\` by authority \`${c.authority.name}\` (${c.authority.key}) — valid ${formatDuration(c.validUs)} from its issue (at 0 s, or at its last \`rotate\`)` : title;
+    }
     case 'attacker': {
       const a = model.attackers.get(sym.name);
       return a ? `${title}${a.tenant ? ` (tenant ${a.tenant})` : ''} — ${a.attacks.map((x) => `${x.kind} ${x.links.map((l) => l.name).join('/')}${x.kind === 'tap' ? '' : ` ${x.percent}%`}`).concat(a.vms.map((v) => `vm ${v.name} on ${v.host.name}`), a.steals.map((c) => `steals ${c}`)).join('; ')}` : title;
@@ -128,6 +146,28 @@ function facts(sym: Sym, model: SemanticModel): string {
     default:
       return title;
   }
+}
+
+/** A monitor's key properties: mode, buffer, VMs, rules, default (marked when not written), escalation. */
+function monitorFacts(title: string, m: MonitorModel | undefined): string {
+  if (!m) return title;
+  const given = new Set<string>(m.decl.props.map((p) => p.key));
+  const dflt = (key: string) => (given.has(key) ? '' : ' (default)');
+  return [
+    `${title} for ${m.vms.map((v) => `\`${v}\``).join(', ') || 'no vm'} — mode ${m.mode}${dflt('mode')}, buffer ${m.buffer} ${m.policy}${dflt('buffer')}`,
+    `${plural(m.rules.length, 'rule')}${m.rules.length ? ` (${m.rules.slice(0, 8).map((r) => r.name).join(', ')}${m.rules.length > 8 ? ', …' : ''})` : ''}; default ${actionText(m.default)}${m.defaultDeclared ? '' : ' (default)'}`,
+    m.escalate ? `escalates to ${actionText(m.escalate.action)} after ${m.escalate.count} violations within ${m.escalate.windowText}` : '',
+  ].filter(Boolean).join('\n\n');
+}
+
+/** `process(P)` in a monitor for several VMs names P in each VM that has one: every such P, and the VMs without one. */
+function watchedProcessFacts(a: Analysis, ref: Reference): string {
+  const procs = a.resolved.refs.filter((r) => r.ident === ref.ident && r.target).map((r) => r.target!);
+  const model = a.resolved.model;
+  const lines = procs.map((s) => facts(s, model));
+  const without = (ref.watched ?? []).filter((v) => !procs.some((p) => p.parent?.name === v.name)).map((v) => `\`${v.name}\``);
+  if (without.length) lines.push(`no process \`${ref.ident.text}\` in vm ${without.join(', ')}: the condition is false there`);
+  return lines.join('\n\n---\n\n');
 }
 
 /** Which PCRs the fork's attestation checks, and what the attested hosts measure beyond them (VMS017). */
@@ -159,7 +199,10 @@ export function hover(session: Session, path: string, pos: Position): Hover | un
   const old = snap.map.toOld(offset);
   const hit = old === undefined ? undefined : symbolIn(snap.analysis, old);
   const span = hit && snap.map.spanToNew(hit.ref ? hit.ref.ident.span : hit.sym.span);
-  if (hit && span) return { contents: { kind: 'markdown', value: facts(hit.sym, snap.analysis.resolved.model) }, range: range(span) };
+  if (hit && span) {
+    const value = hit.ref?.watched && hit.ref.watched.length > 1 ? watchedProcessFacts(snap.analysis, hit.ref) : facts(hit.sym, snap.analysis.resolved.model);
+    return { contents: { kind: 'markdown', value }, range: range(span) };
+  }
   const w = wordAt(snap.text, offset);
   const doc = w && KEYWORD_DOCS[w.word];
   return doc ? { contents: { kind: 'markdown', value: doc }, range: range(w) } : undefined;

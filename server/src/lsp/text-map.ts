@@ -29,6 +29,8 @@ export class TextMap {
   get identical(): boolean { return this.prefix === this.oldLength && this.prefix === this.newLength; }
   /** Where the change starts (the same in both texts). */
   get changeStart(): number { return this.prefix; }
+  /** The first offset of the new text after the changed region (old and new agree from there to the end). */
+  get changeEnd(): number { return this.newLength - this.suffix; }
 
   toOld(offset: number): number | undefined { return this.move(offset, this.newLength, this.oldLength); }
   toNew(offset: number): number | undefined { return this.move(offset, this.oldLength, this.newLength); }

@@ -130,6 +130,8 @@ function linkRepeats(ctx: ValidationContext, d: A.LinkDecl, pairs: Map<string, L
 
 const ATTACK_REPEATABLE = new Set(['tap', 'tamper', 'drop', 'replay', 'vm', 'steal']);
 const FILE_KEY = new Set(['file']);
+/** Every property key that may be written more than once in its block (completion offers the others once). */
+export const REPEATABLE_KEYS: ReadonlySet<string> = new Set([...REPEATABLE, ...ATTACK_REPEATABLE, ...FILE_KEY]);
 
 /** What an attack acts on, as a key: a network by name, a host pair in either order, a certificate. */
 function attackTarget(p: A.AtkProp): { key: string; text: string; span: A.Span } | undefined {
