@@ -29,7 +29,7 @@ test('--seeds runs every seed and reports pass rates, failing seeds and quantiti
   assert.deepEqual([s.scenario, s.failing_seeds, s.pass_rate], ['fork under tampering', [11, 14], 0.666667]);
   assert.deepEqual(s.ci95.map((x: number) => x.toFixed(4)), ['0.3000', '0.9032']);
   const rejected = s.expectations.find((e: { line: number }) => e.line === 33);
-  assert.deepEqual([rejected.text, rejected.passed, rejected.runs, rejected.failing], ['expect f pages rejected > 0', 4, 6, [{ seed: 11, actual: '0' }, { seed: 14, actual: '0' }]]);
+  assert.deepEqual([rejected.text, rejected.passed, rejected.runs, rejected.failing], ['expect f pages rejected > 0', 4, 6, [{ seed: 11, actual: 0 }, { seed: 14, actual: 0 }]]);
   assert.equal(s.reproduce, "vmsec run test/fixtures/batch/small-fork.vmsec --scenario 'fork under tampering' --seed 11");
   assert.equal(s.quantities.pages_rejected.min, 0);
   assert.equal(s.quantities.ready_ms.n, 6);

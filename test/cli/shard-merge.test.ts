@@ -118,13 +118,15 @@ test('merge refuses missing, duplicate, foreign, cut-short and mismatched parts'
   assert.equal(vmsec(['merge', a1, a2, '--format', 'json', '--out', notes]).code, 2);
 });
 
-/** Three shard processes of a sweep, from `cwd`, each with its own args. */
-async function sweepShards(dir: string, args: string[], cwds: string[] = [ROOT, ROOT, ROOT], files: string[] = [SMALL, SMALL, SMALL]): Promise<string[]> {
+/** Three shard processes of a sweep, from `cwd`, each with its own args; `codes`: their exit codes. */
+async function sweepShards(dir: string, args: string[], cwds: string[] = [ROOT, ROOT, ROOT], files: string[] = [SMALL, SMALL, SMALL], codes: (number | null)[] = []): Promise<string[]> {
   const parts = [1, 2, 3].map((i) => join(dir, `sweep-${i}.part`));
   const runs = await Promise.all(parts.map((part, i) => vmsecAsync(['sweep', files[i], ...args, '--shard', `${i + 1}/3`, '--out', part], cwds[i])));
   for (const [i, r] of runs.entries()) {
     assert.ok(r.code === 0 || r.code === 1, r.err);
-    assert.match(r.out, new RegExp(`^vmsec: sweep shard ${i + 1}/3: \\d+ of \\d+ runs, \\d+ passed, \\d+ failed; partial result written to`));
+    // An ablation's shard also says how its runs of the files as written went (they decide its exit code).
+    assert.match(r.out, new RegExp(`^vmsec: sweep shard ${i + 1}/3: \\d+ of \\d+ runs, \\d+ passed, \\d+ failed( \\(as written: (\\d+ of \\d+ passed|none in this shard)\\))?; partial result written to`));
+    codes.push(r.code);
   }
   return parts;
 }
@@ -151,16 +153,21 @@ test('three sweep shard processes merged print what the unsharded sweep prints, 
   assert.equal(readFileSync(out, 'utf8'), vmsec(['sweep', SMALL, ...args, '--format', 'json']).out);
 });
 
-test('three ablation shard processes merged print what the unsharded ablation prints', async () => {
+test('three ablation shard processes merged print what the unsharded ablation prints; each shard exits as the ablation does', async () => {
   const dir = tempDir('ablate-shards-');
   const args = ['--ablate', '--seeds', '1..3'];
-  const parts = await sweepShards(dir, args);
+  const codes: (number | null)[] = [];
+  const parts = await sweepShards(dir, args, undefined, undefined, codes);
   for (const format of ['text', 'json']) {
     const whole = vmsec(['sweep', SMALL, ...args, '--format', format]);
     const merged = vmsec(['merge', ...parts, '--format', format]);
     assert.equal(merged.code, whole.code, merged.err);
     assert.equal(merged.out, whole.out, format);
   }
+  // As written every seed passes (exit 0), though runs without integrity fail in every shard: those do not fail a shard either.
+  assert.equal(vmsec(['sweep', SMALL, ...args]).code, 0);
+  assert.deepEqual(codes, [0, 0, 0]);
+  for (const part of parts) assert.match(readFileSync(part, 'utf8'), /\n\[\d+,0,0,2,\d,0,/);
   assert.match(vmsec(['merge', ...parts]).out, /^vmsec sweep --ablate of test\/fixtures\/batch\/small-fork\.vmsec: \d+ defences?, seeds 1\.\.3\n/);
 });
 
@@ -234,11 +241,98 @@ scenario "traced" { expect m denies > 0 }
   };
   const p1 = part('p1', '1/2', 'v=web.log', dir, 't.vmsec');
   const p2 = part('p2', '2/2', 'v=copy.log', sub, '../t.vmsec');
-  const merged = vmsec(['merge', p1, p2, '--format', 'json']);
+  // Merged where the file is, as the unsharded run (merge names files from where it runs).
+  const merged = vmsec(['merge', p1, p2, '--format', 'json'], dir);
   assert.equal(merged.code, 0, merged.err);
   assert.equal(merged.out, vmsec(['run', 't.vmsec', '--seeds', '1..4', '--trace', 'v=web.log', '--format', 'json'], dir).out);
   const q2 = part('q2', '2/2', 'v=other.log', sub, '../t.vmsec');
   const refused = vmsec(['merge', p1, q2]);
   assert.equal(refused.code, 2);
   assert.match(refused.err, /q2 is a result of different inputs than .*p1/);
+});
+
+test('merged in another folder than the shards ran in, the files and reproduce commands are named from there', () => {
+  const dir = tempDir('merge-elsewhere-');
+  const parts = ['1/2', '2/2'].map((sh, i) => {
+    const part = join(dir, `p${i + 1}`);
+    const r = vmsec(['run', SMALL, '--seeds', SEEDS, '--shard', sh, '--out', part]);
+    assert.ok(r.code === 0 || r.code === 1, r.err);
+    return part;
+  });
+  // From the parts' folder, the file is outside the working folder: named by its absolute path, which works from here.
+  const abs = join(ROOT, SMALL);
+  const merged = vmsec(['merge', 'p1', 'p2', '--format', 'json'], dir);
+  assert.equal(merged.code, 1, merged.err);
+  assert.equal(merged.err, '');
+  const j = JSON.parse(merged.out);
+  assert.deepEqual(j.files, [abs]);
+  assert.equal(j.scenarios[0].reproduce, `vmsec run ${abs} --scenario 'fork under tampering' --seed 11`);
+  // ... and equals the unsharded run made from the same folder.
+  assert.equal(merged.out, vmsec(['run', abs, '--seeds', SEEDS, '--format', 'json'], dir).out);
+  // From a subfolder of the repository, relative to it.
+  const sub = join(ROOT, 'test', 'fixtures');
+  const text = vmsec(['merge', ...parts], sub);
+  assert.match(text.out, /^batch\/small-fork\.vmsec\n/);
+  assert.match(text.out, /\n {6}reproduce: vmsec run batch\/small-fork\.vmsec --scenario 'fork under tampering' --seed 11\n/);
+  assert.equal(text.out, vmsec(['run', 'batch/small-fork.vmsec', '--seeds', SEEDS], sub).out);
+  // A part made on another machine (its folder is not here): names kept, and stderr says from which folder they are.
+  const moved = join(dir, 'moved');
+  writeFileSync(moved, readFileSync(parts[0], 'utf8').replace('"cwd":"', '"cwd":"/nonexistent'));
+  const far = vmsec(['merge', moved, parts[1], '--format', 'json'], dir);
+  assert.equal(far.code, 1, far.err);
+  assert.deepEqual(JSON.parse(far.out).files, [SMALL]);
+  assert.equal(far.err, `vmsec: ${SMALL} is not in /nonexistent${ROOT}, where moved was made; the reproduce commands name it from that folder\n`);
+});
+
+test('merge refuses a part whose outcome is not the run of its item (hand-edited seed, point or scenario), naming part, line and item', () => {
+  const dir = tempDir('merge-items-');
+  const TWO = `${readFileSync(join(ROOT, SMALL), 'utf8')}\nscenario "second" {\n  at 0 ms fork f\n  expect f ready within 1 s\n}\n`;
+  writeFileSync(join(dir, 'two.vmsec'), TWO);
+  const part = (name: string, args: string[]) => {
+    const file = join(dir, name);
+    const r = vmsec(['run', 'two.vmsec', ...args, '--out', file], dir);
+    assert.ok(r.code === 0 || r.code === 1, r.err);
+    return file;
+  };
+  const a1 = part('a1', ['--seeds', '1..4', '--shard', '1/2']);
+  const a2 = part('a2', ['--seeds', '1..4', '--shard', '2/2']);
+  const edit = (from: string, name: string, change: (o: unknown[]) => void) => {
+    const l = readFileSync(from, 'utf8').split('\n');
+    const o = JSON.parse(l[3]);
+    change(o);
+    l[3] = JSON.stringify(o);
+    writeFileSync(join(dir, name), l.join('\n'));
+    return join(dir, name);
+  };
+  const refuse = (parts: string[], message: string) => {
+    const r = vmsec(['merge', ...parts], dir);
+    assert.equal(r.code, 2, r.out);
+    assert.equal(r.err, `vmsec: cannot merge: ${message}\n`);
+    assert.equal(r.out, '');
+  };
+  // Line 4 of a2 is item 3: seed 4 of "fork under tampering".
+  refuse([a1, edit(a2, 'seed', (o) => { o[4] = 9; })], 'seed line 4: item 3 has seed 9, but item 3 of seeds 1..4 runs with seed 4');
+  // Item 3 said to be of the other scenario, which a1's items put at number 2.
+  refuse([a1, edit(a2, 'scenario', (o) => { o[2] = 1; })], 'scenario line 4: item 3 is scenario "second" of two.vmsec, but other items of its number are scenario "fork under tampering"');
+  // Unedited, the parts merge.
+  assert.equal(vmsec(['merge', a1, a2], dir).code, 0);
+  // With seeds as declared, every item of a scenario has its one seed.
+  const d1 = part('d1', ['--jobs', '1', '--shard', '1/1']);
+  const l = readFileSync(d1, 'utf8').split('\n');
+  assert.equal(l.length, 6);
+  refuse([edit(d1, 'declared', (o) => { o[2] = 0; o[4] = 5; })], 'declared line 4: item 1 is scenario "fork under tampering" of two.vmsec, which other items put elsewhere in the order (item 1 is of scenario number 2, they of number 1)');
+});
+
+test('--seeds JSON gives what a check saw as run does: a count is a number, in the merge too', () => {
+  const whole = vmsec(['run', SMALL, '--seeds', SEEDS, '--format', 'json']);
+  const failing = JSON.parse(whole.out).scenarios[0].expectations.find((e: { line: number }) => e.line === 33).failing;
+  assert.ok(failing.length > 0);
+  const one = JSON.parse(vmsec(['run', SMALL, '--seed', String(failing[0].seed), '--format', 'json']).out);
+  const seen = one.scenarios[0].expectations.find((e: { line: number }) => e.line === 33).actual;
+  assert.equal(typeof seen, 'number');
+  assert.deepEqual(failing[0], { seed: failing[0].seed, actual: seen });
+  // The partials carry it as a number: merged shards still equal the whole run byte for byte.
+  const dir = tempDir('actual-');
+  const parts = ['1/2', '2/2'].map((sh, i) => { const p = join(dir, `p${i}`); vmsec(['run', SMALL, '--seeds', SEEDS, '--shard', sh, '--out', p]); return p; });
+  assert.equal(vmsec(['merge', ...parts, '--format', 'json']).out, whole.out);
 });

@@ -213,3 +213,37 @@ test('ablation names the file of a defence declared in an imported file; one see
   const one = vmsec(['run', 'main.vmsec', '--seeds', '4'], dir);
   assert.match(one.out, /^1 run \(seeds 4\): 1 passed, 0 failed$/m);
 });
+
+test('--metric pass_rate is a column of the text table (and of the HTML table), as a percentage', () => {
+  const dir = dirWith({ 'sf.vmsec': SMALL_FORK });
+  const args = ['sweep', 'sf.vmsec', '--vary', 'f.children=1,2', '--metric', 'pass_rate', '--metric', 'ready_ms', '--seeds', '1..3'];
+  const t = vmsec(args, dir);
+  assert.equal(t.code, 1, t.err);
+  const j = JSON.parse(vmsec([...args, '--format', 'json'], dir).out);
+  const rates = j.points.map((p: { cells: { metrics: { pass_rate: number } }[] }) => p.cells[0].metrics.pass_rate);
+  assert.match(t.out, /\n {2}f\.children {2}pass_rate {2}ready_ms +passed\n/);
+  const rows = t.out.split('\n').filter((l) => /^ {2}[12] /.test(l)).map((l) => l.trim().split(/\s+/));
+  assert.deepEqual(rows.map((r) => r[1]), rates.map((x: number) => `${(x * 100).toFixed(1)}%`));
+  assert.deepEqual(rows.map((r) => r[3]), j.points.map((p: { cells: { passed: number; runs: number }[] }) => `${p.cells[0].passed}/${p.cells[0].runs}`));
+  // Only pass_rate: a column, and no "medians" (a share is not a median).
+  const only = vmsec(['sweep', 'sf.vmsec', '--vary', 'f.children=1,2', '--metric', 'pass_rate', '--seeds', '1..3'], dir);
+  assert.match(only.out, /\nscenario "fork under tampering"\n {2}f\.children {2}pass_rate {2}passed\n/);
+  const html = vmsec([...args, '--format', 'html'], dir).out;
+  assert.match(html, /<th class="l">f\.children<\/th><th>pass_rate<\/th><th>ready_ms<\/th><th>passed<\/th>/);
+  assert.ok(html.includes(`<td>${rows[0][1]}</td>`));
+});
+
+test('values equal once read (1 and 01, 1Gbps and 1000Mbps) are refused as one value given twice, naming both', () => {
+  const dir = dirWith({ 'fork.vmsec': FORK });
+  const num = vmsec(['sweep', 'fork.vmsec', '--vary', 'f.children=1,01'], dir);
+  assert.equal(num.code, 2);
+  assert.match(num.err, /^vmsec: --vary f\.children=1,01: 01 is the same value as 1; give each value once\nusage: vmsec sweep/);
+  const rate = vmsec(['sweep', 'fork.vmsec', '--vary', 'link.h1-h2.bandwidth=1Gbps,100Mbps,1000 Mbps'], dir);
+  assert.equal(rate.code, 2);
+  assert.match(rate.err, /^vmsec: --vary link\.h1-h2\.bandwidth=1Gbps,100Mbps,1000 Mbps: 1000 Mbps is the same value as 1Gbps; give each value once\n/);
+  assert.match(vmsec(['sweep', 'fork.vmsec', '--vary', 'f.children=2,2'], dir).err, /the value 2 is given twice/);
+  // Sizes compare by bytes, whatever the unit.
+  const size = vmsec(['sweep', 'fork.vmsec', '--vary', 'f.children=1,2', '--vary', 'web.memory=8MiB,8192KiB'], dir);
+  assert.equal(size.code, 2);
+  assert.match(size.err, /8192KiB is the same value as 8MiB/);
+});

@@ -3,7 +3,7 @@
 // values as plain numbers (exact quantiles need them). The summary depends
 // only on the set of outcomes, never on the order they were added in, so
 // shards merged in any order give exactly the unsharded summary.
-import type { ItemOutcome, QuantityStats } from './types';
+import type { Actual, ItemOutcome, QuantityStats } from './types';
 import { QUANTITIES } from './types';
 
 /** What a summary is of: the files, seeds and variants of the plan (also a partial's header). */
@@ -15,7 +15,7 @@ export interface BatchInfo {
 }
 
 /** A failing run: its seed, and what the first failing check saw. */
-export interface FailingRun { seed: number; actual: string }
+export interface FailingRun { seed: number; actual: Actual }
 
 export interface ExpectationStats {
   line: number; text: string;
@@ -69,7 +69,7 @@ export function orderStats(sorted: readonly number[]): QuantityStats {
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 const roundCi = (ci: [number, number]): [number, number] => [round6(ci[0]), round6(ci[1])];
 
-interface ExpAcc { line: number; text: string; runs: number; passed: number; failing: { index: number; seed: number; actual: string }[] }
+interface ExpAcc { line: number; text: string; runs: number; passed: number; failing: { index: number; seed: number; actual: Actual }[] }
 interface ErrAcc { line: number; first: number; message: string; runs: number; seeds: { index: number; seed: number }[] }
 interface Group {
   first: number; file: string; scenario: string; variant?: number;

@@ -36,7 +36,7 @@ export function outcomeOf(r: ScenarioResult, item: WorkItem): ItemOutcome {
   const o: ItemOutcome = {
     index: item.index, file: item.file, scenario: item.scenario, seed: item.seed,
     passed: r.passed,
-    expectations: r.expectations.map((e) => ({ text: e.text, line: e.line, passed: e.passed, actual: String(e.actual) })),
+    expectations: r.expectations.map((e) => ({ text: e.text, line: e.line, passed: e.passed, actual: e.actual })),
     errors: r.errors.map((e) => ({ line: e.line, message: e.message })),
     quantities: quantitiesOf(r) as Record<string, number>,
     wall_ms: r.stats.wall_ms,

@@ -10,7 +10,7 @@
 // A partial is JSON lines after a magic first line:
 //   vmsec-partial/2
 //   {"inputs":"<sha256>","shard":{"index":i,"count":n},"items":N,"files":[…],"seeds":"1..1000","variants":[…],
-//    "sweep":{…} (sweeps only),"scenarios":[…],"expectations":[[line,text],…],"quantities":[…]}
+//    "cwd":"<folder the shard ran in>","sweep":{…} (sweeps only),"scenarios":[…],"expectations":[[line,text],…],"quantities":[…]}
 //   [index,file,scenario,variant,seed,passed,expectations,errors,quantities]   one per item, in index order
 //   {"end":true,"outcomes":K}
 // An outcome line is numbers into the header's tables (file, scenario; -1: no
@@ -24,8 +24,8 @@
 // inputs are refused; the end line tells a complete partial from a truncated one.
 import { createHash } from 'node:crypto';
 import type { Plan } from './plan';
-import { seedsText } from './plan';
-import type { ItemOutcome } from './types';
+import { parseSeeds, seedsText } from './plan';
+import type { Actual, ItemOutcome } from './types';
 
 export const PARTIAL_MAGIC = 'vmsec-partial/2\n';
 const OLD_MAGIC = 'vmsec-partial/1\n';
@@ -71,6 +71,12 @@ export interface PartialInfo {
   variants: PointInfo[];
   /** A sweep's description (vmsec sweep --shard); absent for vmsec run --shard. */
   sweep?: unknown;
+  /**
+   * The folder the shard ran in, which `files` are relative to: merge names
+   * the files from where it runs when they are there (its reproduce commands
+   * must work from there). Not part of the inputs: another checkout joins.
+   */
+  cwd?: string;
 }
 
 /**
@@ -112,7 +118,7 @@ export function inputsHash(plan: Plan, settings: unknown, sweep?: unknown): stri
 
 export function partialInfo(plan: Plan, shard: Shard, inputs: string, sweep?: unknown): ShardInfo {
   const info: ShardInfo = {
-    inputs, shard, items: plan.count, files: plan.files.map((f) => f.name), seeds: seedsText(plan.seeds),
+    inputs, shard, items: plan.count, files: plan.files.map((f) => f.name), seeds: seedsText(plan.seeds), cwd: process.cwd(),
     points: { count: plan.variantCount, at: (i) => { const v = plan.variant(i); return { id: v.id, label: v.label, values: v.values }; } },
   };
   if (sweep !== undefined) info.sweep = sweep;
@@ -143,13 +149,14 @@ export class PartialWriter {
     if (file === undefined) { file = this.files.size; this.files.set(o.file, file); }
     let scenario = this.scenarios.get(o.scenario);
     if (scenario === undefined) { scenario = this.scenarios.size; this.scenarios.set(o.scenario, scenario); }
-    const exps: (number | [number, string])[] = [];
+    const exps: (number | [number, Actual])[] = [];
     for (const e of o.expectations) {
       const k = `${e.line}\u0000${e.text}`;
       let id = this.expectations.get(k);
       if (id === undefined) { id = this.expList.length; this.expectations.set(k, id); this.expList.push([e.line, e.text]); }
       // What a passing check saw is not kept: only failures are reported with it.
-      exps.push(e.passed ? id : [id, e.actual]);
+      // A number JSON cannot hold (NaN) goes as its text, which is what a report prints of it.
+      exps.push(e.passed ? id : [id, typeof e.actual === 'number' && !Number.isFinite(e.actual) ? String(e.actual) : e.actual]);
     }
     const qs: (number | null)[] = [];
     for (const name in o.quantities) {
@@ -254,7 +261,8 @@ function decode(r: unknown, h: PartialHeader): ItemOutcome | string {
     const failed = Array.isArray(e);
     const id = failed ? e[0] : e;
     const t = typeof id === 'number' ? h.expectations[id] : undefined;
-    if (!t || (failed && typeof e[1] !== 'string')) return 'unknown expectation';
+    // What a failure saw: text, a number or a verdict, as `vmsec run --format json` gives it.
+    if (!t || (failed && !isActual(e[1]))) return 'unknown expectation';
     expectations[k] = { text: t[1], line: t[0], passed: !failed, actual: failed ? e[1] : '' };
   }
   const errs: ItemOutcome['errors'] = new Array(errors.length);
@@ -275,6 +283,7 @@ function decode(r: unknown, h: PartialHeader): ItemOutcome | string {
   return o;
 }
 
+const isActual = (a: unknown): a is Actual => typeof a === 'string' || typeof a === 'boolean' || (typeof a === 'number' && Number.isFinite(a));
 const isStrings = (a: unknown): a is string[] => Array.isArray(a) && a.every((x) => typeof x === 'string');
 const isPoint = (p: unknown): p is PointInfo => {
   const x = p as PointInfo;
@@ -288,7 +297,7 @@ function isHeader(h: unknown): h is PartialHeader {
   return typeof x === 'object' && x !== null && typeof x.inputs === 'string' && Number.isSafeInteger(x.items) && x.items >= 0
     && typeof x.shard === 'object' && x.shard !== null && Number.isInteger(x.shard.index) && Number.isInteger(x.shard.count)
     && x.shard.count >= 1 && x.shard.index >= 1 && x.shard.index <= x.shard.count
-    && isStrings(x.files) && typeof x.seeds === 'string' && Array.isArray(x.variants) && x.variants.every(isPoint)
+    && isStrings(x.files) && typeof x.seeds === 'string' && (x.cwd === undefined || typeof x.cwd === 'string') && Array.isArray(x.variants) && x.variants.every(isPoint)
     && isStrings(x.scenarios) && isStrings(x.quantities) && Array.isArray(x.expectations)
     && x.expectations.every((e) => Array.isArray(e) && typeof e[0] === 'number' && typeof e[1] === 'string');
 }
@@ -339,3 +348,65 @@ export function mergeProblems(parts: { name: string; header: PartialInfo }[]): s
   if (missing.length) problems.push(`shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')}${missing.length === 20 ? ', …' : ''} of ${n} ${missing.length === 1 ? 'is' : 'are'} missing`);
   return problems;
 }
+
+/**
+ * What each item number of a plan is, as far as the parts' headers tell: its
+ * seed and point (from the seeds and points, canonical order scenario, point,
+ * seed) and, across all parts, one scenario per scenario number. A merge
+ * checks every outcome against it, so a hand-edited part cannot count a run
+ * under another seed, point or scenario than its item's.
+ */
+export class ItemCheck {
+  private readonly seeds: number[] | null;
+  private readonly points: number;
+  /** Items per scenario: every point with every seed. */
+  private readonly perScenario: number;
+  private readonly scenarioAt = new Map<number, string>();
+  private readonly numberOf = new Map<string, number>();
+  /** With seeds as declared: each scenario's one seed, as the first item of it seen says. */
+  private readonly declared = new Map<number, { seed: number; index: number }>();
+
+  /** `header`: of any part (the parts merged have equal inputs); a problem with its seeds text is thrown as a message. */
+  constructor(header: PartialInfo) {
+    const seeds = header.seeds === 'as declared' ? null : parseSeeds(header.seeds);
+    if (typeof seeds === 'string') throw new Error(`line 2: the seeds "${header.seeds}" are not seeds (${seeds})`);
+    this.seeds = seeds;
+    this.points = header.variants.length;
+    this.perScenario = Math.max(1, this.points) * (seeds ? seeds.length : 1);
+  }
+
+  /**
+   * What is wrong with outcome `o` for its item number, or undefined. `file`:
+   * the number of o's file in its part's `files` (parts made in other folders
+   * name the same files differently, in the same order).
+   */
+  problem(o: ItemOutcome, file: number): string | undefined {
+    const k = o.index;
+    const perPoint = this.seeds ? this.seeds.length : 1;
+    const point = this.points ? Math.floor(k / perPoint) % this.points : undefined;
+    if (o.variant !== point) return `item ${k} is at ${pointName(o.variant)}, but item ${k} of this ${this.points ? 'sweep' : 'run'} is at ${pointName(point)}`;
+    const n = Math.floor(k / this.perScenario);
+    if (this.seeds) {
+      const want = this.seeds[k % perPoint];
+      if (o.seed !== want) return `item ${k} has seed ${o.seed}, but item ${k} of seeds ${seedsText(this.seeds)} runs with seed ${want}`;
+    } else {
+      const d = this.declared.get(n);
+      if (!d) this.declared.set(n, { seed: o.seed, index: k });
+      else if (d.seed !== o.seed) return `item ${k} has seed ${o.seed}, but its scenario runs with its declared seed ${d.seed} (item ${d.index})`;
+    }
+    const who = `${file}\u0000${o.scenario}`;
+    const at = this.scenarioAt.get(n);
+    if (at === undefined) {
+      const other = this.numberOf.get(who);
+      if (other !== undefined) return `item ${k} is scenario "${o.scenario}" of ${o.file}, which other items put elsewhere in the order (item ${k} is of scenario number ${n + 1}, they of number ${other + 1})`;
+      this.scenarioAt.set(n, who);
+      this.numberOf.set(who, n);
+    } else if (at !== who) {
+      const scenario = at.slice(at.indexOf('\u0000') + 1);
+      return `item ${k} is scenario "${o.scenario}" of ${o.file}, but other items of its number are scenario "${scenario}"${at.startsWith(`${file}\u0000`) ? '' : ' of another file'}`;
+    }
+    return undefined;
+  }
+}
+
+const pointName = (v: number | undefined) => (v === undefined ? 'the files as written' : `point ${v + 1}`);

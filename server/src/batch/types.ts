@@ -28,6 +28,9 @@ export interface WorkItem {
   variant?: number;
 }
 
+/** What an expectation saw, typed as `vmsec run --format json` gives it (a count is a number). */
+export type Actual = string | number | boolean;
+
 export interface ItemOutcome {
   index: number;
   file: string;
@@ -36,7 +39,7 @@ export interface ItemOutcome {
   variant?: number;
   passed: boolean;
   /** Per expectation, in source order: its text, line, verdict and what was seen. */
-  expectations: { text: string; line: number; passed: boolean; actual: string }[];
+  expectations: { text: string; line: number; passed: boolean; actual: Actual }[];
   /** Step errors (a failed step fails the scenario). */
   errors: { line: number; message: string }[];
   /** Measured quantities by name (see QUANTITIES); absent when the scenario has none of that kind. */

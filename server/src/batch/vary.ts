@@ -21,6 +21,7 @@
 // the point runs, since another axis may make the same value fit.
 import type * as A from '../../../grammar/src/ast';
 import { closest } from '../../../grammar/src/suggest';
+import { parseQuantity } from '../../../grammar/src/literals';
 import type { FileSet } from '../model/workspace';
 import type { SourceFile } from '../model/source-file';
 import { buildNamespace, KIND_WORDS, Namespace } from '../model/symbols';
@@ -47,12 +48,24 @@ export function parseVaryArg(raw: string): VaryArg {
   const path = raw.slice(0, eq).trim();
   const values = raw.slice(eq + 1).split(',').map((v) => v.trim());
   if (values.some((v) => v === '')) throw new VaryUsageError(`--vary ${raw}: a value is empty; write PATH=V1,V2,...`);
-  const seen = new Set<string>();
+  // Values equal once read (1 and 01, 1Gbps and 1000Mbps) would run the same point twice under two names.
+  const seen = new Map<string, string>();
   for (const v of values) {
-    if (seen.has(v)) throw new VaryUsageError(`--vary ${raw}: the value ${v} is given twice`);
-    seen.add(v);
+    const key = valueKey(v);
+    const first = seen.get(key);
+    if (first === v) throw new VaryUsageError(`--vary ${raw}: the value ${v} is given twice`);
+    if (first !== undefined) throw new VaryUsageError(`--vary ${raw}: ${v} is the same value as ${first}; give each value once`);
+    seen.set(key, v);
   }
   return { raw, path, values };
+}
+
+/** A value as the language reads it: a number or quantity by its kind and amount (`01` is `1`, `1 Gbps` is `1000Mbps`), else its text. */
+function valueKey(v: string): string {
+  if (!/^[\d_]+(?:\.[\d_]+)?\s*[A-Za-z%/]*$/.test(v)) return `text:${v}`;
+  const q = parseQuantity(v, { start: 0, end: v.length });
+  if (!Number.isFinite(q.value) || (q.kind === 'number' && q.unit !== '')) return `text:${v}`;
+  return `${q.kind}:${q.value}`;
 }
 
 /** One varied property as found in the files. */

@@ -3,12 +3,14 @@
 // the unsharded run. Parts of different inputs, a shard missing or given
 // twice, or a cut-short part are refused with a message naming the parts.
 // Also the output of many runs shared with `vmsec run --seeds`.
+import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import pkg from '../../../package.json';
 import { readRegularFile } from '../model/source-reader';
 import { writeGuarded, writeProblem, WriteRefused } from '../model/guarded-write';
 import { Aggregator, type BatchSummary } from '../batch/aggregate';
-import { mergeProblems, parsePartial, partProblem, type PartialHeader } from '../batch/shard';
+import { ItemCheck, mergeProblems, parsePartial, partProblem, type PartialHeader } from '../batch/shard';
+import type { ItemOutcome } from '../batch/types';
 import { SweepAggregate } from '../batch/sweep-aggregate';
 import { isSweepSpec, sweepOutProblem, sweepOutput, sweepResult, writeSweepOut, type SweepFormat } from '../report/sweep-report';
 import { formatBatchText } from '../report/batch-text';
@@ -90,6 +92,9 @@ function runMerge(p: ParsedArgs): number {
   let sweepAgg: SweepAggregate | undefined;
   /** Shards folded into the sweep's aggregate: a shard given twice (refused below) is not folded twice. */
   const sweepShards = new Set<number>();
+  /** The run's files as named from here (see filesFromHere), set by the first part. */
+  let shown: string[] | undefined;
+  let check: ItemCheck | undefined;
   for (const file of p.positional) {
     const name = displayPath(nodePath.resolve(file));
     const r = readRegularFile(file, MAX_PARTIAL_BYTES);
@@ -103,6 +108,13 @@ function runMerge(p: ParsedArgs): number {
     parts.push({ name, header });
     const first = parts[0].header;
     if (header.inputs !== first.inputs || (header.sweep === undefined) !== (first.sweep === undefined)) continue;
+    // Each outcome is the run its item number says (a hand-edited seed, point or scenario is refused, located).
+    if (!check) {
+      try { check = new ItemCheck(header); } catch (e) { problems.push(`${name} ${(e as Error).message}`); continue; }
+    }
+    const fileNumber = new Map(header.files.map((f, i) => [f, i]));
+    const wrong = firstWrongItem(check, outcomes, fileNumber);
+    if (wrong) { problems.push(`${name} ${wrong}`); continue; }
     if (header.sweep !== undefined) {
       if (header.shard.count !== first.shard.count || sweepShards.has(header.shard.index)) continue;
       sweepShards.add(header.shard.index);
@@ -112,9 +124,14 @@ function runMerge(p: ParsedArgs): number {
       // A part whose outcomes do not sit where their index says (hand-edited) would count a run twice.
       try { for (const o of outcomes) made.add(o); } catch (e) { problems.push(`${name} ${(e as Error).message}`); }
     } else {
-      if (!agg) { const { shard: _s, inputs: _i, scenarios: _sc, expectations: _e, quantities: _q, ...info } = header; agg = new Aggregator(info); }
-      // Files as the first part names them: a shard run from another folder shows other names for the same files (equal inputs: same files, same order).
-      const rename = header.files.some((f, i) => f !== first.files[i]) ? new Map(header.files.map((f, i) => [f, first.files[i] ?? f])) : undefined;
+      if (!agg) {
+        const { shard: _s, inputs: _i, scenarios: _sc, expectations: _e, quantities: _q, cwd: _c, ...info } = header;
+        shown = filesFromHere(header, name);
+        agg = new Aggregator({ ...info, files: shown });
+      }
+      // Files as named from here (equal inputs: the same files in the same order, whatever folder each shard ran in).
+      const names = shown!;
+      const rename = header.files.some((f, i) => f !== names[i]) ? new Map(header.files.map((f, i) => [f, names[i] ?? f])) : undefined;
       for (const o of outcomes) {
         if (rename) o.file = rename.get(o.file) ?? o.file;
         agg.add(o);
@@ -130,6 +147,40 @@ function runMerge(p: ParsedArgs): number {
     if (problem) throw new InputError(problem);
   }
   return emitBatch(format, agg!.summary(), agg!, out);
+}
+
+/** `line N: item …` for the first outcome (line 3 on) that is not the run of its item, or undefined. */
+function firstWrongItem(check: ItemCheck, outcomes: readonly ItemOutcome[], fileNumber: Map<string, number>): string | undefined {
+  for (let i = 0; i < outcomes.length; i++) {
+    const p = check.problem(outcomes[i], fileNumber.get(outcomes[i].file) ?? -1);
+    if (p) return `line ${i + 3}: ${p}`;
+  }
+  return undefined;
+}
+
+/**
+ * The files of a run's part as named from where merge runs, so that the
+ * reproduce commands work from here: a part names its files relative to the
+ * folder its shard ran in (`cwd`). A file not found there on this machine (the
+ * shard ran elsewhere) keeps the part's name, and stderr says from where.
+ */
+function filesFromHere(header: PartialHeader, part: string): string[] {
+  const missing: string[] = [];
+  const names = header.files.map((f) => {
+    if (header.cwd === undefined) return f;
+    const abs = nodePath.resolve(header.cwd, f);
+    if (isFile(abs)) return displayPath(abs);
+    missing.push(f);
+    return f;
+  });
+  if (missing.length) {
+    writeMessage(process.stderr, `vmsec: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in ${header.cwd}, where ${part} was made; the reproduce commands name ${missing.length === 1 ? 'it' : 'them'} from that folder`);
+  }
+  return names;
+}
+
+function isFile(path: string): boolean {
+  try { return fs.statSync(path).isFile(); } catch { return false; }
 }
 
 /** The empty aggregate of a sweep's parts (it takes their outcomes in any order), or what is wrong with the header. */

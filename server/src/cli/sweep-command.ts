@@ -12,7 +12,7 @@ import { MAX_GRID_POINTS } from '../batch/vary';
 import { runSweep, type SweepRun } from '../batch/sweep-run';
 import { BatchWorkerError, WorkerPool } from '../batch/run-items';
 import { inputsHash, parseShard, partialInfo, PartialWriter, PARTIAL_FAMILY, type Shard } from '../batch/shard';
-import { sweepOutProblem, sweepOutput, sweepResult, writeSweepOut, type SweepFormat } from '../report/sweep-report';
+import { sliceVerdict, sweepOutProblem, sweepOutput, sweepResult, writeSweepOut, type SweepFormat } from '../report/sweep-report';
 import { prepareSweep, problemText, sweepRequest, SWEEP_METRICS } from '../report/sweep-prepare';
 import { outProblem as partialOutProblem, writeOut as writePartial } from './merge-command';
 
@@ -26,6 +26,9 @@ function positiveInt(p: ParsedArgs, name: string, max: number): number | undefin
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw new UsageError(`--${name} ${raw}: write a whole number from 1 to ${max}`);
   return Number(raw);
 }
+
+/** "1 of 3 passed" for the runs of the files as written in an ablation shard. */
+const asWrittenText = (r: { runs: number; passed: number }) => (r.runs ? `${r.passed} of ${r.runs} passed` : 'none in this shard');
 
 async function runSweepCommand(p: ParsedArgs): Promise<number> {
   const format = formatOption(p, 'sweep', ['text', 'json', 'html']) as SweepFormat;
@@ -103,8 +106,11 @@ async function runSweepCommand(p: ParsedArgs): Promise<number> {
   if (partial && shard && outTarget !== undefined) {
     writePartial('--out', outTarget, PARTIAL_FAMILY, partial.text());
     const failed = partial.count - agg.passed();
-    writeMessage(process.stdout, `vmsec: sweep shard ${shard.index}/${shard.count}: ${partial.count} of ${plan.count} runs, ${partial.count - failed} passed, ${failed} failed; partial result written to ${displayPath(outTarget)}`);
-    return failed ? 1 : 0;
+    // The exit code follows the unsharded rule for this slice (an ablation: only the runs as written count).
+    const verdict = sliceVerdict(spec, agg, partial.count);
+    const aw = verdict.asWritten ? ` (as written: ${asWrittenText(verdict.asWritten)})` : '';
+    writeMessage(process.stdout, `vmsec: sweep shard ${shard.index}/${shard.count}: ${partial.count} of ${plan.count} runs, ${partial.count - failed} passed, ${failed} failed${aw}; partial result written to ${displayPath(outTarget)}`);
+    return verdict.failed ? 1 : 0;
   }
   const { view, failed } = sweepResult(spec, { count: plan.variantCount, at: plan.variant }, agg);
   const text = sweepOutput(view, format);
@@ -152,8 +158,8 @@ defence switched off in turn (docs/sweeps.md).
   --checkpoint-dir DIR   write checkpoint files below DIR instead
   -h, --help             this help
 
-exit 0 every run passed (ablation: the file as written passed), 1 a run
-failed, 2 misuse, a wrong path or value, a file with errors, or an I/O error`,
+exit 0 every run passed (ablation: the file as written passed; a shard: the
+same rule for its own runs), 1 a run failed, 2 misuse, a wrong path or value, a file with errors, or an I/O error`,
   options: {
     vary: 'many', ablate: false, metric: 'many', samples: true, seeds: true, scenario: true, jobs: true,
     format: true, out: true, root: true, 'checkpoint-dir': true, shard: true,

@@ -12,7 +12,7 @@ export interface SeedsFailure {
     line: number; text: string; runs: number; passed: number;
     failingSeeds: readonly number[]; failingCount: number;
     /** What the first failing seed saw. */
-    first?: { seed: number; actual: string };
+    first?: { seed: number; actual: string | number | boolean };
   }[];
   errors: readonly { line: number; message: string; seeds: readonly number[]; count: number }[];
   /** The command that runs the first failing seed again. */

@@ -3,7 +3,7 @@
 // first varied value (one line per combination of the other varied values).
 // Charts are inline SVG: no script, so the page's CSP forbids all scripts.
 import type { AblationView, SweepView } from './sweep-view';
-import { numberText } from './sweep-view';
+import { metricText, numberText } from './sweep-view';
 import { scriptJson, type ReportData } from './html';
 
 /**
@@ -79,10 +79,11 @@ export function renderSweepHtml(v: SweepView, webview?: SweepWebview): string {
   const metrics = v.metrics.filter((m) => m !== 'pass_rate');
   const first = v.axes[0];
   v.scenarios.forEach((name, s) => {
-    body.push(`<h2>Scenario “${esc(name)}”</h2><table><tr>${v.axes.map((a) => `<th class="l">${esc(a.path)}</th>`).join('')}${metrics.map((m) => `<th>${esc(m)}</th>`).join('')}<th>passed</th></tr>`);
+    // Every metric asked for is a column (pass_rate too, as the text table shows it).
+    body.push(`<h2>Scenario “${esc(name)}”</h2><table><tr>${v.axes.map((a) => `<th class="l">${esc(a.path)}</th>`).join('')}${v.metrics.map((m) => `<th>${esc(m)}</th>`).join('')}<th>passed</th></tr>`);
     for (const p of v.points) {
       const c = p.cells[s];
-      body.push(`<tr>${v.axes.map((a) => `<td class="l">${esc(p.values[a.path])}</td>`).join('')}${metrics.map((m) => `<td>${esc(numberText(c.metrics[m]))}</td>`).join('')}<td class="${c.passed === c.runs ? 'ok' : 'fail'}">${c.passed}/${c.runs}</td></tr>`);
+      body.push(`<tr>${v.axes.map((a) => `<td class="l">${esc(p.values[a.path])}</td>`).join('')}${v.metrics.map((m) => `<td>${esc(metricText(m, c.metrics[m]))}</td>`).join('')}<td class="${c.passed === c.runs ? 'ok' : 'fail'}">${c.passed}/${c.runs}</td></tr>`);
     }
     body.push('</table>');
     if (!first) return;

@@ -55,6 +55,22 @@ export function sweepResult(spec: SweepSpec, points: SweepPoints, agg: SweepAggr
   return { view, failed: view.points.some((pt) => pt.cells.some((c) => c.passed < c.runs)) };
 }
 
+/**
+ * Whether a shard's slice fails by the rule of the whole sweep, so a shard
+ * exits as the unsharded run would for the same runs: a sweep fails with any
+ * run; an ablation only with a run of the files as written (point 0), since
+ * runs without a defence are expected to fail. `asWritten`: those runs.
+ */
+export function sliceVerdict(spec: SweepSpec, agg: SweepAggregate, runs: number): { failed: boolean; asWritten?: { runs: number; passed: number } } {
+  if (spec.kind === 'ablation') {
+    let n = 0;
+    let ok = 0;
+    for (let s = 0; s < agg.scenarios.length; s++) { const c = agg.cell(0, s); n += c.runs; ok += c.passed; }
+    return { failed: ok < n, asWritten: { runs: n, passed: ok } };
+  }
+  return { failed: agg.passed() < runs };
+}
+
 export function sweepOutput(view: SweepView | AblationView, format: SweepFormat): string {
   if (format === 'json') return formatSweepJson(view);
   if (format === 'html') return view.kind === 'sweep' ? renderSweepHtml(view) : renderAblationHtml(view);

@@ -118,6 +118,12 @@ export function numberText(x: number | null | undefined): string {
   return String(Math.round(x * 1000) / 1000);
 }
 
+/** A cell of the text table: pass_rate as a percentage (one decimal), other metrics as numbers. */
+export function metricText(metric: string, x: number | null | undefined): string {
+  if (metric !== 'pass_rate' || x === null || x === undefined) return numberText(x);
+  return `${(x * 100).toFixed(1)}%`;
+}
+
 /** Columns padded to their widths; cells escaped first, so a value's newline neither breaks a row nor the padding. */
 function table(raw: string[][]): string[] {
   const rows = raw.map((r) => r.map(escapeControl));
@@ -131,13 +137,14 @@ export function formatSweepText(v: SweepView): string {
   const runs = v.points.reduce((n, p) => n + p.cells.reduce((m, c) => m + c.runs, 0), 0);
   const sample = v.gridSize !== undefined ? ` (a sample of ${v.gridSize.toLocaleString('en-US')})` : '';
   out.push(`vmsec sweep of ${v.file}: ${v.axes.map((a) => `${a.path} (${a.values.length})`).join(' × ')}, ${plural(v.points.length, 'point')}${sample}, seeds ${v.seeds}, ${plural(runs, 'run')}`);
-  const metrics = v.metrics.filter((m) => m !== 'pass_rate');
+  // pass_rate is a column like the others (a share of runs, as a percentage), not a median.
+  const medians = v.metrics.some((m) => m !== 'pass_rate');
   v.scenarios.forEach((name, s) => {
-    out.push('', `scenario "${name}"${metrics.length ? ' (medians over seeds)' : ''}`);
-    const rows = [[...v.axes.map((a) => a.path), ...metrics, 'passed']];
+    out.push('', `scenario "${name}"${medians ? ' (medians over seeds)' : ''}`);
+    const rows = [[...v.axes.map((a) => a.path), ...v.metrics, 'passed']];
     for (const p of v.points) {
       const c = p.cells[s];
-      rows.push([...v.axes.map((a) => p.values[a.path]), ...metrics.map((m) => numberText(c.metrics[m])), `${c.passed}/${c.runs}`]);
+      rows.push([...v.axes.map((a) => p.values[a.path]), ...v.metrics.map((m) => metricText(m, c.metrics[m])), `${c.passed}/${c.runs}`]);
     }
     out.push(...table(rows).map((l) => `  ${l}`));
     // Why points fail, once per distinct reason, so the table stays readable.

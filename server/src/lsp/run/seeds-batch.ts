@@ -71,7 +71,7 @@ function seedsScenarioOf(summary: BatchSummary, s: ScenarioStats | undefined, se
     expectations: s.expectations.map((e) => ({
       text: e.text, range: lineRange(e.line), runs: e.runs, passed: e.passed, rate: e.rate, ci: e.ci,
       failingSeeds: e.failing.slice(0, MAX_LISTED_SEEDS).map((f) => f.seed), failingCount: e.failing.length,
-      ...(e.failing.length ? { firstFailure: { seed: e.failing[0].seed, actual: e.failing[0].actual } } : {}),
+      ...(e.failing.length ? { firstFailure: { seed: e.failing[0].seed, actual: String(e.failing[0].actual) } } : {}),
     })),
     errors: s.errors.map((e) => ({ range: lineRange(e.line), message: e.message, runs: e.runs, seeds: e.seeds })),
     quantities: Object.entries(s.quantities).map(([name, q]) => ({
