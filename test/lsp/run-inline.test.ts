@@ -91,5 +91,5 @@ test('the fork line says pages and disk blocks verified apart, adding up to `exp
 test('a syscall that set off an escalation shows what fired, the action and what it did to the VM', async () => {
   const hints = await hintsOn(lineOf('open("/etc/shadow")'));
   assert.equal(hints.length, 1, JSON.stringify(hints));
-  assert.match(hints[0], /^deny\(13\) by rule k after [\d.]+ µs · m escalated: 1 violations within 1000 ms → pause: app paused$/);
+  assert.match(hints[0], /^deny\(13\) by rule k after [\d.]+ µs · m escalated: 1 violation within 1000 ms → pause: app paused$/);
 });

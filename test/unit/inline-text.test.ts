@@ -66,7 +66,7 @@ scenario "s" {
   // The run text's effect is long (`migration to b … started; v migrated …, ready at 62.3 ms: 5242880 bytes …`):
   // the line keeps where the VM ended up.
   assert.ok(s.monitor[1].effect!.length > 100, s.monitor[1].effect);
-  assert.match(t.text, /^killProc by rule k after 50 µs · m escalated: 1 violations within 1000 ms → migrate to b: … v migrated from a to b over a<->b, ready at [\d.]+ ms$/);
+  assert.match(t.text, /^killProc by rule k after 50 µs · m escalated: 1 violation within 1000 ms → migrate to b: … v migrated from a to b over a<->b, ready at [\d.]+ ms$/);
   assert.ok(!t.text.includes('more'), t.text);
 });
 
@@ -83,5 +83,5 @@ scenario "s" {
   const on = (i: number) => syscallText(s.monitor.filter((m) => m.line === s.steps[i].line)).text;
   assert.equal(on(0), 'deny(13) by rule a after 2 µs');
   assert.equal(on(1), 'deny(13) by rule a after 2 µs · m escalated: 2 violations within 1000 ms → pause: v paused');
-  assert.match(on(2), /^deny\(1\) by rule a after 2 µs · n escalated: 1 violations within 1000 ms → migrate to z: refused: /);
+  assert.match(on(2), /^deny\(1\) by rule a after 2 µs · n escalated: 1 violation within 1000 ms → migrate to z: refused: /);
 });

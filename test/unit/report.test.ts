@@ -59,7 +59,7 @@ scenario "s" {
   const v = buildScenarioView(r, uriOf);
   const on = (line: number) => v.inline.filter((i) => i.loc.range.start.line + 1 === line).map((i) => i.text);
   assert.deepEqual(r.monitor.filter((m) => m.line === 7).map((m) => m.rule), ['k', 'escalate']);
-  assert.match(on(7)[0], /^killProc by rule k after 50 µs · m escalated: 1 violations within 1000 ms → migrate to b: … v migrated from a to b over a<->b, ready at [\d.]+ ms$/);
+  assert.match(on(7)[0], /^killProc by rule k after 50 µs · m escalated: 1 violation within 1000 ms → migrate to b: … v migrated from a to b over a<->b, ready at [\d.]+ ms$/);
   assert.match(on(9)[0], /^✗ f\[1\] is not ready at 2\.0 ms: /);
 });
 

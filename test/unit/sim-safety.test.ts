@@ -13,7 +13,7 @@ import { resolveFileSet } from '../../server/src/model/resolve';
 import { runScenario } from '../../server/src/sim/scenario';
 import { Engine, EventBudgetExceeded } from '../../server/src/sim/engine';
 import { Network, type Message } from '../../server/src/sim/network';
-import { MAX_RESENDS } from '../../server/src/sim/migration';
+import { MAX_TIMEOUTS } from '../../server/src/sim/retry';
 import type * as A from '../../grammar/src/ast';
 import type { ScenarioResult } from '../../server/src/sim/results';
 
@@ -57,13 +57,13 @@ test('a restore over a link that drops every message fails after bounded resends
   const [s] = run(restoreOver('drop h <-> g 100%', 'at 10 s syscall v2 a open("/x")'));
   const r = step(s, 'restore');
   assert.equal(r.ok, false);
-  assert.match(r.outcome, new RegExp(`^restore c as v2 on g failed: chunk 1 of \\d+ lost ${MAX_RESENDS + 1} times on h<->g$`));
+  assert.match(r.outcome, new RegExp(`^restore c as v2 on g failed: chunk 1 of \\d+ lost ${MAX_TIMEOUTS + 1} times on h<->g$`));
   assert.deepEqual(s.errors.find((e) => e.message === r.outcome)?.line, 5, 'located on the step');
   assert.equal(s.moves[0].ready_ms, null);
-  assert.equal(s.moves[0].failed, `chunk 1 of ${s.moves[0].chunks} lost ${MAX_RESENDS + 1} times on h<->g`);
+  assert.equal(s.moves[0].failed, `chunk 1 of ${s.moves[0].chunks} lost ${MAX_TIMEOUTS + 1} times on h<->g`);
   const call = step(s, 'syscall');
   assert.equal(call.ok, false);
-  assert.match(call.outcome, /^v2 was not restored \(chunk 1 of \d+ lost 4 times on h<->g\)$/);
+  assert.match(call.outcome, new RegExp(`^v2 was not restored \\(chunk 1 of \\d+ lost ${MAX_TIMEOUTS + 1} times on h<->g\\)$`));
   assert.equal(s.expectations[0].passed, false);
 });
 
@@ -111,7 +111,7 @@ attacker x { drop h <-> g 100% }
 scenario "s" { at 0 ms migrate v to g at 10 s syscall v p open("/x") expect v is running }`);
   const m = step(s, 'migrate');
   assert.equal(m.ok, false);
-  assert.match(m.outcome, /^migrate v to g failed: chunk 1 of \d+ lost 4 times on h<->g; v stays on h$/);
+  assert.match(m.outcome, new RegExp(`^migrate v to g failed: chunk 1 of \\d+ lost ${MAX_TIMEOUTS + 1} times on h<->g; v stays on h$`));
   assert.equal(step(s, 'syscall').ok, true);
   assert.equal(s.expectations[0].passed, true);
 });

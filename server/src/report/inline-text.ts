@@ -146,7 +146,7 @@ const EFFECT_CHARS = 100;
  * names the last violation, which is this line's call: left to the hover.
  */
 export function escalationText(m: MonitorResult): string {
-  const fired = (m.fired ?? 'violations').replace(/ \(the last: [^)]*\)$/, '');
+  const fired = m.violations !== undefined ? `${count(m.violations)} violation${m.violations === 1 ? '' : 's'} within ${m.window_ms} ms` : 'violations';
   return `${m.monitor} escalated: ${fired} → ${m.action}: ${shortEffect(m.effect ?? 'not applied')}`;
 }
 
@@ -168,7 +168,7 @@ function shortEffect(effect: string): string {
 /**
  * A syscall step's decisions: the call's own first, then every escalation it
  * set off (what fired, the action, what it did to the VM), e.g.
- * `killProc by rule k after 50 µs · m escalated: 1 violations within 1000 ms → migrate to b: …`.
+ * `killProc by rule k after 50 µs · m escalated: 1 violation within 1000 ms → migrate to b: …`.
  * Other decisions on the line (more monitors) are counted, and listed in the hover.
  */
 export function syscallText(decisions: readonly MonitorResult[]): { text: string; ok: boolean } {

@@ -107,9 +107,7 @@ export function evaluate(body: A.ExpectBody, at: { line: number; loc: Loc }, tex
 function failedText(name: string, result: ScenarioResult): string | undefined {
   const t = result.transfers.find((k) => k.child === name && k.failed);
   if (t?.failed) {
-    // fork/lifecycle.ts words a refusal `not created: H refused (WHY)`.
-    const refused = /^not created: (.+?) refused \((.*)\)$/s.exec(t.failed);
-    if (refused) return `not created (${refused[1]} refused: ${refused[2]})`;
+    if (t.refused) return `not created (${t.refused.host} refused: ${t.refused.reason})`;
     const why = t.failed.startsWith(`${t.state}: `) ? t.failed.slice(t.state.length + 2) : t.failed;
     return `${t.state} (${why})`;
   }

@@ -5,9 +5,9 @@
 // an earlier chunk). The image goes in 1 MiB chunks, each hashed with SHA-256
 // at the sender; the digest list reaches the receiver authenticated, which
 // checks every chunk's real bytes against it. A chunk lost (silence until a
-// timeout) or rejected (digest mismatch) is sent again, at most MAX_RESENDS
-// times; then the transfer fails. The VM is ready when the last chunk has
-// arrived and it has resumed.
+// timeout) or rejected (digest mismatch) is sent again under the retry rule
+// a fork's pages follow (sim/retry.ts); then the transfer fails. The VM is
+// ready when the last chunk has arrived and it has resumed.
 //
 // Migration has one meaning: the `migrate` step, the monitor action and an
 // escalation to `migrate` all call migrateVm. Without a target, the VM goes
@@ -27,13 +27,12 @@ import type { Message } from './network';
 import { memoryLayout, PAGE, PageSource } from './pages';
 import type { MoveResult } from './results';
 import { occupies, type VmRuntime, type World } from './world';
+import { givesUp, type Miss } from './retry';
 
 /** Bytes per chunk on a link something reads (taps and tampering act per message). */
 export const CHUNK = 1 << 20;
 /** Header and SHA-256 digest travelling with each chunk. */
 export const CHUNK_OVERHEAD = 64 + 32;
-/** A chunk lost or rejected is sent again at most this many times. */
-export const MAX_RESENDS = 3;
 /** On a link nothing reads, the image goes in at most this many messages (the time is the same). */
 const MAX_QUIET_MESSAGES = 65_536;
 
@@ -95,6 +94,8 @@ export function move(world: World, spec: MoveSpec, done: (r: MoveResult) => void
 
   const have = new Uint8Array(chunks);
   const sends = new Uint8Array(chunks);
+  // Each chunk's misses of each kind, for the retry rule.
+  const misses = { lost: new Uint8Array(chunks), rejected: new Uint8Array(chunks) };
   const resend: number[] = [];
   let next = 0;
   let missing = chunks;
@@ -114,13 +115,14 @@ export function move(world: World, spec: MoveSpec, done: (r: MoveResult) => void
   };
 
   /** A chunk that did not make it: send it again, or give up. */
-  const again = (i: number, why: 'lost' | 'rejected') => {
+  const again = (i: number, why: Miss) => {
     if (finished || have[i]) return;
     if (why === 'lost') result.dropped++; else result.rejected++;
-    if (sends[i] > MAX_RESENDS) {
+    const n = ++misses[why][i];
+    if (givesUp(why, n)) {
       finish(why === 'lost'
-        ? `chunk ${i + 1} of ${chunks} lost ${sends[i]} times on ${link.name}`
-        : `chunk ${i + 1} of ${chunks} rejected ${sends[i]} times on ${link.name} (its SHA-256 did not match: tampered or replayed on the way)`);
+        ? `chunk ${i + 1} of ${chunks} lost ${n} times on ${link.name}`
+        : `chunk ${i + 1} of ${chunks} rejected ${n} times on ${link.name} (its SHA-256 did not match: tampered or replayed on the way)`);
       return;
     }
     resend.push(i);

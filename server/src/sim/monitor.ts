@@ -3,7 +3,8 @@
 // and the call waits for the verdict. In `concurrent` mode, rules whose
 // actions include deny or allow are enforced in the VM at once; the rest are
 // analysed out of the VM in parallel, after the buffer delay, and a full
-// buffer drops or blocks (serial mode never drops: each call waits for its
+// buffer drops the event or blocks the call until a slot frees (reported as
+// `blocked_us`; serial mode never drops: each call waits for its
 // verdict, so `buffer` applies to concurrent mode only). Rules are tried in
 // order; the first whose calls and condition match decides, else `default`
 // (monitor-rules.ts compiles and indexes them so this costs a few lookups).
@@ -34,6 +35,8 @@ export interface SyscallEvent {
 
 export interface Verdict {
   monitor?: string; rule: string; actions: readonly ActionModel[]; delayUs: number; dropped?: boolean;
+  /** `buffer N block` with N events waiting: how long the call was held until the analyzer freed a slot (µs). */
+  blockedUs?: number;
   /** `monitor/rule` (the rule alone without a monitor): how per-rule counts are keyed. */
   key: string;
 }
@@ -148,6 +151,7 @@ export class Monitors {
     const d = rule ? m.decisions.get(rule)! : m.byDefault;
     const costs = world.costs;
     let delay: number;
+    let blocked = 0;
     if (d.inVm) delay = costs.monitorInVm;
     else {
       // The analyzer works through its buffer one event at a time. In serial
@@ -162,22 +166,29 @@ export class Monitors {
         done({ monitor: m.name, rule: d.rule, actions: [], delayUs: 0, dropped: true, key: d.key });
         return;
       }
-      // `block`: the event waits for the place of the one `buffer` places before it.
-      const start = Math.max(now + costs.monitorHandoff, m.analyzerFree, full ? q.fromEnd(m.model.buffer) : 0);
+      // `block`: the recorder holds the call until the analyzer has finished the event `buffer` places
+      // before it (its slot frees); only then is the event handed off, so the hand-off no longer
+      // overlaps the analysis of the events ahead.
+      const slotUs = full ? q.fromEnd(m.model.buffer) : now;
+      blocked = slotUs - now;
+      const start = Math.max(slotUs + costs.monitorHandoff, m.analyzerFree);
       const end = start + costs.monitorAnalyze;
       m.analyzerFree = end;
       q.push(end);
       delay = end - now;
     }
-    const r = this.record(m, e, d, delay, false);
+    const r = this.record(m, e, d, delay, false, blocked);
     // An inert decision has no effect to apply, so it costs no engine event.
     if (!d.inert) world.engine.after(delay, () => this.apply(m, e, d, r));
     else world.engine.note(world.engine.now + delay);
-    done(d.inVm ? d.inVmVerdict! : { monitor: m.name, rule: d.rule, actions: d.actions, delayUs: delay, key: d.key });
+    if (d.inVm) { done(d.inVmVerdict!); return; }
+    const v: Verdict = { monitor: m.name, rule: d.rule, actions: d.actions, delayUs: delay, key: d.key };
+    if (blocked > 0) v.blockedUs = Math.round(blocked * 1000) / 1000;
+    done(v);
   }
 
   /** Counts the decision and lists it in the results if it is among the first LISTED of its rule and line; undefined if not listed. */
-  private record(m: Monitor, e: SyscallEvent, d: Decision, delay: number, dropped: boolean): MonitorResult | undefined {
+  private record(m: Monitor, e: SyscallEvent, d: Decision, delay: number, dropped: boolean, blocked = 0): MonitorResult | undefined {
     if (!dropped) {
       // Each verdict counts for every kind of action it includes (the default too).
       if (d.deny) m.counts.deny++;
@@ -197,6 +208,7 @@ export class Monitors {
       action: dropped ? 'dropped (buffer full)' : d.text, delay_us: Math.round(delay * 1000) / 1000, line: e.line,
       at_ms: now,
     };
+    if (blocked > 0) r.blocked_us = Math.round(blocked * 1000) / 1000;
     this.world.result.monitor.push(r);
     const tl = this.world.timeline;
     // Once the timeline is full it only counts; skip building a label nobody keeps.
@@ -249,7 +261,8 @@ export class Monitors {
           const out: MonitorResult = {
             monitor: m.name, vm: e.vm.name, process: e.process, call: e.call, rule: 'escalate', action: actionText(esc.action),
             delay_us: 0, line: e.line, at_ms: now / 1000,
-            fired: `${inWindow} violations within ${esc.windowUs / 1000} ms (the last: ${e.call} by ${e.vm.name}/${e.process}, rule ${d.rule})`,
+            fired: `${inWindow} violation${inWindow === 1 ? '' : 's'} within ${esc.windowUs / 1000} ms (the last: ${e.call} by ${e.vm.name}/${e.process}, rule ${d.rule})`,
+            violations: inWindow, window_ms: esc.windowUs / 1000,
           };
           world.result.monitor.push(out);
           world.timeline.add({ kind: 'monitor', lane: m.name, startMs: now / 1000, endMs: now / 1000, line: e.line, label: `escalate → ${out.action} ${e.vm.name}` });

@@ -31,6 +31,8 @@ export interface TransferResult {
   fork: string; child: string; host: string; created: boolean; ready_ms: number | null; state: string;
   ip: string; pages: PageCounts; blocks: PageCounts; descriptor: PageCounts; bytes: number; corrupted_accepted: number; dropped: number;
   writes_propagated: number; failed?: string;
+  /** A child not created because its host was refused: which host and why (`failed` words it). */
+  refused?: Refusal;
   /** When the child failed or was refused, counted from the fork step as `ready_ms` is (set with `failed`). */
   failed_ms?: number;
   /** A transient child discarded after the expectations (its `state` is the one they saw). */
@@ -38,16 +40,25 @@ export interface TransferResult {
   /** The fork step's location (set by scenario.ts when the run ends). */
   loc?: Loc;
 }
+/** A host refused for a fork's children (no route, attestation failed). */
+export interface Refusal { host: string; reason: string }
+/** A refused child's `failed` text: `not created: H refused (WHY)`. */
+export function refusalText(r: Refusal): string { return `not created: ${r.host} refused (${r.reason})`; }
+
 export interface MonitorResult {
   monitor: string; vm: string; process: string; call: string;
   /** The rule that decided, `default`, or `escalate` for an escalation. */
   rule: string; action: string; delay_us: number; line: number;
+  /** `buffer N block` in concurrent mode with the buffer full: how long the call was held until a slot freed (absent when not). */
+  blocked_us?: number;
   /** When the decision was taken (simulated ms). */
   at_ms?: number;
   /** What the decision did to the VM once applied (paused, terminated, migrated…, refused…, monitor switched). */
   effect?: string;
   /** For an escalation: the violations that fired it. */
   fired?: string;
+  /** For an escalation: how many violations, within what window (ms), fired it. */
+  violations?: number; window_ms?: number;
   loc?: Loc;
 }
 export interface CheckpointResult { name: string; file: string; excluded: string[]; sanitized_pages: number; bytes: number; line: number; loc: Loc }

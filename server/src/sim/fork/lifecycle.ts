@@ -3,6 +3,7 @@
 // reported once every child is ready or failed.
 import type { HostModel } from '../../model/semantic';
 import { round3, type Child, type ForkState } from './state';
+import { refusalText } from '../results';
 import { joinCarousel } from './eager-copy';
 import { runWorkload } from './workload';
 
@@ -35,7 +36,12 @@ export function maybeReady(s: ForkState, c: Child): void {
 /** A host that cannot take its children: they are not created. */
 export function refuse(s: ForkState, host: HostModel, kids: Child[], why: string): void {
   s.refused.set(host.name, why);
-  for (const k of kids) fail(s, k, `not created: ${host.name} refused (${why})`, false);
+  const refusal = { host: host.name, reason: why };
+  for (const k of kids) {
+    if (k.failed) continue;
+    k.stats.refused = refusal;
+    fail(s, k, refusalText(refusal), false);
+  }
 }
 
 export function fail(s: ForkState, c: Child, why: string, created: boolean): void {

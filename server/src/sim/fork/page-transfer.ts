@@ -1,8 +1,8 @@
 // Page transfer (Ma et al.): every page or block that crosses a network is
 // hashed and, per `integrity`, signed by the parent's AK (per page, or a
 // Merkle root per batch); `encrypt` hides it from taps. The child verifies
-// before use; a rejected page is asked for again (at most MAX_REJECTIONS
-// times), a lost one after a timeout (at most MAX_TIMEOUTS times).
+// before use; a rejected page is asked for again, a lost one after a
+// timeout, under the one retry rule (sim/retry.ts).
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { LinkModel } from '../../model/semantic';
 import { signCost, verifyCost } from '../costs';
@@ -11,7 +11,8 @@ import { PAGE } from '../pages';
 import { fillPage } from '../page-bytes';
 import { Proof, Space, proofBytes } from '../integrity';
 import type { Message } from '../network';
-import { Child, DataMeta, ForkState, keyOf, MAX_REJECTIONS, MAX_TIMEOUTS, RUN, unkey } from './state';
+import { Child, DataMeta, ForkState, keyOf, RUN, unkey } from './state';
+import { givesUp } from '../retry';
 import { claimForNetwork, frameGroups, siblingsOn } from './multicast';
 import { fail, maybeReady } from './lifecycle';
 import { touchOrder } from './workload';
@@ -173,7 +174,7 @@ function receive(s: ForkState, c: Child, m: Message<DataMeta>): void {
         world.timeline.count(s.rejectedSeries, world.engine.now);
         const n = (c.rejections.get(key) ?? 0) + 1;
         c.rejections.set(key, n);
-        if (n > MAX_REJECTIONS) { fail(s, c, `${space === 'disk' ? 'block' : 'page'} ${index} rejected ${n} times`, true); return; }
+        if (givesUp('rejected', n)) { fail(s, c, `${space === 'disk' ? 'block' : 'page'} ${index} rejected ${n} times`, true); return; }
         request(s, c, space, index, true);
         return;
       }
@@ -239,13 +240,13 @@ function watchForLoss(s: ForkState, c: Child, space: Space, index: number): void
   });
 }
 
-/** A page that did not come: ask again, or fail the child after MAX_TIMEOUTS losses. */
+/** A page that did not come: ask again, or fail the child (sim/retry.ts). */
 function lost(s: ForkState, c: Child, space: Space, index: number): void {
   const key = keyOf(space, index);
   const n = (c.timeouts.get(key) ?? 0) + 1;
   c.timeouts.set(key, n);
   c.stats.dropped++;
-  if (n > MAX_TIMEOUTS) { fail(s, c, `${space === 'disk' ? 'block' : 'page'} ${index} lost ${n} times`, true); return; }
+  if (givesUp('lost', n)) { fail(s, c, `${space === 'disk' ? 'block' : 'page'} ${index} lost ${n} times`, true); return; }
   request(s, c, space, index, true);
 }
 

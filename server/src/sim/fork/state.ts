@@ -11,10 +11,8 @@ import type { TransferResult } from '../results';
 import type { World, VmRuntime } from '../world';
 
 export const GiB = 1024 ** 3;
-/** A rejected page is asked for again at most this many times; then the child fails. */
-export const MAX_REJECTIONS = 3;
-/** Lost messages are asked for again at most this many times. */
-export const MAX_TIMEOUTS = 8;
+// A rejected or lost page is asked for again under the one retry rule (sim/retry.ts); then the child fails.
+export { MAX_REJECTIONS, MAX_TIMEOUTS } from '../retry';
 /** Touched memory beyond this is refused as too large to simulate. */
 export const MAX_TOUCHED_BYTES = 64 * GiB;
 /** Per-child page maps (a byte per page, block and descriptor page, for every child) beyond this are refused. */

@@ -3,9 +3,11 @@
 // (LANGUAGE.md §3): the path must be a share (else a step error, as for
 // `write`), the subject must be one of that share's VMs, and with `require
 // certificate` the stolen copy must verify, name the subject and be within
-// its window. The attacker presents on the share's host, so where the subject
-// VM runs now does not matter.
+// its window; and, as for a write (share-access.ts), a subject that has moved
+// off the share's host no longer writes the share, so its certificate opens
+// nothing there.
 import type { StepHandler } from './context';
+import { shareVerdict } from './share-access';
 
 export const presentStep: StepHandler<'present'> = (s, b, { report }) => {
   const name = b.certificate.text;
@@ -19,7 +21,7 @@ export const presentStep: StepHandler<'present'> = (s, b, { report }) => {
   const share = shares.find((x) => x.vms.includes(cert.subject));
   const verdict = !share
     ? { ok: false, why: `${name} is for ${cert.subject}, which is not among the vms sharing "${path}" (${shares.flatMap((x) => x.vms).filter((v, i, all) => all.indexOf(v) === i).join(', ')})` }
-    : share.requireCertificate ? s.cas.check(cert, cert.subject, s.world.engine.now) : { ok: true, why: 'no certificate required' };
+    : shareVerdict(s, share, cert.subject, [cert]);
   s.writes.push({ vm: `${thief.name} as ${cert.subject}`, path, allowed: verdict.ok, why: verdict.why });
   report(true, `attacker ${thief.name} presents ${cert.name} for "${path}": ${verdict.ok ? 'accepted' : 'rejected'} (${verdict.why})`);
 };

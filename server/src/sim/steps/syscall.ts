@@ -33,6 +33,6 @@ export const syscallStep: StepHandler<'syscall'> = (s, b, { line, report, vmName
     const what = `${b.call.text} by ${vm.name}/${b.process.text}`;
     if (!v.monitor) report(true, `${what}: no monitor, allowed`);
     else if (v.dropped) report(true, `${what}: ${v.monitor} buffer full, event dropped`);
-    else report(true, `${what}: ${v.monitor} rule ${v.rule} → ${v.actions.map(actionText).join(', ')} after ${v.delayUs} us`);
+    else report(true, `${what}: ${v.monitor} rule ${v.rule} → ${v.actions.map(actionText).join(', ')} after ${v.delayUs} us${v.blockedUs ? ` (the call was held ${v.blockedUs} us: ${v.monitor}'s buffer was full)` : ''}`);
   });
 };

@@ -1,8 +1,9 @@
 // `at T write VM "PATH"`: a write to a file shared copy-on-write (SCOW: with
 // `require certificate`, allowed only with a valid certificate), or else to a
 // fork parent's own disk, whose block is propagated to the clones holding it.
-// A write to a share from a VM no longer on the share's host is denied.
+// Who may write a share is one rule with `present` (share-access.ts).
 import type { StepHandler } from './context';
+import { shareVerdict } from './share-access';
 
 export const writeStep: StepHandler<'write'> = (s, b, { report, vmNamed }) => {
   const vm = vmNamed(b.vm, 'it cannot write');
@@ -17,10 +18,7 @@ export const writeStep: StepHandler<'write'> = (s, b, { report, vmNamed }) => {
     } else report(false, `${vm.name} neither shares "${b.path.value}" nor has it as a process file of a forked vm`);
     return;
   }
-  // The share is a file of one host's kernel (VMS040 keeps its VMs on one host): a VM moved off that host writes its own copy, not the share.
-  const home = s.model.vms.get(share.vms[0])?.host;
-  const away = home && vm.host !== home ? { ok: false, why: `the share joins vms on ${home.name}; ${vm.name} now runs on ${vm.host.name}` } : undefined;
-  const verdict = away ?? (share.requireCertificate ? s.cas.checkAny(s.cas.heldBy(vm.name), vm.name, s.world.engine.now) : { ok: true, why: 'no certificate required' });
+  const verdict = shareVerdict(s, share, vm.name, s.cas.heldBy(vm.name));
   s.writes.push({ vm: vm.name, path: b.path.value, allowed: verdict.ok, why: verdict.why });
   report(true, `write by ${vm.name} to "${b.path.value}": ${verdict.ok ? 'allowed' : 'denied'} (${verdict.why})`);
 };
