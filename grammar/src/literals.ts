@@ -22,9 +22,9 @@ export const UNITS: Record<string, UnitInfo> = {
 
 const UNIT_NAMES = new Map(Object.keys(UNITS).map((u) => [u, u]));
 
-/** Parses the text of a Quantity token (`4 KiB`, `1_000`, `15%`). */
+/** Parses the text of a Quantity token (`4 KiB`, `1_000`, `15%`; a block comment before the unit is skipped). */
 export function parseQuantity(text: string, span: Span): Quantity {
-  const m = /^([\d_]+(?:\.[\d_]+)?)[ \t]*(.*)$/.exec(text);
+  const m = /^([\d_]+(?:\.[\d_]+)?)(?:[ \t]|\/\*(?:[^*]|\*(?!\/))*\*\/)*(.*)$/.exec(text);
   const digits = m ? m[1] : text;
   let unit = m ? m[2] : '';
   const number = Number(digits.includes('_') ? digits.replace(/_/g, '') : digits);

@@ -46,6 +46,11 @@ const BLOCK_SETS = Object.fromEntries(
   Object.entries(BLOCK_WORDS).map(([k, v]) => [k, new Set<string>(v)]),
 ) as Record<BlockKind, Set<string>>;
 
+/** Whether a word may begin a property (or, in a scenario, a step) of the block whose words these are. */
+function ownWord(t: IToken, words: Set<string>): boolean {
+  return words.has(t.image) || (words === BLOCK_SETS.scenario && STEP_WORDS.has(t.image));
+}
+
 /**
  * `a or b …` / `a and b …` from the parts that could be read; undefined when
  * none could (parse recovery: the condition is left out, its VMS000 says why).
@@ -128,6 +133,9 @@ export class VmsecParser extends EmbeddedActionsParser {
   private alt: Record<string, any> = {};
   private open = new Set<A.Decl>();
   private text = '';
+  private tokens: IToken[] = [];
+  /** newDeclarationAt's answers, by token offset (one scan per block). */
+  private breaks = new Map<number, boolean>();
   problems: A.SyntaxProblem[] = [];
 
   constructor() {
@@ -192,6 +200,7 @@ export class VmsecParser extends EmbeddedActionsParser {
   /** Parses a token vector from index `from`; call `startDocument` first. Returns the declarations read (of every call since). */
   parseTokens(tokens: IToken[], from = 0): A.Decl[] {
     this.input = tokens;
+    this.tokens = tokens;
     // Resuming after top-level garbage (parse.ts) at `from` without copying
     // the rest of the vector: Chevrotain reads LA(k) at currIdx + k.
     if (from > 0) (this as unknown as { currIdx: number }).currIdx = from - 1;
@@ -203,6 +212,7 @@ export class VmsecParser extends EmbeddedActionsParser {
     this.text = text;
     this.decls = [];
     this.open.clear();
+    this.breaks.clear();
     this.problems = [];
   }
 
@@ -241,12 +251,47 @@ export class VmsecParser extends EmbeddedActionsParser {
     const t = this.LA(1);
     if (!tokenMatcher(t, Identifier)) return false;
     if (this.startsDecl(t)) {
-      // A declaration keyword at the start of a line (no indentation) after a
-      // missing `}` begins the next declaration, even where it is also a property word.
-      if (this.atLineStart(t)) return false;
-      return words.has(t.image) || (words === BLOCK_SETS.scenario && STEP_WORDS.has(t.image));
+      if (!ownWord(t, words)) return false;
+      // Whitespace is free: `boot b` at the start of a line in a host is its
+      // property, unless the host's `}` was left out (see newDeclarationAt).
+      return !(this.atLineStart(t) && this.newDeclarationAt(t, words));
     }
     return true;
+  }
+
+  /**
+   * Whether `t`, a declaration keyword at the start of a line that is also
+   * a property word of the block it is in (`boot` in a host, `vm` in an
+   * attacker), begins a new declaration after a missing `}`: yes when the
+   * block is not closed before the next declaration keyword at the start of
+   * a line that is no property of it (or the end). A valid file closes every
+   * block, so it is never broken up; the scan stops at that `}` or keyword,
+   * so what decides is this declaration's own text (and the keywords of one
+   * block are decided by one scan).
+   */
+  private newDeclarationAt(t: IToken, words: Set<string>): boolean {
+    const known = this.breaks.get(t.startOffset);
+    if (known !== undefined) return known;
+    const tokens = this.tokens;
+    let i = (this as unknown as { currIdx: number }).currIdx + 1;
+    // LA(1) is t; anything else (cannot happen) decides as before: a new declaration.
+    if (tokens[i] !== t) return true;
+    const same = [t];
+    let depth = 0;
+    let opens = true;
+    for (i++; i < tokens.length; i++) {
+      const u = tokens[i];
+      if (u.tokenType === LCurly) depth++;
+      else if (u.tokenType === RCurly) {
+        if (depth === 0) { opens = false; break; }
+        depth--;
+      } else if (depth === 0 && this.startsDecl(u) && this.atLineStart(u)) {
+        if (!ownWord(u, words)) break;
+        same.push(u);
+      }
+    }
+    for (const u of same) this.breaks.set(u.startOffset, opens);
+    return opens;
   }
 
   private atLineStart(t: IToken): boolean { return atLineStart(this.text, t.startOffset); }
@@ -272,6 +317,9 @@ export class VmsecParser extends EmbeddedActionsParser {
       const next = this.LA(1);
       if (next.tokenType === EOF || tokenMatcher(next, RCurly)) return;
       if (tokenMatcher(next, Identifier) && (set.has(next.image) || (this.startsDecl(next) && this.atLineStart(next)))) return;
+      // A likely typo of a property word (`vcpus two memroy 4 GiB`) is a
+      // mistake of its own: it gets its message on the next round.
+      if (tokenMatcher(next, Identifier) && !this.startsDecl(next) && closest(next.image, words)) return;
       if (tokenMatcher(next, LCurly)) { this.skipBalanced(); continue; }
       this.SKIP_TOKEN();
     }
@@ -302,6 +350,16 @@ export class VmsecParser extends EmbeddedActionsParser {
       this.SKIP_TOKEN();
     }
   }
+  /** The problem of a restore step without `as NAME`, at the `on` found instead. */
+  private missingRestoreName(checkpoint: A.Ident, on: IToken): void {
+    const host = this.LA(2);
+    const where = tokenMatcher(host, Identifier) && !this.lineBreakBetween(on, host) ? ` on ${host.image}` : ' on HOST';
+    this.problems.push({
+      span: this.span(on),
+      message: `a restore step names the VM it brings back: write 'restore ${checkpoint.text} as NAME${where}'`,
+    });
+  }
+
   /** Whether a line ends between token `a` and the later token `b`. */
   private lineBreakBetween(a: IToken, b: IToken): boolean { return lineBreakBetween(this.text, a.startOffset, b.startOffset); }
 
@@ -608,8 +666,16 @@ export class VmsecParser extends EmbeddedActionsParser {
   private monitorDecl = this.RULE('monitorDecl', () => {
     const kw = this.CONSUME(KW.monitor);
     const name = this.SUBRULE(this.name);
-    this.CONSUME(KW.for);
+    // `monitor m on v` (a VM's own word): one message, and the VMs are read as meant. Not a grammar
+    // alternative (recording skips ACTION, so only `for` is recorded): completion still offers `for` alone.
+    const on = this.ACTION(() => (tokenMatcher(this.LA(1), KW.on) ? this.LA(1) : undefined));
+    if (on) this.ACTION(() => this.SKIP_TOKEN()); else this.CONSUME(KW.for);
     const vms = this.SUBRULE(this.names);
+    this.ACTION(() => {
+      if (!on) return;
+      const watched = vms.length ? vms.map((v) => v.text).join(', ') : 'VM';
+      this.problems.push({ span: this.span(on), message: `a monitor names the VMs it watches with 'for', not 'on': write 'monitor ${name.text} for ${watched}'` });
+    });
     const d = this.ACTION(() => this.begin<A.MonitorDecl>({ kind: 'monitor', name, vms, props: [], keywordSpan: this.span(kw), span: this.span(kw) }));
     this.block('monitor', () => { const p = this.SUBRULE(this.monProp); this.ACTION(() => p && d.props.push(p)); });
     this.ACTION(() => this.finish(d));
@@ -673,9 +739,22 @@ export class VmsecParser extends EmbeddedActionsParser {
     {
       ALT: () => {
         const k = this.CONSUME(KW.deny);
-        this.CONSUME(LParen);
-        const code = this.SUBRULE(this.qty);
-        this.CONSUME(RParen);
+        // `deny 13`: read as meant, with one message (not one per missing
+        // parenthesis). Outside the grammar, as for `monitor m on v`: only `(` is recorded.
+        const bare = this.ACTION(() => (tokenMatcher(this.LA(1), Quantity) ? this.LA(1) : undefined));
+        let code: A.Quantity;
+        if (bare) {
+          code = this.ACTION(() => {
+            this.SKIP_TOKEN();
+            const q = parseQuantity(bare.image, this.span(bare));
+            this.problems.push({ span: q.span, message: `the return code of deny goes in parentheses: write 'deny(${q.text})'` });
+            return q;
+          });
+        } else {
+          this.CONSUME(LParen);
+          code = this.SUBRULE(this.qty);
+          this.CONSUME(RParen);
+        }
         return this.ACTION((): A.Action => ({ kind: 'deny', code, span: this.from(this.span(k)) }));
       },
     },
@@ -920,11 +999,16 @@ export class VmsecParser extends EmbeddedActionsParser {
       ALT: () => {
         this.CONSUME(KW.restore);
         const checkpoint = this.SUBRULE5(this.name);
-        this.CONSUME(KW.as);
-        const as = this.SUBRULE6(this.name);
+        let as: A.Ident | undefined;
+        // `restore snap on n2`: one message saying what is missing, not one per word after it
+        // (outside the grammar, as for `monitor m on v`: completion offers `as` alone).
+        const on = this.ACTION(() => (tokenMatcher(this.LA(1), KW.on) ? this.LA(1) : undefined));
+        if (on) this.ACTION(() => this.missingRestoreName(checkpoint, on));
+        else { this.CONSUME(KW.as); as = this.SUBRULE6(this.name); }
         this.CONSUME(KW.on);
         const host = this.SUBRULE7(this.name);
-        return this.ACTION((): A.StepBody => ({ kind: 'restore', checkpoint, as, host }));
+        // Without the new VM's name the step is left out (its VMS000 says why).
+        return this.ACTION((): A.StepBody => (as ? { kind: 'restore', checkpoint, as, host } : undefined) as A.StepBody);
       },
     },
     {

@@ -31,10 +31,12 @@ export const Cidr = createToken({ name: 'Cidr', pattern: /\d{1,3}\.\d{1,3}\.\d{1
 export const Ipv4 = createToken({ name: 'Ipv4', pattern: /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![0-9.])/, start_chars_hint: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
 // A number with its unit glued on (same line): `4 KiB`, `250 us`, `15%`,
 // `10 MiB/s`; digits grouped by single underscores (`1_000_000`, not `1__0`). One token keeps the parser unit-agnostic; the validator checks
-// that the unit's kind is the one due (VMS003).
+// that the unit's kind is the one due (VMS003). A comment is whitespace, so
+// `4 /*c*/ GiB` is one too, but only a block comment without a line break:
+// the number and its unit stay on one line.
 export const Quantity = createToken({
   name: 'Quantity',
-  pattern: /\d+(?:_\d+)*(?:\.\d+(?:_\d+)*)?(?:[ \t]*(?:%|(?:KiB|MiB|GiB|TiB|KB|MB|GB|TB|B)\/s|KiB|MiB|GiB|TiB|KB|MB|GB|TB|Gbps|Mbps|Kbps|bps|min|ms|us|ns|s|h|B)(?![A-Za-z0-9_]))?/,
+  pattern: /\d+(?:_\d+)*(?:\.\d+(?:_\d+)*)?(?:(?:[ \t]|\/\*(?:[^*\r\n]|\*(?!\/))*\*\/)*(?:%|(?:KiB|MiB|GiB|TiB|KB|MB|GB|TB|B)\/s|KiB|MiB|GiB|TiB|KB|MB|GB|TB|Gbps|Mbps|Kbps|bps|min|ms|us|ns|s|h|B)(?![A-Za-z0-9_]))?/,
   start_chars_hint: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   line_breaks: false,
 });

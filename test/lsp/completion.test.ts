@@ -136,3 +136,9 @@ test('process( offers the processes of a VM typed since the last analysis', asyn
   const items = await c.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position });
   assert.deepEqual(items.map((i) => i.label).sort(), ['dp1', 'fp1', 'fp2']);
 });
+
+test('words the parser only forgives are not offered: `for` after a monitor name, `as` after a restored checkpoint', async () => {
+  // `monitor m on web` and `restore nightly on beta` are read as meant with one error; completion must not teach them.
+  assert.deepEqual(await offered('monitor m3 §'), ['for']);
+  assert.deepEqual(await offered('scenario "z" { at 1 ms restore nightly § }'), ['as']);
+});

@@ -95,3 +95,14 @@ test('invisible and look-alike characters are reported by code point', () => {
   assert.deepEqual(problem('host \u00e9 { }'), [['unexpected character "\u00e9" (U+00E9)', 5, 6]]);
   assert.deepEqual(problem('host a { \u{1F600} }'), [['unexpected character "\u{1F600}" (U+1F600)', 9, 11]]);
 });
+
+test('a block comment between a number and its unit is whitespace; one with a line break still splits them', () => {
+  assert.deepEqual(kinds('memory 4 /*c*/ GiB'), ['KW_memory:memory', 'Quantity:4 /*c*/ GiB']);
+  assert.deepEqual(kinds('10 /* a **/ /**/MiB/s'), ['Quantity:10 /* a **/ /**/MiB/s']);
+  assert.deepEqual(kinds('4 /* a\n */ GiB'), ['Quantity:4', 'Identifier:GiB']);
+  // Not followed by a unit: the comment stays a comment.
+  assert.deepEqual([kinds('cpus 4 /*c*/ memory'), lex('cpus 4 /*c*/ memory').comments.map((c) => c.text)], [['KW_cpus:cpus', 'Quantity:4', 'KW_memory:memory'], ['/*c*/']]);
+  const q = (t: string) => parseQuantity(t, { start: 0, end: t.length });
+  assert.deepEqual([q('4 /*c*/ GiB').unit, q('4 /*c*/ GiB').value], ['GiB', 4 * 1024 ** 3]);
+  assert.deepEqual([q('10 /* a **/ /**/MiB/s').unit, q('10 /* a **/ /**/MiB/s').kind], ['MiB/s', 'rate']);
+});
