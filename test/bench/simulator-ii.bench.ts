@@ -1,11 +1,13 @@
 // `npm run bench` (Simulator II): (a) events/s through a monitor with 1,000
 // rules in concurrent mode, against a bare loop over the same events and the
 // plain in-order scan the language describes; (b) checkpoint write MB/s
-// against a raw fs.writeSync of the same bytes; (c) strace replay of a
+// against a raw fs.writeSync of the same bytes (wall time: the chunks are made
+// and hashed on the hash workers too); (c) strace replay of a
 // generated 1M-line log. Every figure is a ratio to a baseline measured in
 // this run, on this machine; nothing here asserts on time.
 import { closeSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import * as nodePath from 'node:path';
 import type * as A from '../../grammar/src/ast';
 import { Workspace } from '../../server/src/model/workspace';
@@ -18,6 +20,8 @@ import { RuleIndex, scanRules } from '../../server/src/sim/monitor-rules';
 import { writeCheckpoint } from '../../server/src/sim/checkpoint';
 import { memoryLayout, PAGE, PageSource } from '../../server/src/sim/pages';
 import { fillPage } from '../../server/src/sim/page-bytes';
+import { chunkStats } from '../../server/src/sim/checkpoint-chunks';
+import { hashWorkersReady, stopHashWorkers } from '../../server/src/sim/page-hasher';
 import { createHash } from 'node:crypto';
 import { readStraceLines, StraceParser } from '../../server/src/sim/strace';
 import { replayTrace } from '../../server/src/sim/trace-replay';
@@ -128,13 +132,43 @@ function monitorBench(): void {
 
 // ---- (b) checkpoint writes ----------------------------------------------------
 
-function checkpointBench(): void {
+/** This thread's CPU time in ms (Linux, 10 ms ticks), or undefined elsewhere: what the writing thread itself spends. */
+function threadCpuMs(): number | undefined {
+  try { const f = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10; } catch { return undefined; }
+}
+
+/** The median wall time of `runs` calls after one warm-up call (the checkpoint's work is spread over threads), and this thread's mean CPU time per call. */
+function wall(fn: () => void, runs = 5): number & { thread?: number } {
+  fn();
+  const xs: number[] = [];
+  const c0 = threadCpuMs();
+  for (let i = 0; i < runs; i++) { const t0 = performance.now(); fn(); xs.push(performance.now() - t0); }
+  const c1 = threadCpuMs();
+  return Object.assign(new Number(median(xs)) as unknown as number, c0 === undefined || c1 === undefined ? {} : { thread: (c1 - c0) / runs });
+}
+
+function checkpointSetup() {
   const m = model(`host h { } vm v on h { memory 512 MiB disk 256 MiB process app { memory 256 MiB file "/srv/data" } process db { memory 128 MiB confidential } }`);
   const vm = m.vms.get('v')!;
   const dir = tempDir('bench-ckpt-');
   const file = nodePath.join(dir, 'v.ckpt');
   const ckpt = () => writeCheckpoint(file, vm, 'c', 1, 0, new Set(['db']), true, { root: dir, maxBytes: 2 ** 31 });
+  return { vm, dir, file, ckpt };
+}
+
+/** Child mode: the checkpoint on the main thread alone (no hash workers), wall ms on stdout. */
+function checkpointAlone(): void {
+  const { ckpt, file } = checkpointSetup();
+  const ms = wall(ckpt);
+  process.stdout.write(JSON.stringify({ ms: +ms, thread: ms.thread, sha: createHash('sha256').update(readFileSync(file)).digest('hex') }));
+}
+
+async function checkpointBench(): Promise<void> {
+  const { vm, dir, file, ckpt } = checkpointSetup();
+  const workers = await hashWorkersReady();
+  const before = { ...chunkStats };
   ckpt();
+  const share = (chunkStats.byWorkers - before.byWorkers) / Math.max(1, chunkStats.chunks - before.chunks);
   const bytes = readFileSync(file);
   const raw = (sync: boolean) => () => {
     const f = nodePath.join(dir, 'raw.bin');
@@ -151,19 +185,33 @@ function checkpointBench(): void {
   const scratch = Buffer.allocUnsafe(1 << 20);
   const pages = Math.floor(bytes.length / PAGE);
   const fillMs = time(() => { for (let i = 0; i < pages; i++) fillPage(spec, i % 65536, 0, scratch, (i & 255) * PAGE); });
-  const ckMs = time(ckpt);
-  const rawMs = time(raw(false));
-  const rawSyncMs = time(raw(true));
+  const cpu0 = cpuMs();
+  const ckMs = wall(ckpt);
+  const rawThread = wall(raw(false)).thread;
+  const ckCpuMs = (cpuMs() - cpu0) / 6;
+  const rawMs = wall(raw(false));
+  const rawSyncMs = wall(raw(true));
+  // The same checkpoint on the main thread alone, in a child without workers: the file must be the same.
+  const child = spawnSync(process.execPath, [process.argv[1], 'checkpoint-alone'], { env: { ...process.env, VMSEC_HASH_WORKERS: '0' }, encoding: 'utf8', maxBuffer: 1 << 20 });
+  let alone: { ms: number; thread?: number; sha: string } | undefined;
+  try { alone = JSON.parse(child.stdout); } catch { console.log(`(main thread alone: the child failed: ${child.stderr.slice(0, 300)})`); }
+  const sha = createHash('sha256').update(bytes).digest('hex');
   const mbs = (ms: number) => bytes.length / 2 ** 20 / (ms / 1000);
-  console.log(`(b) checkpoint of a 512 MiB VM with disk (${(bytes.length / 2 ** 20).toFixed(0)} MiB file, ${statSync(file).size === bytes.length ? 'size checked' : 'SIZE MISMATCH'})`);
+  console.log(`(b) checkpoint of a 512 MiB VM with disk (${(bytes.length / 2 ** 20).toFixed(0)} MiB file, ${statSync(file).size === bytes.length ? 'size checked' : 'SIZE MISMATCH'}); wall time; ${workers} hash worker(s) ready, ${(share * 100).toFixed(0)}% of the chunks made on them; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log('| write | MiB/s | checkpoint ÷ this |');
   console.log('|---|---:|---:|');
   console.log(`| writeCheckpoint (pages made, SHA-256 per MiB, guarded atomic write, fsync) | ${fmt(mbs(ckMs))} | 1 |`);
+  if (alone) console.log(`| writeCheckpoint on the main thread alone (VMSEC_HASH_WORKERS=0; ${alone.sha === sha ? 'same file' : 'A DIFFERENT FILE'}) | ${fmt(mbs(alone.ms))} | ${(alone.ms / ckMs).toFixed(2)} |`);
   console.log(`| raw fs.writeSync of the same bytes | ${fmt(mbs(rawMs))} | ${(rawMs / ckMs).toFixed(2)} |`);
   console.log(`| raw fs.writeSync + fsync | ${fmt(mbs(rawSyncMs))} | ${(rawSyncMs / ckMs).toFixed(2)} |`);
-  console.log(`| SHA-256 of the same bytes in 1 MiB chunks (no write) | ${fmt(mbs(shaMs))} | ${(shaMs / ckMs).toFixed(2)} |`);
-  console.log(`| making the same number of pages (fillPage, no write) | ${fmt(mbs(fillMs))} | ${(fillMs / ckMs).toFixed(2)} |`);
-  console.log(`checkpoint ÷ raw writeSync: ${(rawMs / ckMs).toFixed(2)} (target ≥ 0.5); on one core at most ${(rawMs / (rawMs + shaMs + fillMs)).toFixed(2)} (write + SHA-256 + pages)`);
+  console.log(`| SHA-256 of the same bytes in 1 MiB chunks (no write, one core, CPU time) | ${fmt(mbs(shaMs))} | ${(shaMs / ckMs).toFixed(2)} |`);
+  console.log(`| making the same number of pages (fillPage, no write, one core, CPU time) | ${fmt(mbs(fillMs))} | ${(fillMs / ckMs).toFixed(2)} |`);
+  const cores = availableParallelism();
+  console.log(`checkpoint ÷ raw writeSync: ${(rawMs / ckMs).toFixed(2)} (target ≥ 0.5); ÷ raw writeSync + fsync (the checkpoint fsyncs too): ${(rawSyncMs / ckMs).toFixed(2)}${alone ? `; main thread alone ${(rawMs / alone.ms).toFixed(2)}` : ''}; CPU time of all threads ${fmt(ckCpuMs)} ms per checkpoint (wall ${fmt(ckMs)} ms)`);
+  if (ckMs.thread !== undefined && rawThread !== undefined) {
+    console.log(`CPU time of the writing thread per checkpoint: ${fmt(ckMs.thread)} ms with the workers${alone?.thread !== undefined ? `, ${fmt(alone.thread)} ms alone` : ''}; raw writeSync ${fmt(rawThread)} ms: raw ÷ checkpoint ${(rawThread / Math.max(1, ckMs.thread)).toFixed(2)}${alone?.thread ? ` (alone ${(rawThread / alone.thread).toFixed(2)})` : ''}`);
+  }
+  console.log(`bound on ${cores} core(s): one core ${(rawMs / (rawMs + shaMs + fillMs)).toFixed(2)}; all ${cores} ${Math.min(1, rawMs / Math.max(rawMs, (rawMs + shaMs + fillMs) / cores)).toFixed(2)} (write + SHA-256 + pages spread evenly, cores otherwise idle)`);
 }
 
 // ---- (c) strace replay ----------------------------------------------------------
@@ -225,7 +273,11 @@ function straceBench(): void {
 }
 
 const only = process.argv[2];
-console.log(`Simulator II benchmark (node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores; one core used)`);
-if (!only || only === 'monitor') monitorBench();
-if (!only || only === 'checkpoint') checkpointBench();
-if (!only || only === 'strace') straceBench();
+void (async () => {
+  if (only === 'checkpoint-alone') { checkpointAlone(); return; }
+  console.log(`Simulator II benchmark (node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores; one core used, but the checkpoint's hash workers)`);
+  if (!only || only === 'monitor') monitorBench();
+  if (!only || only === 'checkpoint') await checkpointBench();
+  if (!only || only === 'strace') straceBench();
+  await stopHashWorkers();
+})();

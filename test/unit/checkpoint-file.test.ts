@@ -1,15 +1,23 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VmModel } from '../../server/src/model/semantic';
 import { WriteRefused } from '../../server/src/model/guarded-write';
 import { CHECKPOINT_MAGIC, CheckpointError, checkpointSize, readCheckpoint, verifyCheckpoint, writeCheckpoint } from '../../server/src/sim/checkpoint';
-import { KERNEL_BYTES, MARKER_PREFIX, memoryLayout, PAGE, PageSource } from '../../server/src/sim/pages';
+import { diskLayout, KERNEL_BYTES, MARKER_PREFIX, memoryLayout, PAGE, PageSource } from '../../server/src/sim/pages';
+import { chunkStats, makeCheckpointChunks, type ChunkJob } from '../../server/src/sim/checkpoint-chunks';
+import { pageSpec } from '../../server/src/sim/page-bytes';
+import { hashWorkersReady, stopHashWorkers } from '../../server/src/sim/page-hasher';
 import { checkpointReport, formatCheckpoint } from '../../server/src/cli/ckpt';
 import { tempDir } from '../tmp';
+
+// At least one hash worker, even on a one-core machine, so the shared path is what is tested.
+process.env.VMSEC_HASH_WORKERS ??= '1';
+after(() => stopHashWorkers());
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -228,4 +236,105 @@ test('the size computed before writing is the size written', () => {
     const { manifest, bytes } = write(v, ex);
     assert.equal(bytes, checkpointSize(Buffer.byteLength(JSON.stringify(manifest)), manifest.records));
   }
+});
+
+/** Memory and disk, sanitised, zero and confidential ranges, and a short last chunk. */
+const mixed = vm('mix', 48 * MiB + 3 * PAGE, [
+  { name: 'keep', memory: 3 * MiB + PAGE, files: ['/a', '/b'] },
+  { name: 'secret', memory: 2 * MiB + 2 * PAGE, confidential: true, files: ['/s'] },
+  { name: 'other', memory: MiB, confidential: true },
+], 80 * MiB + PAGE);
+
+test('a checkpoint file is byte-identical made on the main thread alone or with 1 or 3 hash workers', () => {
+  const dir = tempDir('ck-workers-');
+  const mod = (p: string) => JSON.stringify(new URL(p, import.meta.url).href);
+  const script = `import { createHash } from 'node:crypto';
+    import { readFileSync } from 'node:fs';
+    import { writeCheckpoint } from ${mod('../../server/src/sim/checkpoint.ts')};
+    import { chunkStats } from ${mod('../../server/src/sim/checkpoint-chunks.ts')};
+    import { hashWorkersReady, stopHashWorkers } from ${mod('../../server/src/sim/page-hasher.ts')};
+    const vm = ${JSON.stringify(mixed)};
+    const wanted = Number(process.env.VMSEC_HASH_WORKERS);
+    let ready = 0;
+    // Every worker ready (polled with a deadline), so each one can take part.
+    for (const until = Date.now() + 20000; wanted > 0 && (ready = await hashWorkersReady()) < wanted && Date.now() < until;) await new Promise((r) => setTimeout(r, 20));
+    const file = process.env.CK_DIR + '/w' + process.env.VMSEC_HASH_WORKERS + '.ckpt';
+    const { manifest } = writeCheckpoint(file, vm, 'c', 7, 12, new Set(['secret']), true, { root: process.env.CK_DIR });
+    process.stdout.write(JSON.stringify({ ready, records: manifest.records, sha: createHash('sha256').update(readFileSync(file)).digest('hex'), ...chunkStats }));
+    await stopHashWorkers();`;
+  const runs = ['0', '1', '3'].map((n) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, VMSEC_HASH_WORKERS: n, CK_DIR: dir }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return { n, ...JSON.parse(r.stdout) as { ready: number; records: number; sha: string; chunks: number; byWorkers: number } };
+  });
+  assert.notEqual(runs[0].records % 256, 0, 'the last chunk is short');
+  assert.equal(runs[0].byWorkers, 0);
+  for (const r of runs.slice(1)) {
+    assert.equal(r.ready, Number(r.n), `${r.n} workers started`);
+    assert.ok(r.byWorkers > 0, `${r.n} worker(s) made some of the ${r.chunks} chunks`);
+    assert.equal(r.sha, runs[0].sha, `the file made with ${r.n} worker(s)`);
+  }
+  // And the file holds exactly the data ranges' pages, in page-map order (memory, then disk), none sanitised.
+  const file = join(dir, 'w3.ckpt');
+  const manifest = readCheckpoint(file);
+  const sources = { mem: new PageSource(7, 'mix', 'mem', memoryLayout(mixed), manifest.memory_pages), disk: new PageSource(7, 'mix', 'disk', diskLayout(mixed), manifest.disk_blocks) };
+  const kinds = new Set(manifest.page_map.map((m) => `${m.space} ${m.kind}`));
+  assert.deepEqual([...kinds].sort(), ['disk data', 'disk sanitised', 'disk zero', 'mem data', 'mem sanitised', 'mem zero']);
+  const want = Buffer.concat(manifest.page_map.filter((m) => m.kind === 'data').map((m) => sources[m.space].span(m.first, m.count)));
+  const got: Buffer[] = [];
+  verifyCheckpoint(file, (b) => got.push(Buffer.from(b)));
+  assert.ok(Buffer.concat(got).equals(want));
+  assert.equal(readFileSync(file).includes(Buffer.from(`${MARKER_PREFIX}mix:secret:`)), false, 'no sanitised bytes in clear');
+});
+
+/** A job of 40 full chunks and a short one, over two specs. */
+const job: ChunkJob = {
+  specs: [pageSpec(5, 'j', 'mem', [{ name: 'p', first: 100, count: 50, confidential: true }]), pageSpec(5, 'j', 'disk', [])],
+  ranges: [{ spec: 0, first: 3, count: 5000 }, { spec: 1, first: 0, count: 77 }, { spec: 0, first: 6000, count: 5200 }],
+  records: 10277,
+};
+const collect = (via?: Parameters<typeof makeCheckpointChunks>[2]) => {
+  const bytes: Buffer[] = [];
+  const digests: Buffer[] = [];
+  makeCheckpointChunks(job, (b, d) => { bytes.push(Buffer.from(b)); digests.push(d); }, via);
+  return { bytes: Buffer.concat(bytes), digests: Buffer.concat(digests), chunks: bytes.length };
+};
+const alone = collect({ post: () => 0, abandon: () => assert.fail('nothing to abandon'), timeoutMs: 1000 });
+
+test('a stalled hash worker: the checkpoint is made on the main thread, and a late write into the ring changes nothing', async () => {
+  assert.equal(alone.chunks, 41);
+  assert.ok(alone.digests.subarray(0, 32).equals(createHash('sha256').update(alone.bytes.subarray(0, MiB)).digest()));
+  // A stand-in worker claims chunk 0 and never finishes it; once the ring is given up, it writes its slot and digest late.
+  const late = new Worker(`const { parentPort } = require('node:worker_threads');
+    parentPort.once('message', ({ shared, stop }) => {
+      while (Atomics.load(shared.counters, 2) === 0) Atomics.wait(shared.counters, 2, 0, 20);
+      while (Atomics.load(stop, 0) === 0) { shared.ring.fill(0xaa, 0, 1 << 20); shared.digests.fill(0xaa, 0, 32); }
+      parentPort.postMessage('stopped');
+    });`, { eval: true });
+  await new Promise((r) => late.once('online', r));
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  let abandoned = 0;
+  const stalled = chunkStats.stalled;
+  const got = collect({
+    post: (m) => { const { shared } = m as { shared: { counters: Int32Array } }; Atomics.add(shared.counters, 0, 1); late.postMessage({ shared, stop }); return 1; },
+    abandon: () => { abandoned++; },
+    timeoutMs: 200,
+  });
+  Atomics.store(stop, 0, 1);
+  await new Promise((r) => late.once('message', r));
+  await late.terminate();
+  assert.equal(abandoned, 1, 'the workers were given up on');
+  assert.equal(chunkStats.stalled, stalled + 1);
+  assert.ok(got.bytes.equals(alone.bytes), 'the same records');
+  assert.ok(got.digests.equals(alone.digests), 'the same digests');
+});
+
+test('a write that fails part way leaves the hash workers free: the next checkpoint uses them again', async () => {
+  assert.ok(await hashWorkersReady() > 0, 'a worker started');
+  let n = 0;
+  assert.throws(() => makeCheckpointChunks(job, () => { if (++n === 3) throw new Error('disk full'); }), /disk full/);
+  const before = chunkStats.byWorkers;
+  const again = collect();
+  assert.ok(again.bytes.equals(alone.bytes) && again.digests.equals(alone.digests), 'the same records and digests');
+  assert.ok(chunkStats.byWorkers > before, 'workers made some of the chunks');
 });

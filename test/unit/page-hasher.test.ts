@@ -149,3 +149,21 @@ test('worker threads build the same trees over free (all-zero) memory as the mai
   checkTree(src, 0, 8192);
   assert.ok(hashStats.byWorkers > before, 'workers hashed some of the chunks');
 });
+
+test('the same workers make checkpoint chunks and trees: after a checkpoint job they still share trees', async () => {
+  const { makeCheckpointChunks, chunkStats } = await import('../../server/src/sim/checkpoint-chunks');
+  assert.ok(await hashWorkersReady() > 0, 'a worker started');
+  const src = new PageSource(13, 'ck', 'mem', [{ name: 'p', first: 0, count: 64, confidential: true }], 1 << 14);
+  const chunksBefore = chunkStats.byWorkers;
+  const digests: Buffer[] = [];
+  makeCheckpointChunks({ specs: [src.spec], ranges: [{ spec: 0, first: 0, count: 1 << 14 }], records: 1 << 14 }, (b, d) => {
+    assert.deepEqual(d, sha(Buffer.from(b)), 'each chunk comes with its SHA-256');
+    digests.push(d);
+  });
+  assert.equal(digests.length, 64);
+  assert.deepEqual(digests[5], sha(src.span(5 * 256, 256)), 'chunk 5 holds pages 1280–1535');
+  assert.ok(chunkStats.byWorkers > chunksBefore, 'workers made some of the chunks');
+  const before = hashStats.byWorkers;
+  checkTree(src, 0, 4096);
+  assert.ok(hashStats.byWorkers > before, 'workers hashed some of the tree chunks afterwards');
+});

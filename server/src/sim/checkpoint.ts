@@ -31,7 +31,7 @@ import { ioReason, writeGuarded, WriteRefused } from '../model/guarded-write';
 import { escapeControl as show } from '../model/escape-text';
 import { CHECKPOINT_MAGIC } from '../model/checkpoint-magic';
 import { diskLayout, memoryLayout, PAGE, PageSource, type Region } from './pages';
-import { fillPage } from './page-bytes';
+import { CHUNK_PAGES, makeCheckpointChunks } from './checkpoint-chunks';
 import { formatSize } from '../model/units';
 
 // The first bytes of every vmsec checkpoint, whatever its format version (vmsec replaces only such
@@ -45,8 +45,6 @@ export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 const HEAD = 12;
 const DIGEST = 32;
 const END = Buffer.from('VMSECEND', 'latin1');
-/** Records per digest chunk: 1 MiB. */
-const CHUNK_PAGES = 256;
 /** Bounds that keep every count a safe integer (2^40 pages is 4 PiB). */
 const MAX_PAGES = 2 ** 40;
 
@@ -138,28 +136,15 @@ export function writeCheckpoint(file: string, vm: VmModel, name: string, seed: n
     head.writeUInt32BE(json.length, 8);
     const headDigest = createHash('sha256').update(head).update(json).digest();
     sink.write(head); sink.write(json); sink.write(headDigest);
-    const sources = { mem: new PageSource(seed, vm.name, 'mem', memRegions, memoryPages), disk: new PageSource(seed, vm.name, 'disk', diskRegions, diskBlocks) };
+    // These sources are fresh, so every page is at version 0; the chunks are made and hashed on the
+    // hash workers when they are ready (the same bytes either way), and written here in order.
+    const specs = [new PageSource(seed, vm.name, 'mem', memRegions, memoryPages).spec, new PageSource(seed, vm.name, 'disk', diskRegions, diskBlocks).spec];
+    const ranges = map.filter((m) => m.kind === 'data').map((m) => ({ spec: m.space === 'mem' ? 0 : 1, first: m.first, count: m.count }));
     const chunkDigests: Buffer[] = [];
-    const chunk = Buffer.alloc(CHUNK_PAGES * PAGE);
-    let used = 0;
-    const flush = () => {
-      const b = chunk.subarray(0, used);
-      chunkDigests.push(createHash('sha256').update(b).digest());
+    makeCheckpointChunks({ specs, ranges, records: manifest.records }, (b, digest) => {
       sink.write(b);
-      used = 0;
-    };
-    // Pages are made straight into the chunk buffer (one copy per page, no buffer per run):
-    // these sources are fresh, so every page is at version 0.
-    for (const m of map) {
-      if (m.kind !== 'data') continue;
-      const spec = sources[m.space].spec;
-      for (let i = m.first; i < m.first + m.count; i++) {
-        fillPage(spec, i, 0, chunk, used);
-        used += PAGE;
-        if (used === chunk.length) flush();
-      }
-    }
-    if (used) flush();
+      chunkDigests.push(digest);
+    });
     const root = createHash('sha256').update(headDigest).update(END);
     for (const d of chunkDigests) root.update(d);
     sink.write(END);

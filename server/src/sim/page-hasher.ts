@@ -29,6 +29,7 @@ const CHUNK_DEPTH = 6;
 const FILL = 16;
 /** A worker that has not finished a claimed chunk after this long is given up on. */
 const WORKER_TIMEOUT_MS = 30_000;
+export const HASH_WORKER_TIMEOUT_MS = WORKER_TIMEOUT_MS;
 
 /** Where each level of the chunked part of the tree lies in one flat buffer. */
 interface Layout { sizes: number[]; offsets: number[]; bytes: number; chunks: number }
@@ -135,6 +136,24 @@ const MAX_IN_FLIGHT = 8;
 
 function ready(): Helper[] { return workers().filter((h) => Atomics.load(h.ctl, 1) === 1); }
 
+function send(h: Helper, message: unknown): void {
+  h.port.postMessage(message);
+  Atomics.add(h.ctl, 0, 1);
+  Atomics.notify(h.ctl, 0);
+}
+
+/** Posts another kind of job (see serveHashJobs' `other`) to the workers that are ready; returns how many. */
+export function postToHashWorkers(message: unknown): number {
+  const hs = ready();
+  for (const h of hs) send(h, message);
+  return hs.length;
+}
+
+/** Gives up on every worker (one stalled or died): later jobs start new ones. */
+export function abandonHashWorkers(): void {
+  for (const h of helpers ?? []) { drop(h); void h.worker.terminate(); }
+}
+
 /** Starts the workers now (they take ~40 ms to boot), for a run that will hash batches. */
 export function startHashWorkers(): void { workers(); }
 
@@ -156,11 +175,7 @@ function post(job: HashJob, hs: Helper[]): TreeJob {
     // The pool travels as shared memory (a reference), not as a copy.
     const { tag, marks, zeros } = job.spec;
     const message = { job: { ...job, spec: { tag, marks, pool: sharedPool(job.spec.pool), ...(zeros ? { zeros } : {}) } }, tree, counters };
-    for (const h of hs) {
-      h.port.postMessage(message);
-      Atomics.add(h.ctl, 0, 1);
-      Atomics.notify(h.ctl, 0);
-    }
+    for (const h of hs) send(h, message);
   }
   return { job, lay, tree, counters, byMain: 0 };
 }
@@ -219,13 +234,13 @@ function awaitChunks(t: TreeJob): void {
     Atomics.wait(counters, 1, done, left);
   }
   // A worker stalled or died: its chunks are made here (the same bytes it would have written).
-  for (const h of helpers ?? []) { drop(h); void h.worker.terminate(); }
+  abandonHashWorkers();
   const versions = versionMap(job);
   for (let j = 0; j < lay.chunks; j++) if (Atomics.load(counters, 2 + j) === 0) { hashChunk(job, lay, j, tree, mainScratch, versions); t.byMain++; }
 }
 
-/** The worker's side: wait for jobs, take each, hash chunks until none is left. */
-export function serveHashJobs(port: MessagePort, ctl: Int32Array): void {
+/** The worker's side: wait for jobs, take each, hash chunks until none is left; `other` takes other kinds of job. */
+export function serveHashJobs(port: MessagePort, ctl: Int32Array, other?: (message: unknown) => boolean): void {
   const scratch = Buffer.allocUnsafe(FILL * PAGE);
   Atomics.store(ctl, 1, 1);
   for (;;) {
@@ -233,6 +248,7 @@ export function serveHashJobs(port: MessagePort, ctl: Int32Array): void {
     let m;
     while ((m = receiveMessageOnPort(port))) {
       Atomics.sub(ctl, 0, 1);
+      if (other?.(m.message)) continue;
       const { job, tree, counters } = m.message as { job: HashJob; tree: Uint8Array; counters: Int32Array };
       work(job, layout(job.count), tree, counters, scratch);
     }
