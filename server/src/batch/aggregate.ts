@@ -5,6 +5,7 @@
 // shards merged in any order give exactly the unsharded summary.
 import type { Actual, ItemOutcome, QuantityStats } from './types';
 import { QUANTITIES } from './types';
+import { appendTo } from '../model/map-of-lists';
 
 /** What a summary is of: the files, seeds and variants of the plan (also a partial's header). */
 export interface BatchInfo {
@@ -136,8 +137,7 @@ export class Aggregator {
     }
     for (const name in o.quantities) {
       const v = o.quantities[name];
-      const list = g.quantities.get(name);
-      if (list) list.push(v); else g.quantities.set(name, [v]);
+      appendTo(g.quantities, name, v);
     }
   }
 

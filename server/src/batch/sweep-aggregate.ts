@@ -10,6 +10,7 @@
 // its parts in any order): failing seeds and errors are put in plan order
 // (by item index) when a cell is finished.
 import type { ItemOutcome } from './types';
+import { appendTo } from '../model/map-of-lists';
 
 export interface FailedExpectation { line: number; text: string; seeds: number[] }
 export interface CellError { line: number; message: string; seeds: number[] }
@@ -130,8 +131,7 @@ export class SweepAggregate {
     for (const m of this.keptMetrics) {
       const x = o.quantities[m];
       if (x === undefined) continue;
-      const list = c.values.get(m);
-      if (list) list.push(x); else c.values.set(m, [x]);
+      appendTo(c.values, m, x);
     }
     o.expectations.forEach((e, pos) => {
       if (!e.passed) this.hit(c.failing, e.line, e.line, e.text, o, pos);

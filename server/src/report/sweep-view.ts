@@ -4,6 +4,7 @@
 import type { SweepAggregate, FailedExpectation } from '../batch/sweep-aggregate';
 import { escapeControl, recordLines } from '../model/escape-text';
 import { plural } from './words';
+import { appendTo } from '../model/map-of-lists';
 
 export interface CellView {
   scenario: string;
@@ -149,7 +150,7 @@ export function formatSweepText(v: SweepView): string {
     out.push(...table(rows).map((l) => `  ${l}`));
     // Why points fail, once per distinct reason, so the table stays readable.
     const reasons = new Map<string, string[]>();
-    const at = (why: string, id: string) => { const ids = reasons.get(why); if (ids) ids.push(id); else reasons.set(why, [id]); };
+    const at = (why: string, id: string) => appendTo(reasons, why, id);
     for (const p of v.points) {
       const c = p.cells[s];
       for (const e of c.errors) at(`line ${e.line}: ${e.message}`, p.id);

@@ -15,6 +15,7 @@
 import type { HostModel } from '../model/semantic';
 import { coResidencies } from '../model/coresidency';
 import { isRunning, type VmRuntime, type World } from './world';
+import { appendTo } from '../model/map-of-lists';
 
 /** One stretch of time a VM with a confidential process shared a host with an attacker's VM. */
 export interface Exposure {
@@ -143,9 +144,7 @@ function secretsByHost(world: World, lost: ReadonlyMap<string, ReadonlySet<strin
     if (vm.arriving && vm.arriving.what !== 'migrated') continue;
     const secret = vm.model.processes.find((p) => p.confidential && !lost.get(vm.name)?.has(p.name));
     if (!secret) continue;
-    const list = out.get(vm.host);
-    const entry = { name: vm.name, host: vm.host, tenant: vm.model.tenant, vm, secret };
-    if (list) list.push(entry); else out.set(vm.host, [entry]);
+    appendTo(out, vm.host, { name: vm.name, host: vm.host, tenant: vm.model.tenant, vm, secret });
   }
   return out;
 }

@@ -2,11 +2,12 @@
 // sibling on the same network, and a shared bitmap stops the source from
 // sending a page to a network twice. Without `multicast`, each child is its own group.
 import type { LinkModel } from '../../model/semantic';
-import { groupBy, type Child, type ForkState } from './state';
+import type { Child, ForkState } from './state';
+import { groupBy } from '../../model/map-of-lists';
 
 /** Receivers grouped by the frame that carries their pages: one per network with multicast, else one per child. */
 export function frameGroups(s: ForkState, kids: Child[]): [LinkModel, Child[]][] {
-  return s.fork.multicast ? groupBy(kids, (c) => c.link!) : kids.map((c) => [c.link!, [c]] as [LinkModel, Child[]]);
+  return s.fork.multicast ? [...groupBy(kids, (c) => c.link!)] : kids.map((c) => [c.link!, [c]] as [LinkModel, Child[]]);
 }
 
 /** The shared bitmap: true the first time a page is asked for on a network, false once it is on its way there. */

@@ -7,7 +7,8 @@ import { formatIp } from '../../../../grammar/src/literals';
 import { formatSize } from '../../model/units';
 import type { TransferResult } from '../results';
 import type { VmRuntime } from '../world';
-import { Child, ForkState, groupBy, MAX_PAGE_MAP_BYTES, MAX_TOUCHED_BYTES } from './state';
+import { Child, ForkState, MAX_PAGE_MAP_BYTES, MAX_TOUCHED_BYTES } from './state';
+import { groupBy } from '../../model/map-of-lists';
 
 /** Why the fork cannot be simulated (too large, or no room where its children go), or undefined: checked before anything is allocated per child. */
 export function tooLarge(s: ForkState): string | undefined {
@@ -37,7 +38,7 @@ export function placeChildren(s: ForkState): Map<HostModel, Child[]> {
   // Without `on`, children stay where the parent runs now (its host after a migration), not where it was declared.
   const hosts = s.fork.onDeclared ? placement(s.fork) : Array.from({ length: s.fork.children }, () => s.source);
   hosts.forEach((host, i) => s.children.push(newChild(s, i + 1, host)));
-  return new Map(groupBy(s.children, (c) => c.host));
+  return groupBy(s.children, (c) => c.host);
 }
 
 function newChild(s: ForkState, index: number, host: HostModel): Child {

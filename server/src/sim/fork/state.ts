@@ -133,10 +133,4 @@ export function range(r: Pick<Region, 'first' | 'count'>): number[] {
   return out;
 }
 
-export function groupBy<T, K>(xs: T[], key: (x: T) => K): [K, T[]][] {
-  const m = new Map<K, T[]>();
-  for (const x of xs) { const k = key(x); const l = m.get(k); if (l) l.push(x); else m.set(k, [x]); }
-  return [...m];
-}
-
 export function round3(x: number): number { return Math.round(x * 1000) / 1000; }
