@@ -156,7 +156,7 @@ function monitorFacts(title: string, m: MonitorModel | undefined): string {
   return [
     `${title} for ${m.vms.map((v) => `\`${v}\``).join(', ') || 'no vm'} — mode ${m.mode}${dflt('mode')}, buffer ${m.buffer} ${m.policy}${dflt('buffer')}`,
     `${plural(m.rules.length, 'rule')}${m.rules.length ? ` (${m.rules.slice(0, 8).map((r) => r.name).join(', ')}${m.rules.length > 8 ? ', …' : ''})` : ''}; default ${actionText(m.default)}${m.defaultDeclared ? '' : ' (default)'}`,
-    m.escalate ? `escalates to ${actionText(m.escalate.action)} after ${m.escalate.count} violations within ${m.escalate.windowText}` : '',
+    m.escalate ? `escalates to ${actionText(m.escalate.action)} after ${plural(m.escalate.count, 'violation')} within ${m.escalate.windowText}` : '',
   ].filter(Boolean).join('\n\n');
 }
 
