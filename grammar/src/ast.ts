@@ -36,7 +36,15 @@ export type Decl =
   | ImportDecl | BootDecl | HostDecl | LinkDecl | NetworkDecl | VmDecl | ForkDecl | MonitorDecl
   | CheckpointDecl | AuthorityDecl | CertificateDecl | ShareDecl | AttackerDecl | ScenarioDecl;
 
-interface DeclBase { keywordSpan: Span; span: Span }
+interface DeclBase {
+  keywordSpan: Span; span: Span;
+  /**
+   * Property words written in the block that could not be read (a syntax
+   * error says why); absent when every property was read. The validator does
+   * not also warn that these are missing (validation/syntax.ts unreadProperty).
+   */
+  broken?: string[];
+}
 
 export interface ImportDecl extends DeclBase { kind: 'import'; path: Str }
 

@@ -154,3 +154,29 @@ scenario "s" {
     ]);
   });
 });
+
+describe('recovery does not take the next property as a value', () => {
+  test('a string where a name is due is not dropped to read the next property word as the name', () => {
+    const text = `${BASE}host h2 { tpm "ecdsa-p256" boot good }
+vm app on h1 { }
+fork clone of app {
+  integrity "per-page"
+  encrypt
+}
+`;
+    // The broken property is left out (and recorded as written); the next one is read.
+    assert.deepEqual(shape(text).slice(2), ['host h2: boot', 'vm app: ', 'fork clone: encrypt']);
+    assert.deepEqual(parse(text).decls.slice(2).map((d) => d.broken), [['tpm'], undefined, ['integrity']]);
+    assert.deepEqual(seen(text), [
+      ['VMS000', 3, 15, '"ecdsa-p256"', 'expected a name but found \'"ecdsa-p256"\''],
+      ['VMS000', 6, 13, '"per-page"', 'expected a name but found \'"per-page"\''],
+    ]);
+  });
+  test('a misspelt keyword is replaced, not assumed missing: the words after it keep their places', () => {
+    const text = `${BASE}vm app on h1 { }\ncheckpoint snap of app { }\nscenario "s" {\n  at 0 ms checkpoint snap\n  at 1 ms restore snap sa v2 on h1\n}\n`;
+    assert.deepEqual(seen(text), [['VMS000', 7, 24, 'sa', "expected 'as' but found 'sa' — did you mean 'as'?"]]);
+    const s = parse(text).decls.find((d): d is A.ScenarioDecl => d.kind === 'scenario')!;
+    const step = s.items[1] as Extract<A.ScenarioItem, { key: 'step' }>;
+    assert.deepEqual(step.body.kind === 'restore' && [step.body.checkpoint.text, step.body.as.text, step.body.host.text], ['snap', 'v2', 'h1']);
+  });
+});

@@ -13,6 +13,7 @@ import { outputPath } from '../model/checkpoint-plan';
 import { checkpointModel } from '../model/semantic-checkpoints';
 import { appendTo } from '../model/map-of-lists';
 import type { ValidationContext } from './context';
+import { unreadProperty } from './syntax';
 
 export function checkCheckpoints(ctx: ValidationContext): void {
   for (const d of ctx.file.doc.decls) {
@@ -20,7 +21,8 @@ export function checkCheckpoints(ctx: ValidationContext): void {
     const to = d.props.find((p) => p.key === 'to') as A.ValueProp<'to', A.Str> | undefined;
     // Without `to` (or with an empty one) the file is `<name>.ckpt`, which must be writable too.
     const file = outputPath(d);
-    const problem = d.name.text || to?.value.value ? outputProblem(ctx, file) : undefined;
+    // A `to` that could not be read would have the default file judged, which the user did not name.
+    const problem = (d.name.text || to?.value.value) && !unreadProperty(d, 'to') ? outputProblem(ctx, file) : undefined;
     if (problem) ctx.report(to?.value.value ? to.value.span : d.name.span, 'VMS003', `checkpoint file '${file}' cannot be written: ${problem}`);
     // The semantic model's meaning; a second declaration of the name (VMS002) is judged the same way.
     const owned = ctx.model.checkpoints.get(d.name.text);
@@ -28,12 +30,12 @@ export function checkCheckpoints(ctx: ValidationContext): void {
     if (!vm) continue;
     const ck = owned?.decl === d ? owned : checkpointModel(ctx.file.path, d, vm);
     for (const p of vm.processes) {
-      if (p.confidential && !ck.excluded.has(p.name)) {
+      if (p.confidential && !ck.excluded.has(p.name) && !unreadProperty(d, 'exclude')) {
         ctx.report(d.name.span, 'VMS030', `checkpoint '${d.name.text}' keeps confidential process '${p.name}' of vm '${vm.name}' in clear; add \`exclude ${p.name}\``,
           { data: { checkpoint: d.name.text, process: p.name } });
       }
     }
-    if (ck.ipc === 'follow') continue;
+    if (ck.ipc === 'follow' || unreadProperty(d, 'ipc')) continue;
     const spans = new Map<string, A.Span>();
     for (const n of ck.exclude) spans.set(n.text, n.span);
     // One warning per excluded–kept pair, naming every channel between them.

@@ -11,6 +11,7 @@ import { AttackKind, childrenPerHost, childrenShortfalls, ForkModel, forkPagesPe
 import { groupDigits, MAX_FORK_PAGES } from '../model/limits';
 import { childRoom } from '../model/child-address';
 import type { ValidationContext } from './context';
+import { unreadProperty } from './syntax';
 
 /** The name written in `on` for a host (or the fork's name when `on` is left out). */
 function hostSpan(f: ForkModel, host: HostModel): A.Span {
@@ -44,12 +45,12 @@ export function checkForks(ctx: ValidationContext): void {
     // VMS010
     if (attestProp && remote.length) {
       for (const h of [source, ...remote]) {
-        if (h.tpm) continue;
+        if (h.tpm || unreadProperty(h.decl, 'tpm')) continue;
         const span = h === source ? attestProp.keySpan : hostSpan(f, h);
         ctx.report(span, 'VMS010', `fork '${f.name}' attests host '${h.name}'${h === source ? ' (its source)' : ''}, which has no TPM; add \`tpm ecdsa-p256\` to host '${h.name}'`);
       }
     }
-    if (vtpmProp && !f.parent.vtpm) {
+    if (vtpmProp && !f.parent.vtpm && !unreadProperty(f.parent.decl, 'vtpm')) {
       ctx.report(vtpmProp.keySpan, 'VMS010', `\`attest vtpm\` needs a vTPM in vm '${f.parent.name}'; add \`vtpm\` to it`);
     }
 
@@ -59,7 +60,7 @@ export function checkForks(ctx: ValidationContext): void {
         ctx.report(hostSpan(f, h), 'VMS015', `no link or network joins '${source.name}' (where vm '${f.parent.name}' runs) and '${h.name}'; declare \`link ${source.name} <-> ${h.name} { }\` or add both to a network`);
       }
       // VMS011
-      if (!attestProp) {
+      if (!attestProp && !unreadProperty(d, 'attest hosts')) {
         ctx.report(hostSpan(f, h), 'VMS011', `fork '${f.name}' sends memory to host '${h.name}' without attesting it; add \`attest hosts against ${source.boot?.name ?? '<boot chain>'}\``,
           { data: { fork: f.name, boot: source.boot?.name } });
       }
@@ -68,7 +69,7 @@ export function checkForks(ctx: ValidationContext): void {
     const used = [...new Set(remote.flatMap((h) => routeBetween(ctx.model, source, h) ?? []))];
 
     // VMS012
-    if (f.integrity.mode === 'none' && used.length) {
+    if (f.integrity.mode === 'none' && used.length && !unreadProperty(d, 'integrity')) {
       const hits = attackersOn(ctx, used, ['tamper', 'drop', 'replay']);
       if (hits.length) {
         const integ = d.props.find((p) => p.key === 'integrity');
@@ -80,7 +81,7 @@ export function checkForks(ctx: ValidationContext): void {
     }
     // VMS013
     const secret = f.parent.processes.filter((p) => p.confidential);
-    if (secret.length && !f.encrypt && used.length) {
+    if (secret.length && !f.encrypt && used.length && !unreadProperty(d, 'encrypt')) {
       const hits = attackersOn(ctx, used, ['tap']);
       if (hits.length) {
         ctx.report(d.name.span, 'VMS013',

@@ -93,11 +93,19 @@ export function checkDuplicateNames(ctx: ValidationContext): void {
       const prev = titles.get(d.title.value);
       if (prev) ctx.report(d.title.span, 'VMS002', `a scenario titled "${d.title.value}" already exists (${ctx.where(ctx.file.path, prev.span)}); scenario titles are unique per file`);
       else titles.set(d.title.value, d.title);
-      // A VM created by `restore … as NAME` must not shadow a declared name.
+      // A VM created by `restore … as NAME` must not shadow a declared name,
+      // nor one restored before it in the same scenario (scenarios are independent).
+      const restored = new Map<string, A.Ident>();
       for (const it of d.items) {
         if (it.key === 'step' && it.body.kind === 'restore' && it.body.as.text) {
-          const clash = ctx.ns.get(it.body.as.text);
-          if (clash) ctx.report(it.body.as.span, 'VMS002', `'${it.body.as.text}' is already declared as ${article(KIND_WORDS[clash.kind])} (${ctx.where(clash.path, clash.span)}); restore under a new name`);
+          const as = it.body.as;
+          const clash = ctx.ns.get(as.text);
+          const prev = restored.get(as.text);
+          if (clash) ctx.report(as.span, 'VMS002', `'${as.text}' is already declared as ${article(KIND_WORDS[clash.kind])} (${ctx.where(clash.path, clash.span)}); restore under a new name`);
+          else if (prev) {
+            ctx.report(as.span, 'VMS002', `'${as.text}' is already restored in this scenario (${ctx.where(ctx.file.path, prev.span)}); restore under a new name`,
+              { related: [{ path: ctx.file.path, span: prev.span, message: 'the first restore' }] });
+          } else restored.set(as.text, as);
         }
       }
     }

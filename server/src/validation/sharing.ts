@@ -2,6 +2,7 @@
 // their own; copy-on-write sharing (SCOW) is between OS-level VMs on one host.
 import type * as A from '../../../grammar/src/ast';
 import type { ValidationContext } from './context';
+import { unreadProperty } from './syntax';
 
 export function checkSharing(ctx: ValidationContext): void {
   for (const d of ctx.file.doc.decls) {
@@ -19,6 +20,9 @@ export function checkSharing(ctx: ValidationContext): void {
       for (const { i, vm } of vms) {
         if (!vm) continue;
         if (vm.virtualization !== 'os-level') {
+          // A `virtualization` that could not be read (VMS000) or is no kind (VMS003) is its own error, not a left-out one.
+          const written = vm.decl.kind === 'vm' ? vm.decl.props.find((p) => p.key === 'virtualization') : undefined;
+          if (unreadProperty(vm.decl, 'virtualization') || (written && written.value.text !== vm.virtualization)) continue;
           ctx.report(i.span, 'VMS040', `vm '${vm.name}' is ${vm.virtualization}-virtualized; copy-on-write sharing needs os-level vms (add \`virtualization os-level\`)`);
         } else if (host && vm.host !== host) {
           ctx.report(i.span, 'VMS040', `vm '${vm.name}' runs on host '${vm.host.name}' but the share is on host '${host.name}'; shared vms must run on one host`);
