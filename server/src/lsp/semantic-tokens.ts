@@ -4,6 +4,7 @@ import type { SemanticTokens } from 'vscode-languageserver';
 import type * as A from '../../../grammar/src/ast';
 import { lex } from '../../../grammar/src/parse';
 import { declaredSymbols, processSymbols, SymbolKind } from '../model/symbols';
+import type { SourceFile } from '../model/source-file';
 import type { Session } from './session';
 
 export const TOKEN_TYPES = ['keyword', 'class', 'variable', 'function', 'type', 'interface', 'event', 'property', 'enumMember', 'number', 'string', 'comment', 'operator', 'parameter'];
@@ -22,27 +23,33 @@ export function semanticTokens(session: Session, path: string): SemanticTokens {
   const a = session.analyze(path);
   const file = a?.set.root;
   if (!a || !file) return { data: [] };
+  // Past the limits the editor's TextMate grammar colours on its own: a
+  // 16 MiB file of one-character tokens would otherwise be 42 million numbers.
+  // The cut comes first, so nothing past it is looked at either: on a 15 MiB
+  // file the names of the whole file took seconds of this thread.
+  const text = file.text;
+  const cut = text.length <= SEMANTIC_MAX_CHARS ? text.length : text.lastIndexOf('\n', SEMANTIC_MAX_CHARS) + 1;
   // Names first: their spans decide what a word is.
   const names = new Map<number, { len: number; type: number; mod: number }>();
-  for (const s of declaredSymbols(file)) {
-    names.set(s.span.start, { len: s.span.end - s.span.start, type: BY_KIND[s.kind] ?? 13, mod: 1 });
-    if (s.kind === 'vm') for (const p of processSymbols(s)) names.set(p.span.start, { len: p.span.end - p.span.start, type: 7, mod: 1 });
+  const note = (span: A.Span, type: number, mod: number) => { if (span.start < cut) names.set(span.start, { len: span.end - span.start, type, mod }); };
+  // Declarations come in text order: those past the cut are not visited.
+  const decls = file.doc.decls;
+  let inCut = 0;
+  while (inCut < decls.length && decls[inCut].span.start < cut) inCut++;
+  const shown: SourceFile = inCut === decls.length ? file : { ...file, doc: { ...file.doc, decls: decls.slice(0, inCut) } };
+  for (const s of declaredSymbols(shown)) {
+    note(s.span, BY_KIND[s.kind] ?? 13, 1);
+    if (s.kind === 'vm') for (const p of processSymbols(s)) note(p.span, 7, 1);
   }
   // Names declared inside declarations: a monitor's rules (`rule rule on …`
   // is a rule named `rule`) and the VM a scenario's `restore … as NAME` makes.
-  const declares = (id: A.Ident, kind: SymbolKind) => { if (id.text) names.set(id.span.start, { len: id.span.end - id.span.start, type: BY_KIND[kind] ?? 13, mod: 1 }); };
-  for (const d of file.doc.decls) {
+  const declares = (id: A.Ident, kind: SymbolKind) => { if (id.text) note(id.span, BY_KIND[kind] ?? 13, 1); };
+  for (let i = 0; i < inCut; i++) {
+    const d = decls[i];
     if (d.kind === 'monitor') { for (const p of d.props) if (p.key === 'rule') declares(p.name, 'rule'); }
-    else if (d.kind === 'scenario') { for (const i of d.items) if (i.key === 'step' && i.body.kind === 'restore') declares(i.body.as, 'restored-vm'); }
+    else if (d.kind === 'scenario') { for (const it of d.items) if (it.key === 'step' && it.body.kind === 'restore') declares(it.body.as, 'restored-vm'); }
   }
-  for (const r of a.resolved.refs) {
-    const kind = r.target?.kind ?? r.expected[0];
-    names.set(r.ident.span.start, { len: r.ident.span.end - r.ident.span.start, type: BY_KIND[kind] ?? 13, mod: 0 });
-  }
-  // Past the limits the editor's TextMate grammar colours on its own: a
-  // 16 MiB file of one-character tokens would otherwise be 42 million numbers.
-  const text = file.text;
-  const cut = text.length <= SEMANTIC_MAX_CHARS ? text.length : text.lastIndexOf('\n', SEMANTIC_MAX_CHARS) + 1;
+  for (const r of a.resolved.refs) note(r.ident.span, BY_KIND[r.target?.kind ?? r.expected[0]] ?? 13, 0);
   const { tokens, comments } = lex(text.slice(0, cut), 0, 0);
   // Relative encoding; multi-line tokens (block comments) are split per line.
   const data: number[] = [];

@@ -260,7 +260,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   // Introspection for the protocol tests only (never registered for users).
   if (process.env.VMSEC_TEST === '1') {
-    connection.onRequest('vmsec/debug/cacheSizes', async () => ({ server: session.cacheSizes(), analysis: await validator.sizes() }));
+    connection.onRequest('vmsec/debug/cacheSizes', async () => ({ server: session.cacheSizes(), analysis: await validator.sizes(), parseOnlyReads: session.parseOnlyReads }));
     // Holds this thread, so that requests sent meanwhile wait in the queue (the cancellation test).
     connection.onRequest('vmsec/debug/block', (p: { ms?: number }) => { const end = Date.now() + Math.min(Number(p?.ms) || 0, 5000); while (Date.now() < end) { /* hold */ } return null; });
   }

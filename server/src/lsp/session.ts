@@ -116,7 +116,24 @@ export class Session {
   uriOf(path: string): string { return this.open.get(path)?.uri ?? pathToUri(path); }
 
   /** A parsed file for parse-only features (outline, folding, formatting, workspace symbols). */
-  parsedFile(path: string): SourceFile | undefined { return this.parsed.get(path); }
+  parsedFile(path: string): SourceFile | undefined {
+    // An open file's analysis of its current text already holds its tree, and
+    // one never analysed is about to be (hover needs it): a second parse of a
+    // 15 MiB file held this thread for seconds. Read-only use is safe: the tree
+    // is only replaced together with its analysis.
+    const doc = this.open.get(path);
+    if (doc) {
+      const a = this.analyses.get(path);
+      if (!a) { const made = this.analyze(path); if (made) return made.set.root; }
+      // Same text, and still the tree the workspace holds (else the analysis is dropped as stale).
+      else if (a.set.root.text === doc.getText() && this.file(path) === a.set.root) return a.set.root;
+      this.parseOnlyReads++;
+    }
+    return this.parsed.get(path);
+  }
+
+  /** Open files read through the parse-only cache (tests: outline and folding of a freshly analysed file use its analysis' tree). */
+  parseOnlyReads = 0;
 
   /** The parsed file an analysis of `path` holds (navigation features convert its spans). */
   file(path: string): SourceFile | undefined {
