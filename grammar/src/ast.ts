@@ -149,7 +149,11 @@ export interface ScenarioDecl extends DeclBase { kind: 'scenario'; title: Str; i
 
 /** A problem found while lexing or parsing; `code` is always VMS000. */
 /** `more`: not a problem itself but the count of those left out past the cap. */
-export interface SyntaxProblem { message: string; span: Span; more?: number }
+export interface SyntaxProblem {
+  message: string; span: Span; more?: number;
+  /** A word where a declaration is due (parse.ts): read as the declaration it is a typo of, or skipped with what follows. */
+  topLevel?: { word: string; typo: boolean };
+}
 
 export interface Comment { text: string; span: Span; block: boolean }
 

@@ -188,6 +188,7 @@ export function parseRange(text: string, start: number, end: number): { doc: Doc
       problems.push({
         message: guess ? `unknown declaration '${rest.image}' — did you mean '${guess}'?` : garbageMessage(rest) ?? parser.errors.find((e) => e.token === rest)!.message,
         span: endOf(rest),
+        topLevel: { word: rest.image, typo: !!guess },
       });
       if (guess && rest.tokenType === Identifier) {
         // Read it as the declaration it is a typo of: its name is then

@@ -42,6 +42,14 @@ export const BLOCK_WORDS = {
 export type BlockKind = keyof typeof BLOCK_WORDS;
 /** The words a scenario step begins with (after `at TIME`). */
 const STEP_WORDS = new Set(['fork', 'syscall', 'checkpoint', 'restore', 'write', 'migrate', 'rotate', 'present']);
+/**
+ * Declaration keywords no block reads as a property or step (unlike `boot`
+ * in a host, `vm` in an attacker, `fork` and `checkpoint` in a scenario):
+ * at the start of a line one always ends a block whose `}` is missing, so an
+ * incremental reparse may start there (model/incremental.ts).
+ */
+export const BARRIER_KEYWORDS: ReadonlySet<string> = new Set(DECL_KEYWORDS.filter((w) =>
+  !STEP_WORDS.has(w) && !Object.values(BLOCK_WORDS).some((words) => (words as readonly string[]).includes(w))));
 const BLOCK_SETS = Object.fromEntries(
   Object.entries(BLOCK_WORDS).map(([k, v]) => [k, new Set<string>(v)]),
 ) as Record<BlockKind, Set<string>>;
