@@ -211,11 +211,20 @@ export class VmsecParser extends EmbeddedActionsParser {
     };
   }
 
-  /** Whether `t` is a typo of the keyword `expected` (and not a declaration starting a line). */
+  /**
+   * Whether `t` is a typo of the keyword `expected` (and not a declaration
+   * starting a line). For a keyword of two letters (`as`, `on`, `to`: a name
+   * such as `a1` or `t1` is one edit away) only its letters swapped (`sa`) or
+   * another keyword (`on` for `of`); never where reading it so would leave the
+   * keyword's own argument missing (the line or the block ends).
+   */
   private misspelt(t: IToken, expected: TokenType): boolean {
     if (!expected.name.startsWith('KW_') || t.tokenType === EOF || !tokenMatcher(t, Identifier)) return false;
     const word = expected.name.slice(3);
     if (t.image === word || (this.startsDecl(t) && this.atLineStart(t))) return false;
+    if (word.length < 3 && t.tokenType === Identifier && t.image !== `${word[1]}${word[0]}`) return false;
+    const after = this.LA(2);
+    if (after.tokenType === EOF || tokenMatcher(after, RCurly) || this.lineBreakBetween(t, after)) return false;
     return closest(t.image, [word]) === word;
   }
 
@@ -378,7 +387,8 @@ export class VmsecParser extends EmbeddedActionsParser {
   private unknownProperty(t: IToken, kind: BlockKind, afterError: boolean, owner: A.Decl | undefined): void {
     const words = BLOCK_WORDS[kind];
     if (kind === 'scenario' && STEP_WORDS.has(t.image)) { this.stepWithoutTime(t); return; }
-    if (!(afterError && this.sameLineAsLastError(t))) {
+    const reported = !(afterError && this.sameLineAsLastError(t));
+    if (reported) {
       const guess = closest(t.image, words);
       // `encrpyt`: the property meant was written, only misspelt.
       if (guess && owner) markBroken(owner, guess);
@@ -388,15 +398,21 @@ export class VmsecParser extends EmbeddedActionsParser {
       });
     }
     const set = BLOCK_SETS[kind];
+    // An unknown property's first word after it is its value (`dsik include`,
+    // `tpa vm2`), whatever it looks like; after a bad value (`two` in `vcpus
+    // two`, not reported) there is none to pass.
+    let pastValue = !reported;
     for (;;) {
       const next = this.LA(1);
       if (next.tokenType === EOF || tokenMatcher(next, RCurly)) return;
       if (tokenMatcher(next, Identifier) && (set.has(next.image) || (this.startsDecl(next) && this.atLineStart(next)))) return;
-      // A likely typo of a property word (`vcpus two memroy 4 GiB`) is a
-      // mistake of its own: it gets its message on the next round.
-      if (tokenMatcher(next, Identifier) && !this.startsDecl(next) && closest(next.image, words)) return;
-      if (tokenMatcher(next, LCurly)) { this.skipBalanced(); continue; }
-      this.SKIP_TOKEN();
+      // Then a likely typo of a property word (`vcpus two memroy 4 GiB`,
+      // `hypervizor xen tenent acme`) is a mistake of its own: it gets its
+      // message on the next round. Not in a scenario, whose steps are lines of
+      // many words (`as` is one edit from `at`).
+      if (pastValue && kind !== 'scenario' && tokenMatcher(next, Identifier) && !this.startsDecl(next) && closest(next.image, words)) return;
+      if (tokenMatcher(next, LCurly)) this.skipBalanced(); else this.SKIP_TOKEN();
+      pastValue = true;
     }
   }
   /**
@@ -761,7 +777,8 @@ export class VmsecParser extends EmbeddedActionsParser {
     const vms = this.SUBRULE(this.names);
     this.ACTION(() => {
       if (!on) return;
-      const watched = vms.length ? vms.map((v) => v.text).join(', ') : 'VM';
+      const named = vms.filter((v) => v.text);
+      const watched = named.length ? named.map((v) => v.text).join(', ') : 'VM';
       this.problems.push({ span: this.span(on), message: `a monitor names the VMs it watches with 'for', not 'on': write 'monitor ${name.text} for ${watched}'` });
     });
     const d = this.ACTION(() => this.begin<A.MonitorDecl>({ kind: 'monitor', name, vms, props: [], keywordSpan: this.span(kw), span: this.span(kw) }));

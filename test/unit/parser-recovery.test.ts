@@ -180,3 +180,35 @@ fork clone of app {
     assert.deepEqual(step.body.kind === 'restore' && [step.body.checkpoint.text, step.body.as.text, step.body.host.text], ['snap', 'v2', 'h1']);
   });
 });
+
+describe('what a review found in the recovery rules', () => {
+  test('an unknown property\'s value is not a second unknown property, and warnings about other things stay', () => {
+    const text = 'host h1 { }\nvm web on h1 { process db { confidential } }\ncheckpoint c of web {\n  dsik include\n}\n';
+    const found = seen(text);
+    assert.deepEqual(found.filter((d) => d[0] === 'VMS000').map((d) => [d[1], d[2], d[3]]), [[4, 3, 'dsik']]);
+    assert.ok(found.some((d) => d[0] === 'VMS030'), JSON.stringify(found));
+    assert.deepEqual(seen('host h { }\nattacker a { tpa vm2 }\n').filter((d) => d[0] === 'VMS000').map((d) => d[3]), ['tpa']);
+  });
+  test('a step line with a misspelt `at` is one error, not one per word that looks like `at`', () => {
+    const text = 'host h1 { }\nvm web on h1 { }\ncheckpoint safe of web { }\nscenario "s" {\n  t 1100 ms restore safe as clinic2 on h1\n}\n';
+    assert.deepEqual(seen(text).filter((d) => d[0] === 'VMS000').map((d) => [d[1], d[3]]), [[5, 't']]);
+  });
+  test('a name one letter from a two-letter keyword is a name: `restore snap a1 on t1` is one error', () => {
+    const text = `host h1 { cpus 2 }
+host t1 { cpus 2 }
+link h1 <-> t1 { }
+vm web on h1 { memory 64 MiB }
+checkpoint snap of web { to "s.ckpt" }
+scenario "s" {
+  at 1 ms checkpoint snap
+  at 5 ms restore snap a1 on t1
+  at 6 ms migrate web t1
+}
+`;
+    assert.deepEqual(seen(text).filter((d) => d[0] === 'VMS000').map((d) => [d[1], d[2], d[3]]), [[8, 24, 'a1'], [9, 23, 't1']]);
+  });
+  test('`monitor m on web,` suggests `for web`, without the comma recovery left', () => {
+    const found = seen('host h1 { }\nvm web on h1 { }\nmonitor m on web, {\n}\n').filter((d) => d[0] === 'VMS000');
+    assert.ok(found.some((d) => d[4].includes("write 'monitor m for web'")), JSON.stringify(found));
+  });
+});
