@@ -586,12 +586,17 @@ export class VmsecParser extends EmbeddedActionsParser {
         DEF: () => {
           before = now;
           now = this.recorded().length;
-          const key = this.ACTION(() => writtenKey(this.LA(1), this.LA(2), words));
+          // The property's first words, read back only if it fails (the hot path
+          // of a valid file allocates nothing more per property).
+          const first = this.tokens[(this as unknown as { currIdx: number }).currIdx + 1];
+          const second = this.tokens[(this as unknown as { currIdx: number }).currIdx + 2];
           // Also when the error ends the block (finally): the property was written all the same.
           try {
             this.OR9(alternatives);
           } finally {
-            this.ACTION(() => { if (owner && key && this.recorded().length > now) markBroken(owner, key); });
+            if (owner && first && this.recorded().length > now) {
+              this.ACTION(() => { const key = writtenKey(first, second ?? first, words); if (key) markBroken(owner, key); });
+            }
           }
         },
       });
