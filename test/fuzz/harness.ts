@@ -125,7 +125,9 @@ const STACK = /^\s+at (?:.+ \()?(?:\/|node:|file:|<anonymous>|[A-Za-z]:\\)[^\n]*
 const INTERNAL = /internal error/i;
 const FATAL = /FATAL|Fatal (?:JavaScript|process)|node:internal|Maximum call stack|heap out of memory|Aborted \(core/;
 const LEAK = /\bNaN\b|\bInfinity\b|\bundefined\b|\[object Object\]|\bBigInt\b|\d+n \*\* \d+n/;
-const ERRNO = /\b(ENOENT|EISDIR|ENOTDIR|EACCES|EPERM|EEXIST|ELOOP|ENAMETOOLONG|EFBIG|ENOSPC|EINVAL|EMFILE|ENXIO|EAGAIN|EBADF|ENOTEMPTY|EXDEV|ERR_[A-Z_]+)\b/;
+// A raw errno name, as node's errors print it (`ENOENT: no such file…`). Not one that glosses the
+// number before it: `deny(N)` takes an errno, and messages write it `13 (EACCES)` on purpose.
+const ERRNO = /(?<!\b\d+ \()\b(ENOENT|EISDIR|ENOTDIR|EACCES|EPERM|EEXIST|ELOOP|ENAMETOOLONG|EFBIG|ENOSPC|EDQUOT|EROFS|EBUSY|ETXTBSY|ENOMEM|EINVAL|EMFILE|ENFILE|ENXIO|ENODEV|EAGAIN|EBADF|ENOTEMPTY|EXDEV|ERR_[A-Z_]+)\b/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 

@@ -177,17 +177,50 @@ export class RunSession {
   }
 }
 
+/**
+ * Where each line of `text` starts and where its text ends (before its break). LSP counts
+ * `\r\n`, `\r` and `\n` as line breaks; written apart from the server's LineIndex so
+ * that tests do not check the server against itself.
+ */
+function lines(text: string): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  let start = 0;
+  for (const m of text.matchAll(/\r\n|\r|\n/g)) { out.push({ start, end: m.index }); start = m.index + m[0].length; }
+  out.push({ start, end: text.length });
+  return out;
+}
+
 /** The 0-based position of `needle` (plus `delta` characters) in `text`. */
 export function pos(text: string, needle: string, delta = 0) {
   const o = text.indexOf(needle) + delta;
   assert.ok(o >= delta, `'${needle}' not in text`);
-  const before = text.slice(0, o);
-  return { line: before.split('\n').length - 1, character: o - before.lastIndexOf('\n') - 1 };
+  const ls = lines(text);
+  let line = 0;
+  while (line + 1 < ls.length && ls[line + 1].start <= o) line++;
+  return { line, character: o - ls[line].start };
 }
 
-/** `text` with LSP edits applied (as a client applies a WorkspaceEdit's edits for one file). */
+/**
+ * `text` with LSP edits applied (as a client applies a WorkspaceEdit's edits for one file):
+ * positions past a line's end or the last line are clamped, as the LSP specification says,
+ * inserts at one position appear in the order of the array, and overlapping edits throw.
+ */
 export function applyEdits(text: string, edits: TextEdit[]): string {
-  const lines = text.split('\n');
-  const off = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
-  return [...edits].sort((a, b) => off(b.range.start) - off(a.range.start)).reduce((t, e) => t.slice(0, off(e.range.start)) + e.newText + t.slice(off(e.range.end)), text);
+  const ls = lines(text);
+  const off = (p: { line: number; character: number }) => {
+    if (p.line >= ls.length) return text.length;
+    const l = ls[Math.max(0, p.line)];
+    return Math.min(l.start + Math.max(0, p.character), l.end);
+  };
+  const placed = edits.map((e, i) => ({ e, i, start: off(e.range.start), end: Math.max(off(e.range.start), off(e.range.end)) }));
+  placed.sort((a, b) => a.start - b.start || a.i - b.i);
+  let out = '';
+  let at = 0;
+  for (const x of placed) {
+    // Overlapping edits are a server bug (the specification forbids them): say so, do not guess.
+    if (x.start < at) throw new Error(`overlapping edits: ${JSON.stringify(x.e.range)} starts inside an earlier edit`);
+    out += text.slice(at, x.start) + x.e.newText;
+    at = x.end;
+  }
+  return out + text.slice(at);
 }

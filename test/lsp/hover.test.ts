@@ -27,6 +27,9 @@ authority ca { key rsa-2048 }
 authority spare { key ecdsa-p256 }
 certificate webcert for web by ca valid 10 s
 certificate dbcert for db by ca valid 1 min
+monitor ser for cache { mode serial buffer 16 drop }
+monitor con for cache { buffer 16 }
+monitor blk for cache { buffer 8 block }
 `;
 
 let uri = '';
@@ -48,14 +51,14 @@ after(async () => { await c.close(); });
 
 test('process(P) in a monitor for several VMs shows P of each VM that has one, and which VMs have none', async () => {
   const v = await hoverAt('process(api', 9);
-  assert.match(v, /\*\*process\*\* `api` of vm `web` — 8 MiB \(2048 pages\), \*\*confidential\*\*/);
-  assert.match(v, /\*\*process\*\* `api` of vm `db` — 16 MiB \(4096 pages\)/);
+  assert.match(v, /\*\*process\*\* `api` of vm `web` — 8 MiB \(2,048 pages\), \*\*confidential\*\*/);
+  assert.match(v, /\*\*process\*\* `api` of vm `db` — 16 MiB \(4,096 pages\)/);
   assert.match(v, /no process `api` in vm `cache`/);
 });
 
 test('a monitor shows its mode, VMs, rules, default and escalation; defaults are marked', async () => {
   const guard = await hoverAt('monitor guard', 9);
-  assert.match(guard, /^\*\*monitor\*\* `guard` for `web`, `db`, `cache` — mode serial, buffer 1024 drop \(default\)/);
+  assert.match(guard, /^\*\*monitor\*\* `guard` for `web`, `db`, `cache` — mode serial: each call waits for its verdict, none is dropped\n/);
   assert.match(guard, /2 rules \(r1, r2\); default allow \(default\)/);
   assert.match(guard, /escalates to pause after 3 violations within 1 s/);
   const quiet = await hoverAt('monitor quiet', 9);
@@ -76,8 +79,27 @@ test('a certificate shows its VM, authority and validity; an authority its key a
 test('a VM marks the values it takes by default', async () => {
   const web = await hoverAt('vm web', 4);
   assert.match(web, /^\*\*vm\*\* `web` on host `alpha` — 1 vcpu \(default\), 2 GiB \(524,288 pages\), no disk \(default\), full \(default\)/);
-  assert.match(web, /subnet 10\.1\.0\.0\/24, working set 10% \(default\)/);
+  assert.match(web, /subnet 10\.1\.0\.0\/24, working set 10% \(default; 52,429 pages\)/);
   const cache = await hoverAt('vm cache', 4);
-  assert.match(cache, /1 GiB \(default\)/);
+  assert.match(cache, /1 GiB \(default; 262,144 pages\)/);
   assert.match(cache, /subnet 10\.0\.0\.0\/24 \(default\)/);
+});
+
+test('a monitor marks an unwritten buffer policy as the default, and in serial mode says the buffer does nothing', async () => {
+  // LANGUAGE.md §3 Monitors: serial mode never drops a call, whatever the buffer.
+  const ser = await hoverAt('monitor ser', 9);
+  assert.match(ser, /— mode serial: each call waits for its verdict, none is dropped \(`buffer 16 drop` has no effect\)\n/);
+  assert.doesNotMatch(ser, /, buffer 16/);
+  assert.match(await hoverAt('monitor con', 9), /— mode concurrent \(default\), buffer 16, drop \(default\) when full\n/);
+  assert.match(await hoverAt('monitor blk', 9), /— mode concurrent \(default\), buffer 8, block when full\n/);
+  assert.match(await hoverAt('monitor quiet', 9), /— mode concurrent \(default\), buffer 1024 \(default\), drop \(default\) when full\n/);
+});
+
+test('page counts read one way in every hover: defaults and pages in one parenthesis, thousands separated', async () => {
+  const cache = await hoverAt('vm cache', 4);
+  assert.match(cache, /, 1 GiB \(default; 262,144 pages\), /);
+  assert.match(cache, /working set 10% \(default; 26,214 pages\)/);
+  assert.doesNotMatch(cache, /\(default\) \(/);
+  assert.match(await hoverAt('vm web', 4), /, 2 GiB \(524,288 pages\), /);
+  assert.match(await hoverAt('process api { memory 16', 9), /— 16 MiB \(4,096 pages\)$/);
 });

@@ -59,6 +59,9 @@ function pcrTable(values: Buffer[], indexes: number[]): string {
   return indexes.map((i) => `| ${i} | \`${values[i].toString('hex')}\` |`).join('\n');
 }
 
+/** One number format for every hover's page counts (VM, working set, process). */
+const pageCount = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'page' : 'pages'}`;
+
 function facts(sym: Sym, model: SemanticModel): string {
   const title = `**${KIND_WORDS[sym.kind]}** \`${sym.name}\``;
   switch (sym.kind) {
@@ -92,8 +95,8 @@ function facts(sym: Sym, model: SemanticModel): string {
       const given = new Set<string>(v.decl.kind === 'vm' ? v.decl.props.map((p) => p.key) : []);
       const dflt = (key: string) => (given.has(key) ? '' : ' (default)');
       return [
-        `${title} on host \`${v.host.name}\` — ${plural(v.vcpus, 'vcpu')}${dflt('vcpus')}, ${formatBytes(v.memory)}${dflt('memory')} (${pages.toLocaleString('en-US')} pages)${v.disk ? `, disk ${formatBytes(v.disk)}` : ', no disk (default)'}, ${v.virtualization}${dflt('virtualization')}${v.vtpm ? ', vTPM' : ''}${v.tenant ? `, tenant ${v.tenant}` : ''}`,
-        `subnet ${formatIp(v.subnet.ip)}/${v.subnet.prefix}${dflt('subnet')}, working set ${v.workingset}%${dflt('workingset')} (${Math.round((pages * v.workingset) / 100).toLocaleString('en-US')} pages)`,
+        `${title} on host \`${v.host.name}\` — ${plural(v.vcpus, 'vcpu')}${dflt('vcpus')}, ${formatBytes(v.memory)} (${given.has('memory') ? '' : 'default; '}${pageCount(pages)})${v.disk ? `, disk ${formatBytes(v.disk)}` : ', no disk (default)'}, ${v.virtualization}${dflt('virtualization')}${v.vtpm ? ', vTPM' : ''}${v.tenant ? `, tenant ${v.tenant}` : ''}`,
+        `subnet ${formatIp(v.subnet.ip)}/${v.subnet.prefix}${dflt('subnet')}, working set ${v.workingset}% (${given.has('workingset') ? '' : 'default; '}${pageCount(Math.round((pages * v.workingset) / 100))})`,
         v.processes.length ? `processes: ${v.processes.map((p) => `${p.name} (${formatBytes(p.memory)}${p.confidential ? ', confidential' : ''})`).join(', ')}` : '',
       ].filter(Boolean).join('\n\n');
     }
@@ -119,7 +122,7 @@ function facts(sym: Sym, model: SemanticModel): string {
     case 'process': {
       const v = sym.parent && model.vms.get(sym.parent.name);
       const p = v?.processes.find((x) => x.name === sym.name);
-      return p ? `${title} of vm \`${v!.name}\` — ${formatBytes(p.memory)} (${Math.ceil(p.memory / 4096)} pages)${p.confidential ? ', **confidential**' : ''}${p.files.length ? `; files ${p.files.join(', ')}` : ''}` : title;
+      return p ? `${title} of vm \`${v!.name}\` — ${formatBytes(p.memory)} (${pageCount(Math.ceil(p.memory / 4096))})${p.confidential ? ', **confidential**' : ''}${p.files.length ? `; files ${p.files.join(', ')}` : ''}` : title;
     }
     case 'checkpoint': {
       const d = sym.decl as A.CheckpointDecl;
@@ -154,10 +157,22 @@ function monitorFacts(title: string, m: MonitorModel | undefined): string {
   const given = new Set<string>(m.decl.props.map((p) => p.key));
   const dflt = (key: string) => (given.has(key) ? '' : ' (default)');
   return [
-    `${title} for ${m.vms.map((v) => `\`${v}\``).join(', ') || 'no vm'} — mode ${m.mode}${dflt('mode')}, buffer ${m.buffer} ${m.policy}${dflt('buffer')}`,
+    `${title} for ${m.vms.map((v) => `\`${v}\``).join(', ') || 'no vm'} — mode ${m.mode}${dflt('mode')}${bufferText(m)}`,
     `${plural(m.rules.length, 'rule')}${m.rules.length ? ` (${m.rules.slice(0, 8).map((r) => r.name).join(', ')}${m.rules.length > 8 ? ', …' : ''})` : ''}; default ${actionText(m.default)}${m.defaultDeclared ? '' : ' (default)'}`,
     m.escalate ? `escalates to ${actionText(m.escalate.action)} after ${plural(m.escalate.count, 'violation')} within ${m.escalate.windowText}` : '',
   ].filter(Boolean).join('\n\n');
+}
+
+/**
+ * The buffer as it acts: in serial mode every call waits for its verdict and none is dropped
+ * (LANGUAGE.md §3 Monitors), so a buffer there does nothing and is not listed as if it did.
+ */
+function bufferText(m: MonitorModel): string {
+  const buffer = m.decl.props.find((p): p is Extract<A.MonProp, { key: 'buffer' }> => p.key === 'buffer');
+  if (m.mode === 'serial') {
+    return `: each call waits for its verdict, none is dropped${buffer ? ` (\`buffer ${m.buffer}${buffer.policy ? ` ${m.policy}` : ''}\` has no effect)` : ''}`;
+  }
+  return `, buffer ${m.buffer}${buffer ? '' : ' (default)'}, ${m.policy}${buffer?.policy ? '' : ' (default)'} when full`;
 }
 
 /** `process(P)` in a monitor for several VMs names P in each VM that has one: every such P, and the VMs without one. */
