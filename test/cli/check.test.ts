@@ -88,3 +88,20 @@ test('misuse exits 2 with usage', () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /usage:/);
 });
+
+test('a folder with no .vmsec file is exit 2 with the same message as run, in every format', () => {
+  const dir = workdir({ 'empty/notes.txt': 'not vmsec\n', 'ok.vmsec': 'host a { }\n' });
+  for (const format of ['text', 'json', 'sarif']) {
+    const r = vmsec(['check', 'empty/', '--format', format], dir);
+    assert.equal(r.code, 2, `${format}: ${r.err}`);
+    assert.equal(r.err, 'vmsec: no .vmsec files in empty/\n', format);
+    assert.equal(r.out, '', format);
+  }
+  const run = vmsec(['run', 'empty/'], dir);
+  assert.equal(run.code, 2);
+  assert.equal(run.err, 'vmsec: no .vmsec files in empty/\n');
+  // An empty folder beside a file is no problem: the file is checked.
+  const mixed = vmsec(['check', 'empty', 'ok.vmsec'], dir);
+  assert.equal(mixed.code, 0, mixed.err);
+  assert.match(mixed.err, /^1 file checked: 0 errors, 0 warnings$/m);
+});

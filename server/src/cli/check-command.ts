@@ -3,7 +3,7 @@ import { version } from '../../../package.json';
 import { checkFiles } from './check';
 import { formatJson, formatSarif, formatText, locate } from './format-check';
 import type { ParsedArgs } from './args';
-import { collect, Command, formatOption, rootOption, unreadable } from './common';
+import { collect, Command, formatOption, InputError, rootOption, unreadable } from './common';
 import { escapeControl } from '../model/escape-text';
 import { writeStd } from './stdio';
 
@@ -15,7 +15,9 @@ const SYNOPSIS = 'vmsec check PATH... [--format text|json|sarif] [--root DIR]';
 function runCheck(p: ParsedArgs): number {
   const format = formatOption(p, 'check', ['text', 'json', 'sarif']);
   const root = rootOption(p);
-  const { files: paths } = collect(p.positional, 'check');
+  const { files: paths, folders } = collect(p.positional, 'check');
+  // As `run` does: folders without one .vmsec file are a usage problem (exit 2), not a clean check.
+  if (paths.length === 0) throw new InputError(`no .vmsec files in ${folders.join(', ')}`);
   const { files, diagnostics, unreadable: bad } = checkFiles(paths, root);
   const items = locate(files, diagnostics);
   const out = format === 'json' ? formatJson(items) : format === 'sarif' ? formatSarif(items, version) : formatText(items);
@@ -44,7 +46,8 @@ searched for .vmsec files).
   --                        end of options: every later argument is a path
   -h, --help                this help
 
-exit 0 no errors (warnings allowed), 1 errors found, 2 misuse or unreadable input`,
+exit 0 no errors (warnings allowed), 1 errors found, 2 misuse, unreadable
+input or no .vmsec file in the folders named`,
   options: { format: true, root: true },
   run: runCheck,
 };

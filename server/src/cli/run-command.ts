@@ -13,23 +13,12 @@ import { exportQuotes, prepareExportFolder } from './export-quotes';
 import { exportCertificates } from './export-certs';
 import { CostsError, readCostsFile } from './costs-file';
 import { ParsedArgs, UsageError } from './args';
-import { MAX_CHECKPOINT_LIMIT, parseSize } from '../model/size-text';
-import { formatSize } from '../model/units';
-import { DEFAULT_MAX_CHECKPOINT_BYTES } from '../sim/checkpoint';
+import { maxCheckpointOption } from './checkpoint-size-option';
 import { readViewScript, reportProblem, writeReport } from './report-file';
 import { collect, Command, formatOption, InputError, rootOption, unreadable, write, writeMessage } from './common';
 import { manyRunsRequested, MANY_RUN_HELP, MANY_RUN_OPTIONS, prestartWorkers, runMany, seedOption } from './run-many';
 
 const SYNOPSIS = 'vmsec run PATH... [--scenario NAME] [--format text|json|junit] [--root DIR]\n            [--checkpoint-dir DIR] [--max-checkpoint-size SIZE] [--export-quotes DIR] [--costs FILE]\n            [--export-certs DIR] [--report FILE] [--trace VM=LOG]...\n            [--seed N | --seeds RANGE [--jobs N] [--shard i/n --out FILE]]';
-
-function maxCheckpointOption(p: ParsedArgs): number | undefined {
-  const raw = p.values.get('max-checkpoint-size');
-  if (raw === undefined) return undefined;
-  const n = parseSize(raw);
-  if (n === undefined) throw new UsageError(`--max-checkpoint-size ${raw}: not a size; write e.g. 500MB or 2GiB`);
-  if (n < 1 || n > MAX_CHECKPOINT_LIMIT) throw new UsageError(`--max-checkpoint-size ${raw}: must be at least 1 byte and at most ${formatSize(MAX_CHECKPOINT_LIMIT)}`);
-  return n;
-}
 
 /** `--trace VM=LOG` (repeatable): a VM name and a log path, split at the first '='. */
 function traceOptions(p: ParsedArgs): { vm: string; path: string }[] | undefined {
@@ -58,7 +47,7 @@ function runRun(p: ParsedArgs): number | Promise<number> {
   const seed = seedOption(p);
   const format = formatOption(p, 'run', ['text', 'json', 'junit']);
   const root = rootOption(p);
-  const maxCheckpointBytes = maxCheckpointOption(p) ?? DEFAULT_MAX_CHECKPOINT_BYTES;
+  const maxCheckpointBytes = maxCheckpointOption(p);
   const traces = traceOptions(p);
   let costs;
   try { costs = p.values.has('costs') ? readCostsFile(p.values.get('costs')!) : undefined; } catch (e) {
