@@ -153,6 +153,8 @@ export interface SyntaxProblem {
   message: string; span: Span; more?: number;
   /** A word where a declaration is due (parse.ts): read as the declaration it is a typo of, or skipped with what follows. */
   topLevel?: { word: string; typo: boolean };
+  /** The keyword a mismatch here expected (`expected 'of' but found 'web'`). */
+  expected?: string;
 }
 
 export interface Comment { text: string; span: Span; block: boolean }

@@ -44,9 +44,17 @@ function didYouMean(labels: string[], actual: IToken): string {
 
 const STATES = new Set(['running', 'paused', 'terminated', 'migrated']);
 
+/**
+ * The keyword a mismatch at a token expected (`checkpoint of web { }`: 'of'
+ * at `web`): parse.ts puts it on the problem (SyntaxProblem.expected), so that
+ * no one has to read it back out of the message.
+ */
+export const expectedKeywordAt = new WeakMap<IToken, string>();
+
 export const errorMessageProvider: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
     if (expected === EOF) return this.buildNotAllInputParsedMessage({ firstRedundant: actual, ruleName: 'file' });
+    if (expected.name.startsWith('KW_')) expectedKeywordAt.set(actual, expected.name.slice(3));
     return `expected ${label(expected)} but found ${found(actual)}${didYouMean([label(expected)], actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {

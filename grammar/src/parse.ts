@@ -5,7 +5,7 @@ import type { Comment, Decl, Document, Span, SyntaxProblem } from './ast';
 import { Identifier, KEYWORDS, KW, lexingTokens, LCurly, LParen, LSquare, Quantity, RCurly, RParen, RSquare, DECL_KEYWORDS, GRAMMAR_SELF_CHECKS } from './tokens';
 import { atLineStart, lineBreakBetween, VmsecParser } from './parser';
 import { closest, MAX_WORD } from './suggest';
-import { unknownUnitMessage } from './messages';
+import { expectedKeywordAt, unknownUnitMessage } from './messages';
 
 /** Deeper nesting than this is cut off (and reported) so recursion stays bounded. */
 export const MAX_NESTING = 64;
@@ -178,7 +178,10 @@ export function parseRange(text: string, start: number, end: number): { doc: Doc
       let rest: IToken | undefined;
       for (const e of parser.errors) {
         if (e.name === 'NotAllInputParsedException') rest = e.token;
-        else problems.push({ message: e.message, span: endOf(e.token) });
+        else {
+          const expected = e.name === 'MismatchedTokenException' ? expectedKeywordAt.get(e.token) : undefined;
+          problems.push(expected ? { message: e.message, span: endOf(e.token), expected } : { message: e.message, span: endOf(e.token) });
+        }
       }
       if (!rest) break;
       const restAt = tokenAt(tokens, rest.startOffset);

@@ -5,12 +5,14 @@ import type * as A from '../../../grammar/src/ast';
 import { formatBytes } from '../../../grammar/src/literals';
 import { Limit, LIMITS, within } from '../model/limits';
 import type { ValidationContext } from './context';
+import { declNamed } from './names';
 
 export function checkCapacity(ctx: ValidationContext): void {
   for (const d of ctx.file.doc.decls) {
     if (d.kind !== 'vm') continue;
     const vm = ctx.model.vms.get(d.name.text);
-    if (!vm || vm.decl !== d) continue;
+    // `vm on h { }` (name missing) is read as a vm named `on`: its VMS000 is the one message.
+    if (!vm || vm.decl !== d || !declNamed(ctx, ctx.file.path, d)) continue;
     const host = vm.host;
     const prop = (key: 'memory' | 'vcpus') => (d.props.find((p) => p.key === key) as A.ValueProp<typeof key, A.Quantity> | undefined)?.value;
     // A value out of its range is reported as VMS003 and stands for the default: no second message on it.

@@ -14,6 +14,7 @@ import { checkpointModel } from '../model/semantic-checkpoints';
 import { appendTo } from '../model/map-of-lists';
 import type { ValidationContext } from './context';
 import { unreadProperty } from './syntax';
+import { declNamed, named } from './names';
 
 export function checkCheckpoints(ctx: ValidationContext): void {
   for (const d of ctx.file.doc.decls) {
@@ -27,10 +28,12 @@ export function checkCheckpoints(ctx: ValidationContext): void {
     // The semantic model's meaning; a second declaration of the name (VMS002) is judged the same way.
     const owned = ctx.model.checkpoints.get(d.name.text);
     const vm = owned?.decl === d ? owned.vm : ctx.model.vms.get(d.vm.text);
-    if (!vm) continue;
+    // A checkpoint without a name (VMS000) is judged once it has one: the warnings name it.
+    if (!vm || !declNamed(ctx, ctx.file.path, d)) continue;
     const ck = owned?.decl === d ? owned : checkpointModel(ctx.file.path, d, vm);
     for (const p of vm.processes) {
-      if (p.confidential && !ck.excluded.has(p.name) && !unreadProperty(d, 'exclude')) {
+      // A process whose name could not be read cannot be excluded by name (its VMS000 comes first).
+      if (p.confidential && named(p.name) && !ck.excluded.has(p.name) && !unreadProperty(d, 'exclude')) {
         ctx.report(d.name.span, 'VMS030', `checkpoint '${d.name.text}' keeps confidential process '${p.name}' of vm '${vm.name}' in clear; add \`exclude ${p.name}\``,
           { data: { checkpoint: d.name.text, process: p.name } });
       }
@@ -41,7 +44,11 @@ export function checkCheckpoints(ctx: ValidationContext): void {
     // One warning per excluded–kept pair, naming every channel between them.
     // Keyed by `inside NUL outside` (a process name has no NUL), in order of first mention.
     const pairs = new Map<string, string[]>();
+    // Only edges whose channel was read and whose ends are processes of the vm
+    // (a missing or unknown end is its VMS000 or VMS001 already).
+    const processes = new Set(vm.processes.filter((p) => named(p.name)).map((p) => p.name));
     for (const e of vm.ipc) {
+      if (!named(e.channel) || !processes.has(e.from) || !processes.has(e.to)) continue;
       const [inside, outside] = ck.excluded.has(e.from) && !ck.excluded.has(e.to) ? [e.from, e.to] : ck.excluded.has(e.to) && !ck.excluded.has(e.from) ? [e.to, e.from] : [];
       if (!inside || !outside) continue;
       const key = `${inside}\u0000${outside}`;

@@ -12,6 +12,7 @@ import { groupDigits, MAX_FORK_PAGES } from '../model/limits';
 import { childRoom } from '../model/child-address';
 import type { ValidationContext } from './context';
 import { unreadProperty } from './syntax';
+import { declNamed, named } from './names';
 
 /** The name written in `on` for a host (or the fork's name when `on` is left out). */
 function hostSpan(f: ForkModel, host: HostModel): A.Span {
@@ -33,7 +34,8 @@ function attackersOn(ctx: ValidationContext, links: LinkModel[], kinds: AttackKi
 
 export function checkForks(ctx: ValidationContext): void {
   for (const f of ctx.model.forks.values()) {
-    if (f.path !== ctx.file.path) continue;
+    // A fork whose name recovery made up (`fork of web`) is its syntax error only.
+    if (f.path !== ctx.file.path || !declNamed(ctx, f.path, f.decl as A.Decl)) continue;
     const d = f.decl as A.ForkDecl;
     const source = f.parent.host;
     const perHost = childrenPerHost(f);
@@ -80,7 +82,7 @@ export function checkForks(ctx: ValidationContext): void {
       }
     }
     // VMS013
-    const secret = f.parent.processes.filter((p) => p.confidential);
+    const secret = f.parent.processes.filter((p) => p.confidential && named(p.name));
     if (secret.length && !f.encrypt && used.length && !unreadProperty(d, 'encrypt')) {
       const hits = attackersOn(ctx, used, ['tap']);
       if (hits.length) {

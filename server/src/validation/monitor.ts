@@ -11,6 +11,7 @@ import type * as A from '../../../grammar/src/ast';
 import { inBlock } from '../../../grammar/src/literals';
 import { appendTo } from '../model/map-of-lists';
 import type { ValidationContext } from './context';
+import { declNamed, named, nameWritten } from './names';
 
 /** Conditional earlier rules compared with one rule (beyond the indexed ones). */
 export const MAX_COMPARED = 64;
@@ -34,7 +35,8 @@ function same(a: A.Cond, b: A.Cond, budget: Budget): boolean {
     case 'fileEq': case 'filePrefix': { const c = b as typeof a; return a.index.value === c.index.value && a.value.value === c.value.value; }
     case 'ip': { const c = b as typeof a; return a.addr.ip === c.addr.ip && a.addr.prefix === c.addr.prefix; }
     case 'port': return a.port.value === (b as typeof a).port.value;
-    case 'process': return a.name.text === (b as typeof a).name.text;
+    // A name the parser could not read matches nothing known (its VMS000 says why).
+    case 'process': return named(a.name) && a.name.text === (b as typeof a).name.text;
   }
 }
 
@@ -81,7 +83,7 @@ function atomKey(c: A.Cond): string | undefined {
   switch (c.kind) {
     case 'fileEq': case 'filePrefix': return `${c.kind}\0${c.index.value}\0${c.value.value}`;
     case 'port': return `port\0${c.port.value}`;
-    case 'process': return `process\0${c.name.text}`;
+    case 'process': return named(c.name) ? `process\0${c.name.text}` : undefined;
     case 'ip': return `ip\0${c.addr.ip}\0${c.addr.prefix ?? 32}`;
     default: return undefined;
   }
@@ -126,14 +128,17 @@ class RuleIndex {
 
 export function checkMonitors(ctx: ValidationContext): void {
   for (const d of ctx.file.doc.decls) {
-    if (d.kind !== 'monitor') continue;
+    // A monitor without a name (VMS000) is judged once it has one.
+    if (d.kind !== 'monitor' || !declNamed(ctx, ctx.file.path, d)) continue;
+    const written = (n: A.Ident) => nameWritten(ctx, ctx.file.path, n);
     const index = new RuleIndex();
     let order = 0;
     for (const p of d.props) {
       if (p.key !== 'rule') continue;
       const later: Indexed = { rule: p, order: order++, calls: new Set(p.calls.map((c) => c.text)) };
-      const earlier = shadowing(later, index);
-      if (earlier) {
+      // A rule whose name or a call could not be read is its VMS000; a message would quote the gap.
+      const earlier = written(p.name) && p.calls.every(written) ? shadowing(later, index) : undefined;
+      if (earlier && written(earlier.rule.name)) {
         const e = earlier.rule.name;
         ctx.report(p.name.span, 'VMS020', `rule '${p.name.text}' can never fire: rule '${e.text}' (${ctx.where(ctx.file.path, e.span)}) matches all its events first; move it above '${e.text}' or narrow '${e.text}'`);
       }

@@ -12,6 +12,46 @@ function listSome(names: Iterable<string>, size: number): string {
   return size > shown.length ? `${shown.join(', ')} and ${size - shown.length} more` : shown.join(', ');
 }
 
+/**
+ * Whether every given name was read. Where the parser could not read a name it
+ * leaves one with no text (recovery); its VMS000 already says so. The one rule
+ * for every check: never quote a missing name, and judge nothing that hangs on
+ * one (a nameless declaration, process, rule, call or channel) until it is written.
+ */
+export function named(...names: ({ text: string } | string | undefined)[]): boolean {
+  for (const n of names) if (typeof n === 'string' ? !n : !n?.text) return false;
+  return true;
+}
+
+/**
+ * Whether a name was written as a name. Besides a name with no text: a keyword
+ * may be a name, so recovery reads `checkpoint of web { }` as a checkpoint
+ * named `of` whose `of` is missing (and `migrate to b` as a migration of a vm
+ * `to`). Such a name is followed at once by a syntax problem that expected
+ * that very word; `checkpoint of of web` is a real `of`.
+ */
+export function nameWritten(ctx: ValidationContext, path: string, name: A.Ident): boolean {
+  if (!named(name)) return false;
+  const file = path === ctx.file.path ? ctx.file : ctx.set.files.find((f) => f.path === path);
+  if (!file) return true;
+  let at = name.span.end;
+  while (at < file.text.length && /\s/.test(file.text[at])) at++;
+  return !problemsAt(file.doc.problems).get(at)?.some((p) => p.expected === name.text);
+}
+
+/** A parse's syntax problems by where they start, made once per list (each parse makes a new one). */
+const problemIndex = new WeakMap<readonly A.SyntaxProblem[], Map<number, A.SyntaxProblem[]>>();
+function problemsAt(problems: readonly A.SyntaxProblem[]): Map<number, A.SyntaxProblem[]> {
+  let m = problemIndex.get(problems);
+  if (!m) { m = new Map(); for (const p of problems) appendTo(m, p.span.start, p); problemIndex.set(problems, m); }
+  return m;
+}
+
+/** `nameWritten` for the name a declaration introduces (declarations without one: true). */
+export function declNamed(ctx: ValidationContext, path: string, d: A.Decl): boolean {
+  return 'name' in d ? nameWritten(ctx, path, d.name) : true;
+}
+
 /** 'a host', 'an attacker': also the language server's refusals. */
 export function article(word: string): string { return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`; }
 
@@ -45,7 +85,7 @@ export function checkReferences(ctx: ValidationContext): void {
   const budget = suggestBudget();
   const similar = candidateIndex(ctx);
   for (const r of ctx.refs) {
-    if (r.target) continue;
+    if (r.target || !nameWritten(ctx, ctx.file.path, r.ident)) continue;
     const wanted = r.expected.map((k) => KIND_WORDS[k]).join(' or ');
     if (r.needsIndex && r.wrongKind) {
       ctx.report(r.ident.span, 'VMS016', `'${r.ident.text}' is a fork; name one of its children, e.g. ${r.ident.text}[1]`);
@@ -93,26 +133,22 @@ export function checkDuplicateNames(ctx: ValidationContext): void {
       const prev = titles.get(d.title.value);
       if (prev) ctx.report(d.title.span, 'VMS002', `a scenario titled "${d.title.value}" already exists (${ctx.where(ctx.file.path, prev.span)}); scenario titles are unique per file`);
       else titles.set(d.title.value, d.title);
-      // A VM created by `restore … as NAME` must not shadow a declared name,
-      // nor one restored before it in the same scenario (scenarios are independent).
-      const restored = new Map<string, A.Ident>();
+      // A VM created by `restore … as NAME` must not shadow a declared name. A
+      // second restore under a name restored earlier in the scenario is not a
+      // check-time error: LANGUAGE.md §3 makes restoring over a VM (a
+      // terminated one) a run-time error of that step.
       for (const it of d.items) {
-        if (it.key === 'step' && it.body.kind === 'restore' && it.body.as.text) {
+        if (it.key === 'step' && it.body.kind === 'restore' && nameWritten(ctx, ctx.file.path, it.body.as)) {
           const as = it.body.as;
           const clash = ctx.ns.get(as.text);
-          const prev = restored.get(as.text);
           if (clash) ctx.report(as.span, 'VMS002', `'${as.text}' is already declared as ${article(KIND_WORDS[clash.kind])} (${ctx.where(clash.path, clash.span)}); restore under a new name`);
-          else if (prev) {
-            ctx.report(as.span, 'VMS002', `'${as.text}' is already restored in this scenario (${ctx.where(ctx.file.path, prev.span)}); restore under a new name`,
-              { related: [{ path: ctx.file.path, span: prev.span, message: 'the first restore' }] });
-          } else restored.set(as.text, as);
         }
       }
     }
-    if (d.kind === 'monitor') {
+    if (d.kind === 'monitor' && declNamed(ctx, ctx.file.path, d)) {
       const rules = new Map<string, A.Ident>();
       for (const p of d.props) {
-        if (p.key !== 'rule' || !p.name.text) continue;
+        if (p.key !== 'rule' || !nameWritten(ctx, ctx.file.path, p.name)) continue;
         const prev = rules.get(p.name.text);
         if (prev) ctx.report(p.name.span, 'VMS002', `monitor '${d.name.text}' already has a rule '${p.name.text}' (${ctx.where(ctx.file.path, prev.span)})`);
         else rules.set(p.name.text, p.name);

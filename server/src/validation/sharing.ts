@@ -3,18 +3,21 @@
 import type * as A from '../../../grammar/src/ast';
 import type { ValidationContext } from './context';
 import { unreadProperty } from './syntax';
+import { declNamed, named } from './names';
 
 export function checkSharing(ctx: ValidationContext): void {
   for (const d of ctx.file.doc.decls) {
     if (d.kind === 'vm') {
       const vm = ctx.model.vms.get(d.name.text);
       const vtpm = d.props.find((p) => p.key === 'vtpm');
-      if (vm && vm.decl === d && vtpm && vm.virtualization === 'os-level') {
+      if (vm && vm.decl === d && vtpm && vm.virtualization === 'os-level' && declNamed(ctx, ctx.file.path, d)) {
         ctx.report(vtpm.keySpan, 'VMS040', `vm '${d.name.text}' is os-level (a container sharing the host kernel) and cannot have its own vTPM; remove \`vtpm\` or use full or para virtualization`);
       }
     }
     if (d.kind === 'share') {
-      if (d.vms.length < 2) ctx.report(d.keywordSpan, 'VMS003', 'a share needs at least two vms');
+      // A VM recovery could not read (`between web, 5`) is its syntax error, not a share too short.
+      const unread = ctx.file.doc.problems.some((p) => p.span.start >= d.span.start && p.span.start < d.span.end);
+      if (d.vms.length < 2 && !unread) ctx.report(d.keywordSpan, 'VMS003', 'a share needs at least two vms');
       const vms = d.vms.map((i) => ({ i, vm: ctx.model.vms.get(i.text) }));
       const host = vms.find((v) => v.vm)?.vm?.host;
       for (const { i, vm } of vms) {
@@ -30,6 +33,7 @@ export function checkSharing(ctx: ValidationContext): void {
       }
       const seen = new Set<string>();
       for (const i of d.vms as A.Ident[]) {
+        if (!named(i)) continue;
         if (seen.has(i.text)) ctx.report(i.span, 'VMS002', `vm '${i.text}' is named twice in this share`);
         seen.add(i.text);
       }

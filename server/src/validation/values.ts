@@ -9,6 +9,7 @@ import { ENUM_VALUES } from '../model/enum-values';
 import { linksBetween, type LinkModel } from '../model/semantic';
 import { appendTo } from '../model/map-of-lists';
 import type { ValidationContext } from './context';
+import { declNamed, nameWritten } from './names';
 
 const KIND_TEXT: Record<A.QuantityKind, string> = {
   number: 'a plain number', size: 'a size', rate: 'a rate', duration: 'a duration', percent: 'a percentage',
@@ -92,9 +93,14 @@ function checkRepeats(ctx: ValidationContext, props: readonly { key: string; key
   }
 }
 
-/** VMS002 for a name listed twice where each entry counts once (a network's hosts, a monitor's VMs, …). */
-function listRepeats(ctx: ValidationContext, names: readonly A.Ident[], where: string): void {
-  if (names.length < 2) return;
+/** Text naming `id`, or undefined when the name could not be read (its VMS000 says so; nothing quotes ''). */
+function naming(ctx: ValidationContext, id: A.Ident, text: (name: string) => string): string | undefined {
+  return nameWritten(ctx, ctx.file.path, id) ? text(id.text) : undefined;
+}
+
+/** VMS002 for a name listed twice where each entry counts once (a network's hosts, a monitor's VMs, …); `where` undefined: the list's owner has no name yet. */
+function listRepeats(ctx: ValidationContext, names: readonly A.Ident[], where: string | undefined): void {
+  if (!where || names.length < 2) return;
   const seen = new Map<string, A.Span>();
   for (const n of names) {
     if (!n.text) continue; // parse recovery: already VMS000
@@ -172,7 +178,7 @@ export function checkValues(ctx: ValidationContext): void {
         break;
       case 'link': case 'network':
         checkRepeats(ctx, d.kind === 'network' ? [...(d.hostsSpan ? [{ key: 'hosts', keySpan: d.hostsSpan }] : []), ...d.props] : d.props, d.kind);
-        if (d.kind === 'network') listRepeats(ctx, d.hosts, `network '${d.name.text}'`);
+        if (d.kind === 'network') listRepeats(ctx, d.hosts, naming(ctx, d.name, (n) => `network '${n}'`));
         else linkRepeats(ctx, d, pairs ??= linksPerPair(ctx));
         for (const p of d.props) {
           if (p.key === 'bandwidth') checkQuantity(ctx, p.value, L.bandwidth);
@@ -199,7 +205,7 @@ export function checkValues(ctx: ValidationContext): void {
       case 'monitor': monitorValues(ctx, d); break;
       case 'checkpoint':
         checkRepeats(ctx, d.props, 'checkpoint');
-        listRepeats(ctx, d.props.flatMap((p) => (p.key === 'exclude' ? p.value : [])), `the exclusions of checkpoint '${d.name.text}'`);
+        listRepeats(ctx, d.props.flatMap((p) => (p.key === 'exclude' ? p.value : [])), naming(ctx, d.name, (n) => `the exclusions of checkpoint '${n}'`));
         for (const p of d.props) {
           if (p.key === 'ipc') checkWord(ctx, p.value, ENUM_VALUES.checkpointIpc, 'checkpoint ipc');
           if (p.key === 'disk') checkWord(ctx, p.value, ENUM_VALUES.checkpointDisk, 'checkpoint disk');
@@ -208,7 +214,7 @@ export function checkValues(ctx: ValidationContext): void {
       case 'authority':
         checkRepeats(ctx, d.props, 'authority');
         for (const p of d.props) checkWord(ctx, p.value, ENUM_VALUES.keyAlgorithm, 'the authority key algorithm');
-        if (d.props.length === 0) ctx.report(d.name.span, 'VMS003', `authority '${d.name.text}' needs a key: \`key ecdsa-p256\` or \`key rsa-2048\``);
+        if (d.props.length === 0 && declNamed(ctx, ctx.file.path, d)) ctx.report(d.name.span, 'VMS003', `authority '${d.name.text}' needs a key: \`key ecdsa-p256\` or \`key rsa-2048\``);
         break;
       case 'certificate':
         checkQuantity(ctx, d.valid, L.certificateValid);
@@ -221,7 +227,7 @@ export function checkValues(ctx: ValidationContext): void {
           if (p.key === 'tamper' || p.key === 'drop' || p.key === 'replay') {
             checkQuantity(ctx, p.share, L.attackShare, `the share of messages to ${p.key}`);
           }
-          if (p.key === 'tap' || p.key === 'tamper' || p.key === 'drop' || p.key === 'replay') linkTarget(ctx, d.name.text, p.key, p.key === 'tap' ? p.value : p.target);
+          if (p.key === 'tap' || p.key === 'tamper' || p.key === 'drop' || p.key === 'replay') linkTarget(ctx, d.name, p.key, p.key === 'tap' ? p.value : p.target);
         }
         break;
       case 'scenario': scenarioValues(ctx, d); break;
@@ -231,14 +237,14 @@ export function checkValues(ctx: ValidationContext): void {
 }
 
 /** `a <-> b` names the link between two hosts: with none (or a host twice), the attack would act on nothing, and every `never sees` would pass. */
-function linkTarget(ctx: ValidationContext, attacker: string, action: string, t: A.Target): void {
-  if (!t.b) return;
+function linkTarget(ctx: ValidationContext, attacker: A.Ident, action: string, t: A.Target): void {
+  if (!t.b || !nameWritten(ctx, ctx.file.path, attacker)) return;
   const a = ctx.model.hosts.get(t.a.text);
   const b = ctx.model.hosts.get(t.b.text);
   if (!a || !b) return; // VMS001 on the name already
   if (a === b) { ctx.report(t.span, 'VMS001', `'${t.a.text} <-> ${t.b.text}' joins a host to itself; ${action} a link between two hosts, or a network`); return; }
   if (linksBetween(ctx.model, a, b).length === 0) {
-    ctx.report(t.span, 'VMS001', `no link or network joins '${a.name}' and '${b.name}', so attacker '${attacker}' would ${action} nothing; declare \`link ${a.name} <-> ${b.name} { }\` or name the network their traffic crosses`);
+    ctx.report(t.span, 'VMS001', `no link or network joins '${a.name}' and '${b.name}', so attacker '${attacker.text}' would ${action} nothing; declare \`link ${a.name} <-> ${b.name} { }\` or name the network their traffic crosses`);
   }
 }
 
@@ -265,7 +271,7 @@ function vmValues(ctx: ValidationContext, d: A.VmDecl): void {
       default: break;
     }
   }
-  if (vmMemory !== undefined && procTotal > vmMemory) {
+  if (vmMemory !== undefined && procTotal > vmMemory && declNamed(ctx, ctx.file.path, d)) {
     ctx.report(d.name.span, 'VMS003', `the processes of vm '${d.name.text}' need ${formatBytes(procTotal)} but the vm has ${formatBytes(vmMemory)} of memory; raise \`memory\` or shrink a process`);
   }
 }
@@ -284,7 +290,7 @@ function ipcRepeats(ctx: ValidationContext, props: readonly A.VmProp[]): void {
 
 function monitorValues(ctx: ValidationContext, d: A.MonitorDecl): void {
   checkRepeats(ctx, d.props, 'monitor');
-  listRepeats(ctx, d.vms, `the VMs of monitor '${d.name.text}'`);
+  listRepeats(ctx, d.vms, naming(ctx, d.name, (n) => `the VMs of monitor '${n}'`));
   const action = (a: A.Action | undefined, allowed: readonly string[], what: string) => {
     if (!a) return;
     if (!allowed.includes(a.kind)) ctx.report(a.span, 'VMS003', `${what} must be ${allowed.join(' or ')}; found '${a.kind}'`);
@@ -301,9 +307,9 @@ function monitorValues(ctx: ValidationContext, d: A.MonitorDecl): void {
         action(p.action, ENUM_VALUES.escalateAction, 'an escalation');
         break;
       case 'rule':
-        listRepeats(ctx, p.calls, `the system calls of rule '${p.name.text}'`);
+        listRepeats(ctx, p.calls, naming(ctx, p.name, (n) => `the system calls of rule '${n}'`));
         for (const a of p.actions) action(a, ['allow', 'deny', 'killProc', 'policyChange', 'pause', 'terminate', 'migrate'], 'a rule action');
-        if (p.actions.some((a) => a?.kind === 'allow') && p.actions.some((a) => a?.kind === 'deny')) {
+        if (nameWritten(ctx, ctx.file.path, p.name) && p.actions.some((a) => a?.kind === 'allow') && p.actions.some((a) => a?.kind === 'deny')) {
           ctx.report(p.name.span, 'VMS003', `rule '${p.name.text}' both allows and denies; keep one of them`);
         }
         if (p.when) condValues(ctx, p.when);
