@@ -9,17 +9,21 @@ function hasEffect(m: MonitorResult, what: string): boolean {
 }
 
 /**
- * ` at 5.05 ms by rule kill-shell of monitor guard`: the latest listed
- * decision on `vm` whose effects include `effect`, with when it took effect
- * (after its detection delay); empty when none is listed (a replayed trace
- * lists only the first decisions of each rule).
+ * ` at 5.05 ms by rule kill-shell of monitor guard`: the listed decision on
+ * `vm` that applied `effect` last (after its detection delay), empty when
+ * none is listed (a replayed trace lists only the first decisions of each
+ * rule). A decision that found the effect already there says `none: …
+ * already …`, so only the one that brought it about can be named.
  */
 export function doneBy(decisions: readonly MonitorResult[], vm: string, effect: string): string {
-  for (let i = decisions.length - 1; i >= 0; i--) {
-    const m = decisions[i];
+  let by: MonitorResult | undefined;
+  let byAt = -Infinity;
+  for (const m of decisions) {
     if (m.vm !== vm || m.at_ms === undefined || !hasEffect(m, effect)) continue;
-    const at = Number((m.at_ms + m.delay_us / 1000).toFixed(3));
-    return ` at ${at} ms by ${m.rule === 'escalate' ? 'the escalation' : `rule ${m.rule}`} of monitor ${m.monitor}`;
+    // Listed in decision order, applied in verdict order (an in-VM verdict can overtake an analysed one).
+    const at = m.at_ms + m.delay_us / 1000;
+    if (at >= byAt) { by = m; byAt = at; }
   }
-  return '';
+  if (!by) return '';
+  return ` at ${Number(byAt.toFixed(3))} ms by ${by.rule === 'escalate' ? 'the escalation' : `rule ${by.rule}`} of monitor ${by.monitor}`;
 }

@@ -11,7 +11,9 @@
 // `escalate` applies a VM action after N violations within a window. Fork
 // children inherit their parent's monitors; a restored VM keeps those of the
 // VM it was checkpointed from. Every decision is reported with what it did to
-// the VM (`effect`), escalations as decisions of their own (rule `escalate`).
+// the VM (`effect`), escalations as decisions of their own (rule `escalate`);
+// an effect already there is not claimed ("already killed"), and a held or
+// serial call whose process died before it ran acts on nothing.
 // A `migrate` action goes through migration.ts, like the step. The delays
 // come from the cost table (`monitorInVm`, `monitorHandoff`, `monitorAnalyze`).
 // Every step's decision is listed. A replayed trace can make millions on one
@@ -24,6 +26,8 @@ import type { MonitorResult } from './results';
 import type { World, VmRuntime } from './world';
 import { migrateVm } from './migration';
 import { RuleIndex } from './monitor-rules';
+import { doneBy } from './monitor-effects';
+import { pausedForDescriptor } from './fork/descriptor';
 
 export { actionText };
 
@@ -31,12 +35,20 @@ export interface SyscallEvent {
   vm: VmRuntime; process: string; call: string; args: readonly Arg[]; line: number;
   /** From a replayed trace (many events on one line): only the first LISTED per rule are listed. A `syscall` step's decision always is. */
   replayed?: boolean;
+  /**
+   * A call that does not run at once (held by a full `block` buffer, or waiting for a `serial` verdict)
+   * hears when it would run whether it did: undefined, or why it never did (its process was killed, or
+   * its VM terminated, meanwhile). Told only when the verdict has `later`.
+   */
+  ran?: (never: string | undefined) => void;
 }
 
 export interface Verdict {
   monitor?: string; rule: string; actions: readonly ActionModel[]; delayUs: number; dropped?: boolean;
   /** `buffer N block` with N events waiting: how long the call was held until the analyzer freed a slot (µs). */
   blockedUs?: number;
+  /** The call runs later (held, or waiting for a serial verdict): the event's `ran` says whether it did. */
+  later?: boolean;
   /** `monitor/rule` (the rule alone without a monitor): how per-rule counts are keyed. */
   key: string;
 }
@@ -178,13 +190,43 @@ export class Monitors {
       delay = end - now;
     }
     const r = this.record(m, e, d, delay, false, blocked);
-    // An inert decision has no effect to apply, so it costs no engine event.
-    if (!d.inert) world.engine.after(delay, () => this.apply(m, e, d, r));
-    else world.engine.note(world.engine.now + delay);
+    // A held call runs once its slot frees, a serial one once its verdict comes; if its process or VM
+    // is gone by then, the call never ran, so its verdict (still made and counted: the recorder had the
+    // event) acts on nothing.
+    const held = blocked > 0;
+    const waits = m.model.mode === 'serial';
+    let never: string | undefined;
+    const runs = (while_: string) => {
+      never = this.goneBeforeRun(e, while_);
+      if (never && r) r.effect = `none: the call never ran (${never})`;
+      e.ran?.(never);
+    };
+    if (held) world.engine.after(blocked, () => runs(`while ${m.name}'s full buffer held the call`));
+    // An inert decision has no effect to apply, so it costs no engine event (unless a step waits to hear).
+    if (!d.inert || (waits && e.ran)) {
+      world.engine.after(delay, () => {
+        if (waits) runs(`while the call waited for ${m.name}'s verdict`);
+        if (never === undefined && !d.inert) this.apply(m, e, d, r);
+      });
+    } else world.engine.note(world.engine.now + delay);
     if (d.inVm) { done(d.inVmVerdict!); return; }
     const v: Verdict = { monitor: m.name, rule: d.rule, actions: d.actions, delayUs: delay, key: d.key };
     if (blocked > 0) v.blockedUs = Math.round(blocked * 1000) / 1000;
+    if (held || waits) v.later = true;
     done(v);
+  }
+
+  /** Why a call that did not run at once never ran, or undefined if its process and VM are still there. */
+  private goneBeforeRun(e: SyscallEvent, held: string): string | undefined {
+    const { vm, process } = e;
+    if (this.killed.has(`${vm.name}/${process}`)) {
+      return `process ${process} was killed${doneBy(this.world.result.monitor, vm.name, `process ${process} killed`)} ${held}`;
+    }
+    if (vm.state === 'terminated' || vm.state === 'failed') {
+      const by = vm.state === 'terminated' ? doneBy(this.world.result.monitor, vm.name, `${vm.name} terminated`) : '';
+      return `${vm.name} ${vm.state === 'terminated' ? 'was terminated' : 'failed'}${by} ${held}`;
+    }
+    return undefined;
   }
 
   /** Counts the decision and lists it in the results if it is among the first LISTED of its rule and line; undefined if not listed. */
@@ -231,8 +273,22 @@ export class Monitors {
     for (const a of d.actions) {
       switch (a.kind) {
         case 'deny': violation = true; break;
-        case 'killProc': violation = true; this.killed.add(`${e.vm.name}/${e.process}`); effect(`process ${e.process} killed`); break;
-        case 'policyChange': this.active.set(e.vm.name, a.monitor); effect(`${e.vm.name} now monitored by ${a.monitor}`); break;
+        case 'killProc': {
+          violation = true;
+          // Only the decision that ended the process says so (the step error and expectation name it).
+          const who = `${e.vm.name}/${e.process}`;
+          if (e.vm.state === 'terminated') effect(`none: ${e.vm.name} is terminated`);
+          else if (this.killed.has(who)) effect(`none: process ${e.process} already killed`);
+          else { this.killed.add(who); effect(`process ${e.process} killed`); }
+          break;
+        }
+        case 'policyChange': {
+          // Set even when already active: a child's own entry stops following its parent's.
+          const was = this.monitorOf(e.vm)?.name;
+          this.active.set(e.vm.name, a.monitor);
+          effect(was === a.monitor ? `none: ${e.vm.name} already monitored by ${a.monitor}` : `${e.vm.name} now monitored by ${a.monitor}`);
+          break;
+        }
         case 'pause': case 'terminate': case 'migrate':
           violation = true;
           this.vmAction(e.vm, a, e.line, `monitor ${m.name} rule ${d.rule}`, effect);
@@ -299,6 +355,8 @@ export class Monitors {
     if (vm.state === 'terminated') { effect(`none: ${vm.name} is terminated`); return; }
     if (a.kind === 'pause') {
       if (vm.state === 'failed') { effect(`none: ${vm.name} failed`); return; }
+      // A fork's descriptor pause ends by itself; a monitor's does not.
+      if (vm.state === 'paused' && !pausedForDescriptor(vm)) { effect(`none: ${vm.name} already paused`); return; }
       vm.state = 'paused'; effect(`${vm.name} paused`);
     }
     if (a.kind === 'terminate') {

@@ -4,10 +4,11 @@ import type * as A from '../../../../grammar/src/ast';
 import { actionText } from '../monitor';
 import { isRunning } from '../world';
 import type { StepHandler } from './context';
+import type { ScenarioResult } from '../results';
 import { pausedForDescriptor } from '../fork/descriptor';
 import { doneBy } from '../monitor-effects';
 
-export const syscallStep: StepHandler<'syscall'> = (s, b, { line, report, vmNamed }) => {
+export const syscallStep: StepHandler<'syscall'> = (s, b, { line, loc, report, vmNamed }) => {
   const vm = vmNamed(b.vm, 'the call does not run');
   if (!vm) return;
   // A migrated VM runs on its new host.
@@ -29,10 +30,22 @@ export const syscallStep: StepHandler<'syscall'> = (s, b, { line, report, vmName
     report(true, `${b.call.text} by ${vm.name}/${b.process.text} to ${dest.text}: blocked by isolate (outside the parent's subnet), ENETUNREACH`);
     return;
   }
-  s.monitors.decide({ vm, process: b.process.text, call: b.call.text, args: b.args, line }, (v) => {
-    const what = `${b.call.text} by ${vm.name}/${b.process.text}`;
+  const what = `${b.call.text} by ${vm.name}/${b.process.text}`;
+  // A call that does not run at once (held by a full buffer, waiting for a serial verdict) is reported in
+  // its place now and turned into an error if its process was killed (or its VM terminated) before it ran.
+  let step: ScenarioResult['steps'][number] | undefined;
+  const ran = (never: string | undefined) => {
+    if (!never || !step) return;
+    step.ok = false;
+    step.outcome = `${what}: the call never ran: ${never} (${step.outcome.slice(what.length + 2)})`;
+    s.result.errors.push({ line, message: step.outcome, loc });
+  };
+  s.monitors.decide({ vm, process: b.process.text, call: b.call.text, args: b.args, line, ran }, (v) => {
     if (!v.monitor) report(true, `${what}: no monitor, allowed`);
     else if (v.dropped) report(true, `${what}: ${v.monitor} buffer full, event dropped`);
-    else report(true, `${what}: ${v.monitor} rule ${v.rule} → ${v.actions.map(actionText).join(', ')} after ${v.delayUs} us${v.blockedUs ? ` (the call was held ${v.blockedUs} us: ${v.monitor}'s buffer was full)` : ''}`);
+    else {
+      report(true, `${what}: ${v.monitor} rule ${v.rule} → ${v.actions.map(actionText).join(', ')} after ${v.delayUs} us${v.blockedUs !== undefined ? ` (the call was held ${v.blockedUs} us: ${v.monitor}'s buffer was full)` : ''}`);
+      if (v.later) step = s.result.steps[s.result.steps.length - 1];
+    }
   });
 };
