@@ -94,14 +94,14 @@ test('a plan made from the grid hashes, describes a shard and reports exactly as
   // The header as JSON.stringify wrote it when partialInfo listed every point.
   const info = partialInfo(fromGrid, { index: 2, count: 3 }, 'h', { kind: 'sweep', file: 'f' });
   const w = new PartialWriter(info);
-  const listed = { inputs: 'h', shard: { index: 2, count: 3 }, items: 24, files: ['sub/f.vmsec'], seeds: '1,2', variants: list.map((v) => ({ id: v.id, label: v.label, values: v.values })), sweep: { kind: 'sweep', file: 'f' } };
+  const listed = { inputs: 'h', shard: { index: 2, count: 3 }, items: 24, files: ['sub/f.vmsec'], seeds: '1,2', cwd: process.cwd(), variants: list.map((v) => ({ id: v.id, label: v.label, values: v.values })), sweep: { kind: 'sweep', file: 'f' } };
   const text = w.text();
   assert.equal(text[0], PARTIAL_MAGIC + JSON.stringify({ ...listed, scenarios: [], expectations: [], quantities: [] }) + '\n');
   const parsed = parsePartial(text.join(''));
   assert.ok(parsed.ok);
   assert.deepEqual(parsed.header.variants, listed.variants);
   // A run's partial (no points) lists none.
-  assert.match(new PartialWriter(partialInfo(makePlan(files, [1], []), { index: 1, count: 1 }, 'h')).text()[0], /"seeds":"1","variants":\[\],"scenarios"/);
+  assert.match(new PartialWriter(partialInfo(makePlan(files, [1], []), { index: 1, count: 1 }, 'h')).text()[0], /"seeds":"1","cwd":"[^"]*","variants":\[\],"scenarios"/);
   // The report reads each row's id and values from the plan when it makes the row.
   const agg = new SweepAggregate(12, ['s'], { seedsPerCell: 2 });
   agg.finish();
