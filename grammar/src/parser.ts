@@ -156,7 +156,6 @@ export class VmsecParser extends EmbeddedActionsParser {
   private alt: Record<string, any> = {};
   private open = new Set<A.Decl>();
   private text = '';
-  private tokens: IToken[] = [];
   /** newDeclarationAt's answers, by token offset (one scan per block). */
   private breaks = new Map<number, boolean>();
   /** The property words of the innermost block being parsed. */
@@ -282,7 +281,6 @@ export class VmsecParser extends EmbeddedActionsParser {
   /** Parses a token vector from index `from`; call `startDocument` first. Returns the declarations read (of every call since). */
   parseTokens(tokens: IToken[], from = 0): A.Decl[] {
     this.input = tokens;
-    this.tokens = tokens;
     // Resuming after top-level garbage (parse.ts) at `from` without copying
     // the rest of the vector: Chevrotain reads LA(k) at currIdx + k.
     if (from > 0) (this as unknown as { currIdx: number }).currIdx = from - 1;
@@ -354,7 +352,7 @@ export class VmsecParser extends EmbeddedActionsParser {
   private newDeclarationAt(t: IToken, words: Set<string>): boolean {
     const known = this.breaks.get(t.startOffset);
     if (known !== undefined) return known;
-    const tokens = this.tokens;
+    const tokens = this.input;
     let i = (this as unknown as { currIdx: number }).currIdx + 1;
     // LA(1) is t; anything else (cannot happen) decides as before: a new declaration.
     if (tokens[i] !== t) return true;
@@ -441,6 +439,17 @@ export class VmsecParser extends EmbeddedActionsParser {
       this.SKIP_TOKEN();
     }
   }
+  /**
+   * The next token when it is a `tokType` the grammar does not allow here,
+   * looked at outside the grammar (recording skips ACTION, so only the
+   * grammar's own form is recorded and completion offers that alone): a
+   * forgiven form (`monitor m on v`, `deny 13`, `restore c on h`) is read as
+   * meant, with one message.
+   */
+  private forgiven(tokType: TokenType): IToken | undefined {
+    return this.ACTION(() => (tokenMatcher(this.LA(1), tokType) ? this.LA(1) : undefined));
+  }
+
   /** The problem of a restore step without `as NAME`, at the `on` found instead. */
   private missingRestoreName(checkpoint: A.Ident, on: IToken): void {
     const host = this.LA(2);
@@ -586,16 +595,16 @@ export class VmsecParser extends EmbeddedActionsParser {
         DEF: () => {
           before = now;
           now = this.recorded().length;
-          // The property's first words, read back only if it fails (the hot path
-          // of a valid file allocates nothing more per property).
-          const first = this.tokens[(this as unknown as { currIdx: number }).currIdx + 1];
-          const second = this.tokens[(this as unknown as { currIdx: number }).currIdx + 2];
+          // The property's first words, made into its key only if it fails (the
+          // hot path of a valid file allocates nothing more per property).
+          const first = this.LA(1);
+          const second = this.LA(2);
           // Also when the error ends the block (finally): the property was written all the same.
           try {
             this.OR9(alternatives);
           } finally {
-            if (owner && first && this.recorded().length > now) {
-              this.ACTION(() => { const key = writtenKey(first, second ?? first, words); if (key) markBroken(owner, key); });
+            if (owner && this.recorded().length > now) {
+              this.ACTION(() => { const key = writtenKey(first, second, words); if (key) markBroken(owner, key); });
             }
           }
         },
@@ -775,9 +784,8 @@ export class VmsecParser extends EmbeddedActionsParser {
   private monitorDecl = this.RULE('monitorDecl', () => {
     const kw = this.CONSUME(KW.monitor);
     const name = this.SUBRULE(this.name);
-    // `monitor m on v` (a VM's own word): one message, and the VMs are read as meant. Not a grammar
-    // alternative (recording skips ACTION, so only `for` is recorded): completion still offers `for` alone.
-    const on = this.ACTION(() => (tokenMatcher(this.LA(1), KW.on) ? this.LA(1) : undefined));
+    // `monitor m on v` (a VM's own word) is forgiven.
+    const on = this.forgiven(KW.on);
     if (on) this.ACTION(() => this.SKIP_TOKEN()); else this.CONSUME(KW.for);
     const vms = this.SUBRULE(this.names);
     this.ACTION(() => {
@@ -849,9 +857,8 @@ export class VmsecParser extends EmbeddedActionsParser {
     {
       ALT: () => {
         const k = this.CONSUME(KW.deny);
-        // `deny 13`: read as meant, with one message (not one per missing
-        // parenthesis). Outside the grammar, as for `monitor m on v`: only `(` is recorded.
-        const bare = this.ACTION(() => (tokenMatcher(this.LA(1), Quantity) ? this.LA(1) : undefined));
+        // `deny 13` is forgiven: one message, not one per missing parenthesis.
+        const bare = this.forgiven(Quantity);
         let code: A.Quantity;
         if (bare) {
           code = this.ACTION(() => {
@@ -1110,9 +1117,8 @@ export class VmsecParser extends EmbeddedActionsParser {
         this.CONSUME(KW.restore);
         const checkpoint = this.SUBRULE5(this.name);
         let as: A.Ident | undefined;
-        // `restore snap on n2`: one message saying what is missing, not one per word after it
-        // (outside the grammar, as for `monitor m on v`: completion offers `as` alone).
-        const on = this.ACTION(() => (tokenMatcher(this.LA(1), KW.on) ? this.LA(1) : undefined));
+        // `restore snap on n2` is forgiven: one message saying what is missing, not one per word after it.
+        const on = this.forgiven(KW.on);
         if (on) this.ACTION(() => this.missingRestoreName(checkpoint, on));
         else { this.CONSUME(KW.as); as = this.SUBRULE6(this.name); }
         this.CONSUME(KW.on);
