@@ -155,6 +155,8 @@ export interface SyntaxProblem {
   topLevel?: { word: string; typo: boolean };
   /** The keyword a mismatch here expected (`expected 'of' but found 'web'`). */
   expected?: string;
+  /** An unknown unit after a bare number, as written (`mib` in `512 mib`): the number is part of this one mistake. */
+  unit?: string;
 }
 
 export interface Comment { text: string; span: Span; block: boolean }

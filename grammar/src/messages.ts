@@ -70,8 +70,6 @@ export const errorMessageProvider: IParserErrorMessageProvider = {
   },
 };
 
-/** Where an unknown unit message starts (the validator skips the number such a unit follows). */
-export const UNKNOWN_UNIT = "unknown unit '";
 
 type UnitKind = 'size' | 'rate' | 'duration' | 'percent';
 
@@ -141,5 +139,5 @@ export function unknownUnitMessage(word: string, keyword: string | undefined): s
       meant = quote(guess);
     }
   }
-  return `${UNKNOWN_UNIT}${word}'${caseOnly ? ' — units are case-sensitive: did you mean ' : ' — did you mean '}${meant}?`;
+  return `unknown unit '${word}'${caseOnly ? ' — units are case-sensitive: did you mean ' : ' — did you mean '}${meant}?`;
 }

@@ -294,7 +294,7 @@ function unknownUnits(problems: SyntaxProblem[], parserFrom: number, tokens: ITo
     const before = tokens[k - 2];
     const message = unknownUnitMessage(text.slice(start, end), before && tokenMatcher(before, Identifier) ? before.image : undefined);
     if (!message) continue;
-    problems[i] = { message, span: { start, end } };
+    problems[i] = { message, span: { start, end }, unit: text.slice(start, end) };
     covered.push(problems[i].span);
   }
   if (!covered.length) return parserFrom;

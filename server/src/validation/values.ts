@@ -3,7 +3,6 @@
 import type * as A from '../../../grammar/src/ast';
 import { formatBytes } from '../../../grammar/src/literals';
 import { closest } from '../../../grammar/src/suggest';
-import { UNKNOWN_UNIT } from '../../../grammar/src/messages';
 import { bareZero, Limit, LIMITS as L, PAGE, rangeText, within } from '../model/limits';
 import { ENUM_VALUES } from '../model/enum-values';
 import { linksBetween, type LinkModel } from '../model/semantic';
@@ -52,7 +51,7 @@ function unitReported(ctx: ValidationContext, q: A.Quantity): boolean {
   const text = ctx.file.text;
   let at = q.span.end;
   while (text[at] === ' ' || text[at] === '\t') at++;
-  return ctx.file.doc.problems.some((p) => p.span.start === at && p.message.startsWith(UNKNOWN_UNIT));
+  return ctx.file.doc.problems.some((p) => p.span.start === at && p.unit !== undefined);
 }
 
 export function checkWord(ctx: ValidationContext, id: A.Ident | undefined, allowed: readonly string[], what: string): boolean {
